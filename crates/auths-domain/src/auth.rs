@@ -1,0 +1,345 @@
+//! The auth: one authentication-source configuration, composed of sections that point
+//! at catalog entries.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{EntryRef, ItemRef};
+use crate::error::{FieldProblem, Invalid};
+use crate::ids::{AuthId, EntryId, GroupId};
+use crate::values::{AuthName, Description};
+
+/// Most entries one multi-valued section may hold. Generous for real configurations,
+/// small enough that one auth stays one screen and one CSV row.
+pub const MAX_SECTION_ENTRIES: usize = 200;
+
+/// A published auth with its sections resolved to catalog entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Auth {
+    /// The numeric id (what the Foreman-compatible API shows).
+    pub number: i64,
+    /// The opaque, stable id.
+    pub auth_id: AuthId,
+    /// Shared by an auth and its duplicates.
+    pub group_id: GroupId,
+    /// The name (exactly one).
+    pub name: EntryRef,
+    /// The description (zero or one).
+    pub description: Option<EntryRef>,
+    /// The lifecycle flag (exactly one).
+    pub flag: EntryRef,
+    /// Protocols (one or more), by label.
+    pub protocols: Vec<EntryRef>,
+    /// Slugs, by label.
+    pub slugs: Vec<EntryRef>,
+    /// Configuration items, by key; secret values are absent.
+    pub items: Vec<ItemRef>,
+    /// Owning departments, by label.
+    pub departments: Vec<EntryRef>,
+    /// Locations, by label.
+    pub locations: Vec<EntryRef>,
+    /// Starts at 1, +1 on every published change.
+    pub version: i64,
+    /// When it was first published.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Display name of the principal who created it.
+    pub created_by: String,
+    /// Display name of the principal who last changed it.
+    pub updated_by: String,
+}
+
+fn ids(refs: &[EntryRef]) -> Vec<EntryId> {
+    refs.iter().map(|r| r.id.clone()).collect()
+}
+
+impl Auth {
+    /// The composition of this auth, as ids.
+    pub fn content(&self) -> AuthContent {
+        AuthContent {
+            name_id: self.name.id.clone(),
+            description_id: self.description.as_ref().map(|d| d.id.clone()),
+            flag_id: self.flag.id.clone(),
+            protocol_ids: ids(&self.protocols),
+            slug_ids: ids(&self.slugs),
+            item_ids: self.items.iter().map(|i| i.id.clone()).collect(),
+            department_ids: ids(&self.departments),
+            location_ids: ids(&self.locations),
+        }
+    }
+
+    /// The ids of the owning departments.
+    pub fn department_ids(&self) -> Vec<EntryId> {
+        ids(&self.departments)
+    }
+}
+
+/// What an auth is made of, as catalog ids: what a create or update writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthContent {
+    /// Exactly one name.
+    pub name_id: EntryId,
+    /// Zero or one description.
+    pub description_id: Option<EntryId>,
+    /// Exactly one flag.
+    pub flag_id: EntryId,
+    /// One or more protocols.
+    pub protocol_ids: Vec<EntryId>,
+    /// Zero or more slugs.
+    pub slug_ids: Vec<EntryId>,
+    /// Zero or more items.
+    pub item_ids: Vec<EntryId>,
+    /// Zero or more departments.
+    pub department_ids: Vec<EntryId>,
+    /// Zero or more locations.
+    pub location_ids: Vec<EntryId>,
+}
+
+fn check_list(field: &str, ids: &[EntryId], min: usize, problems: &mut Vec<FieldProblem>) {
+    if ids.len() < min {
+        problems.push(FieldProblem::new(
+            field,
+            format!("at least {min} entry is required"),
+        ));
+    }
+    if ids.len() > MAX_SECTION_ENTRIES {
+        problems.push(FieldProblem::new(
+            field,
+            format!(
+                "{} entries given; at most {MAX_SECTION_ENTRIES} are allowed",
+                ids.len()
+            ),
+        ));
+    }
+    let mut seen = HashSet::new();
+    if let Some(dup) = ids.iter().find(|id| !seen.insert(*id)) {
+        problems.push(FieldProblem::new(
+            field,
+            format!("{dup} is listed more than once"),
+        ));
+    }
+}
+
+impl AuthContent {
+    /// Checks the cardinality rules of the sections: one or more protocols, no entry
+    /// listed twice in a section, no section longer than [`MAX_SECTION_ENTRIES`].
+    /// (That the ids exist, and are of the right catalog, is checked against the store.)
+    ///
+    /// # Errors
+    /// Every broken rule, by field.
+    pub fn check(&self) -> Result<(), Invalid> {
+        let mut problems = Vec::new();
+        check_list("protocol_ids", &self.protocol_ids, 1, &mut problems);
+        check_list("slug_ids", &self.slug_ids, 0, &mut problems);
+        check_list("item_ids", &self.item_ids, 0, &mut problems);
+        check_list("department_ids", &self.department_ids, 0, &mut problems);
+        check_list("location_ids", &self.location_ids, 0, &mut problems);
+        Invalid::check(problems)
+    }
+}
+
+/// A name given as free text (creates or reuses a catalog name) or as a catalog id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameChoice {
+    /// Free text.
+    Text(AuthName),
+    /// An existing catalog name.
+    Id(EntryId),
+}
+
+/// A description given as free text or as a catalog id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DescriptionChoice {
+    /// Free text.
+    Text(Description),
+    /// An existing catalog description.
+    Id(EntryId),
+}
+
+/// The fields a client may send for an auth: every one optional, so that the same
+/// type carries a create (required fields checked by [`AuthFields::require_complete`]),
+/// an update (only the present fields change) and a draft (a patch).
+///
+/// `description: Some(None)` means "clear the description"; `None` means "not given".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthFields {
+    /// The name.
+    pub name: Option<NameChoice>,
+    /// The description; `Some(None)` clears it.
+    pub description: Option<Option<DescriptionChoice>>,
+    /// The flag.
+    pub flag_id: Option<EntryId>,
+    /// The protocols (the whole set).
+    pub protocol_ids: Option<Vec<EntryId>>,
+    /// The slugs (the whole set).
+    pub slug_ids: Option<Vec<EntryId>>,
+    /// The items (the whole set).
+    pub item_ids: Option<Vec<EntryId>>,
+    /// The departments (the whole set).
+    pub department_ids: Option<Vec<EntryId>>,
+    /// The locations (the whole set).
+    pub location_ids: Option<Vec<EntryId>>,
+}
+
+impl AuthFields {
+    /// Checks that a create carries what a new auth needs: a name and at least one
+    /// protocol.
+    ///
+    /// # Errors
+    /// One problem per missing field.
+    pub fn require_complete(&self) -> Result<(), Invalid> {
+        let mut problems = Vec::new();
+        if self.name.is_none() {
+            problems.push(FieldProblem::new("name", "a name (or name_id) is required"));
+        }
+        if self.protocol_ids.as_ref().is_none_or(Vec::is_empty) {
+            problems.push(FieldProblem::new(
+                "protocol_ids",
+                "at least one protocol is required",
+            ));
+        }
+        Invalid::check(problems)
+    }
+
+    /// Whether no field is present.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Lays `patch` over `self`: each field present in `patch` replaces this one's.
+    #[must_use]
+    pub fn merged(mut self, patch: Self) -> Self {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if patch.$f.is_some() { self.$f = patch.$f; } )* };
+        }
+        take!(name, description, flag_id, protocol_ids, slug_ids, item_ids, department_ids, location_ids);
+        self
+    }
+}
+
+/// A new auth, ready to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuth {
+    /// Its opaque id.
+    pub auth_id: AuthId,
+    /// Its group (a fresh one, or the original's for a duplicate).
+    pub group_id: GroupId,
+    /// What it is made of.
+    pub content: AuthContent,
+    /// When it is published.
+    pub at: DateTime<Utc>,
+    /// Who publishes it (display name).
+    pub by: String,
+}
+
+/// The name of a duplicate: "<name> (copy)", then "(copy 2)", "(copy 3)", ... The
+/// caller passes a predicate telling whether a candidate is taken (case-insensitively).
+/// A name too long to take the suffix is shortened first, so that the result is always
+/// a valid [`AuthName`].
+pub fn duplicate_name(original: &AuthName, mut taken: impl FnMut(&AuthName) -> bool) -> AuthName {
+    for n in 1u32.. {
+        let suffix = if n == 1 {
+            " (copy)".to_owned()
+        } else {
+            format!(" (copy {n})")
+        };
+        let room = crate::values::MAX_NAME_CHARS - suffix.chars().count();
+        let base: String = original.as_str().chars().take(room).collect();
+        let Ok(candidate) = AuthName::parse(&format!("{}{suffix}", base.trim_end())) else {
+            continue;
+        };
+        if !taken(&candidate) {
+            return candidate;
+        }
+    }
+    unreachable!("u32 copies exhausted")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> EntryId {
+        EntryId::parse(s).unwrap()
+    }
+
+    fn content() -> AuthContent {
+        AuthContent {
+            name_id: id("n1"),
+            description_id: None,
+            flag_id: id("flag-active"),
+            protocol_ids: vec![id("protocol-ldap")],
+            slug_ids: vec![],
+            item_ids: vec![],
+            department_ids: vec![],
+            location_ids: vec![],
+        }
+    }
+
+    #[test]
+    fn content_needs_a_protocol_and_no_repeats() {
+        assert!(content().check().is_ok());
+        let mut c = content();
+        c.protocol_ids.clear();
+        assert_eq!(c.check().unwrap_err().problems[0].field, "protocol_ids");
+        let mut c = content();
+        c.slug_ids = vec![id("s"), id("s")];
+        c.department_ids = vec![id("d"); MAX_SECTION_ENTRIES + 1];
+        let fields: Vec<_> = c.check().unwrap_err().problems.into_iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["slug_ids", "department_ids", "department_ids"]);
+    }
+
+    #[test]
+    fn create_requires_name_and_protocols() {
+        let err = AuthFields::default().require_complete().unwrap_err();
+        let fields: Vec<_> = err.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["name", "protocol_ids"]);
+        let f = AuthFields {
+            name: Some(NameChoice::Text(AuthName::parse("x").unwrap())),
+            protocol_ids: Some(vec![]),
+            ..AuthFields::default()
+        };
+        assert_eq!(f.require_complete().unwrap_err().problems[0].field, "protocol_ids");
+    }
+
+    #[test]
+    fn merge_replaces_only_present_fields() {
+        let base = AuthFields {
+            name: Some(NameChoice::Id(id("n1"))),
+            description: Some(Some(DescriptionChoice::Id(id("d1")))),
+            protocol_ids: Some(vec![id("p1")]),
+            ..AuthFields::default()
+        };
+        let patch = AuthFields {
+            description: Some(None),
+            slug_ids: Some(vec![id("s1")]),
+            ..AuthFields::default()
+        };
+        let m = base.merged(patch);
+        assert_eq!(m.name, Some(NameChoice::Id(id("n1"))));
+        assert_eq!(m.description, Some(None));
+        assert_eq!(m.protocol_ids, Some(vec![id("p1")]));
+        assert_eq!(m.slug_ids, Some(vec![id("s1")]));
+        assert!(AuthFields::default().is_empty() && !m.is_empty());
+    }
+
+    #[test]
+    fn duplicate_names_count_up() {
+        let n = AuthName::parse("Corp LDAP").unwrap();
+        assert_eq!(duplicate_name(&n, |_| false).as_str(), "Corp LDAP (copy)");
+        let taken = ["corp ldap (copy)", "corp ldap (copy 2)"];
+        assert_eq!(
+            duplicate_name(&n, |c| taken.contains(&c.key().as_str())).as_str(),
+            "Corp LDAP (copy 3)"
+        );
+        let long = AuthName::parse(&"x".repeat(255)).unwrap();
+        let d = duplicate_name(&long, |_| false);
+        assert_eq!(d.as_str().chars().count(), 255);
+        assert!(d.as_str().ends_with(" (copy)"));
+    }
+}

@@ -1,0 +1,45 @@
+//! # auths-domain
+//!
+//! The rules of *auths*: authentication-source configurations (LDAP, OIDC, SAML,
+//! Kerberos, "external" web-server auth, ...) kept as versioned records composed of
+//! sections that point at shared catalog entries.
+//!
+//! This crate does no I/O. It holds:
+//! - validated values ([`values`], [`ids`]): an [`AuthName`] or a [`Slug`] that exists
+//!   is valid, because its only constructor checks it;
+//! - the auth and its composition ([`auth`]), catalogs ([`catalog`]), drafts
+//!   ([`draft`]);
+//! - principals, roles and every permission rule ([`principal`]);
+//! - the repository traits the application calls ([`ports`]), and, behind the
+//!   `memory` feature, an in-memory implementation of them ([`memory`]) for tests and
+//!   for services that want the rules without a database;
+//! - the errors ([`error`]).
+//!
+//! ```
+//! use auths_domain::{AuthName, Slug};
+//!
+//! let name = AuthName::parse("  Corp LDAP ").unwrap();
+//! assert_eq!(name.as_str(), "Corp LDAP");
+//! assert!(Slug::parse("corp-ldap").is_ok());
+//! assert!(Slug::parse("Corp LDAP").is_err());
+//! ```
+
+pub mod auth;
+pub mod catalog;
+pub mod draft;
+pub mod error;
+pub mod ids;
+#[cfg(feature = "memory")]
+pub mod memory;
+pub mod ports;
+pub mod principal;
+pub mod values;
+
+pub use auth::{Auth, AuthContent, AuthFields, DescriptionChoice, NameChoice, NewAuth};
+pub use catalog::{CatalogEntry, CatalogKind, EntryRef, ItemRef, NewCatalogEntry};
+pub use draft::Draft;
+pub use error::{FieldProblem, Invalid, RepoError};
+pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
+pub use ports::{AuthRepository, CatalogRepository, Page, PageRequest, Repositories, Store};
+pub use principal::{Caller, Channel, Denied, Operation, Principal, Role};
+pub use values::{AuthName, Description, ItemData, Label, Slug};

@@ -1,0 +1,365 @@
+//! An in-memory implementation of the ports (feature `memory`).
+//!
+//! It keeps the same rules as the SQL adapters (unique names and slugs, case-insensitive
+//! labels, secret values never read back) and real transaction semantics: a write works
+//! on a copy of the state that replaces the original only when the closure succeeds, and
+//! writers are serialised. Meant for tests and for embedders that want the rules without
+//! a database; it holds everything in memory and is not tuned for size.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::{Auth, AuthContent, NewAuth};
+use crate::catalog::{CatalogEntry, CatalogKind, EntryRef, ItemRef, ItemView, NewCatalogEntry, SEEDS};
+use crate::error::RepoError;
+use crate::ids::{AuthId, EntryId, GroupId};
+use crate::ports::{AuthRepository, CatalogRepository, Page, PageRequest, Store};
+use crate::values::{ItemData, fold_case};
+
+#[derive(Debug, Clone)]
+struct StoredEntry {
+    number: i64,
+    kind: CatalogKind,
+    label: String,
+    item: Option<ItemData>,
+    seeded: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+struct StoredAuth {
+    number: i64,
+    auth_id: AuthId,
+    group_id: GroupId,
+    content: AuthContent,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    created_by: String,
+    updated_by: String,
+}
+
+/// The whole state; a transaction works on a copy of it.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryTx {
+    entries: BTreeMap<EntryId, StoredEntry>,
+    auths: Vec<StoredAuth>,
+    next_number: i64,
+}
+
+/// The in-memory store. Cloning shares the state.
+#[derive(Debug, Clone)]
+pub struct MemoryStore {
+    state: Arc<Mutex<MemoryTx>>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryStore {
+    /// A store holding only the seeded flags and protocols.
+    pub fn new() -> Self {
+        let mut tx = MemoryTx {
+            next_number: 1,
+            ..MemoryTx::default()
+        };
+        let epoch = DateTime::<Utc>::UNIX_EPOCH;
+        for s in SEEDS {
+            if let Ok(id) = EntryId::parse(s.id) {
+                let number = tx.bump();
+                tx.entries.insert(
+                    id,
+                    StoredEntry {
+                        number,
+                        kind: s.kind,
+                        label: s.label.to_owned(),
+                        item: None,
+                        seeded: true,
+                        created_at: epoch,
+                        updated_at: epoch,
+                    },
+                );
+            }
+        }
+        Self {
+            state: Arc::new(Mutex::new(tx)),
+        }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, MemoryTx>, RepoError> {
+        self.state
+            .lock()
+            .map_err(|_| RepoError::Internal("memory store poisoned by a panic".into()))
+    }
+}
+
+impl MemoryTx {
+    fn bump(&mut self) -> i64 {
+        let n = self.next_number;
+        self.next_number += 1;
+        n
+    }
+
+    fn view(&self, id: &EntryId, e: &StoredEntry) -> CatalogEntry {
+        CatalogEntry {
+            id: id.clone(),
+            number: e.number,
+            kind: e.kind,
+            label: e.label.clone(),
+            item: e.item.as_ref().map(|i| ItemView {
+                key: i.key.as_str().to_owned(),
+                value: (!i.secret).then(|| i.value.clone()),
+                secret: i.secret,
+            }),
+            seeded: e.seeded,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+
+    fn entry_ref(&self, id: &EntryId) -> Result<EntryRef, RepoError> {
+        self.entries
+            .get(id)
+            .map(|e| EntryRef {
+                id: id.clone(),
+                label: e.label.clone(),
+            })
+            .ok_or_else(|| RepoError::Internal(format!("dangling catalog reference {id}")))
+    }
+
+    fn refs(&self, ids: &[EntryId]) -> Result<Vec<EntryRef>, RepoError> {
+        let mut refs = ids.iter().map(|id| self.entry_ref(id)).collect::<Result<Vec<_>, _>>()?;
+        refs.sort_by(|a, b| fold_case(&a.label).cmp(&fold_case(&b.label)).then(a.id.cmp(&b.id)));
+        Ok(refs)
+    }
+
+    fn resolve(&self, a: &StoredAuth) -> Result<Auth, RepoError> {
+        let c = &a.content;
+        let mut items = c
+            .item_ids
+            .iter()
+            .map(|id| {
+                let e = self
+                    .entries
+                    .get(id)
+                    .ok_or_else(|| RepoError::Internal(format!("dangling item {id}")))?;
+                let v = self.view(id, e);
+                let item = v.item.unwrap_or(ItemView { key: v.label.clone(), value: None, secret: false });
+                Ok(ItemRef { id: id.clone(), label: v.label, key: item.key, value: item.value, secret: item.secret })
+            })
+            .collect::<Result<Vec<_>, RepoError>>()?;
+        items.sort_by(|a, b| fold_case(&a.label).cmp(&fold_case(&b.label)).then(a.id.cmp(&b.id)));
+        Ok(Auth {
+            number: a.number,
+            auth_id: a.auth_id.clone(),
+            group_id: a.group_id.clone(),
+            name: self.entry_ref(&c.name_id)?,
+            description: c.description_id.as_ref().map(|d| self.entry_ref(d)).transpose()?,
+            flag: self.entry_ref(&c.flag_id)?,
+            protocols: self.refs(&c.protocol_ids)?,
+            slugs: self.refs(&c.slug_ids)?,
+            items,
+            departments: self.refs(&c.department_ids)?,
+            locations: self.refs(&c.location_ids)?,
+            version: a.version,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            created_by: a.created_by.clone(),
+            updated_by: a.updated_by.clone(),
+        })
+    }
+}
+
+impl CatalogRepository for MemoryTx {
+    fn entries_by_ids(&mut self, kind: CatalogKind, ids: &[EntryId]) -> Result<Vec<CatalogEntry>, RepoError> {
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.entries.get(id).filter(|e| e.kind == kind).map(|e| self.view(id, e)))
+            .collect())
+    }
+
+    fn entry_by_label(&mut self, kind: CatalogKind, label: &str) -> Result<Option<CatalogEntry>, RepoError> {
+        let key = fold_case(label.trim());
+        Ok(self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.kind == kind && fold_case(&e.label) == key)
+            .min_by_key(|(_, e)| e.number)
+            .map(|(id, e)| self.view(id, e)))
+    }
+
+    fn insert_entry(&mut self, entry: &NewCatalogEntry, at: DateTime<Utc>) -> Result<CatalogEntry, RepoError> {
+        if self.entries.contains_key(&entry.id) {
+            return Err(RepoError::Conflict { constraint: "catalog_id".into() });
+        }
+        if entry.kind.unique_labels() && self.entry_by_label(entry.kind, &entry.label)?.is_some() {
+            return Err(RepoError::Conflict { constraint: "catalog_label".into() });
+        }
+        let number = self.bump();
+        let stored = StoredEntry {
+            number,
+            kind: entry.kind,
+            label: entry.label.clone(),
+            item: entry.item.clone(),
+            seeded: false,
+            created_at: at,
+            updated_at: at,
+        };
+        let view = self.view(&entry.id, &stored);
+        self.entries.insert(entry.id.clone(), stored);
+        Ok(view)
+    }
+
+    fn list_entries(&mut self, kind: CatalogKind, search: Option<&str>, page: PageRequest) -> Result<Page<CatalogEntry>, RepoError> {
+        let needle = search.map(|s| fold_case(s.trim())).unwrap_or_default();
+        let mut matches: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.kind == kind && fold_case(&e.label).contains(&needle))
+            .collect();
+        matches.sort_by(|(ia, a), (ib, b)| fold_case(&a.label).cmp(&fold_case(&b.label)).then(ia.cmp(ib)));
+        let total = matches.len() as u64;
+        let rows = matches
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(page.limit as usize)
+            .map(|(id, e)| self.view(id, e))
+            .collect();
+        Ok(Page { rows, total })
+    }
+}
+
+impl AuthRepository for MemoryTx {
+    fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError> {
+        if self.auths.iter().any(|a| a.auth_id == auth.auth_id) {
+            return Err(RepoError::Conflict { constraint: "auth_id".into() });
+        }
+        if self.auths.iter().any(|a| a.content.name_id == auth.content.name_id) {
+            return Err(RepoError::Conflict { constraint: "auth_name".into() });
+        }
+        if !self.slug_owners(&auth.content.slug_ids)?.is_empty() {
+            return Err(RepoError::Conflict { constraint: "slug_owner".into() });
+        }
+        let number = self.bump();
+        self.auths.push(StoredAuth {
+            number,
+            auth_id: auth.auth_id.clone(),
+            group_id: auth.group_id.clone(),
+            content: auth.content.clone(),
+            version: 1,
+            created_at: auth.at,
+            updated_at: auth.at,
+            created_by: auth.by.clone(),
+            updated_by: auth.by.clone(),
+        });
+        Ok(number)
+    }
+
+    fn auth_by_id(&mut self, auth_id: &AuthId) -> Result<Option<Auth>, RepoError> {
+        self.auths.iter().find(|a| &a.auth_id == auth_id).map(|a| self.resolve(a)).transpose()
+    }
+
+    fn auth_by_number(&mut self, number: i64) -> Result<Option<Auth>, RepoError> {
+        self.auths.iter().find(|a| a.number == number).map(|a| self.resolve(a)).transpose()
+    }
+
+    fn auth_named(&mut self, name_id: &EntryId) -> Result<Option<AuthId>, RepoError> {
+        Ok(self.auths.iter().find(|a| &a.content.name_id == name_id).map(|a| a.auth_id.clone()))
+    }
+
+    fn slug_owners(&mut self, slug_ids: &[EntryId]) -> Result<Vec<(EntryId, AuthId)>, RepoError> {
+        Ok(self
+            .auths
+            .iter()
+            .flat_map(|a| {
+                a.content
+                    .slug_ids
+                    .iter()
+                    .filter(|s| slug_ids.contains(s))
+                    .map(|s| (s.clone(), a.auth_id.clone()))
+            })
+            .collect())
+    }
+}
+
+impl Store for MemoryStore {
+    type Tx = MemoryTx;
+
+    fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut MemoryTx) -> Result<T, E>,
+    {
+        let mut snapshot = self.lock()?.clone();
+        f(&mut snapshot)
+    }
+
+    fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut MemoryTx) -> Result<T, E>,
+    {
+        let mut guard = self.lock()?;
+        let mut working = guard.clone();
+        let out = f(&mut working)?;
+        *guard = working;
+        Ok(out)
+    }
+
+    fn ping(&self) -> Result<(), RepoError> {
+        self.lock().map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::NewCatalogEntry;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH
+    }
+
+    #[test]
+    fn failed_writes_roll_back() {
+        let store = MemoryStore::new();
+        let entry = NewCatalogEntry {
+            id: EntryId::parse("d1").unwrap(),
+            kind: CatalogKind::Departments,
+            label: "Finance".into(),
+            item: None,
+        };
+        let r: Result<(), RepoError> = store.write(|tx| {
+            tx.insert_entry(&entry, at())?;
+            Err(RepoError::Stale)
+        });
+        assert_eq!(r, Err(RepoError::Stale));
+        let found = store.read(|tx| tx.entry_by_label(CatalogKind::Departments, "finance")).unwrap();
+        assert_eq!(found, None);
+        store.write(|tx| tx.insert_entry(&entry, at()).map(drop)).unwrap();
+        let found = store.read(|tx| tx.entry_by_label(CatalogKind::Departments, "FINANCE")).unwrap();
+        assert_eq!(found.map(|e| e.label), Some("Finance".to_owned()));
+    }
+
+    #[test]
+    fn secret_values_are_never_read_back() {
+        let store = MemoryStore::new();
+        let entry = NewCatalogEntry {
+            id: EntryId::parse("i1").unwrap(),
+            kind: CatalogKind::Items,
+            label: "bind_password".into(),
+            item: Some(ItemData::parse("bind_password", "hunter2", true).unwrap()),
+        };
+        let stored = store.write(|tx| tx.insert_entry(&entry, at())).unwrap();
+        let item = stored.item.unwrap();
+        assert!(item.secret);
+        assert_eq!(item.value, None);
+        assert!(!format!("{:?}", store.read(|tx| tx.entries_by_ids(CatalogKind::Items, &[entry.id.clone()])).unwrap()).contains("hunter2"));
+    }
+}

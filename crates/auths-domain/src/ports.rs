@@ -1,0 +1,149 @@
+//! The ports: what the use cases need from storage. Adapters (`auths-store` for SQLite
+//! and PostgreSQL, [`crate::memory`] for tests) implement them.
+//!
+//! A use case runs its calls inside one transaction through [`Store::read`] or
+//! [`Store::write`]: the closure gets a transaction handle implementing every
+//! repository trait; returning `Err` rolls everything back, `Ok` commits.
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::{Auth, NewAuth};
+use crate::catalog::{CatalogEntry, CatalogKind, NewCatalogEntry};
+use crate::error::RepoError;
+use crate::ids::{AuthId, EntryId};
+
+/// A page of results and the total count of matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// This page's rows.
+    pub rows: Vec<T>,
+    /// How many rows match in all.
+    pub total: u64,
+}
+
+/// Which page to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Rows a page (1..=500 at the API).
+    pub limit: u32,
+    /// Rows to skip.
+    pub offset: u64,
+}
+
+/// Catalog entries.
+pub trait CatalogRepository {
+    /// The entries of `kind` among `ids`, in no particular order; ids that do not exist
+    /// (or are of another kind) are simply absent.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn entries_by_ids(
+        &mut self,
+        kind: CatalogKind,
+        ids: &[EntryId],
+    ) -> Result<Vec<CatalogEntry>, RepoError>;
+
+    /// The entry of `kind` whose label equals `label` case-insensitively (the first one,
+    /// for items, whose labels are not unique).
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn entry_by_label(
+        &mut self,
+        kind: CatalogKind,
+        label: &str,
+    ) -> Result<Option<CatalogEntry>, RepoError>;
+
+    /// Stores a new entry.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] with constraint `catalog_label` when the label is taken
+    /// in a catalog with unique labels; storage failures.
+    fn insert_entry(
+        &mut self,
+        entry: &NewCatalogEntry,
+        at: DateTime<Utc>,
+    ) -> Result<CatalogEntry, RepoError>;
+
+    /// Entries of `kind` whose label contains `search` (case-insensitively), by label.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn list_entries(
+        &mut self,
+        kind: CatalogKind,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<CatalogEntry>, RepoError>;
+}
+
+/// Published auths.
+pub trait AuthRepository {
+    /// Stores a new auth at version 1 and answers its numeric id.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] with constraint `auth_name` (the name is another auth's),
+    /// `slug_owner` (a slug belongs to another auth) or `auth_id`; storage failures.
+    fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError>;
+
+    /// The auth with this id, resolved.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn auth_by_id(&mut self, auth_id: &AuthId) -> Result<Option<Auth>, RepoError>;
+
+    /// The auth with this numeric id, resolved.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn auth_by_number(&mut self, number: i64) -> Result<Option<Auth>, RepoError>;
+
+    /// The auth that uses the catalog name `name_id`, if any.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn auth_named(&mut self, name_id: &EntryId) -> Result<Option<AuthId>, RepoError>;
+
+    /// For each of `slug_ids` that belongs to an auth: the slug and its auth.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn slug_owners(&mut self, slug_ids: &[EntryId]) -> Result<Vec<(EntryId, AuthId)>, RepoError>;
+}
+
+/// Every repository, as one transaction handle gives them.
+pub trait Repositories: AuthRepository + CatalogRepository {}
+impl<T: AuthRepository + CatalogRepository> Repositories for T {}
+
+/// A storage backend: runs closures in transactions.
+pub trait Store: Send + Sync + 'static {
+    /// The transaction handle.
+    type Tx: Repositories;
+
+    /// Runs `f` in a read-only snapshot (it may not write).
+    ///
+    /// # Errors
+    /// `f`'s error, or a [`RepoError`] converted into `E` when no connection could be
+    /// had or the transaction could not begin.
+    fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut Self::Tx) -> Result<T, E>;
+
+    /// Runs `f` in a write transaction: committed when `f` answers `Ok`, rolled back
+    /// otherwise. Writers are serialised where the backend needs it (SQLite).
+    ///
+    /// # Errors
+    /// `f`'s error, or a [`RepoError`] converted into `E` when no connection could be
+    /// had, or the transaction could not begin or commit.
+    fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut Self::Tx) -> Result<T, E>;
+
+    /// Checks that the database answers.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] when it does not.
+    fn ping(&self) -> Result<(), RepoError>;
+}
