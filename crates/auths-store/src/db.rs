@@ -1,0 +1,269 @@
+//! [`Db`]: the pool, migrations, seeding, and the transaction boundary of the ports.
+
+use std::ops::DerefMut;
+use std::sync::{Arc, Mutex};
+
+use auths_domain::catalog::SEEDS;
+use auths_domain::{RepoError, Store};
+use chrono::{DateTime, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use r2d2::{Pool, PooledConnection};
+
+use crate::error::{StoreError, pool_error, repo_error};
+use crate::models::EntryInsert;
+use crate::pool::{AnyConnection, Backend, Manager, PoolOptions, Target};
+use crate::schema::catalog_entries;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// A key for PostgreSQL's advisory lock, so that two processes starting at once do not
+/// run the migrations twice ("auths" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6175_7468_73;
+
+/// The database: a pool of connections to SQLite or PostgreSQL. Cloning shares the pool.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    backend: Backend,
+    /// SQLite allows one writer at a time; writers of this process queue here, in
+    /// order, instead of spinning on the file lock (other processes still meet
+    /// `busy_timeout`).
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .field("pool", &self.pool.state())
+            .finish()
+    }
+}
+
+impl Db {
+    /// Opens the database `url` names: `sqlite://PATH` (the file and its folder are
+    /// created when missing, and switched to WAL) or `postgres://...`.
+    ///
+    /// # Errors
+    /// A URL of another kind, a folder that cannot be created, or a database that
+    /// cannot be reached within `options.connection_timeout`.
+    pub fn open(url: &str, options: &PoolOptions) -> Result<Self, StoreError> {
+        let target = Target::parse(url)?;
+        let backend = target.backend();
+        if let Target::Sqlite(path) = &target {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Open(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+            // WAL is a property of the file: set it once, before the pool opens.
+            let mut conn = target
+                .connect()
+                .map_err(|e| StoreError::Open(e.to_string()))?;
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;",
+                options.settings.busy_timeout.as_millis()
+            ))
+            .map_err(|e| StoreError::Open(e.to_string()))?;
+        }
+        let pool = Pool::builder()
+            .max_size(options.max_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(options.connection_timeout)
+            .connection_customizer(Box::new(options.settings))
+            .build(Manager::new(target))
+            .map_err(|e| StoreError::Open(e.to_string()))?;
+        let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Self {
+            pool,
+            backend,
+            write_lock,
+        })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs the migrations not yet applied, then writes the seed rows that are missing.
+    /// Answers the versions of the migrations it applied (empty when up to date).
+    ///
+    /// # Errors
+    /// When a migration or the seeding fails; nothing of a failed migration stays.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.connection().map_err(StoreError::Repo)?;
+        let applied = match conn.deref_mut() {
+            AnyConnection::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            AnyConnection::Postgresql(c) => {
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                    .map_err(|e| StoreError::Migrate(e.to_string()))?;
+                let out = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
+                let _ = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+                out
+            }
+        }
+        .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        drop(conn);
+        self.seed()?;
+        Ok(applied)
+    }
+
+    /// Inserts the seeded flags and protocols that are missing (by id).
+    fn seed(&self) -> Result<(), StoreError> {
+        let now = Utc::now().naive_utc();
+        self.write(|tx: &mut StoreTx| {
+            let conn = tx.conn();
+            let present: Vec<String> = catalog_entries::table
+                .filter(catalog_entries::seeded.eq(true))
+                .select(catalog_entries::id)
+                .load(conn)
+                .map_err(repo_error)?;
+            for s in SEEDS.iter().filter(|s| !present.iter().any(|p| p == s.id)) {
+                let key = auths_domain::values::fold_case(s.label);
+                diesel::insert_into(catalog_entries::table)
+                    .values(EntryInsert {
+                        id: s.id,
+                        kind: s.kind.as_str(),
+                        label: s.label,
+                        label_key: &key,
+                        item_key: None,
+                        item_value: None,
+                        secret: false,
+                        seeded: true,
+                        created_at: now,
+                        updated_at: now,
+                    })
+                    .execute(conn)
+                    .map_err(repo_error)?;
+            }
+            Ok::<_, RepoError>(())
+        })?;
+        Ok(())
+    }
+
+    fn connection(&self) -> Result<PooledConnection<Manager>, RepoError> {
+        self.pool.get().map_err(|e| pool_error(&e))
+    }
+
+    fn run<T, E, F>(&self, begin: &str, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut StoreTx) -> Result<T, E>,
+    {
+        let mut conn = self.connection()?;
+        tx_begin(&mut conn, begin).map_err(repo_error)?;
+        let mut tx = StoreTx { conn, open: true };
+        let value = f(&mut tx)?; // on error, StoreTx's Drop rolls back
+        tx.open = false;
+        // A failed COMMIT is rolled back by diesel's transaction manager.
+        tx_commit(&mut tx.conn).map_err(repo_error)?;
+        Ok(value)
+    }
+}
+
+// Transactions go through diesel's own transaction manager of the concrete connection,
+// so that diesel knows their depth (a nested diesel transaction, such as SQLite's
+// multi-row insert, becomes a savepoint) while we choose the BEGIN statement
+// (`BEGIN IMMEDIATE` for SQLite writers, a read-only snapshot for PostgreSQL readers).
+
+fn tx_begin(conn: &mut AnyConnection, sql: &str) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, sql),
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(c, sql),
+    }
+}
+
+fn tx_commit(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::commit_transaction(c),
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::commit_transaction(c),
+    }
+}
+
+fn tx_rollback(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::rollback_transaction(c),
+    }
+}
+
+/// The transaction handle: a pooled connection inside `BEGIN`. Dropping it without
+/// a commit (an error, or a panic in a use case) rolls the transaction back, so that
+/// a connection never returns to the pool mid-transaction.
+pub struct StoreTx {
+    conn: PooledConnection<Manager>,
+    open: bool,
+}
+
+impl std::fmt::Debug for StoreTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreTx").field("open", &self.open).finish()
+    }
+}
+
+impl StoreTx {
+    /// The connection, for the repositories.
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        self.conn.deref_mut()
+    }
+}
+
+impl Drop for StoreTx {
+    fn drop(&mut self) {
+        if self.open {
+            // If even the rollback fails, diesel marks the transaction manager broken
+            // and the pool discards the connection (`Manager::has_broken`).
+            let _ = tx_rollback(&mut self.conn);
+        }
+    }
+}
+
+impl Store for Db {
+    type Tx = StoreTx;
+
+    fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut StoreTx) -> Result<T, E>,
+    {
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN",
+            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        self.run(begin, f)
+    }
+
+    fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut StoreTx) -> Result<T, E>,
+    {
+        match &self.write_lock {
+            Some(lock) => {
+                // A poisoned lock only means another writer panicked; its transaction
+                // was rolled back by StoreTx's Drop, so the database is consistent.
+                let _guard = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                self.run("BEGIN IMMEDIATE", f)
+            }
+            None => self.run("BEGIN", f),
+        }
+    }
+
+    fn ping(&self) -> Result<(), RepoError> {
+        let mut conn = self.connection()?;
+        conn.batch_execute("SELECT 1").map_err(repo_error)
+    }
+}
+
+/// Converts a stored timestamp (UTC, without zone) to the domain's.
+pub(crate) fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}

@@ -1,0 +1,83 @@
+//! Rows as diesel reads and writes them. They are not domain types: the repositories
+//! map them at their edge (`XRow` read, `XInsert` written).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{auth_links, auths, catalog_entries};
+
+/// A catalog entry as read. `item_value` never leaves the repository for a secret item.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = catalog_entries)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct EntryRow {
+    pub number: i64,
+    pub id: String,
+    pub kind: String,
+    pub label: String,
+    pub item_key: Option<String>,
+    pub item_value: Option<String>,
+    pub secret: bool,
+    pub seeded: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A catalog entry to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = catalog_entries)]
+pub struct EntryInsert<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub label: &'a str,
+    pub label_key: &'a str,
+    pub item_key: Option<&'a str>,
+    pub item_value: Option<&'a str>,
+    pub secret: bool,
+    pub seeded: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An auth row as read.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = auths)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct AuthRow {
+    pub number: i64,
+    pub auth_id: String,
+    pub group_id: String,
+    pub name_id: String,
+    pub description_id: Option<String>,
+    pub flag_id: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub created_by: String,
+    pub updated_by: String,
+}
+
+/// An auth to insert (its number is given by the database).
+#[derive(Debug, Insertable)]
+#[diesel(table_name = auths)]
+pub struct AuthInsert<'a> {
+    pub auth_id: &'a str,
+    pub group_id: &'a str,
+    pub name_id: &'a str,
+    pub description_id: Option<&'a str>,
+    pub flag_id: &'a str,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub created_by: &'a str,
+    pub updated_by: &'a str,
+}
+
+/// A link from an auth to an entry of a multi-valued section.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = auth_links)]
+pub struct LinkInsert<'a> {
+    pub auth_number: i64,
+    pub kind: &'a str,
+    pub entry_id: &'a str,
+}

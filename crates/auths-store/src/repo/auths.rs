@@ -1,0 +1,204 @@
+//! Published auths.
+
+use auths_domain::catalog::{EntryRef, ItemRef};
+use auths_domain::values::fold_case;
+use auths_domain::{
+    Auth, AuthId, AuthRepository, CatalogEntry, CatalogKind, EntryId, GroupId, NewAuth, RepoError,
+};
+use diesel::prelude::*;
+
+use crate::db::{StoreTx, utc};
+use crate::error::repo_error;
+use crate::models::{AuthInsert, AuthRow, EntryRow, LinkInsert};
+use crate::pool::AnyConnection;
+use crate::schema::{auth_links as al, auths as a, catalog_entries as ce};
+
+fn corrupt(what: &str) -> RepoError {
+    RepoError::Internal(format!("corrupt auth row: {what}"))
+}
+
+fn sort_refs(refs: &mut [EntryRef]) {
+    refs.sort_by(|x, y| fold_case(&x.label).cmp(&fold_case(&y.label)).then(x.id.cmp(&y.id)));
+}
+
+impl StoreTx {
+    /// Resolves an auth row: its single-valued sections in one query, its links in
+    /// another.
+    fn resolve(&mut self, row: AuthRow) -> Result<Auth, RepoError> {
+        let mut singles: Vec<&str> = vec![&row.name_id, &row.flag_id];
+        singles.extend(row.description_id.as_deref());
+        let single: Vec<CatalogEntry> = ce::table
+            .filter(ce::id.eq_any(&singles))
+            .select(EntryRow::as_select())
+            .load(self.conn())
+            .map_err(repo_error)?
+            .into_iter()
+            .map(EntryRow::into_entry)
+            .collect::<Result<_, _>>()?;
+        let find = |id: &str| single.iter().find(|e| e.id.as_str() == id).map(CatalogEntry::to_ref);
+
+        let linked: Vec<(String, EntryRow)> = al::table
+            .inner_join(ce::table)
+            .filter(al::auth_number.eq(row.number))
+            .select((al::kind, EntryRow::as_select()))
+            .load(self.conn())
+            .map_err(repo_error)?;
+        let (mut protocols, mut slugs, mut departments, mut locations, mut items) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (kind, entry) in linked {
+            let entry = entry.into_entry()?;
+            match kind.parse::<CatalogKind>() {
+                Ok(CatalogKind::Protocols) => protocols.push(entry.to_ref()),
+                Ok(CatalogKind::Slugs) => slugs.push(entry.to_ref()),
+                Ok(CatalogKind::Departments) => departments.push(entry.to_ref()),
+                Ok(CatalogKind::Locations) => locations.push(entry.to_ref()),
+                Ok(CatalogKind::Items) => {
+                    let item = entry.item.clone();
+                    items.push(ItemRef {
+                        id: entry.id,
+                        key: item.as_ref().map_or_else(|| entry.label.clone(), |i| i.key.clone()),
+                        value: item.as_ref().and_then(|i| i.value.clone()),
+                        secret: item.is_some_and(|i| i.secret),
+                        label: entry.label,
+                    });
+                }
+                _ => return Err(corrupt(&format!("link of kind {kind:?}"))),
+            }
+        }
+        for refs in [&mut protocols, &mut slugs, &mut departments, &mut locations] {
+            sort_refs(refs);
+        }
+        items.sort_by(|x, y| fold_case(&x.label).cmp(&fold_case(&y.label)).then(x.id.cmp(&y.id)));
+
+        Ok(Auth {
+            number: row.number,
+            auth_id: AuthId::parse(&row.auth_id).map_err(|_| corrupt("auth_id"))?,
+            group_id: GroupId::parse(&row.group_id).map_err(|_| corrupt("group_id"))?,
+            name: find(&row.name_id).ok_or_else(|| corrupt("name"))?,
+            description: match &row.description_id {
+                Some(d) => Some(find(d).ok_or_else(|| corrupt("description"))?),
+                None => None,
+            },
+            flag: find(&row.flag_id).ok_or_else(|| corrupt("flag"))?,
+            protocols,
+            slugs,
+            items,
+            departments,
+            locations,
+            version: row.version,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            created_by: row.created_by,
+            updated_by: row.updated_by,
+        })
+    }
+
+    fn insert_links(&mut self, number: i64, kind: CatalogKind, ids: &[EntryId]) -> Result<(), RepoError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<LinkInsert<'_>> = ids
+            .iter()
+            .map(|id| LinkInsert {
+                auth_number: number,
+                kind: kind.as_str(),
+                entry_id: id.as_str(),
+            })
+            .collect();
+        // MultiBackend has no multi-row INSERT; each concrete backend has, and the
+        // statement is the same for both.
+        let insert = diesel::insert_into(al::table).values(&rows);
+        match self.conn() {
+            AnyConnection::Sqlite(c) => insert.execute(c),
+            AnyConnection::Postgresql(c) => insert.execute(c),
+        }
+        .map(drop)
+        .map_err(repo_error)
+    }
+}
+
+impl AuthRepository for StoreTx {
+    fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError> {
+        let at = auth.at.naive_utc();
+        let c = &auth.content;
+        diesel::insert_into(a::table)
+            .values(AuthInsert {
+                auth_id: auth.auth_id.as_str(),
+                group_id: auth.group_id.as_str(),
+                name_id: c.name_id.as_str(),
+                description_id: c.description_id.as_ref().map(EntryId::as_str),
+                flag_id: c.flag_id.as_str(),
+                version: 1,
+                created_at: at,
+                updated_at: at,
+                created_by: &auth.by,
+                updated_by: &auth.by,
+            })
+            .execute(self.conn())
+            .map_err(repo_error)?;
+        let number: i64 = a::table
+            .filter(a::auth_id.eq(auth.auth_id.as_str()))
+            .select(a::number)
+            .first(self.conn())
+            .map_err(repo_error)?;
+        self.insert_links(number, CatalogKind::Protocols, &c.protocol_ids)?;
+        self.insert_links(number, CatalogKind::Slugs, &c.slug_ids)?;
+        self.insert_links(number, CatalogKind::Items, &c.item_ids)?;
+        self.insert_links(number, CatalogKind::Departments, &c.department_ids)?;
+        self.insert_links(number, CatalogKind::Locations, &c.location_ids)?;
+        Ok(number)
+    }
+
+    fn auth_by_id(&mut self, auth_id: &AuthId) -> Result<Option<Auth>, RepoError> {
+        let row = a::table
+            .filter(a::auth_id.eq(auth_id.as_str()))
+            .select(AuthRow::as_select())
+            .first(self.conn())
+            .optional()
+            .map_err(repo_error)?;
+        row.map(|r| self.resolve(r)).transpose()
+    }
+
+    fn auth_by_number(&mut self, number: i64) -> Result<Option<Auth>, RepoError> {
+        let row = a::table
+            .find(number)
+            .select(AuthRow::as_select())
+            .first(self.conn())
+            .optional()
+            .map_err(repo_error)?;
+        row.map(|r| self.resolve(r)).transpose()
+    }
+
+    fn auth_named(&mut self, name_id: &EntryId) -> Result<Option<AuthId>, RepoError> {
+        a::table
+            .filter(a::name_id.eq(name_id.as_str()))
+            .select(a::auth_id)
+            .first::<String>(self.conn())
+            .optional()
+            .map_err(repo_error)?
+            .map(|s| AuthId::parse(&s).map_err(|_| corrupt("auth_id")))
+            .transpose()
+    }
+
+    fn slug_owners(&mut self, slug_ids: &[EntryId]) -> Result<Vec<(EntryId, AuthId)>, RepoError> {
+        if slug_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<&str> = slug_ids.iter().map(EntryId::as_str).collect();
+        al::table
+            .inner_join(a::table)
+            .filter(al::kind.eq(CatalogKind::Slugs.as_str()))
+            .filter(al::entry_id.eq_any(ids))
+            .select((al::entry_id, a::auth_id))
+            .load::<(String, String)>(self.conn())
+            .map_err(repo_error)?
+            .into_iter()
+            .map(|(s, x)| {
+                Ok((
+                    EntryId::parse(&s).map_err(|_| corrupt("slug id"))?,
+                    AuthId::parse(&x).map_err(|_| corrupt("auth_id"))?,
+                ))
+            })
+            .collect()
+    }
+}

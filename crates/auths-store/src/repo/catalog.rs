@@ -1,0 +1,143 @@
+//! Catalog entries.
+
+use auths_domain::catalog::ItemView;
+use auths_domain::values::fold_case;
+use auths_domain::{
+    CatalogEntry, CatalogKind, CatalogRepository, EntryId, NewCatalogEntry, Page, PageRequest,
+    RepoError,
+};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::{StoreTx, utc};
+use crate::error::repo_error;
+use crate::models::{EntryInsert, EntryRow};
+use crate::schema::catalog_entries as ce;
+
+impl EntryRow {
+    /// Maps a row to the domain, dropping a secret item's value here, at the edge.
+    pub(crate) fn into_entry(self) -> Result<CatalogEntry, RepoError> {
+        let kind: CatalogKind = self
+            .kind
+            .parse()
+            .map_err(|_| RepoError::Internal(format!("unknown catalog kind {:?}", self.kind)))?;
+        let id = EntryId::parse(&self.id)
+            .map_err(|_| RepoError::Internal(format!("malformed entry id {:?}", self.id)))?;
+        let item = self.item_key.map(|key| ItemView {
+            key,
+            value: if self.secret { None } else { self.item_value },
+            secret: self.secret,
+        });
+        Ok(CatalogEntry {
+            id,
+            number: self.number,
+            kind,
+            label: self.label,
+            item,
+            seeded: self.seeded,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+        })
+    }
+}
+
+fn ids_text(ids: &[EntryId]) -> Vec<&str> {
+    ids.iter().map(EntryId::as_str).collect()
+}
+
+impl CatalogRepository for StoreTx {
+    fn entries_by_ids(
+        &mut self,
+        kind: CatalogKind,
+        ids: &[EntryId],
+    ) -> Result<Vec<CatalogEntry>, RepoError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        ce::table
+            .filter(ce::kind.eq(kind.as_str()))
+            .filter(ce::id.eq_any(ids_text(ids)))
+            .select(EntryRow::as_select())
+            .load(self.conn())
+            .map_err(repo_error)?
+            .into_iter()
+            .map(EntryRow::into_entry)
+            .collect()
+    }
+
+    fn entry_by_label(
+        &mut self,
+        kind: CatalogKind,
+        label: &str,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        ce::table
+            .filter(ce::kind.eq(kind.as_str()))
+            .filter(ce::label_key.eq(fold_case(label.trim())))
+            .order(ce::number.asc())
+            .select(EntryRow::as_select())
+            .first(self.conn())
+            .optional()
+            .map_err(repo_error)?
+            .map(EntryRow::into_entry)
+            .transpose()
+    }
+
+    fn insert_entry(
+        &mut self,
+        entry: &NewCatalogEntry,
+        at: DateTime<Utc>,
+    ) -> Result<CatalogEntry, RepoError> {
+        let key = fold_case(&entry.label);
+        let at = at.naive_utc();
+        diesel::insert_into(ce::table)
+            .values(EntryInsert {
+                id: entry.id.as_str(),
+                kind: entry.kind.as_str(),
+                label: &entry.label,
+                label_key: &key,
+                item_key: entry.item.as_ref().map(|i| i.key.as_str()),
+                item_value: entry.item.as_ref().map(|i| i.value.as_str()),
+                secret: entry.item.as_ref().is_some_and(|i| i.secret),
+                seeded: false,
+                created_at: at,
+                updated_at: at,
+            })
+            .execute(self.conn())
+            .map_err(repo_error)?;
+        ce::table
+            .find(entry.id.as_str())
+            .select(EntryRow::as_select())
+            .first(self.conn())
+            .map_err(repo_error)?
+            .into_entry()
+    }
+
+    fn list_entries(
+        &mut self,
+        kind: CatalogKind,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<CatalogEntry>, RepoError> {
+        let pattern = super::like_pattern(&fold_case(search.unwrap_or("").trim()));
+        let matching = || {
+            ce::table
+                .filter(ce::kind.eq(kind.as_str()))
+                .filter(ce::label_key.like(pattern.clone()).escape('\\'))
+        };
+        let total: i64 = matching().count().get_result(self.conn()).map_err(repo_error)?;
+        let rows = matching()
+            .order((ce::label_key.asc(), ce::number.asc()))
+            .limit(i64::from(page.limit))
+            .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
+            .select(EntryRow::as_select())
+            .load(self.conn())
+            .map_err(repo_error)?
+            .into_iter()
+            .map(EntryRow::into_entry)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            rows,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+}

@@ -1,0 +1,27 @@
+//! The repositories: the domain's ports implemented on [`crate::StoreTx`].
+
+mod auths;
+mod catalog;
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+pub(crate) fn like_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(super::like_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+        assert_eq!(super::like_pattern(""), "%%");
+    }
+}

@@ -1,0 +1,48 @@
+//! The tables, as diesel sees them. Written by hand to match both backends' migrations
+//! (`migrations/sqlite`, `migrations/postgres`): the column types are the ones both
+//! share. `catalog_entries` and `auths` declare their text id and numeric id as diesel's
+//! key where that is what the code joins on.
+
+diesel::table! {
+    catalog_entries (id) {
+        number -> BigInt,
+        id -> Text,
+        kind -> Text,
+        label -> Text,
+        label_key -> Text,
+        item_key -> Nullable<Text>,
+        item_value -> Nullable<Text>,
+        secret -> Bool,
+        seeded -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    auths (number) {
+        number -> BigInt,
+        auth_id -> Text,
+        group_id -> Text,
+        name_id -> Text,
+        description_id -> Nullable<Text>,
+        flag_id -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        created_by -> Text,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    auth_links (auth_number, kind, entry_id) {
+        auth_number -> BigInt,
+        kind -> Text,
+        entry_id -> Text,
+    }
+}
+
+diesel::joinable!(auth_links -> auths (auth_number));
+diesel::joinable!(auth_links -> catalog_entries (entry_id));
+diesel::allow_tables_to_appear_in_same_query!(catalog_entries, auths, auth_links);

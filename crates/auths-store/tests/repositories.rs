@@ -1,0 +1,218 @@
+//! The repository suite, run against a fresh SQLite file and a fresh PostgreSQL schema.
+
+use auths_domain::catalog::{FLAG_ACTIVE, SEEDS};
+use auths_domain::{
+    AuthContent, AuthId, AuthRepository, CatalogKind, CatalogRepository, EntryId, GroupId,
+    ItemData, NewAuth, NewCatalogEntry, PageRequest, RepoError, Store,
+};
+use auths_store::Db;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+
+auths_store::on_both_backends!(
+    migrations_seed_flags_and_protocols_once,
+    catalog_labels_are_unique_case_insensitively,
+    catalog_lists_page_and_search,
+    secret_item_values_are_never_read_back,
+    auths_round_trip_with_every_section,
+    auth_names_and_slugs_are_unique,
+    failed_transactions_leave_nothing,
+);
+
+fn now() -> DateTime<Utc> {
+    Utc::now().duration_trunc(TimeDelta::microseconds(1)).unwrap()
+}
+
+fn id(s: &str) -> EntryId {
+    EntryId::parse(s).unwrap()
+}
+
+fn entry(db: &Db, kind: CatalogKind, eid: &str, label: &str) -> EntryId {
+    let e = NewCatalogEntry { id: id(eid), kind, label: label.into(), item: None };
+    db.write(|tx| tx.insert_entry(&e, now())).unwrap().id
+}
+
+fn content(name: &EntryId) -> AuthContent {
+    AuthContent {
+        name_id: name.clone(),
+        description_id: None,
+        flag_id: id(FLAG_ACTIVE),
+        protocol_ids: vec![id("protocol-ldap")],
+        slug_ids: vec![],
+        item_ids: vec![],
+        department_ids: vec![],
+        location_ids: vec![],
+    }
+}
+
+fn new_auth(auth_id: &str, content: AuthContent) -> NewAuth {
+    NewAuth {
+        auth_id: AuthId::parse(auth_id).unwrap(),
+        group_id: GroupId::parse(&format!("g-{auth_id}")).unwrap(),
+        content,
+        at: now(),
+        by: "tester".into(),
+    }
+}
+
+fn migrations_seed_flags_and_protocols_once(db: &Db) {
+    // Migrating again changes nothing and duplicates no seed.
+    assert_eq!(db.migrate().unwrap(), Vec::<String>::new());
+    for kind in [CatalogKind::Flags, CatalogKind::Protocols] {
+        let page = db
+            .read(|tx| tx.list_entries(kind, None, PageRequest { limit: 100, offset: 0 }))
+            .unwrap();
+        let expected = SEEDS.iter().filter(|s| s.kind == kind).count();
+        assert_eq!(page.total as usize, expected, "{kind}");
+        assert!(page.rows.iter().all(|e| e.seeded));
+    }
+    db.ping().unwrap();
+}
+
+fn catalog_labels_are_unique_case_insensitively(db: &Db) {
+    entry(db, CatalogKind::Departments, "d1", "Finance");
+    let dup = NewCatalogEntry { id: id("d2"), kind: CatalogKind::Departments, label: "FINANCE".into(), item: None };
+    let err = db.write(|tx| tx.insert_entry(&dup, now())).unwrap_err();
+    assert_eq!(err, RepoError::Conflict { constraint: "catalog_label".into() });
+    // Another catalog may use the same label.
+    entry(db, CatalogKind::Locations, "l1", "Finance");
+    let found = db.read(|tx| tx.entry_by_label(CatalogKind::Departments, " finance ")).unwrap().unwrap();
+    assert_eq!((found.id.as_str(), found.label.as_str()), ("d1", "Finance"));
+    // Items may share labels.
+    for n in ["i1", "i2"] {
+        let item = NewCatalogEntry {
+            id: id(n),
+            kind: CatalogKind::Items,
+            label: "host".into(),
+            item: Some(ItemData::parse("host", n, false).unwrap()),
+        };
+        db.write(|tx| tx.insert_entry(&item, now())).unwrap();
+    }
+}
+
+fn catalog_lists_page_and_search(db: &Db) {
+    for (i, label) in ["Zeta", "alpha", "Beta", "50%_off", "gamma"].iter().enumerate() {
+        entry(db, CatalogKind::Departments, &format!("d{i}"), label);
+    }
+    let page = |search: Option<&str>, limit, offset| {
+        db.read(|tx| tx.list_entries(CatalogKind::Departments, search, PageRequest { limit, offset })).unwrap()
+    };
+    let all = page(None, 10, 0);
+    let labels: Vec<_> = all.rows.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["50%_off", "alpha", "Beta", "gamma", "Zeta"]);
+    assert_eq!(all.total, 5);
+    let second = page(None, 2, 2);
+    assert_eq!(second.rows.iter().map(|e| e.label.as_str()).collect::<Vec<_>>(), ["Beta", "gamma"]);
+    assert_eq!(second.total, 5);
+    assert_eq!(page(Some("ETA"), 10, 0).rows.len(), 2);
+    // LIKE wildcards in the search are literal.
+    assert_eq!(page(Some("%"), 10, 0).rows.len(), 1);
+    assert_eq!(page(Some("_"), 10, 0).rows.len(), 1);
+    assert_eq!(page(Some("nothing"), 10, 0).total, 0);
+}
+
+fn secret_item_values_are_never_read_back(db: &Db) {
+    let item = NewCatalogEntry {
+        id: id("pw"),
+        kind: CatalogKind::Items,
+        label: "bind_password".into(),
+        item: Some(ItemData::parse("bind_password", "hunter2", true).unwrap()),
+    };
+    let stored = db.write(|tx| tx.insert_entry(&item, now())).unwrap();
+    assert_eq!(stored.item.as_ref().unwrap().value, None);
+    let name = entry(db, CatalogKind::Names, "n1", "Corp LDAP");
+    let mut c = content(&name);
+    c.item_ids = vec![id("pw")];
+    db.write(|tx| tx.insert_auth(&new_auth("a1", c))).unwrap();
+    let auth = db.read(|tx| tx.auth_by_id(&AuthId::parse("a1").unwrap())).unwrap().unwrap();
+    assert_eq!(auth.items.len(), 1);
+    assert!(auth.items[0].secret);
+    assert_eq!(auth.items[0].value, None);
+    assert!(!format!("{auth:?}{stored:?}").contains("hunter2"));
+}
+
+fn auths_round_trip_with_every_section(db: &Db) {
+    let name = entry(db, CatalogKind::Names, "n1", "Corp LDAP");
+    let desc = entry(db, CatalogKind::Descriptions, "ds1", "The corporate directory");
+    let s1 = entry(db, CatalogKind::Slugs, "s1", "corp-ldap");
+    let d1 = entry(db, CatalogKind::Departments, "d1", "IT");
+    let d2 = entry(db, CatalogKind::Departments, "d2", "Finance");
+    let l1 = entry(db, CatalogKind::Locations, "l1", "Berlin");
+    let item = NewCatalogEntry {
+        id: id("i1"),
+        kind: CatalogKind::Items,
+        label: "host".into(),
+        item: Some(ItemData::parse("host", "ldap.example.com", false).unwrap()),
+    };
+    db.write(|tx| tx.insert_entry(&item, now())).unwrap();
+    let c = AuthContent {
+        name_id: name,
+        description_id: Some(desc),
+        flag_id: id(FLAG_ACTIVE),
+        protocol_ids: vec![id("protocol-ldaps"), id("protocol-ldap")],
+        slug_ids: vec![s1],
+        item_ids: vec![id("i1")],
+        department_ids: vec![d1, d2],
+        location_ids: vec![l1],
+    };
+    let new = new_auth("a1", c.clone());
+    let number = db.write(|tx| tx.insert_auth(&new)).unwrap();
+    let by_id = db.read(|tx| tx.auth_by_id(&new.auth_id)).unwrap().unwrap();
+    let by_number = db.read(|tx| tx.auth_by_number(number)).unwrap().unwrap();
+    assert_eq!(by_id, by_number);
+    assert_eq!(by_id.number, number);
+    assert_eq!(by_id.version, 1);
+    assert_eq!(by_id.created_at, new.at);
+    assert_eq!(by_id.name.label, "Corp LDAP");
+    assert_eq!(by_id.description.as_ref().unwrap().label, "The corporate directory");
+    assert_eq!(by_id.flag.label, "active");
+    // Multi-valued sections come back sorted by label.
+    assert_eq!(by_id.protocols.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(), ["ldap", "ldaps"]);
+    assert_eq!(by_id.departments.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(), ["Finance", "IT"]);
+    assert_eq!(by_id.items[0].value.as_deref(), Some("ldap.example.com"));
+    assert_eq!(by_id.locations[0].label, "Berlin");
+    // The content round-trips (as sets).
+    let mut back = by_id.content();
+    back.protocol_ids.sort();
+    back.department_ids.sort();
+    let mut want = c;
+    want.protocol_ids.sort();
+    want.department_ids.sort();
+    assert_eq!(back, want);
+    assert_eq!(db.read(|tx| tx.auth_named(&id("n1"))).unwrap(), Some(new.auth_id.clone()));
+    assert_eq!(db.read(|tx| tx.auth_by_id(&AuthId::parse("nope").unwrap())).unwrap(), None);
+    assert_eq!(db.read(|tx| tx.auth_by_number(number + 1000)).unwrap(), None);
+}
+
+fn auth_names_and_slugs_are_unique(db: &Db) {
+    let n1 = entry(db, CatalogKind::Names, "n1", "One");
+    let n2 = entry(db, CatalogKind::Names, "n2", "Two");
+    let s = entry(db, CatalogKind::Slugs, "s1", "shared");
+    let mut c1 = content(&n1);
+    c1.slug_ids = vec![s.clone()];
+    db.write(|tx| tx.insert_auth(&new_auth("a1", c1))).unwrap();
+
+    let same_name = db.write(|tx| tx.insert_auth(&new_auth("a2", content(&n1)))).unwrap_err();
+    assert_eq!(same_name, RepoError::Conflict { constraint: "auth_name".into() });
+
+    let mut c2 = content(&n2);
+    c2.slug_ids = vec![s.clone()];
+    let same_slug = db.write(|tx| tx.insert_auth(&new_auth("a3", c2))).unwrap_err();
+    assert_eq!(same_slug, RepoError::Conflict { constraint: "slug_owner".into() });
+    assert_eq!(
+        db.read(|tx| tx.slug_owners(&[s.clone(), id("other")])).unwrap(),
+        vec![(s, AuthId::parse("a1").unwrap())]
+    );
+}
+
+fn failed_transactions_leave_nothing(db: &Db) {
+    let n1 = entry(db, CatalogKind::Names, "n1", "One");
+    let result: Result<i64, RepoError> = db.write(|tx| {
+        tx.insert_auth(&new_auth("a1", content(&n1)))?;
+        Err(RepoError::Stale)
+    });
+    assert_eq!(result, Err(RepoError::Stale));
+    assert_eq!(db.read(|tx| tx.auth_by_id(&AuthId::parse("a1").unwrap())).unwrap(), None);
+    // The connection went back to the pool clean: the next write works.
+    db.write(|tx| tx.insert_auth(&new_auth("a1", content(&n1)))).unwrap();
+    assert!(db.read(|tx| tx.auth_by_id(&AuthId::parse("a1").unwrap())).unwrap().is_some());
+}

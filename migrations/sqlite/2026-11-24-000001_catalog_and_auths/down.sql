@@ -1,0 +1,3 @@
+DROP TABLE auth_links;
+DROP TABLE auths;
+DROP TABLE catalog_entries;
