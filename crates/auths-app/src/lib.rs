@@ -1,1 +1,17 @@
-//! placeholder
+//! # auths-app
+//!
+//! The use cases of auths, one method per operation on [`AuthService`], generic over the
+//! domain's [`auths_domain::Store`] port. Each use case checks permissions with the
+//! domain's rules, runs its storage calls in one transaction, and answers domain values
+//! or an [`AppError`]. Nothing here knows HTTP or SQL.
+
+mod clock;
+mod error;
+mod service;
+mod use_cases;
+
+pub use clock::{new_id, now};
+pub use error::AppError;
+pub use service::{AuthService, Settings};
+pub use use_cases::create::CreateOutcome;
+pub use use_cases::get::AuthView;

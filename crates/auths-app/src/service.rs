@@ -1,0 +1,45 @@
+//! The service: the store and the server settings the use cases read.
+
+use auths_domain::Store;
+
+use crate::AppError;
+
+/// Server settings the use cases need.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Whether the form offers AI generation (`basic_show_ai_generate`).
+    pub show_ai_generate: bool,
+}
+
+/// The use cases, over a store. Cheap to share: wrap it in an `Arc` (or let the web
+/// framework do so).
+#[derive(Debug)]
+pub struct AuthService<S> {
+    pub(crate) store: S,
+    pub(crate) settings: Settings,
+}
+
+impl<S: Store> AuthService<S> {
+    /// A service over `store`.
+    pub fn new(store: S, settings: Settings) -> Self {
+        Self { store, settings }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The store (for start-up work such as migrations, done by the binary).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Whether the database answers (`/readyz`).
+    ///
+    /// # Errors
+    /// [`AppError::Unavailable`] when it does not.
+    pub fn ready(&self) -> Result<(), AppError> {
+        self.store.ping().map_err(AppError::from)
+    }
+}

@@ -1,0 +1,5 @@
+//! One module per use case.
+
+pub mod create;
+pub mod get;
+mod resolve;
