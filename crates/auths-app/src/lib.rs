@@ -7,11 +7,13 @@
 
 mod clock;
 mod error;
+pub mod keys;
 mod service;
 mod use_cases;
 
 pub use clock::{new_id, now};
 pub use error::AppError;
+pub use keys::{Credential, IssuedKey, KeySpec};
 pub use service::{AuthService, Settings};
 pub use use_cases::create::CreateOutcome;
 pub use use_cases::get::AuthView;

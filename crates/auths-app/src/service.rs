@@ -17,12 +17,17 @@ pub struct Settings {
 pub struct AuthService<S> {
     pub(crate) store: S,
     pub(crate) settings: Settings,
+    pub(crate) keys: crate::keys::KeyCache,
 }
 
 impl<S: Store> AuthService<S> {
     /// A service over `store`.
     pub fn new(store: S, settings: Settings) -> Self {
-        Self { store, settings }
+        Self {
+            store,
+            settings,
+            keys: crate::keys::KeyCache::default(),
+        }
     }
 
     /// The settings.

@@ -40,6 +40,18 @@ pub use catalog::{CatalogEntry, CatalogKind, EntryRef, ItemRef, NewCatalogEntry}
 pub use draft::Draft;
 pub use error::{FieldProblem, Invalid, RepoError};
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
-pub use ports::{AuthRepository, CatalogRepository, Page, PageRequest, Repositories, Store};
-pub use principal::{Caller, Channel, Denied, Operation, Principal, Role};
+pub use ports::{
+    AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository, Repositories, Store,
+};
+pub use principal::{
+    Caller, Channel, Denied, KeyRecord, NewPrincipal, Operation, Principal, Role,
+};
 pub use values::{AuthName, Description, ItemData, Label, Slug};
+
+/// The repository traits, for `use auths_domain::prelude::*;` where a transaction
+/// handle's methods are called.
+pub mod prelude {
+    pub use crate::ports::{
+        AuthRepository, CatalogRepository, PrincipalRepository, Repositories, Store,
+    };
+}

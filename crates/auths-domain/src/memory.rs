@@ -14,8 +14,9 @@ use chrono::{DateTime, Utc};
 use crate::auth::{Auth, AuthContent, NewAuth};
 use crate::catalog::{CatalogEntry, CatalogKind, EntryRef, ItemRef, ItemView, NewCatalogEntry, SEEDS};
 use crate::error::RepoError;
-use crate::ids::{AuthId, EntryId, GroupId};
-use crate::ports::{AuthRepository, CatalogRepository, Page, PageRequest, Store};
+use crate::ids::{AuthId, EntryId, GroupId, PrincipalId};
+use crate::principal::{KeyRecord, NewPrincipal, Principal};
+use crate::ports::{AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository, Store};
 use crate::values::{ItemData, fold_case};
 
 #[derive(Debug, Clone)]
@@ -47,6 +48,7 @@ struct StoredAuth {
 pub struct MemoryTx {
     entries: BTreeMap<EntryId, StoredEntry>,
     auths: Vec<StoredAuth>,
+    keys: Vec<(NewPrincipal, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
     next_number: i64,
 }
 
@@ -285,6 +287,72 @@ impl AuthRepository for MemoryTx {
                     .map(|s| (s.clone(), a.auth_id.clone()))
             })
             .collect())
+    }
+}
+
+impl MemoryTx {
+    fn key_record(&self, (p, used, revoked): &(NewPrincipal, Option<DateTime<Utc>>, Option<DateTime<Utc>>)) -> Result<KeyRecord, RepoError> {
+        let departments = if p.department_ids.is_empty() { None } else { Some(self.refs(&p.department_ids)?) };
+        Ok(KeyRecord {
+            principal: Principal {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                role: p.role,
+                departments,
+                allow_mcp_writes: p.allow_mcp_writes,
+            },
+            key_hash: p.key_hash.clone(),
+            created_at: p.at,
+            last_used_at: *used,
+            revoked_at: *revoked,
+        })
+    }
+}
+
+impl PrincipalRepository for MemoryTx {
+    fn insert_principal(&mut self, principal: &NewPrincipal) -> Result<(), RepoError> {
+        if self.keys.iter().any(|(p, _, revoked)| revoked.is_none() && p.name == principal.name) {
+            return Err(RepoError::Conflict { constraint: "principal_name".into() });
+        }
+        self.keys.push((principal.clone(), None, None));
+        Ok(())
+    }
+
+    fn active_keys_by_lookup(&mut self, key_lookup: &str) -> Result<Vec<KeyRecord>, RepoError> {
+        self.keys
+            .iter()
+            .filter(|(p, _, revoked)| revoked.is_none() && p.key_lookup == key_lookup)
+            .map(|k| self.key_record(k))
+            .collect()
+    }
+
+    fn list_keys(&mut self) -> Result<Vec<KeyRecord>, RepoError> {
+        let mut all = self.keys.iter().map(|k| self.key_record(k)).collect::<Result<Vec<_>, _>>()?;
+        all.sort_by(|a, b| a.principal.name.cmp(&b.principal.name).then(a.created_at.cmp(&b.created_at)));
+        Ok(all)
+    }
+
+    fn revoke_key(&mut self, name: &str, at: DateTime<Utc>) -> Result<bool, RepoError> {
+        match self.keys.iter_mut().find(|(p, _, revoked)| revoked.is_none() && p.name == name) {
+            Some(k) => {
+                k.2 = Some(at);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn count_active_keys(&mut self) -> Result<u64, RepoError> {
+        Ok(self.keys.iter().filter(|k| k.2.is_none()).count() as u64)
+    }
+
+    fn record_key_use(&mut self, uses: &[(PrincipalId, DateTime<Utc>)]) -> Result<(), RepoError> {
+        for (id, at) in uses {
+            for k in self.keys.iter_mut().filter(|k| &k.0.id == id) {
+                k.1 = Some(k.1.map_or(*at, |t| t.max(*at)));
+            }
+        }
+        Ok(())
     }
 }
 

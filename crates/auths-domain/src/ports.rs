@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use crate::auth::{Auth, NewAuth};
 use crate::catalog::{CatalogEntry, CatalogKind, NewCatalogEntry};
 use crate::error::RepoError;
-use crate::ids::{AuthId, EntryId};
+use crate::ids::{AuthId, EntryId, PrincipalId};
+use crate::principal::{KeyRecord, NewPrincipal};
 
 /// A page of results and the total count of matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,9 +112,49 @@ pub trait AuthRepository {
     fn slug_owners(&mut self, slug_ids: &[EntryId]) -> Result<Vec<(EntryId, AuthId)>, RepoError>;
 }
 
+/// API keys and their principals.
+pub trait PrincipalRepository {
+    /// Stores a new principal with its key hash.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] with constraint `principal_name` when an active key has
+    /// this name; storage failures.
+    fn insert_principal(&mut self, principal: &NewPrincipal) -> Result<(), RepoError>;
+
+    /// The keys that are not revoked and whose hash starts with `key_lookup`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn active_keys_by_lookup(&mut self, key_lookup: &str) -> Result<Vec<KeyRecord>, RepoError>;
+
+    /// Every key, revoked ones included, by name.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn list_keys(&mut self) -> Result<Vec<KeyRecord>, RepoError>;
+
+    /// Revokes the active key named `name`; answers whether there was one.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn revoke_key(&mut self, name: &str, at: DateTime<Utc>) -> Result<bool, RepoError>;
+
+    /// How many keys are not revoked.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn count_active_keys(&mut self) -> Result<u64, RepoError>;
+
+    /// Records when keys were last used (a batch, written now and then).
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn record_key_use(&mut self, uses: &[(PrincipalId, DateTime<Utc>)]) -> Result<(), RepoError>;
+}
+
 /// Every repository, as one transaction handle gives them.
-pub trait Repositories: AuthRepository + CatalogRepository {}
-impl<T: AuthRepository + CatalogRepository> Repositories for T {}
+pub trait Repositories: AuthRepository + CatalogRepository + PrincipalRepository {}
+impl<T: AuthRepository + CatalogRepository + PrincipalRepository> Repositories for T {}
 
 /// A storage backend: runs closures in transactions.
 pub trait Store: Send + Sync + 'static {

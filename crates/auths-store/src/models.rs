@@ -81,3 +81,31 @@ pub struct LinkInsert<'a> {
     pub kind: &'a str,
     pub entry_id: &'a str,
 }
+
+/// A principal as read (the key hash included: it is compared, never shown).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::principals)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct PrincipalRow {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub allow_mcp_writes: bool,
+    pub key_hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// A principal to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = crate::schema::principals)]
+pub struct PrincipalInsert<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub allow_mcp_writes: bool,
+    pub key_lookup: &'a str,
+    pub key_hash: &'a str,
+    pub created_at: NaiveDateTime,
+}

@@ -46,3 +46,29 @@ diesel::table! {
 diesel::joinable!(auth_links -> auths (auth_number));
 diesel::joinable!(auth_links -> catalog_entries (entry_id));
 diesel::allow_tables_to_appear_in_same_query!(catalog_entries, auths, auth_links);
+
+diesel::table! {
+    principals (id) {
+        number -> BigInt,
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        allow_mcp_writes -> Bool,
+        key_lookup -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    principal_departments (principal_id, entry_id) {
+        principal_id -> Text,
+        entry_id -> Text,
+    }
+}
+
+diesel::joinable!(principal_departments -> principals (principal_id));
+diesel::joinable!(principal_departments -> catalog_entries (entry_id));
+diesel::allow_tables_to_appear_in_same_query!(principals, principal_departments, catalog_entries);

@@ -2,6 +2,7 @@
 
 mod auths;
 mod catalog;
+mod principals;
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
 pub(crate) fn like_pattern(needle: &str) -> String {

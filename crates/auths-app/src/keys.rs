@@ -1,0 +1,310 @@
+//! API keys: issuing, authenticating, listing, revoking, and the bootstrap key.
+//!
+//! A key is 256 random bits, shown once as `auths_<64 hex digits>`. The database keeps
+//! only its SHA-256 (a fast hash is right for a random key of this size: there is
+//! nothing to brute-force; a slow password hash would only make every request slow).
+//! A short prefix of the hash finds the candidate rows; the full hash is then compared
+//! in constant time. Verified keys are cached for [`CACHE_TTL`] so that a request costs
+//! no database read; revoking through this process empties the cache at once, and a
+//! revocation made by another process (the CLI) takes effect within the TTL.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use auths_domain::principal::parse_principal_name;
+use auths_domain::{
+    CatalogKind, EntryId, KeyRecord, NewPrincipal, Principal, PrincipalId, Role, Store,
+};
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use auths_domain::prelude::*;
+
+use crate::{AppError, AuthService, clock};
+
+/// How long a verified key stays trusted without a database read.
+pub const CACHE_TTL: Duration = Duration::from_secs(30);
+/// Most keys the cache holds; past that it starts over (keys are few in practice).
+const CACHE_MAX: usize = 10_000;
+/// Shortest bootstrap key accepted from the environment.
+pub const MIN_BOOTSTRAP_KEY_CHARS: usize = 24;
+/// The name given to the bootstrap key.
+pub const BOOTSTRAP_KEY_NAME: &str = "bootstrap-admin";
+
+/// A credential as the HTTP layer extracted it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    /// The key.
+    pub key: String,
+    /// With `Authorization: Basic NAME:KEY`, the name, which must be the key's.
+    pub name: Option<String>,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the key.
+        f.debug_struct("Credential").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// A freshly issued key: shown once, then only its hash exists.
+#[derive(Clone)]
+pub struct IssuedKey {
+    /// The key itself.
+    pub key: String,
+    /// Its principal.
+    pub principal: Principal,
+}
+
+impl std::fmt::Debug for IssuedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedKey").field("principal", &self.principal).finish_non_exhaustive()
+    }
+}
+
+/// What a new key should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySpec {
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Department ids (empty: global).
+    pub department_ids: Vec<EntryId>,
+    /// Whether MCP calls may publish, delete and export.
+    pub allow_mcp_writes: bool,
+}
+
+fn hash_key(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn lookup_of(hash: &str) -> &str {
+    &hash[..16]
+}
+
+fn generate_key() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("auths_{hex}")
+}
+
+/// Verified keys and pending `last_used_at` updates.
+#[derive(Debug, Default)]
+pub(crate) struct KeyCache {
+    verified: Mutex<HashMap<String, (Principal, Instant)>>,
+    used: Mutex<HashMap<PrincipalId, DateTime<Utc>>>,
+}
+
+impl KeyCache {
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let map = self.verified.lock().ok()?;
+        map.get(hash)
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(p, _)| p.clone())
+    }
+
+    fn put(&self, hash: String, principal: Principal) {
+        if let Ok(mut map) = self.verified.lock() {
+            if map.len() >= CACHE_MAX {
+                map.clear();
+            }
+            map.insert(hash, (principal, Instant::now()));
+        }
+    }
+
+    pub(crate) fn clear(&self) {
+        if let Ok(mut map) = self.verified.lock() {
+            map.clear();
+        }
+    }
+
+    fn note_use(&self, id: &PrincipalId, at: DateTime<Utc>) {
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(id.clone(), at);
+        }
+    }
+
+    fn take_uses(&self) -> Vec<(PrincipalId, DateTime<Utc>)> {
+        self.used
+            .lock()
+            .map(|mut u| u.drain().collect())
+            .unwrap_or_default()
+    }
+}
+
+fn unauthenticated() -> AppError {
+    AppError::Unauthenticated
+}
+
+impl<S: Store> AuthService<S> {
+    /// The principal a credential authenticates. Unknown, revoked and malformed
+    /// credentials, and a Basic name that is not the key's, all get the same error.
+    ///
+    /// # Errors
+    /// `Unauthenticated`, or `Unavailable` when the database cannot be asked.
+    pub fn authenticate(&self, credential: &Credential) -> Result<Principal, AppError> {
+        let key = credential.key.trim();
+        if key.is_empty() || key.len() > 512 {
+            return Err(unauthenticated());
+        }
+        let hash = hash_key(key);
+        let principal = match self.keys.get(&hash) {
+            Some(p) => p,
+            None => {
+                let candidates = self
+                    .store
+                    .read(|tx| tx.active_keys_by_lookup(lookup_of(&hash)))?;
+                let found = candidates
+                    .into_iter()
+                    .find(|k| bool::from(k.key_hash.as_bytes().ct_eq(hash.as_bytes())))
+                    .ok_or_else(unauthenticated)?;
+                self.keys.put(hash, found.principal.clone());
+                found.principal
+            }
+        };
+        if let Some(name) = &credential.name
+            && name != &principal.name
+        {
+            return Err(unauthenticated());
+        }
+        self.keys.note_use(&principal.id, clock::now());
+        Ok(principal)
+    }
+
+    /// Writes the pending `last_used_at` times (called now and then by the server, and
+    /// at shutdown). Answers how many keys were updated.
+    ///
+    /// # Errors
+    /// Storage errors; the pending times are then dropped (they are advisory).
+    pub fn flush_key_use(&self) -> Result<usize, AppError> {
+        let uses = self.keys.take_uses();
+        if uses.is_empty() {
+            return Ok(0);
+        }
+        self.store.write(|tx| tx.record_key_use(&uses))?;
+        Ok(uses.len())
+    }
+
+    /// Issues a new key (the CLI's `keys create`).
+    ///
+    /// # Errors
+    /// `Invalid` for a bad name or unknown department, `Conflict` when an active key
+    /// has the name.
+    pub fn create_key(&self, spec: &KeySpec) -> Result<IssuedKey, AppError> {
+        self.issue_key(spec, generate_key())
+    }
+
+    fn issue_key(&self, spec: &KeySpec, key: String) -> Result<IssuedKey, AppError> {
+        let name = parse_principal_name(&spec.name)?;
+        let hash = hash_key(&key);
+        let principal = self.store.write(|tx| {
+            let found = tx.entries_by_ids(CatalogKind::Departments, &spec.department_ids)?;
+            let mut departments = Vec::new();
+            for id in &spec.department_ids {
+                match found.iter().find(|e| &e.id == id) {
+                    Some(e) => departments.push(e.to_ref()),
+                    None => {
+                        return Err(AppError::invalid("department", format!("no department with id {id}")));
+                    }
+                }
+            }
+            let new = NewPrincipal {
+                id: PrincipalId::parse(&clock::new_id())?,
+                name: name.clone(),
+                role: spec.role,
+                department_ids: spec.department_ids.clone(),
+                allow_mcp_writes: spec.allow_mcp_writes,
+                key_lookup: lookup_of(&hash).to_owned(),
+                key_hash: hash.clone(),
+                at: clock::now(),
+            };
+            tx.insert_principal(&new).map_err(|e| match e {
+                auths_domain::RepoError::Conflict { .. } => {
+                    AppError::conflict(format!("an active key is already named {name:?}"))
+                }
+                other => other.into(),
+            })?;
+            Ok(Principal {
+                id: new.id,
+                name: new.name,
+                role: new.role,
+                departments: (!departments.is_empty()).then_some(departments),
+                allow_mcp_writes: new.allow_mcp_writes,
+            })
+        })?;
+        Ok(IssuedKey { key, principal })
+    }
+
+    /// Every key, revoked ones included (never the keys themselves).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn list_keys(&self) -> Result<Vec<KeyRecord>, AppError> {
+        self.store.read(|tx| tx.list_keys()).map_err(AppError::from)
+    }
+
+    /// Revokes the active key named `name`, and forgets every cached verification.
+    ///
+    /// # Errors
+    /// `NotFound` when no active key has that name.
+    pub fn revoke_key(&self, name: &str) -> Result<(), AppError> {
+        let revoked = self.store.write(|tx| tx.revoke_key(name, clock::now()))?;
+        self.keys.clear();
+        if revoked {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(format!("no active key named {name:?}")))
+        }
+    }
+
+    /// Makes sure someone can log in: when no active key exists, creates an admin key,
+    /// with `configured` as its value when given, else a generated one, which is
+    /// answered so that the caller can show it once. Answers `None` when keys exist.
+    ///
+    /// # Errors
+    /// `Invalid` when the configured key is shorter than [`MIN_BOOTSTRAP_KEY_CHARS`].
+    pub fn bootstrap(&self, configured: Option<&str>) -> Result<Option<IssuedKey>, AppError> {
+        if let Some(k) = configured
+            && k.trim().chars().count() < MIN_BOOTSTRAP_KEY_CHARS
+        {
+            return Err(AppError::invalid(
+                "AUTHS_BOOTSTRAP_API_KEY",
+                format!("the bootstrap key must have at least {MIN_BOOTSTRAP_KEY_CHARS} characters"),
+            ));
+        }
+        if self.store.read(|tx| tx.count_active_keys())? > 0 {
+            return Ok(None);
+        }
+        let spec = KeySpec {
+            name: BOOTSTRAP_KEY_NAME.to_owned(),
+            role: Role::Admin,
+            department_ids: Vec::new(),
+            allow_mcp_writes: false,
+        };
+        let key = configured.map_or_else(generate_key, |k| k.trim().to_owned());
+        self.issue_key(&spec, key).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_long_random_and_hashed() {
+        let a = generate_key();
+        let b = generate_key();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "auths_".len() + 64);
+        let h = hash_key(&a);
+        assert_eq!(h.len(), 64);
+        assert!(!h.contains(&a[6..]));
+        assert_eq!(lookup_of(&h).len(), 16);
+        assert_eq!(hash_key(&a), h);
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE principal_departments;
+DROP TABLE principals;
