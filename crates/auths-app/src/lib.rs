@@ -16,4 +16,4 @@ pub use error::AppError;
 pub use keys::{Credential, IssuedKey, KeySpec};
 pub use service::{AuthService, Settings};
 pub use use_cases::create::CreateOutcome;
-pub use use_cases::get::AuthView;
+pub use use_cases::get::{AuthView, FormView};

@@ -1,1 +1,42 @@
-//! placeholder
+//! # auths-http
+//!
+//! The HTTP face of auths, on actix-web: [`configure`] mounts every route; credentials
+//! are checked by middleware on `/api`; every error, including the framework's own
+//! (bad path or query, unknown route, wrong method), answers the JSON error body of
+//! the spec. Use cases run off the async threads through [`blocking::blocking`].
+
+pub mod auth;
+pub mod blocking;
+pub mod error;
+mod fallback;
+mod health;
+pub mod json;
+mod v5;
+
+use actix_web::middleware::from_fn;
+use actix_web::web;
+use auths_domain::Store;
+
+pub use error::{ApiError, ErrorObject};
+pub use json::{BodyLimit, DEFAULT_BODY_LIMIT};
+
+/// Mounts every route. The application must hold, as app data, a
+/// `web::Data<AuthService<S>>` and, optionally, a [`BodyLimit`].
+pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PathConfig::default().error_handler(|e, _| {
+        ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", e.to_string()).into()
+    }))
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|e, _| ApiError::bad_request(format!("invalid query string: {e}")).into()),
+    )
+    .route("/healthz", web::get().to(health::healthz))
+    .route("/readyz", web::get().to(health::readyz::<S>))
+    .service(
+        web::scope("/api")
+            .wrap(from_fn(auth::authenticate::<S, _>))
+            .configure(v5::configure::<S>)
+            .default_service(web::to(fallback::not_found)),
+    )
+    .default_service(web::to(fallback::not_found));
+}

@@ -1,6 +1,8 @@
 //! Get one auth.
 
-use auths_domain::{Auth, AuthId, Caller, Operation, Repositories, Store};
+use auths_domain::{
+    Auth, AuthId, Caller, CatalogKind, EntryRef, Operation, PageRequest, Repositories, Store,
+};
 
 use crate::{AppError, AuthService};
 
@@ -54,5 +56,49 @@ impl<S: Store> AuthService<S> {
         caller.may(Operation::Get)?;
         let auth = self.store.read(|tx| visible_auth(tx, caller, auth_id))?;
         Ok(AuthView::new(auth, caller))
+    }
+}
+
+/// The form: one auth's view (or none, for a blank form) and the options of the small
+/// catalogs, read in one snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormView {
+    /// The auth, when one was asked for.
+    pub auth: Option<AuthView>,
+    /// For a blank form: whether the caller may create, and why not.
+    pub can_create: Result<(), String>,
+    /// Every flag.
+    pub flag_options: Vec<EntryRef>,
+    /// Every protocol.
+    pub protocol_options: Vec<EntryRef>,
+}
+
+/// The most options a small catalog lists in a form.
+const MAX_OPTIONS: u32 = 500;
+
+fn options<T: Repositories>(tx: &mut T, kind: CatalogKind) -> Result<Vec<EntryRef>, AppError> {
+    let page = tx.list_entries(kind, None, PageRequest { limit: MAX_OPTIONS, offset: 0 })?;
+    Ok(page.rows.iter().map(auths_domain::CatalogEntry::to_ref).collect())
+}
+
+impl<S: Store> AuthService<S> {
+    /// The form for `auth_id`, or a blank form for a new auth.
+    ///
+    /// # Errors
+    /// As [`AuthService::get_one`].
+    pub fn form(&self, caller: &Caller, auth_id: Option<&AuthId>) -> Result<FormView, AppError> {
+        caller.may(Operation::Get)?;
+        self.store.read(|tx| {
+            let auth = match auth_id {
+                Some(id) => Some(AuthView::new(visible_auth(tx, caller, id)?, caller)),
+                None => None,
+            };
+            Ok(FormView {
+                auth,
+                can_create: caller.may(Operation::Create).map_err(|d| d.reason),
+                flag_options: options(tx, CatalogKind::Flags)?,
+                protocol_options: options(tx, CatalogKind::Protocols)?,
+            })
+        })
     }
 }

@@ -1,0 +1,133 @@
+//! Who is calling: credentials are read and checked once, by middleware on `/api`,
+//! before any body is parsed; handlers receive the [`Caller`] through [`ReqCaller`].
+
+use std::future::{Ready, ready};
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{AUTHORIZATION, HeaderMap};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
+use auths_app::{AppError, AuthService, Credential};
+use auths_domain::{Caller, Channel, Store};
+use base64::Engine;
+
+use crate::blocking::blocking;
+use crate::error::ApiError;
+
+/// The header that marks an AI agent's call.
+pub const MCP_HEADER: &str = "x-mcp";
+/// The API key header.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// Routes under `/api` that need no credentials.
+const PUBLIC: [&str; 1] = ["/api/v5/openapi.json"];
+
+/// Reads a credential from the headers: `X-Api-Key`, else `Authorization: Bearer KEY`
+/// or `Authorization: Basic base64(NAME:KEY)`. `None` when there is none, or it is
+/// malformed (both answer the same 401).
+pub fn credential(headers: &HeaderMap) -> Option<Credential> {
+    if let Some(v) = headers.get(API_KEY_HEADER) {
+        return v.to_str().ok().map(|k| Credential { key: k.to_owned(), name: None });
+    }
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, rest) = value.split_once(' ')?;
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(Credential { key: rest.to_owned(), name: None });
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(rest).ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (name, key) = text.split_once(':')?;
+        return Some(Credential { key: key.to_owned(), name: Some(name.to_owned()) });
+    }
+    None
+}
+
+/// The channel a call came through.
+pub fn channel(headers: &HeaderMap) -> Channel {
+    match headers.get(MCP_HEADER).and_then(|v| v.to_str().ok()) {
+        Some(v) if !v.trim().is_empty() => Channel::Mcp,
+        _ => Channel::Api,
+    }
+}
+
+/// Middleware: authenticates the request and stores the [`Caller`] in its extensions,
+/// or answers 401 (503 when the keys cannot be checked) without calling the route.
+///
+/// # Errors
+/// Only the inner service's own errors.
+pub async fn authenticate<S: Store, B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    if !PUBLIC.contains(&req.path()) {
+        let checked = match (req.app_data::<web::Data<AuthService<S>>>().cloned(), credential(req.headers())) {
+            (None, _) => Err(ApiError::from(AppError::Internal("AuthService not configured".into()))),
+            (Some(_), None) => Err(ApiError::from(AppError::Unauthenticated)),
+            (Some(service), Some(cred)) => blocking(move || service.authenticate(&cred)).await,
+        };
+        match checked {
+            Ok(principal) => {
+                let channel = channel(req.headers());
+                req.extensions_mut().insert(Caller { principal, channel });
+            }
+            Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
+        }
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
+/// The authenticated caller of a request under `/api`.
+#[derive(Debug, Clone)]
+pub struct ReqCaller(pub Caller);
+
+impl FromRequest for ReqCaller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Caller>()
+                .cloned()
+                .map(ReqCaller)
+                .ok_or_else(|| ApiError::from(AppError::Unauthenticated)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(HeaderName::from_static(k), HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn credentials_in_three_forms() {
+        assert_eq!(credential(&headers(&[("x-api-key", "k1")])).unwrap().key, "k1");
+        assert_eq!(credential(&headers(&[("authorization", "Bearer k2")])).unwrap().key, "k2");
+        assert_eq!(credential(&headers(&[("authorization", "bearer  k2 ")])).unwrap().key, "k2");
+        let b = base64::engine::general_purpose::STANDARD.encode("ci:k:3");
+        let c = credential(&headers(&[("authorization", &format!("Basic {b}"))])).unwrap();
+        assert_eq!((c.name.as_deref(), c.key.as_str()), (Some("ci"), "k:3"));
+        assert!(credential(&headers(&[("authorization", "Basic !!!")])).is_none());
+        assert!(credential(&headers(&[("authorization", "Digest x")])).is_none());
+        assert!(credential(&headers(&[])).is_none());
+    }
+
+    #[test]
+    fn mcp_header_sets_the_channel() {
+        assert_eq!(channel(&headers(&[("x-mcp", "claude")])), Channel::Mcp);
+        assert_eq!(channel(&headers(&[("x-mcp", " ")])), Channel::Api);
+        assert_eq!(channel(&headers(&[])), Channel::Api);
+    }
+}

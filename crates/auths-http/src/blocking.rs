@@ -1,0 +1,24 @@
+//! Running blocking work (every use case: they talk to the database through diesel)
+//! off the async threads.
+
+use auths_app::AppError;
+
+use crate::error::ApiError;
+
+/// Runs `f` on actix's blocking thread pool, inside the caller's tracing span. The
+/// closure takes its pooled connection itself (through the store), since waiting for
+/// one can block too. A panic in `f` becomes a 500, never a dead worker.
+///
+/// # Errors
+/// `f`'s error, or `internal` when the blocking task could not run or panicked.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    actix_web::web::block(move || span.in_scope(f))
+        .await
+        .map_err(|e| ApiError::from(AppError::Internal(format!("blocking task failed: {e}"))))?
+        .map_err(ApiError::from)
+}

@@ -1,0 +1,28 @@
+//! The Auth artifact API, v5: `/api/v5/...`.
+
+mod create;
+mod fields;
+mod get;
+mod views;
+
+use actix_web::web;
+use auths_domain::Store;
+
+use crate::fallback::method_not_allowed;
+
+/// Mounts the v5 routes (under the `/api` scope).
+pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/v5/artifacts/auths")
+            .service(
+                web::resource("/get")
+                    .route(web::post().to(get::get::<S>))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/create")
+                    .route(web::post().to(create::create::<S>))
+                    .default_service(web::to(method_not_allowed)),
+            ),
+    );
+}
