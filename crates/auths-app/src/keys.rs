@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use auths_domain::prelude::*;
 use auths_domain::principal::parse_principal_name;
 use auths_domain::{
     CatalogKind, EntryId, KeyRecord, NewPrincipal, Principal, PrincipalId, Role, Store,
@@ -20,7 +21,6 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use auths_domain::prelude::*;
 
 use crate::{AppError, AuthService, clock};
 
@@ -45,7 +45,9 @@ pub struct Credential {
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key.
-        f.debug_struct("Credential").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Credential")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -60,7 +62,9 @@ pub struct IssuedKey {
 
 impl std::fmt::Debug for IssuedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedKey").field("principal", &self.principal).finish_non_exhaustive()
+        f.debug_struct("IssuedKey")
+            .field("principal", &self.principal)
+            .finish_non_exhaustive()
     }
 }
 
@@ -209,7 +213,10 @@ impl<S: Store> AuthService<S> {
                 match found.iter().find(|e| &e.id == id) {
                     Some(e) => departments.push(e.to_ref()),
                     None => {
-                        return Err(AppError::invalid("department", format!("no department with id {id}")));
+                        return Err(AppError::invalid(
+                            "department",
+                            format!("no department with id {id}"),
+                        ));
                     }
                 }
             }
@@ -274,7 +281,9 @@ impl<S: Store> AuthService<S> {
         {
             return Err(AppError::invalid(
                 "AUTHS_BOOTSTRAP_API_KEY",
-                format!("the bootstrap key must have at least {MIN_BOOTSTRAP_KEY_CHARS} characters"),
+                format!(
+                    "the bootstrap key must have at least {MIN_BOOTSTRAP_KEY_CHARS} characters"
+                ),
             ));
         }
         if self.store.read(|tx| tx.count_active_keys())? > 0 {

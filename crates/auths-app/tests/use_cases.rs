@@ -1,9 +1,15 @@
 //! The use cases over the in-memory store: business rules without a database.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should fail loudly"
+)]
+
 use auths_app::{AppError, AuthService, Settings};
 use auths_domain::memory::MemoryStore;
 use auths_domain::{
-    AuthFields, AuthName, CatalogKind, CatalogRepository, Caller, Channel, Description,
+    AuthFields, AuthName, Caller, CatalogKind, CatalogRepository, Channel, Description,
     DescriptionChoice, EntryId, EntryRef, NameChoice, NewCatalogEntry, PageRequest, Principal,
     PrincipalId, Role, Store,
 };
@@ -42,13 +48,30 @@ fn fields(name: &str) -> AuthFields {
 }
 
 fn add(svc: &AuthService<MemoryStore>, kind: CatalogKind, eid: &str, label: &str) -> EntryRef {
-    let e = NewCatalogEntry { id: id(eid), kind, label: label.into(), item: None };
-    svc.store().write(|tx| tx.insert_entry(&e, auths_app::now())).unwrap().to_ref()
+    let e = NewCatalogEntry {
+        id: id(eid),
+        kind,
+        label: label.into(),
+        item: None,
+    };
+    svc.store()
+        .write(|tx| tx.insert_entry(&e, auths_app::now()))
+        .unwrap()
+        .to_ref()
 }
 
 fn name_count(svc: &AuthService<MemoryStore>) -> u64 {
     svc.store()
-        .read(|tx| tx.list_entries(CatalogKind::Names, None, PageRequest { limit: 10, offset: 0 }))
+        .read(|tx| {
+            tx.list_entries(
+                CatalogKind::Names,
+                None,
+                PageRequest {
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+        })
         .unwrap()
         .total
 }
@@ -58,7 +81,9 @@ fn create_then_get_round_trips() {
     let svc = service();
     let fin = add(&svc, CatalogKind::Departments, "d-fin", "Finance");
     let mut f = fields("Corp LDAP");
-    f.description = Some(Some(DescriptionChoice::Text(Description::parse("Directory").unwrap().unwrap())));
+    f.description = Some(Some(DescriptionChoice::Text(
+        Description::parse("Directory").unwrap().unwrap(),
+    )));
     f.department_ids = Some(vec![fin.id.clone()]);
     let out = svc.create_one(&editor(), &f).unwrap();
     assert_eq!(out.version, 1);
@@ -83,7 +108,9 @@ fn create_then_get_round_trips() {
 fn names_are_unique_case_insensitively_and_reused_from_the_catalog() {
     let svc = service();
     svc.create_one(&editor(), &fields("Corp LDAP")).unwrap();
-    let err = svc.create_one(&editor(), &fields("  corp ldap ")).unwrap_err();
+    let err = svc
+        .create_one(&editor(), &fields("  corp ldap "))
+        .unwrap_err();
     assert!(matches!(err, AppError::Conflict { .. }), "{err:?}");
     assert_eq!(name_count(&svc), 1);
 
@@ -98,15 +125,27 @@ fn names_are_unique_case_insensitively_and_reused_from_the_catalog() {
 #[test]
 fn missing_and_unknown_values_are_reported_by_field() {
     let svc = service();
-    let err = svc.create_one(&editor(), &AuthFields::default()).unwrap_err();
-    let AppError::Invalid(problems) = err else { panic!("{err:?}") };
-    assert_eq!(problems.iter().map(|p| p.field.as_str()).collect::<Vec<_>>(), ["name", "protocol_ids"]);
+    let err = svc
+        .create_one(&editor(), &AuthFields::default())
+        .unwrap_err();
+    let AppError::Invalid(problems) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        problems
+            .iter()
+            .map(|p| p.field.as_str())
+            .collect::<Vec<_>>(),
+        ["name", "protocol_ids"]
+    );
 
     let mut f = fields("X");
     f.protocol_ids = Some(vec![id("protocol-ldap"), id("flag-active")]);
     f.flag_id = Some(id("protocol-ldap"));
     f.department_ids = Some(vec![id("nope")]);
-    let AppError::Invalid(problems) = svc.create_one(&editor(), &f).unwrap_err() else { panic!() };
+    let AppError::Invalid(problems) = svc.create_one(&editor(), &f).unwrap_err() else {
+        panic!()
+    };
     let fields_named: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
     assert_eq!(fields_named, ["flag_id", "protocol_ids", "department_ids"]);
     // Nothing of the failed create stays: the name created on the way is rolled back.
@@ -123,7 +162,9 @@ fn slugs_belong_to_one_auth() {
     let mut g = fields("Two");
     g.slug_ids = Some(vec![slug.id]);
     let err = svc.create_one(&editor(), &g).unwrap_err();
-    let AppError::Conflict { message, .. } = err else { panic!("{err:?}") };
+    let AppError::Conflict { message, .. } = err else {
+        panic!("{err:?}")
+    };
     assert!(message.contains("s1"), "{message}");
 }
 
@@ -131,20 +172,32 @@ fn slugs_belong_to_one_auth() {
 fn roles_channels_and_scope_limit_creates() {
     let svc = service();
     let viewer = caller(Role::Viewer, None, Channel::Api);
-    assert!(matches!(svc.create_one(&viewer, &fields("A")), Err(AppError::Forbidden(_))));
+    assert!(matches!(
+        svc.create_one(&viewer, &fields("A")),
+        Err(AppError::Forbidden(_))
+    ));
     let agent = caller(Role::Editor, None, Channel::Mcp);
-    assert!(matches!(svc.create_one(&agent, &fields("A")), Err(AppError::Forbidden(_))));
+    assert!(matches!(
+        svc.create_one(&agent, &fields("A")),
+        Err(AppError::Forbidden(_))
+    ));
 
     let fin = add(&svc, CatalogKind::Departments, "d-fin", "Finance");
     let hr = add(&svc, CatalogKind::Departments, "d-hr", "HR");
     let scoped = caller(Role::Editor, Some(vec![fin.clone()]), Channel::Api);
     let mut f = fields("B");
     f.department_ids = Some(vec![hr.id.clone()]);
-    let Err(AppError::Forbidden(why)) = svc.create_one(&scoped, &f) else { panic!() };
+    let Err(AppError::Forbidden(why)) = svc.create_one(&scoped, &f) else {
+        panic!()
+    };
     assert!(why.contains("HR"), "{why}");
     f.department_ids = Some(vec![fin.id.clone()]);
     assert!(svc.create_one(&scoped, &f).is_ok());
-    assert_eq!(name_count(&svc), 1, "the refused create left no name behind");
+    assert_eq!(
+        name_count(&svc),
+        1,
+        "the refused create left no name behind"
+    );
 }
 
 #[test]
@@ -160,8 +213,13 @@ fn out_of_scope_auths_are_not_found_exactly_like_missing_ones() {
     let hidden = svc.get_one(&scoped, &out.auth_id).unwrap_err();
     let missing_id = auths_domain::AuthId::parse("does-not-exist").unwrap();
     let missing = svc.get_one(&scoped, &missing_id).unwrap_err();
-    let (AppError::NotFound(a), AppError::NotFound(b)) = (&hidden, &missing) else { panic!("{hidden:?} {missing:?}") };
-    assert_eq!(a.replace(out.auth_id.as_str(), "ID"), b.replace(missing_id.as_str(), "ID"));
+    let (AppError::NotFound(a), AppError::NotFound(b)) = (&hidden, &missing) else {
+        panic!("{hidden:?} {missing:?}")
+    };
+    assert_eq!(
+        a.replace(out.auth_id.as_str(), "ID"),
+        b.replace(missing_id.as_str(), "ID")
+    );
 }
 
 #[test]

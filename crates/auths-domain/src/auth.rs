@@ -217,7 +217,16 @@ impl AuthFields {
         macro_rules! take {
             ($($f:ident),*) => { $( if patch.$f.is_some() { self.$f = patch.$f; } )* };
         }
-        take!(name, description, flag_id, protocol_ids, slug_ids, item_ids, department_ids, location_ids);
+        take!(
+            name,
+            description,
+            flag_id,
+            protocol_ids,
+            slug_ids,
+            item_ids,
+            department_ids,
+            location_ids
+        );
         self
     }
 }
@@ -237,7 +246,7 @@ pub struct NewAuth {
     pub by: String,
 }
 
-/// The name of a duplicate: "<name> (copy)", then "(copy 2)", "(copy 3)", ... The
+/// The name of a duplicate: `"<name> (copy)"`, then "(copy 2)", "(copy 3)", ... The
 /// caller passes a predicate telling whether a candidate is taken (case-insensitively).
 /// A name too long to take the suffix is shortened first, so that the result is always
 /// a valid [`AuthName`].
@@ -290,7 +299,13 @@ mod tests {
         let mut c = content();
         c.slug_ids = vec![id("s"), id("s")];
         c.department_ids = vec![id("d"); MAX_SECTION_ENTRIES + 1];
-        let fields: Vec<_> = c.check().unwrap_err().problems.into_iter().map(|p| p.field).collect();
+        let fields: Vec<_> = c
+            .check()
+            .unwrap_err()
+            .problems
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
         assert_eq!(fields, ["slug_ids", "department_ids", "department_ids"]);
     }
 
@@ -304,7 +319,10 @@ mod tests {
             protocol_ids: Some(vec![]),
             ..AuthFields::default()
         };
-        assert_eq!(f.require_complete().unwrap_err().problems[0].field, "protocol_ids");
+        assert_eq!(
+            f.require_complete().unwrap_err().problems[0].field,
+            "protocol_ids"
+        );
     }
 
     #[test]

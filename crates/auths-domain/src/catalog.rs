@@ -210,17 +210,61 @@ pub struct Seed {
 /// The flags and protocols every database starts with (auths-v5 spec, "What an auth
 /// is"). Their ids are stable words so that scripts can name them.
 pub const SEEDS: [Seed; 11] = [
-    Seed { kind: CatalogKind::Flags, id: "flag-active", label: "active" },
-    Seed { kind: CatalogKind::Flags, id: "flag-disabled", label: "disabled" },
-    Seed { kind: CatalogKind::Flags, id: "flag-deprecated", label: "deprecated" },
-    Seed { kind: CatalogKind::Protocols, id: "protocol-ldap", label: "ldap" },
-    Seed { kind: CatalogKind::Protocols, id: "protocol-ldaps", label: "ldaps" },
-    Seed { kind: CatalogKind::Protocols, id: "protocol-oidc", label: "oidc" },
-    Seed { kind: CatalogKind::Protocols, id: "protocol-oauth2", label: "oauth2" },
-    Seed { kind: CatalogKind::Protocols, id: "protocol-saml2", label: "saml2" },
-    Seed { kind: CatalogKind::Protocols, id: "protocol-kerberos", label: "kerberos" },
-    Seed { kind: CatalogKind::Protocols, id: "protocol-radius", label: "radius" },
-    Seed { kind: CatalogKind::Protocols, id: "protocol-external", label: "external" },
+    Seed {
+        kind: CatalogKind::Flags,
+        id: "flag-active",
+        label: "active",
+    },
+    Seed {
+        kind: CatalogKind::Flags,
+        id: "flag-disabled",
+        label: "disabled",
+    },
+    Seed {
+        kind: CatalogKind::Flags,
+        id: "flag-deprecated",
+        label: "deprecated",
+    },
+    Seed {
+        kind: CatalogKind::Protocols,
+        id: "protocol-ldap",
+        label: "ldap",
+    },
+    Seed {
+        kind: CatalogKind::Protocols,
+        id: "protocol-ldaps",
+        label: "ldaps",
+    },
+    Seed {
+        kind: CatalogKind::Protocols,
+        id: "protocol-oidc",
+        label: "oidc",
+    },
+    Seed {
+        kind: CatalogKind::Protocols,
+        id: "protocol-oauth2",
+        label: "oauth2",
+    },
+    Seed {
+        kind: CatalogKind::Protocols,
+        id: "protocol-saml2",
+        label: "saml2",
+    },
+    Seed {
+        kind: CatalogKind::Protocols,
+        id: "protocol-kerberos",
+        label: "kerberos",
+    },
+    Seed {
+        kind: CatalogKind::Protocols,
+        id: "protocol-radius",
+        label: "radius",
+    },
+    Seed {
+        kind: CatalogKind::Protocols,
+        id: "protocol-external",
+        label: "external",
+    },
 ];
 
 /// The id of the seeded `active` flag, the default for a new auth.
@@ -247,18 +291,42 @@ mod tests {
     fn labels_follow_their_kind() {
         assert!(CatalogKind::Slugs.parse_label("Not A Slug").is_err());
         assert_eq!(CatalogKind::Slugs.parse_label(" a-b ").unwrap(), "a-b");
-        assert!(CatalogKind::Departments.parse_label(&"x".repeat(256)).is_err());
-        assert!(CatalogKind::Descriptions.parse_label(&"x".repeat(4096)).is_ok());
+        assert!(
+            CatalogKind::Departments
+                .parse_label(&"x".repeat(256))
+                .is_err()
+        );
+        assert!(
+            CatalogKind::Descriptions
+                .parse_label(&"x".repeat(4096))
+                .is_ok()
+        );
         assert!(CatalogKind::Descriptions.parse_label("  ").is_err());
-        assert_eq!(CatalogKind::Names.parse_label(" ").unwrap_err().problems[0].field, "label");
+        assert_eq!(
+            CatalogKind::Names.parse_label(" ").unwrap_err().problems[0].field,
+            "label"
+        );
     }
 
     #[test]
     fn seeds_are_the_specs_flags_and_protocols() {
-        let flags: Vec<_> = SEEDS.iter().filter(|s| s.kind == CatalogKind::Flags).map(|s| s.label).collect();
+        let flags: Vec<_> = SEEDS
+            .iter()
+            .filter(|s| s.kind == CatalogKind::Flags)
+            .map(|s| s.label)
+            .collect();
         assert_eq!(flags, ["active", "disabled", "deprecated"]);
-        let protocols: Vec<_> = SEEDS.iter().filter(|s| s.kind == CatalogKind::Protocols).map(|s| s.label).collect();
-        assert_eq!(protocols, ["ldap", "ldaps", "oidc", "oauth2", "saml2", "kerberos", "radius", "external"]);
+        let protocols: Vec<_> = SEEDS
+            .iter()
+            .filter(|s| s.kind == CatalogKind::Protocols)
+            .map(|s| s.label)
+            .collect();
+        assert_eq!(
+            protocols,
+            [
+                "ldap", "ldaps", "oidc", "oauth2", "saml2", "kerberos", "radius", "external"
+            ]
+        );
         for s in SEEDS {
             assert!(EntryId::parse(s.id).is_ok());
             assert_eq!(s.kind.parse_label(s.label).unwrap(), s.label);

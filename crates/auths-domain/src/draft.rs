@@ -98,7 +98,13 @@ mod tests {
 
         let before = d.clone();
         let err = d.apply(1, AuthFields::default(), now).unwrap_err();
-        assert_eq!(err, StaleVersion { expected: 1, current: 2 });
+        assert_eq!(
+            err,
+            StaleVersion {
+                expected: 1,
+                current: 2
+            }
+        );
         assert_eq!(d, before);
     }
 }

@@ -108,6 +108,9 @@ mod tests {
         assert!(AuthId::parse("a b").is_err());
         assert!(AuthId::parse("a/b").is_err());
         assert!(AuthId::parse(&"a".repeat(129)).is_err());
-        assert_eq!(DraftId::parse("x y").unwrap_err().problems[0].field, "draft_id");
+        assert_eq!(
+            DraftId::parse("x y").unwrap_err().problems[0].field,
+            "draft_id"
+        );
     }
 }

@@ -43,9 +43,7 @@ pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
     AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository, Repositories, Store,
 };
-pub use principal::{
-    Caller, Channel, Denied, KeyRecord, NewPrincipal, Operation, Principal, Role,
-};
+pub use principal::{Caller, Channel, Denied, KeyRecord, NewPrincipal, Operation, Principal, Role};
 pub use values::{AuthName, Description, ItemData, Label, Slug};
 
 /// The repository traits, for `use auths_domain::prelude::*;` where a transaction

@@ -12,11 +12,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 
 use crate::auth::{Auth, AuthContent, NewAuth};
-use crate::catalog::{CatalogEntry, CatalogKind, EntryRef, ItemRef, ItemView, NewCatalogEntry, SEEDS};
+use crate::catalog::{
+    CatalogEntry, CatalogKind, EntryRef, ItemRef, ItemView, NewCatalogEntry, SEEDS,
+};
 use crate::error::RepoError;
 use crate::ids::{AuthId, EntryId, GroupId, PrincipalId};
+use crate::ports::{
+    AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository, Store,
+};
 use crate::principal::{KeyRecord, NewPrincipal, Principal};
-use crate::ports::{AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository, Store};
 use crate::values::{ItemData, fold_case};
 
 #[derive(Debug, Clone)]
@@ -29,6 +33,9 @@ struct StoredEntry {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
+
+/// A stored key: its principal, when it was last used, when it was revoked.
+type StoredKey = (NewPrincipal, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 #[derive(Debug, Clone)]
 struct StoredAuth {
@@ -48,7 +55,7 @@ struct StoredAuth {
 pub struct MemoryTx {
     entries: BTreeMap<EntryId, StoredEntry>,
     auths: Vec<StoredAuth>,
-    keys: Vec<(NewPrincipal, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>,
+    keys: Vec<StoredKey>,
     next_number: i64,
 }
 
@@ -136,8 +143,15 @@ impl MemoryTx {
     }
 
     fn refs(&self, ids: &[EntryId]) -> Result<Vec<EntryRef>, RepoError> {
-        let mut refs = ids.iter().map(|id| self.entry_ref(id)).collect::<Result<Vec<_>, _>>()?;
-        refs.sort_by(|a, b| fold_case(&a.label).cmp(&fold_case(&b.label)).then(a.id.cmp(&b.id)));
+        let mut refs = ids
+            .iter()
+            .map(|id| self.entry_ref(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        refs.sort_by(|a, b| {
+            fold_case(&a.label)
+                .cmp(&fold_case(&b.label))
+                .then(a.id.cmp(&b.id))
+        });
         Ok(refs)
     }
 
@@ -152,17 +166,35 @@ impl MemoryTx {
                     .get(id)
                     .ok_or_else(|| RepoError::Internal(format!("dangling item {id}")))?;
                 let v = self.view(id, e);
-                let item = v.item.unwrap_or(ItemView { key: v.label.clone(), value: None, secret: false });
-                Ok(ItemRef { id: id.clone(), label: v.label, key: item.key, value: item.value, secret: item.secret })
+                let item = v.item.unwrap_or(ItemView {
+                    key: v.label.clone(),
+                    value: None,
+                    secret: false,
+                });
+                Ok(ItemRef {
+                    id: id.clone(),
+                    label: v.label,
+                    key: item.key,
+                    value: item.value,
+                    secret: item.secret,
+                })
             })
             .collect::<Result<Vec<_>, RepoError>>()?;
-        items.sort_by(|a, b| fold_case(&a.label).cmp(&fold_case(&b.label)).then(a.id.cmp(&b.id)));
+        items.sort_by(|a, b| {
+            fold_case(&a.label)
+                .cmp(&fold_case(&b.label))
+                .then(a.id.cmp(&b.id))
+        });
         Ok(Auth {
             number: a.number,
             auth_id: a.auth_id.clone(),
             group_id: a.group_id.clone(),
             name: self.entry_ref(&c.name_id)?,
-            description: c.description_id.as_ref().map(|d| self.entry_ref(d)).transpose()?,
+            description: c
+                .description_id
+                .as_ref()
+                .map(|d| self.entry_ref(d))
+                .transpose()?,
             flag: self.entry_ref(&c.flag_id)?,
             protocols: self.refs(&c.protocol_ids)?,
             slugs: self.refs(&c.slug_ids)?,
@@ -179,14 +211,27 @@ impl MemoryTx {
 }
 
 impl CatalogRepository for MemoryTx {
-    fn entries_by_ids(&mut self, kind: CatalogKind, ids: &[EntryId]) -> Result<Vec<CatalogEntry>, RepoError> {
+    fn entries_by_ids(
+        &mut self,
+        kind: CatalogKind,
+        ids: &[EntryId],
+    ) -> Result<Vec<CatalogEntry>, RepoError> {
         Ok(ids
             .iter()
-            .filter_map(|id| self.entries.get(id).filter(|e| e.kind == kind).map(|e| self.view(id, e)))
+            .filter_map(|id| {
+                self.entries
+                    .get(id)
+                    .filter(|e| e.kind == kind)
+                    .map(|e| self.view(id, e))
+            })
             .collect())
     }
 
-    fn entry_by_label(&mut self, kind: CatalogKind, label: &str) -> Result<Option<CatalogEntry>, RepoError> {
+    fn entry_by_label(
+        &mut self,
+        kind: CatalogKind,
+        label: &str,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
         let key = fold_case(label.trim());
         Ok(self
             .entries
@@ -196,12 +241,20 @@ impl CatalogRepository for MemoryTx {
             .map(|(id, e)| self.view(id, e)))
     }
 
-    fn insert_entry(&mut self, entry: &NewCatalogEntry, at: DateTime<Utc>) -> Result<CatalogEntry, RepoError> {
+    fn insert_entry(
+        &mut self,
+        entry: &NewCatalogEntry,
+        at: DateTime<Utc>,
+    ) -> Result<CatalogEntry, RepoError> {
         if self.entries.contains_key(&entry.id) {
-            return Err(RepoError::Conflict { constraint: "catalog_id".into() });
+            return Err(RepoError::Conflict {
+                constraint: "catalog_id".into(),
+            });
         }
         if entry.kind.unique_labels() && self.entry_by_label(entry.kind, &entry.label)?.is_some() {
-            return Err(RepoError::Conflict { constraint: "catalog_label".into() });
+            return Err(RepoError::Conflict {
+                constraint: "catalog_label".into(),
+            });
         }
         let number = self.bump();
         let stored = StoredEntry {
@@ -218,14 +271,23 @@ impl CatalogRepository for MemoryTx {
         Ok(view)
     }
 
-    fn list_entries(&mut self, kind: CatalogKind, search: Option<&str>, page: PageRequest) -> Result<Page<CatalogEntry>, RepoError> {
+    fn list_entries(
+        &mut self,
+        kind: CatalogKind,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<CatalogEntry>, RepoError> {
         let needle = search.map(|s| fold_case(s.trim())).unwrap_or_default();
         let mut matches: Vec<_> = self
             .entries
             .iter()
             .filter(|(_, e)| e.kind == kind && fold_case(&e.label).contains(&needle))
             .collect();
-        matches.sort_by(|(ia, a), (ib, b)| fold_case(&a.label).cmp(&fold_case(&b.label)).then(ia.cmp(ib)));
+        matches.sort_by(|(ia, a), (ib, b)| {
+            fold_case(&a.label)
+                .cmp(&fold_case(&b.label))
+                .then(ia.cmp(ib))
+        });
         let total = matches.len() as u64;
         let rows = matches
             .into_iter()
@@ -240,13 +302,23 @@ impl CatalogRepository for MemoryTx {
 impl AuthRepository for MemoryTx {
     fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError> {
         if self.auths.iter().any(|a| a.auth_id == auth.auth_id) {
-            return Err(RepoError::Conflict { constraint: "auth_id".into() });
+            return Err(RepoError::Conflict {
+                constraint: "auth_id".into(),
+            });
         }
-        if self.auths.iter().any(|a| a.content.name_id == auth.content.name_id) {
-            return Err(RepoError::Conflict { constraint: "auth_name".into() });
+        if self
+            .auths
+            .iter()
+            .any(|a| a.content.name_id == auth.content.name_id)
+        {
+            return Err(RepoError::Conflict {
+                constraint: "auth_name".into(),
+            });
         }
         if !self.slug_owners(&auth.content.slug_ids)?.is_empty() {
-            return Err(RepoError::Conflict { constraint: "slug_owner".into() });
+            return Err(RepoError::Conflict {
+                constraint: "slug_owner".into(),
+            });
         }
         let number = self.bump();
         self.auths.push(StoredAuth {
@@ -264,15 +336,27 @@ impl AuthRepository for MemoryTx {
     }
 
     fn auth_by_id(&mut self, auth_id: &AuthId) -> Result<Option<Auth>, RepoError> {
-        self.auths.iter().find(|a| &a.auth_id == auth_id).map(|a| self.resolve(a)).transpose()
+        self.auths
+            .iter()
+            .find(|a| &a.auth_id == auth_id)
+            .map(|a| self.resolve(a))
+            .transpose()
     }
 
     fn auth_by_number(&mut self, number: i64) -> Result<Option<Auth>, RepoError> {
-        self.auths.iter().find(|a| a.number == number).map(|a| self.resolve(a)).transpose()
+        self.auths
+            .iter()
+            .find(|a| a.number == number)
+            .map(|a| self.resolve(a))
+            .transpose()
     }
 
     fn auth_named(&mut self, name_id: &EntryId) -> Result<Option<AuthId>, RepoError> {
-        Ok(self.auths.iter().find(|a| &a.content.name_id == name_id).map(|a| a.auth_id.clone()))
+        Ok(self
+            .auths
+            .iter()
+            .find(|a| &a.content.name_id == name_id)
+            .map(|a| a.auth_id.clone()))
     }
 
     fn slug_owners(&mut self, slug_ids: &[EntryId]) -> Result<Vec<(EntryId, AuthId)>, RepoError> {
@@ -291,8 +375,15 @@ impl AuthRepository for MemoryTx {
 }
 
 impl MemoryTx {
-    fn key_record(&self, (p, used, revoked): &(NewPrincipal, Option<DateTime<Utc>>, Option<DateTime<Utc>>)) -> Result<KeyRecord, RepoError> {
-        let departments = if p.department_ids.is_empty() { None } else { Some(self.refs(&p.department_ids)?) };
+    fn key_record(
+        &self,
+        (p, used, revoked): &(NewPrincipal, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    ) -> Result<KeyRecord, RepoError> {
+        let departments = if p.department_ids.is_empty() {
+            None
+        } else {
+            Some(self.refs(&p.department_ids)?)
+        };
         Ok(KeyRecord {
             principal: Principal {
                 id: p.id.clone(),
@@ -311,8 +402,14 @@ impl MemoryTx {
 
 impl PrincipalRepository for MemoryTx {
     fn insert_principal(&mut self, principal: &NewPrincipal) -> Result<(), RepoError> {
-        if self.keys.iter().any(|(p, _, revoked)| revoked.is_none() && p.name == principal.name) {
-            return Err(RepoError::Conflict { constraint: "principal_name".into() });
+        if self
+            .keys
+            .iter()
+            .any(|(p, _, revoked)| revoked.is_none() && p.name == principal.name)
+        {
+            return Err(RepoError::Conflict {
+                constraint: "principal_name".into(),
+            });
         }
         self.keys.push((principal.clone(), None, None));
         Ok(())
@@ -327,13 +424,26 @@ impl PrincipalRepository for MemoryTx {
     }
 
     fn list_keys(&mut self) -> Result<Vec<KeyRecord>, RepoError> {
-        let mut all = self.keys.iter().map(|k| self.key_record(k)).collect::<Result<Vec<_>, _>>()?;
-        all.sort_by(|a, b| a.principal.name.cmp(&b.principal.name).then(a.created_at.cmp(&b.created_at)));
+        let mut all = self
+            .keys
+            .iter()
+            .map(|k| self.key_record(k))
+            .collect::<Result<Vec<_>, _>>()?;
+        all.sort_by(|a, b| {
+            a.principal
+                .name
+                .cmp(&b.principal.name)
+                .then(a.created_at.cmp(&b.created_at))
+        });
         Ok(all)
     }
 
     fn revoke_key(&mut self, name: &str, at: DateTime<Utc>) -> Result<bool, RepoError> {
-        match self.keys.iter_mut().find(|(p, _, revoked)| revoked.is_none() && p.name == name) {
+        match self
+            .keys
+            .iter_mut()
+            .find(|(p, _, revoked)| revoked.is_none() && p.name == name)
+        {
             Some(k) => {
                 k.2 = Some(at);
                 Ok(true)
@@ -408,10 +518,16 @@ mod tests {
             Err(RepoError::Stale)
         });
         assert_eq!(r, Err(RepoError::Stale));
-        let found = store.read(|tx| tx.entry_by_label(CatalogKind::Departments, "finance")).unwrap();
+        let found = store
+            .read(|tx| tx.entry_by_label(CatalogKind::Departments, "finance"))
+            .unwrap();
         assert_eq!(found, None);
-        store.write(|tx| tx.insert_entry(&entry, at()).map(drop)).unwrap();
-        let found = store.read(|tx| tx.entry_by_label(CatalogKind::Departments, "FINANCE")).unwrap();
+        store
+            .write(|tx| tx.insert_entry(&entry, at()).map(drop))
+            .unwrap();
+        let found = store
+            .read(|tx| tx.entry_by_label(CatalogKind::Departments, "FINANCE"))
+            .unwrap();
         assert_eq!(found.map(|e| e.label), Some("Finance".to_owned()));
     }
 
@@ -428,6 +544,16 @@ mod tests {
         let item = stored.item.unwrap();
         assert!(item.secret);
         assert_eq!(item.value, None);
-        assert!(!format!("{:?}", store.read(|tx| tx.entries_by_ids(CatalogKind::Items, &[entry.id.clone()])).unwrap()).contains("hunter2"));
+        assert!(
+            !format!(
+                "{:?}",
+                store
+                    .read(
+                        |tx| tx.entries_by_ids(CatalogKind::Items, std::slice::from_ref(&entry.id))
+                    )
+                    .unwrap()
+            )
+            .contains("hunter2")
+        );
     }
 }

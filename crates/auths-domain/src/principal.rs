@@ -219,7 +219,8 @@ impl Caller {
                 ),
             });
         }
-        if self.channel == Channel::Mcp && op.needs_mcp_writes() && !self.principal.allow_mcp_writes {
+        if self.channel == Channel::Mcp && op.needs_mcp_writes() && !self.principal.allow_mcp_writes
+        {
             return Err(Denied {
                 reason: format!(
                     "{} is not allowed to MCP clients: the key does not allow MCP writes",
@@ -288,7 +289,8 @@ impl Caller {
         };
         if departments.is_empty() {
             return Err(Denied {
-                reason: "your key is limited to departments: give the auth at least one of them".to_owned(),
+                reason: "your key is limited to departments: give the auth at least one of them"
+                    .to_owned(),
             });
         }
         match departments.iter().find(|d| !mine.contains(&d.id)) {
@@ -311,7 +313,12 @@ mod tests {
         }
     }
 
-    fn caller(role: Role, departments: Option<Vec<EntryRef>>, channel: Channel, mcp: bool) -> Caller {
+    fn caller(
+        role: Role,
+        departments: Option<Vec<EntryRef>>,
+        channel: Channel,
+        mcp: bool,
+    ) -> Caller {
         Caller {
             principal: Principal {
                 id: PrincipalId::parse("p").unwrap(),
@@ -355,7 +362,13 @@ mod tests {
         let agent = caller(Role::Editor, None, Channel::Mcp, false);
         assert!(agent.may(Operation::EditDraft).is_ok());
         assert!(agent.may(Operation::Get).is_ok());
-        for op in [Operation::Create, Operation::Update, Operation::Delete, Operation::Duplicate, Operation::Export] {
+        for op in [
+            Operation::Create,
+            Operation::Update,
+            Operation::Delete,
+            Operation::Duplicate,
+            Operation::Export,
+        ] {
             assert!(agent.may(op).is_err(), "{op:?}");
         }
         let trusted = caller(Role::Editor, None, Channel::Mcp, true);
@@ -370,7 +383,7 @@ mod tests {
         let hr = r("d-hr", "HR");
         let scoped = caller(Role::Editor, Some(vec![fin.clone()]), Channel::Api, false);
         assert!(scoped.can_see(&[fin.id.clone(), hr.id.clone()]));
-        assert!(!scoped.can_see(&[hr.id.clone()]));
+        assert!(!scoped.can_see(std::slice::from_ref(&hr.id)));
         assert!(!scoped.can_see(&[]));
         let global = caller(Role::Viewer, None, Channel::Api, false);
         assert!(global.can_see(&[]));
@@ -385,18 +398,33 @@ mod tests {
         let fin = r("d-fin", "Finance");
         let hr = r("d-hr", "HR");
         let scoped = caller(Role::Editor, Some(vec![fin.clone()]), Channel::Api, false);
-        assert_eq!(scoped.edit_denial(&active(), &[fin.clone()]), None);
         assert_eq!(
-            scoped.edit_denial(&active(), &[hr.clone()]).as_deref(),
+            scoped.edit_denial(&active(), std::slice::from_ref(&fin)),
+            None
+        );
+        assert_eq!(
+            scoped
+                .edit_denial(&active(), std::slice::from_ref(&hr))
+                .as_deref(),
             Some("you lack auths.edit in department HR")
         );
         assert!(scoped.edit_denial(&active(), &[]).is_some());
         assert_eq!(
-            scoped.edit_denial(&r(FLAG_DEPRECATED, "deprecated"), &[fin.clone()]).as_deref(),
+            scoped
+                .edit_denial(
+                    &r(FLAG_DEPRECATED, "deprecated"),
+                    std::slice::from_ref(&fin)
+                )
+                .as_deref(),
             Some("auth is deprecated")
         );
         let viewer = caller(Role::Viewer, None, Channel::Api, false);
-        assert!(viewer.edit_denial(&active(), &[]).unwrap().contains("auths.edit"));
+        assert!(
+            viewer
+                .edit_denial(&active(), &[])
+                .unwrap()
+                .contains("auths.edit")
+        );
     }
 
     #[test]
@@ -404,8 +432,14 @@ mod tests {
         let fin = r("d-fin", "Finance");
         let hr = r("d-hr", "HR");
         let scoped = caller(Role::Editor, Some(vec![fin.clone()]), Channel::Api, false);
-        assert!(scoped.may_assign(&[fin.clone()]).is_ok());
-        assert!(scoped.may_assign(&[fin.clone(), hr.clone()]).unwrap_err().reason.contains("HR"));
+        assert!(scoped.may_assign(std::slice::from_ref(&fin)).is_ok());
+        assert!(
+            scoped
+                .may_assign(&[fin.clone(), hr.clone()])
+                .unwrap_err()
+                .reason
+                .contains("HR")
+        );
         assert!(scoped.may_assign(&[]).is_err());
         let global = caller(Role::Editor, None, Channel::Api, false);
         assert!(global.may_assign(&[]).is_ok());
@@ -456,10 +490,16 @@ pub struct NewPrincipal {
 pub fn parse_principal_name(raw: &str) -> Result<String, Invalid> {
     let t = raw.trim();
     if t.is_empty() || t.chars().count() > 100 {
-        return Err(Invalid::one("name", "a key's name must have 1 to 100 characters"));
+        return Err(Invalid::one(
+            "name",
+            "a key's name must have 1 to 100 characters",
+        ));
     }
     if t.contains(':') || t.chars().any(char::is_control) {
-        return Err(Invalid::one("name", "a key's name must not contain ':' or control characters"));
+        return Err(Invalid::one(
+            "name",
+            "a key's name must not contain ':' or control characters",
+        ));
     }
     Ok(t.to_owned())
 }

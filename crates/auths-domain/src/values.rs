@@ -125,7 +125,9 @@ impl Description {
         if t.is_empty() {
             return Ok(None);
         }
-        if t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        if t.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
             return Err(Invalid::one(
                 "description",
                 "description must not contain control characters",
@@ -176,9 +178,12 @@ impl Slug {
                 format!("slug is longer than {MAX_SLUG_CHARS} characters"),
             ));
         }
-        let well_formed = t
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        let well_formed = t.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
         if !well_formed {
             return Err(Invalid::one(
                 "slug",
@@ -265,7 +270,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(AuthName::parse("  Corp LDAP \n").map(|n| n.into_inner()), Ok("Corp LDAP".into()));
+        assert_eq!(
+            AuthName::parse("  Corp LDAP \n").map(|n| n.into_inner()),
+            Ok("Corp LDAP".into())
+        );
         assert!(AuthName::parse("   ").is_err());
         assert!(AuthName::parse("").is_err());
         assert!(AuthName::parse(&"a".repeat(255)).is_ok());
@@ -289,11 +297,16 @@ mod tests {
     fn descriptions_blank_is_none_and_bounded() {
         assert_eq!(Description::parse("   "), Ok(None));
         assert_eq!(
-            Description::parse(" two\nlines ").unwrap().map(|d| d.into_inner()),
+            Description::parse(" two\nlines ")
+                .unwrap()
+                .map(|d| d.into_inner()),
             Some("two\nlines".into())
         );
         assert!(Description::parse(&"d".repeat(4096)).is_ok());
-        assert_eq!(Description::parse(&"d".repeat(4097)).unwrap_err().problems[0].field, "description");
+        assert_eq!(
+            Description::parse(&"d".repeat(4097)).unwrap_err().problems[0].field,
+            "description"
+        );
         assert!(Description::parse("bell\u{7}").is_err());
     }
 

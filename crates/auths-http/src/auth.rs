@@ -28,19 +28,30 @@ const PUBLIC: [&str; 1] = ["/api/v5/openapi.json"];
 /// malformed (both answer the same 401).
 pub fn credential(headers: &HeaderMap) -> Option<Credential> {
     if let Some(v) = headers.get(API_KEY_HEADER) {
-        return v.to_str().ok().map(|k| Credential { key: k.to_owned(), name: None });
+        return v.to_str().ok().map(|k| Credential {
+            key: k.to_owned(),
+            name: None,
+        });
     }
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, rest) = value.split_once(' ')?;
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("bearer") {
-        return Some(Credential { key: rest.to_owned(), name: None });
+        return Some(Credential {
+            key: rest.to_owned(),
+            name: None,
+        });
     }
     if scheme.eq_ignore_ascii_case("basic") {
-        let decoded = base64::engine::general_purpose::STANDARD.decode(rest).ok()?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()?;
         let text = String::from_utf8(decoded).ok()?;
         let (name, key) = text.split_once(':')?;
-        return Some(Credential { key: key.to_owned(), name: Some(name.to_owned()) });
+        return Some(Credential {
+            key: key.to_owned(),
+            name: Some(name.to_owned()),
+        });
     }
     None
 }
@@ -63,8 +74,13 @@ pub async fn authenticate<S: Store, B: MessageBody>(
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     if !PUBLIC.contains(&req.path()) {
-        let checked = match (req.app_data::<web::Data<AuthService<S>>>().cloned(), credential(req.headers())) {
-            (None, _) => Err(ApiError::from(AppError::Internal("AuthService not configured".into()))),
+        let checked = match (
+            req.app_data::<web::Data<AuthService<S>>>().cloned(),
+            credential(req.headers()),
+        ) {
+            (None, _) => Err(ApiError::from(AppError::Internal(
+                "AuthService not configured".into(),
+            ))),
             (Some(_), None) => Err(ApiError::from(AppError::Unauthenticated)),
             (Some(service), Some(cred)) => blocking(move || service.authenticate(&cred)).await,
         };
@@ -76,7 +92,9 @@ pub async fn authenticate<S: Store, B: MessageBody>(
             Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
         }
     }
-    next.call(req).await.map(ServiceResponse::map_into_left_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 /// The authenticated caller of a request under `/api`.
@@ -106,16 +124,32 @@ mod tests {
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.insert(HeaderName::from_static(k), HeaderValue::from_str(v).unwrap());
+            h.insert(
+                HeaderName::from_static(k),
+                HeaderValue::from_str(v).unwrap(),
+            );
         }
         h
     }
 
     #[test]
     fn credentials_in_three_forms() {
-        assert_eq!(credential(&headers(&[("x-api-key", "k1")])).unwrap().key, "k1");
-        assert_eq!(credential(&headers(&[("authorization", "Bearer k2")])).unwrap().key, "k2");
-        assert_eq!(credential(&headers(&[("authorization", "bearer  k2 ")])).unwrap().key, "k2");
+        assert_eq!(
+            credential(&headers(&[("x-api-key", "k1")])).unwrap().key,
+            "k1"
+        );
+        assert_eq!(
+            credential(&headers(&[("authorization", "Bearer k2")]))
+                .unwrap()
+                .key,
+            "k2"
+        );
+        assert_eq!(
+            credential(&headers(&[("authorization", "bearer  k2 ")]))
+                .unwrap()
+                .key,
+            "k2"
+        );
         let b = base64::engine::general_purpose::STANDARD.encode("ci:k:3");
         let c = credential(&headers(&[("authorization", &format!("Basic {b}"))])).unwrap();
         assert_eq!((c.name.as_deref(), c.key.as_str()), (Some("ci"), "k:3"));

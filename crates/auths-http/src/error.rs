@@ -75,7 +75,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.object.code, self.object.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.object.code,
+            self.object.message
+        )
     }
 }
 
@@ -90,15 +96,24 @@ impl From<AppError> for ApiError {
             ),
             AppError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", m),
             AppError::NotFound(m) => Self::new(StatusCode::NOT_FOUND, "not_found", m),
-            AppError::Conflict { message, .. } => Self::new(StatusCode::CONFLICT, "conflict", message),
+            AppError::Conflict { message, .. } => {
+                Self::new(StatusCode::CONFLICT, "conflict", message)
+            }
             AppError::Invalid(problems) => {
                 let message = match problems.as_slice() {
                     [one] => one.to_string(),
                     _ => format!("{} fields are invalid", problems.len()),
                 };
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message).with_details(problems)
+                Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    message,
+                )
+                .with_details(problems)
             }
-            AppError::PayloadTooLarge(m) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m),
+            AppError::PayloadTooLarge(m) => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m)
+            }
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
                 Self::new(
@@ -138,6 +153,8 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        res.json(ErrorBody { error: &self.object })
+        res.json(ErrorBody {
+            error: &self.object,
+        })
     }
 }

@@ -17,7 +17,9 @@ pub async fn healthz() -> HttpResponse {
 ///
 /// # Errors
 /// 503 when the database does not answer.
-pub async fn readyz<S: Store>(service: web::Data<AuthService<S>>) -> Result<HttpResponse, ApiError> {
+pub async fn readyz<S: Store>(
+    service: web::Data<AuthService<S>>,
+) -> Result<HttpResponse, ApiError> {
     let svc = service.into_inner();
     blocking(move || svc.ready()).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready"})))

@@ -36,8 +36,14 @@ fn is_json(req: &HttpRequest) -> bool {
     match req.headers().get(header::CONTENT_TYPE) {
         None => true,
         Some(v) => v.to_str().is_ok_and(|s| {
-            let mime = s.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            let mime = s
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         }),
     }
 }
@@ -55,7 +61,11 @@ fn too_large(limit: usize) -> ApiError {
 /// # Errors
 /// 400 `bad_request` for malformed JSON, a wrong type or an unknown field.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -78,7 +88,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map_or(DEFAULT_BODY_LIMIT, |l| l.0);
         let json = is_json(req);
         let declared = req
             .headers()
@@ -99,7 +111,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             }
             let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::bad_request(format!("could not read the request body: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    ApiError::bad_request(format!("could not read the request body: {e}"))
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large(limit));
                 }
@@ -135,6 +149,12 @@ mod tests {
         assert!(e.object().message.contains("trailing"), "{e}");
         assert!(parse::<Body>(b"  ").is_ok());
         let deep = "[".repeat(10_000);
-        assert_eq!(parse::<serde_json::Value>(deep.as_bytes()).unwrap_err().object().code, "bad_request");
+        assert_eq!(
+            parse::<serde_json::Value>(deep.as_bytes())
+                .unwrap_err()
+                .object()
+                .code,
+            "bad_request"
+        );
     }
 }

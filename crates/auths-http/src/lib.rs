@@ -11,6 +11,7 @@ pub mod error;
 mod fallback;
 mod health;
 pub mod json;
+pub mod trace;
 mod v5;
 
 use actix_web::middleware::from_fn;
@@ -24,11 +25,17 @@ pub use json::{BodyLimit, DEFAULT_BODY_LIMIT};
 /// `web::Data<AuthService<S>>` and, optionally, a [`BodyLimit`].
 pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PathConfig::default().error_handler(|e, _| {
-        ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", e.to_string()).into()
+        ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not_found",
+            e.to_string(),
+        )
+        .into()
     }))
     .app_data(
-        web::QueryConfig::default()
-            .error_handler(|e, _| ApiError::bad_request(format!("invalid query string: {e}")).into()),
+        web::QueryConfig::default().error_handler(|e, _| {
+            ApiError::bad_request(format!("invalid query string: {e}")).into()
+        }),
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz::<S>))

@@ -1,6 +1,12 @@
 //! The HTTP layer through actix's test service, with the real store underneath, on a
 //! fresh SQLite file and a fresh PostgreSQL schema.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should fail loudly"
+)]
+
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service, init_service};
@@ -49,7 +55,12 @@ fn service(t: &TestDb) -> (web::Data<AuthService<Db>>, Keys) {
     let svc = AuthService::new(t.db.clone(), Settings::default());
     let admin = svc.bootstrap(None).unwrap().unwrap().key;
     let viewer = svc
-        .create_key(&KeySpec { name: "viewer".into(), role: Role::Viewer, department_ids: vec![], allow_mcp_writes: false })
+        .create_key(&KeySpec {
+            name: "viewer".into(),
+            role: Role::Viewer,
+            department_ids: vec![],
+            allow_mcp_writes: false,
+        })
         .unwrap()
         .key;
     (web::Data::new(svc), Keys { admin, viewer })
@@ -74,9 +85,16 @@ where
 {
     let res = call_service(app, req.to_request()).await;
     let status = res.status();
-    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
     let body = actix_web::test::read_body(res).await;
-    let value = if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap_or_else(|_| panic!("not JSON: {body:?}")) };
+    let value = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).unwrap_or_else(|_| panic!("not JSON: {body:?}"))
+    };
     if !body.is_empty() {
         assert_eq!(ct.as_deref(), Some("application/json"), "{status} {value}");
     }
@@ -84,13 +102,20 @@ where
 }
 
 fn post(path: &str, key: &str) -> TestRequest {
-    TestRequest::post().uri(path).insert_header(("X-Api-Key", key.to_owned()))
+    TestRequest::post()
+        .uri(path)
+        .insert_header(("X-Api-Key", key.to_owned()))
 }
 
 fn assert_error(status: StatusCode, body: &Value, want_status: u16, code: &str) {
     assert_eq!(status.as_u16(), want_status, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     assert!(body["error"]["details"].is_array(), "{body}");
 }
 
@@ -110,7 +135,13 @@ async fn unknown_routes_and_methods_answer_json(t: TestDb) {
     assert_error(s, &b, 404, "not_found");
     let (s, b) = send(&app, TestRequest::get().uri("/nothing")).await;
     assert_error(s, &b, 404, "not_found");
-    let (s, b) = send(&app, TestRequest::get().uri("/api/v5/artifacts/auths/get").insert_header(("X-Api-Key", keys.admin.clone()))).await;
+    let (s, b) = send(
+        &app,
+        TestRequest::get()
+            .uri("/api/v5/artifacts/auths/get")
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+    )
+    .await;
     assert_error(s, &b, 405, "bad_request");
 }
 
@@ -124,7 +155,13 @@ async fn malformed_json_wrong_types_and_unknown_fields_are_400(t: TestDb) {
     };
     let (s, b) = send(&app, json_post(r#"{"auths": [ "#)).await;
     assert_error(s, &b, 400, "bad_request");
-    assert!(b["error"]["message"].as_str().unwrap().contains("malformed JSON"), "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("malformed JSON"),
+        "{b}"
+    );
 
     let (s, b) = send(&app, json_post(r#"{"auths": [{"name": 42}]}"#)).await;
     assert_error(s, &b, 400, "bad_request");
@@ -132,9 +169,19 @@ async fn malformed_json_wrong_types_and_unknown_fields_are_400(t: TestDb) {
 
     let (s, b) = send(&app, json_post(r#"{"auths": [], "extra": true}"#)).await;
     assert_error(s, &b, 400, "bad_request");
-    assert!(b["error"]["message"].as_str().unwrap().contains("unknown field"), "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field"),
+        "{b}"
+    );
 
-    let (s, b) = send(&app, json_post(r#"{"auth_id": ["x"]}"#).uri("/api/v5/artifacts/auths/get")).await;
+    let (s, b) = send(
+        &app,
+        json_post(r#"{"auth_id": ["x"]}"#).uri("/api/v5/artifacts/auths/get"),
+    )
+    .await;
     assert_error(s, &b, 400, "bad_request");
 }
 
@@ -142,14 +189,27 @@ async fn oversize_bodies_and_bulks_are_413(t: TestDb) {
     let (data, keys) = service(&t);
     let app = app!(data);
     let big = format!(r#"{{"auths": [{{"name": "{}"}}]}}"#, "x".repeat(LIMIT));
-    let (s, b) = send(&app, post("/api/v5/artifacts/auths/create", &keys.admin).set_payload(big)).await;
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_payload(big),
+    )
+    .await;
     assert_error(s, &b, 413, "payload_too_large");
 
     // 1001 items within the byte limit of a bigger app.
     let data2 = data.clone();
-    let roomy = init_service(App::new().app_data(data2).configure(auths_http::configure::<Db>)).await;
+    let roomy = init_service(
+        App::new()
+            .app_data(data2)
+            .configure(auths_http::configure::<Db>),
+    )
+    .await;
     let items: Vec<Value> = (0..1001).map(|_| json!({})).collect();
-    let (s, b) = send(&roomy, post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": items}))).await;
+    let (s, b) = send(
+        &roomy,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": items})),
+    )
+    .await;
     assert_error(s, &b, 413, "payload_too_large");
 }
 
@@ -171,12 +231,28 @@ async fn non_json_content_type_is_415(t: TestDb) {
 async fn missing_or_bad_credentials_are_401(t: TestDb) {
     let (data, _) = service(&t);
     let app = app!(data);
-    let none = send(&app, TestRequest::post().uri("/api/v5/artifacts/auths/get").set_json(json!({}))).await;
+    let none = send(
+        &app,
+        TestRequest::post()
+            .uri("/api/v5/artifacts/auths/get")
+            .set_json(json!({})),
+    )
+    .await;
     assert_error(none.0, &none.1, 401, "unauthenticated");
-    let bad = send(&app, post("/api/v5/artifacts/auths/get", "auths_wrong").set_json(json!({}))).await;
+    let bad = send(
+        &app,
+        post("/api/v5/artifacts/auths/get", "auths_wrong").set_json(json!({})),
+    )
+    .await;
     assert_eq!(none, bad, "unknown and missing keys get the same answer");
     // Credentials are checked before the body is read.
-    let malformed = send(&app, TestRequest::post().uri("/api/v5/artifacts/auths/get").set_payload("{")).await;
+    let malformed = send(
+        &app,
+        TestRequest::post()
+            .uri("/api/v5/artifacts/auths/get")
+            .set_payload("{"),
+    )
+    .await;
     assert_eq!(malformed.0.as_u16(), 401);
 }
 
@@ -192,10 +268,22 @@ async fn create_then_get_round_trips(t: TestDb) {
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let r = &b["results"][0];
-    assert_eq!((r["index"].as_u64(), r["success"].as_bool(), r["version"].as_i64()), (Some(0), Some(true), Some(1)), "{b}");
+    assert_eq!(
+        (
+            r["index"].as_u64(),
+            r["success"].as_bool(),
+            r["version"].as_i64()
+        ),
+        (Some(0), Some(true), Some(1)),
+        "{b}"
+    );
     let auth_id = r["auth_id"].as_str().unwrap().to_owned();
 
-    let (s, form) = send(&app, post("/api/v5/artifacts/auths/get", &keys.viewer).set_json(json!({"auth_id": auth_id}))).await;
+    let (s, form) = send(
+        &app,
+        post("/api/v5/artifacts/auths/get", &keys.viewer).set_json(json!({"auth_id": auth_id})),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{form}");
     assert_eq!(form["auth_exists"], true);
     assert_eq!(form["actor_name"], "viewer");
@@ -206,13 +294,25 @@ async fn create_then_get_round_trips(t: TestDb) {
     assert_eq!(form["protocols"]["values"].as_array().unwrap().len(), 2);
     assert_eq!(form["protocols"]["options"].as_array().unwrap().len(), 8);
     assert_eq!(form["can_edit"], false, "a viewer cannot edit");
-    assert!(form["disabled_reason"].as_str().unwrap().contains("auths.edit"));
+    assert!(
+        form["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("auths.edit")
+    );
 
     let (s, blank) = send(&app, post("/api/v5/artifacts/auths/get", &keys.admin)).await;
     assert_eq!(s, StatusCode::OK, "{blank}");
-    assert_eq!((blank["auth_exists"].as_bool(), blank["can_edit"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(
+        (blank["auth_exists"].as_bool(), blank["can_edit"].as_bool()),
+        (Some(false), Some(true))
+    );
 
-    let (s, b) = send(&app, post("/api/v5/artifacts/auths/get", &keys.admin).set_json(json!({"auth_id": "missing"}))).await;
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/get", &keys.admin).set_json(json!({"auth_id": "missing"})),
+    )
+    .await;
     assert_error(s, &b, 404, "not_found");
 }
 
@@ -231,7 +331,10 @@ async fn create_reports_each_item_alone(t: TestDb) {
     .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let results = b["results"].as_array().unwrap();
-    let ok: Vec<_> = results.iter().map(|r| r["success"].as_bool().unwrap()).collect();
+    let ok: Vec<_> = results
+        .iter()
+        .map(|r| r["success"].as_bool().unwrap())
+        .collect();
     assert_eq!(ok, [true, false, false, true]);
     assert_eq!(results[1]["error"]["code"], "conflict");
     assert_eq!(results[2]["error"]["code"], "validation_failed");
@@ -244,7 +347,8 @@ async fn viewers_cannot_create(t: TestDb) {
     let app = app!(data);
     let (s, b) = send(
         &app,
-        post("/api/v5/artifacts/auths/create", &keys.viewer).set_json(json!({"auths": [{"name": "X", "protocol_ids": ["protocol-ldap"]}]})),
+        post("/api/v5/artifacts/auths/create", &keys.viewer)
+            .set_json(json!({"auths": [{"name": "X", "protocol_ids": ["protocol-ldap"]}]})),
     )
     .await;
     assert_eq!(s, StatusCode::OK);

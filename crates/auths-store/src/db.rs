@@ -21,7 +21,7 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 
 /// A key for PostgreSQL's advisory lock, so that two processes starting at once do not
 /// run the migrations twice ("auths" in ASCII).
-const MIGRATION_LOCK: i64 = 0x6175_7468_73;
+const MIGRATION_LOCK: i64 = 0x0061_7574_6873;
 
 /// The database: a pool of connections to SQLite or PostgreSQL. Cloning shares the pool.
 #[derive(Clone)]
@@ -250,7 +250,9 @@ impl Store for Db {
             Some(lock) => {
                 // A poisoned lock only means another writer panicked; its transaction
                 // was rolled back by StoreTx's Drop, so the database is consistent.
-                let _guard = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let _guard = lock
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 self.run("BEGIN IMMEDIATE", f)
             }
             None => self.run("BEGIN", f),

@@ -91,21 +91,40 @@ mod tests {
     #[test]
     fn constraints_are_named_in_domain_words() {
         // SQLite messages name the columns.
-        assert_eq!(constraint_name("UNIQUE constraint failed: auths.name_id"), "auth_name");
-        assert_eq!(constraint_name("UNIQUE constraint failed: auth_links.entry_id"), "slug_owner");
         assert_eq!(
-            constraint_name("UNIQUE constraint failed: catalog_entries.kind, catalog_entries.label_key"),
+            constraint_name("UNIQUE constraint failed: auths.name_id"),
+            "auth_name"
+        );
+        assert_eq!(
+            constraint_name("UNIQUE constraint failed: auth_links.entry_id"),
+            "slug_owner"
+        );
+        assert_eq!(
+            constraint_name(
+                "UNIQUE constraint failed: catalog_entries.kind, catalog_entries.label_key"
+            ),
             "catalog_label"
         );
-        assert_eq!(constraint_name("UNIQUE constraint failed: auths.auth_id"), "auth_id");
-        assert_eq!(constraint_name("UNIQUE constraint failed: catalog_entries.id"), "catalog_id");
         assert_eq!(
-            constraint_name("UNIQUE constraint failed: auth_links.auth_number, auth_links.kind, auth_links.entry_id"),
+            constraint_name("UNIQUE constraint failed: auths.auth_id"),
+            "auth_id"
+        );
+        assert_eq!(
+            constraint_name("UNIQUE constraint failed: catalog_entries.id"),
+            "catalog_id"
+        );
+        assert_eq!(
+            constraint_name(
+                "UNIQUE constraint failed: auth_links.auth_number, auth_links.kind, auth_links.entry_id"
+            ),
             "auth_link"
         );
         // PostgreSQL reports constraint names.
         assert_eq!(constraint_name("auths_name_id_key"), "auth_name");
         assert_eq!(constraint_name("auth_links_slug_unique"), "slug_owner");
-        assert_eq!(constraint_name("catalog_entries_label_unique"), "catalog_label");
+        assert_eq!(
+            constraint_name("catalog_entries_label_unique"),
+            "catalog_label"
+        );
     }
 }

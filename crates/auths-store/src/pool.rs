@@ -122,7 +122,9 @@ impl r2d2::ManageConnection for Manager {
         // A connection whose transaction could not be closed must not be reused.
         match conn {
             AnyConnection::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
-            AnyConnection::Postgresql(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+            AnyConnection::Postgresql(c) => {
+                AnsiTransactionManager::is_broken_transaction_manager(c)
+            }
         }
     }
 }
@@ -199,11 +201,26 @@ mod tests {
 
     #[test]
     fn urls_name_their_backend() {
-        assert_eq!(Target::parse("sqlite://data/auths.db").unwrap(), Target::Sqlite("data/auths.db".into()));
-        assert_eq!(Target::parse("sqlite:///tmp/x.db").unwrap(), Target::Sqlite("/tmp/x.db".into()));
-        assert_eq!(Target::parse("sqlite:x.db").unwrap(), Target::Sqlite("x.db".into()));
-        assert_eq!(Target::parse("postgres://u@h/db").unwrap().backend(), Backend::Postgres);
-        assert_eq!(Target::parse("postgresql://u@h/db").unwrap().backend(), Backend::Postgres);
+        assert_eq!(
+            Target::parse("sqlite://data/auths.db").unwrap(),
+            Target::Sqlite("data/auths.db".into())
+        );
+        assert_eq!(
+            Target::parse("sqlite:///tmp/x.db").unwrap(),
+            Target::Sqlite("/tmp/x.db".into())
+        );
+        assert_eq!(
+            Target::parse("sqlite:x.db").unwrap(),
+            Target::Sqlite("x.db".into())
+        );
+        assert_eq!(
+            Target::parse("postgres://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Target::parse("postgresql://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
         assert!(Target::parse("mysql://x").is_err());
         assert!(Target::parse("data/auths.db").is_err());
         assert!(Target::parse("sqlite://").is_err());

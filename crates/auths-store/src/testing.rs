@@ -7,6 +7,11 @@
 //!   parallel: each has its own schema. When the variable is unset,
 //!   [`TestDb::postgres`] answers `None` and says on stderr that the test was skipped.
 
+#![expect(
+    clippy::expect_used,
+    reason = "a fixture that cannot be built must fail the test loudly"
+)]
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -78,7 +83,9 @@ impl TestDb {
     /// that fails must fail the test, not skip it.
     pub fn postgres() -> Option<Self> {
         let Ok(base_url) = std::env::var(TEST_DATABASE_URL) else {
-            eprintln!("SKIPPED (PostgreSQL): set {TEST_DATABASE_URL} to run this test against PostgreSQL");
+            eprintln!(
+                "SKIPPED (PostgreSQL): set {TEST_DATABASE_URL} to run this test against PostgreSQL"
+            );
             return None;
         };
         let schema = format!("auths_test_{}", unique_suffix());

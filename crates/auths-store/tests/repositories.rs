@@ -1,5 +1,11 @@
 //! The repository suite, run against a fresh SQLite file and a fresh PostgreSQL schema.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should fail loudly"
+)]
+
 use auths_domain::catalog::{FLAG_ACTIVE, SEEDS};
 use auths_domain::{
     AuthContent, AuthId, AuthRepository, CatalogKind, CatalogRepository, EntryId, GroupId,
@@ -19,7 +25,9 @@ auths_store::on_both_backends!(
 );
 
 fn now() -> DateTime<Utc> {
-    Utc::now().duration_trunc(TimeDelta::microseconds(1)).unwrap()
+    Utc::now()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .unwrap()
 }
 
 fn id(s: &str) -> EntryId {
@@ -27,7 +35,12 @@ fn id(s: &str) -> EntryId {
 }
 
 fn entry(db: &Db, kind: CatalogKind, eid: &str, label: &str) -> EntryId {
-    let e = NewCatalogEntry { id: id(eid), kind, label: label.into(), item: None };
+    let e = NewCatalogEntry {
+        id: id(eid),
+        kind,
+        label: label.into(),
+        item: None,
+    };
     db.write(|tx| tx.insert_entry(&e, now())).unwrap().id
 }
 
@@ -59,7 +72,16 @@ fn migrations_seed_flags_and_protocols_once(db: &Db) {
     assert_eq!(db.migrate().unwrap(), Vec::<String>::new());
     for kind in [CatalogKind::Flags, CatalogKind::Protocols] {
         let page = db
-            .read(|tx| tx.list_entries(kind, None, PageRequest { limit: 100, offset: 0 }))
+            .read(|tx| {
+                tx.list_entries(
+                    kind,
+                    None,
+                    PageRequest {
+                        limit: 100,
+                        offset: 0,
+                    },
+                )
+            })
             .unwrap();
         let expected = SEEDS.iter().filter(|s| s.kind == kind).count();
         assert_eq!(page.total as usize, expected, "{kind}");
@@ -70,12 +92,25 @@ fn migrations_seed_flags_and_protocols_once(db: &Db) {
 
 fn catalog_labels_are_unique_case_insensitively(db: &Db) {
     entry(db, CatalogKind::Departments, "d1", "Finance");
-    let dup = NewCatalogEntry { id: id("d2"), kind: CatalogKind::Departments, label: "FINANCE".into(), item: None };
+    let dup = NewCatalogEntry {
+        id: id("d2"),
+        kind: CatalogKind::Departments,
+        label: "FINANCE".into(),
+        item: None,
+    };
     let err = db.write(|tx| tx.insert_entry(&dup, now())).unwrap_err();
-    assert_eq!(err, RepoError::Conflict { constraint: "catalog_label".into() });
+    assert_eq!(
+        err,
+        RepoError::Conflict {
+            constraint: "catalog_label".into()
+        }
+    );
     // Another catalog may use the same label.
     entry(db, CatalogKind::Locations, "l1", "Finance");
-    let found = db.read(|tx| tx.entry_by_label(CatalogKind::Departments, " finance ")).unwrap().unwrap();
+    let found = db
+        .read(|tx| tx.entry_by_label(CatalogKind::Departments, " finance "))
+        .unwrap()
+        .unwrap();
     assert_eq!((found.id.as_str(), found.label.as_str()), ("d1", "Finance"));
     // Items may share labels.
     for n in ["i1", "i2"] {
@@ -90,18 +125,35 @@ fn catalog_labels_are_unique_case_insensitively(db: &Db) {
 }
 
 fn catalog_lists_page_and_search(db: &Db) {
-    for (i, label) in ["Zeta", "alpha", "Beta", "50%_off", "gamma"].iter().enumerate() {
+    for (i, label) in ["Zeta", "alpha", "Beta", "50%_off", "gamma"]
+        .iter()
+        .enumerate()
+    {
         entry(db, CatalogKind::Departments, &format!("d{i}"), label);
     }
     let page = |search: Option<&str>, limit, offset| {
-        db.read(|tx| tx.list_entries(CatalogKind::Departments, search, PageRequest { limit, offset })).unwrap()
+        db.read(|tx| {
+            tx.list_entries(
+                CatalogKind::Departments,
+                search,
+                PageRequest { limit, offset },
+            )
+        })
+        .unwrap()
     };
     let all = page(None, 10, 0);
     let labels: Vec<_> = all.rows.iter().map(|e| e.label.as_str()).collect();
     assert_eq!(labels, ["50%_off", "alpha", "Beta", "gamma", "Zeta"]);
     assert_eq!(all.total, 5);
     let second = page(None, 2, 2);
-    assert_eq!(second.rows.iter().map(|e| e.label.as_str()).collect::<Vec<_>>(), ["Beta", "gamma"]);
+    assert_eq!(
+        second
+            .rows
+            .iter()
+            .map(|e| e.label.as_str())
+            .collect::<Vec<_>>(),
+        ["Beta", "gamma"]
+    );
     assert_eq!(second.total, 5);
     assert_eq!(page(Some("ETA"), 10, 0).rows.len(), 2);
     // LIKE wildcards in the search are literal.
@@ -123,7 +175,10 @@ fn secret_item_values_are_never_read_back(db: &Db) {
     let mut c = content(&name);
     c.item_ids = vec![id("pw")];
     db.write(|tx| tx.insert_auth(&new_auth("a1", c))).unwrap();
-    let auth = db.read(|tx| tx.auth_by_id(&AuthId::parse("a1").unwrap())).unwrap().unwrap();
+    let auth = db
+        .read(|tx| tx.auth_by_id(&AuthId::parse("a1").unwrap()))
+        .unwrap()
+        .unwrap();
     assert_eq!(auth.items.len(), 1);
     assert!(auth.items[0].secret);
     assert_eq!(auth.items[0].value, None);
@@ -132,7 +187,12 @@ fn secret_item_values_are_never_read_back(db: &Db) {
 
 fn auths_round_trip_with_every_section(db: &Db) {
     let name = entry(db, CatalogKind::Names, "n1", "Corp LDAP");
-    let desc = entry(db, CatalogKind::Descriptions, "ds1", "The corporate directory");
+    let desc = entry(
+        db,
+        CatalogKind::Descriptions,
+        "ds1",
+        "The corporate directory",
+    );
     let s1 = entry(db, CatalogKind::Slugs, "s1", "corp-ldap");
     let d1 = entry(db, CatalogKind::Departments, "d1", "IT");
     let d2 = entry(db, CatalogKind::Departments, "d2", "Finance");
@@ -163,11 +223,28 @@ fn auths_round_trip_with_every_section(db: &Db) {
     assert_eq!(by_id.version, 1);
     assert_eq!(by_id.created_at, new.at);
     assert_eq!(by_id.name.label, "Corp LDAP");
-    assert_eq!(by_id.description.as_ref().unwrap().label, "The corporate directory");
+    assert_eq!(
+        by_id.description.as_ref().unwrap().label,
+        "The corporate directory"
+    );
     assert_eq!(by_id.flag.label, "active");
     // Multi-valued sections come back sorted by label.
-    assert_eq!(by_id.protocols.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(), ["ldap", "ldaps"]);
-    assert_eq!(by_id.departments.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(), ["Finance", "IT"]);
+    assert_eq!(
+        by_id
+            .protocols
+            .iter()
+            .map(|p| p.label.as_str())
+            .collect::<Vec<_>>(),
+        ["ldap", "ldaps"]
+    );
+    assert_eq!(
+        by_id
+            .departments
+            .iter()
+            .map(|p| p.label.as_str())
+            .collect::<Vec<_>>(),
+        ["Finance", "IT"]
+    );
     assert_eq!(by_id.items[0].value.as_deref(), Some("ldap.example.com"));
     assert_eq!(by_id.locations[0].label, "Berlin");
     // The content round-trips (as sets).
@@ -178,9 +255,19 @@ fn auths_round_trip_with_every_section(db: &Db) {
     want.protocol_ids.sort();
     want.department_ids.sort();
     assert_eq!(back, want);
-    assert_eq!(db.read(|tx| tx.auth_named(&id("n1"))).unwrap(), Some(new.auth_id.clone()));
-    assert_eq!(db.read(|tx| tx.auth_by_id(&AuthId::parse("nope").unwrap())).unwrap(), None);
-    assert_eq!(db.read(|tx| tx.auth_by_number(number + 1000)).unwrap(), None);
+    assert_eq!(
+        db.read(|tx| tx.auth_named(&id("n1"))).unwrap(),
+        Some(new.auth_id.clone())
+    );
+    assert_eq!(
+        db.read(|tx| tx.auth_by_id(&AuthId::parse("nope").unwrap()))
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        db.read(|tx| tx.auth_by_number(number + 1000)).unwrap(),
+        None
+    );
 }
 
 fn auth_names_and_slugs_are_unique(db: &Db) {
@@ -191,15 +278,30 @@ fn auth_names_and_slugs_are_unique(db: &Db) {
     c1.slug_ids = vec![s.clone()];
     db.write(|tx| tx.insert_auth(&new_auth("a1", c1))).unwrap();
 
-    let same_name = db.write(|tx| tx.insert_auth(&new_auth("a2", content(&n1)))).unwrap_err();
-    assert_eq!(same_name, RepoError::Conflict { constraint: "auth_name".into() });
+    let same_name = db
+        .write(|tx| tx.insert_auth(&new_auth("a2", content(&n1))))
+        .unwrap_err();
+    assert_eq!(
+        same_name,
+        RepoError::Conflict {
+            constraint: "auth_name".into()
+        }
+    );
 
     let mut c2 = content(&n2);
     c2.slug_ids = vec![s.clone()];
-    let same_slug = db.write(|tx| tx.insert_auth(&new_auth("a3", c2))).unwrap_err();
-    assert_eq!(same_slug, RepoError::Conflict { constraint: "slug_owner".into() });
+    let same_slug = db
+        .write(|tx| tx.insert_auth(&new_auth("a3", c2)))
+        .unwrap_err();
     assert_eq!(
-        db.read(|tx| tx.slug_owners(&[s.clone(), id("other")])).unwrap(),
+        same_slug,
+        RepoError::Conflict {
+            constraint: "slug_owner".into()
+        }
+    );
+    assert_eq!(
+        db.read(|tx| tx.slug_owners(&[s.clone(), id("other")]))
+            .unwrap(),
         vec![(s, AuthId::parse("a1").unwrap())]
     );
 }
@@ -211,8 +313,17 @@ fn failed_transactions_leave_nothing(db: &Db) {
         Err(RepoError::Stale)
     });
     assert_eq!(result, Err(RepoError::Stale));
-    assert_eq!(db.read(|tx| tx.auth_by_id(&AuthId::parse("a1").unwrap())).unwrap(), None);
+    assert_eq!(
+        db.read(|tx| tx.auth_by_id(&AuthId::parse("a1").unwrap()))
+            .unwrap(),
+        None
+    );
     // The connection went back to the pool clean: the next write works.
-    db.write(|tx| tx.insert_auth(&new_auth("a1", content(&n1)))).unwrap();
-    assert!(db.read(|tx| tx.auth_by_id(&AuthId::parse("a1").unwrap())).unwrap().is_some());
+    db.write(|tx| tx.insert_auth(&new_auth("a1", content(&n1))))
+        .unwrap();
+    assert!(
+        db.read(|tx| tx.auth_by_id(&AuthId::parse("a1").unwrap()))
+            .unwrap()
+            .is_some()
+    );
 }

@@ -1,1 +1,93 @@
-fn main() {}
+//! `authsd`: the auths server and its administration commands.
+
+mod config;
+mod keys;
+mod serve;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use auths_app::{AuthService, Settings};
+use auths_store::{Db, PoolOptions};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, LogFormat};
+
+/// The auths server: authentication-source configurations as versioned records.
+#[derive(Debug, Parser)]
+#[command(name = "authsd", version, about)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate the database and serve HTTP (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+}
+
+fn init_logging(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+/// Opens and migrates the database named by the configuration.
+fn open_service(config: &Config) -> anyhow::Result<AuthService<Db>> {
+    let options = PoolOptions {
+        max_size: config.pool_size(),
+        ..PoolOptions::default()
+    };
+    let db = Db::open(&config.database_url, &options).context("opening the database")?;
+    let applied = db.migrate().context("migrating the database")?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "database migrated");
+    }
+    Ok(AuthService::new(
+        db,
+        Settings {
+            show_ai_generate: config.show_ai_generate,
+        },
+    ))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve::serve(&cli.config),
+        Command::Migrate => open_service(&cli.config).map(drop),
+        Command::Keys(cmd) => keys::run(&cli.config, cmd),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.config);
+    let json_logs = cli.config.log_format == LogFormat::Json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line for a person; with JSON logs, one record for the log pipeline.
+            if json_logs {
+                tracing::error!(error = %format!("{e:#}"), "authsd failed");
+            } else {
+                eprintln!("authsd: {e:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

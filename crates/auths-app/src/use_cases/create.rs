@@ -1,6 +1,8 @@
 //! Create one auth.
 
-use auths_domain::{AuthFields, AuthId, AuthRepository, Caller, GroupId, NewAuth, Operation, Store};
+use auths_domain::{
+    AuthFields, AuthId, AuthRepository, Caller, GroupId, NewAuth, Operation, Store,
+};
 
 use crate::{AppError, AuthService, clock};
 
@@ -24,7 +26,11 @@ impl<S: Store> AuthService<S> {
     /// # Errors
     /// `Forbidden` (role, MCP policy, departments out of scope), `Invalid` (missing or
     /// unknown values, by field), `Conflict` (name or slug taken), storage errors.
-    pub fn create_one(&self, caller: &Caller, fields: &AuthFields) -> Result<CreateOutcome, AppError> {
+    pub fn create_one(
+        &self,
+        caller: &Caller,
+        fields: &AuthFields,
+    ) -> Result<CreateOutcome, AppError> {
         caller.may(Operation::Create)?;
         fields.require_complete()?;
         self.store.write(|tx| {

@@ -77,8 +77,19 @@ pub struct FormView {
 const MAX_OPTIONS: u32 = 500;
 
 fn options<T: Repositories>(tx: &mut T, kind: CatalogKind) -> Result<Vec<EntryRef>, AppError> {
-    let page = tx.list_entries(kind, None, PageRequest { limit: MAX_OPTIONS, offset: 0 })?;
-    Ok(page.rows.iter().map(auths_domain::CatalogEntry::to_ref).collect())
+    let page = tx.list_entries(
+        kind,
+        None,
+        PageRequest {
+            limit: MAX_OPTIONS,
+            offset: 0,
+        },
+    )?;
+    Ok(page
+        .rows
+        .iter()
+        .map(auths_domain::CatalogEntry::to_ref)
+        .collect())
 }
 
 impl<S: Store> AuthService<S> {

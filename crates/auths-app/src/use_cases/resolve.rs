@@ -62,27 +62,48 @@ pub(crate) fn content<T: Repositories>(
     let mut problems = Vec::new();
 
     let name_id = match &fields.name {
-        Some(NameChoice::Text(name)) => Some(entry_for_text(tx, CatalogKind::Names, name.as_str())?),
-        Some(NameChoice::Id(id)) => known(tx, CatalogKind::Names, "name_id", std::slice::from_ref(id), &mut problems)?
-            .pop()
-            .map(|e| e.id),
+        Some(NameChoice::Text(name)) => {
+            Some(entry_for_text(tx, CatalogKind::Names, name.as_str())?)
+        }
+        Some(NameChoice::Id(id)) => known(
+            tx,
+            CatalogKind::Names,
+            "name_id",
+            std::slice::from_ref(id),
+            &mut problems,
+        )?
+        .pop()
+        .map(|e| e.id),
         None => {
             problems.push(FieldProblem::new("name", "a name (or name_id) is required"));
             None
         }
     };
     let description_id = match fields.description.clone().flatten() {
-        Some(DescriptionChoice::Text(d)) => Some(entry_for_text(tx, CatalogKind::Descriptions, d.as_str())?),
-        Some(DescriptionChoice::Id(id)) => known(tx, CatalogKind::Descriptions, "description_id", std::slice::from_ref(&id), &mut problems)?
-            .pop()
-            .map(|e| e.id),
+        Some(DescriptionChoice::Text(d)) => {
+            Some(entry_for_text(tx, CatalogKind::Descriptions, d.as_str())?)
+        }
+        Some(DescriptionChoice::Id(id)) => known(
+            tx,
+            CatalogKind::Descriptions,
+            "description_id",
+            std::slice::from_ref(&id),
+            &mut problems,
+        )?
+        .pop()
+        .map(|e| e.id),
         None => None,
     };
-    let flag_id = fields
-        .flag_id
-        .clone()
-        .unwrap_or_else(|| EntryId::parse(FLAG_ACTIVE).unwrap_or_else(|_| unreachable!("seed ids are valid")));
-    let flag = known(tx, CatalogKind::Flags, "flag_id", std::slice::from_ref(&flag_id), &mut problems)?;
+    let flag_id = fields.flag_id.clone().unwrap_or_else(|| {
+        EntryId::parse(FLAG_ACTIVE).unwrap_or_else(|_| unreachable!("seed ids are valid"))
+    });
+    let flag = known(
+        tx,
+        CatalogKind::Flags,
+        "flag_id",
+        std::slice::from_ref(&flag_id),
+        &mut problems,
+    )?;
 
     let list = |f: &Option<Vec<EntryId>>| f.clone().unwrap_or_default();
     let protocol_ids = list(&fields.protocol_ids);
@@ -90,11 +111,29 @@ pub(crate) fn content<T: Repositories>(
     let item_ids = list(&fields.item_ids);
     let department_ids = list(&fields.department_ids);
     let location_ids = list(&fields.location_ids);
-    known(tx, CatalogKind::Protocols, "protocol_ids", &protocol_ids, &mut problems)?;
+    known(
+        tx,
+        CatalogKind::Protocols,
+        "protocol_ids",
+        &protocol_ids,
+        &mut problems,
+    )?;
     known(tx, CatalogKind::Slugs, "slug_ids", &slug_ids, &mut problems)?;
     known(tx, CatalogKind::Items, "item_ids", &item_ids, &mut problems)?;
-    let departments = known(tx, CatalogKind::Departments, "department_ids", &department_ids, &mut problems)?;
-    known(tx, CatalogKind::Locations, "location_ids", &location_ids, &mut problems)?;
+    let departments = known(
+        tx,
+        CatalogKind::Departments,
+        "department_ids",
+        &department_ids,
+        &mut problems,
+    )?;
+    known(
+        tx,
+        CatalogKind::Locations,
+        "location_ids",
+        &location_ids,
+        &mut problems,
+    )?;
 
     let (Some(name_id), Some(_)) = (name_id, flag.first()) else {
         return Err(Invalid { problems }.into());
@@ -124,7 +163,9 @@ pub(crate) fn content<T: Repositories>(
         .into_iter()
         .find(|(_, owner)| Some(owner) != this)
     {
-        return Err(AppError::conflict(format!("slug {slug} belongs to another auth")));
+        return Err(AppError::conflict(format!(
+            "slug {slug} belongs to another auth"
+        )));
     }
     Ok((content, departments))
 }

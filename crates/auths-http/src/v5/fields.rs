@@ -31,7 +31,11 @@ fn id(field: &str, raw: &str, problems: &mut Vec<FieldProblem>) -> Option<EntryI
         .ok()
 }
 
-fn ids(field: &str, raw: Option<&Vec<String>>, problems: &mut Vec<FieldProblem>) -> Option<Vec<EntryId>> {
+fn ids(
+    field: &str,
+    raw: Option<&Vec<String>>,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<Vec<EntryId>> {
     raw.map(|list| list.iter().filter_map(|r| id(field, r, problems)).collect())
 }
 
@@ -44,7 +48,10 @@ impl AuthFieldsIn {
         let mut problems = Vec::new();
         let name = match (&self.name, &self.name_id) {
             (Some(_), Some(_)) => {
-                problems.push(FieldProblem::new("name", "give either name or name_id, not both"));
+                problems.push(FieldProblem::new(
+                    "name",
+                    "give either name or name_id, not both",
+                ));
                 None
             }
             (Some(n), None) => AuthName::parse(n)
@@ -56,7 +63,10 @@ impl AuthFieldsIn {
         };
         let description = match (&self.description, &self.description_id) {
             (Some(_), Some(_)) => {
-                problems.push(FieldProblem::new("description", "give either description or description_id, not both"));
+                problems.push(FieldProblem::new(
+                    "description",
+                    "give either description or description_id, not both",
+                ));
                 None
             }
             (Some(d), None) => match Description::parse(d) {
@@ -66,17 +76,26 @@ impl AuthFieldsIn {
                     None
                 }
             },
-            (None, Some(i)) => id("description_id", i, &mut problems).map(|i| Some(DescriptionChoice::Id(i))),
+            (None, Some(i)) => {
+                id("description_id", i, &mut problems).map(|i| Some(DescriptionChoice::Id(i)))
+            }
             (None, None) => None,
         };
         let fields = AuthFields {
             name,
             description,
-            flag_id: self.flag_id.as_deref().and_then(|f| id("flag_id", f, &mut problems)),
+            flag_id: self
+                .flag_id
+                .as_deref()
+                .and_then(|f| id("flag_id", f, &mut problems)),
             protocol_ids: ids("protocol_ids", self.protocol_ids.as_ref(), &mut problems),
             slug_ids: ids("slug_ids", self.slug_ids.as_ref(), &mut problems),
             item_ids: ids("item_ids", self.item_ids.as_ref(), &mut problems),
-            department_ids: ids("department_ids", self.department_ids.as_ref(), &mut problems),
+            department_ids: ids(
+                "department_ids",
+                self.department_ids.as_ref(),
+                &mut problems,
+            ),
             location_ids: ids("location_ids", self.location_ids.as_ref(), &mut problems),
         };
         Invalid::check(problems).map(|()| fields)
@@ -95,11 +114,27 @@ mod tests {
             protocol_ids: Some(vec!["ok".into(), "not ok".into()]),
             ..AuthFieldsIn::default()
         };
-        let fields: Vec<_> = f.to_domain().unwrap_err().problems.into_iter().map(|p| p.field).collect();
+        let fields: Vec<_> = f
+            .to_domain()
+            .unwrap_err()
+            .problems
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
         assert_eq!(fields, ["name", "description", "protocol_ids"]);
-        let both = AuthFieldsIn { name: Some("a".into()), name_id: Some("b".into()), ..AuthFieldsIn::default() };
+        let both = AuthFieldsIn {
+            name: Some("a".into()),
+            name_id: Some("b".into()),
+            ..AuthFieldsIn::default()
+        };
         assert_eq!(both.to_domain().unwrap_err().problems[0].field, "name");
-        let blank_description = AuthFieldsIn { description: Some("  ".into()), ..AuthFieldsIn::default() };
-        assert_eq!(blank_description.to_domain().unwrap().description, Some(None));
+        let blank_description = AuthFieldsIn {
+            description: Some("  ".into()),
+            ..AuthFieldsIn::default()
+        };
+        assert_eq!(
+            blank_description.to_domain().unwrap().description,
+            Some(None)
+        );
     }
 }

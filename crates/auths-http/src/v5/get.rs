@@ -79,14 +79,38 @@ pub async fn get<S: Store>(
                 group_id: Some(a.group_id.to_string()),
                 basic_show_ai_generate: show_ai,
                 updated_at: Some(a.updated_at.to_rfc3339()),
-                names: OneSection { value: Some(a.name), options: None },
-                descriptions: OneSection { value: a.description, options: None },
-                flags: OneSection { value: Some(a.flag), options: flags },
-                protocols: ManySection { values: a.protocols, options: protocols },
-                slugs: ManySection { values: a.slugs, options: None },
-                items: ManySection { values: a.items, options: None },
-                departments: ManySection { values: a.departments, options: None },
-                locations: ManySection { values: a.locations, options: None },
+                names: OneSection {
+                    value: Some(a.name),
+                    options: None,
+                },
+                descriptions: OneSection {
+                    value: a.description,
+                    options: None,
+                },
+                flags: OneSection {
+                    value: Some(a.flag),
+                    options: flags,
+                },
+                protocols: ManySection {
+                    values: a.protocols,
+                    options: protocols,
+                },
+                slugs: ManySection {
+                    values: a.slugs,
+                    options: None,
+                },
+                items: ManySection {
+                    values: a.items,
+                    options: None,
+                },
+                departments: ManySection {
+                    values: a.departments,
+                    options: None,
+                },
+                locations: ManySection {
+                    values: a.locations,
+                    options: None,
+                },
             }
         }
         None => FormResponse {
@@ -100,14 +124,38 @@ pub async fn get<S: Store>(
             group_id: None,
             basic_show_ai_generate: show_ai,
             updated_at: None,
-            names: OneSection { value: None, options: None },
-            descriptions: OneSection { value: None, options: None },
-            flags: OneSection { value: None, options: flags },
-            protocols: ManySection { values: Vec::new(), options: protocols },
-            slugs: ManySection { values: Vec::new(), options: None },
-            items: ManySection { values: Vec::new(), options: None },
-            departments: ManySection { values: Vec::new(), options: None },
-            locations: ManySection { values: Vec::new(), options: None },
+            names: OneSection {
+                value: None,
+                options: None,
+            },
+            descriptions: OneSection {
+                value: None,
+                options: None,
+            },
+            flags: OneSection {
+                value: None,
+                options: flags,
+            },
+            protocols: ManySection {
+                values: Vec::new(),
+                options: protocols,
+            },
+            slugs: ManySection {
+                values: Vec::new(),
+                options: None,
+            },
+            items: ManySection {
+                values: Vec::new(),
+                options: None,
+            },
+            departments: ManySection {
+                values: Vec::new(),
+                options: None,
+            },
+            locations: ManySection {
+                values: Vec::new(),
+                options: None,
+            },
         },
     };
     Ok(HttpResponse::Ok().json(response))

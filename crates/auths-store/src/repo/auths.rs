@@ -18,7 +18,11 @@ fn corrupt(what: &str) -> RepoError {
 }
 
 fn sort_refs(refs: &mut [EntryRef]) {
-    refs.sort_by(|x, y| fold_case(&x.label).cmp(&fold_case(&y.label)).then(x.id.cmp(&y.id)));
+    refs.sort_by(|x, y| {
+        fold_case(&x.label)
+            .cmp(&fold_case(&y.label))
+            .then(x.id.cmp(&y.id))
+    });
 }
 
 impl StoreTx {
@@ -35,7 +39,12 @@ impl StoreTx {
             .into_iter()
             .map(EntryRow::into_entry)
             .collect::<Result<_, _>>()?;
-        let find = |id: &str| single.iter().find(|e| e.id.as_str() == id).map(CatalogEntry::to_ref);
+        let find = |id: &str| {
+            single
+                .iter()
+                .find(|e| e.id.as_str() == id)
+                .map(CatalogEntry::to_ref)
+        };
 
         let linked: Vec<(String, EntryRow)> = al::table
             .inner_join(ce::table)
@@ -56,7 +65,9 @@ impl StoreTx {
                     let item = entry.item.clone();
                     items.push(ItemRef {
                         id: entry.id,
-                        key: item.as_ref().map_or_else(|| entry.label.clone(), |i| i.key.clone()),
+                        key: item
+                            .as_ref()
+                            .map_or_else(|| entry.label.clone(), |i| i.key.clone()),
                         value: item.as_ref().and_then(|i| i.value.clone()),
                         secret: item.is_some_and(|i| i.secret),
                         label: entry.label,
@@ -68,7 +79,11 @@ impl StoreTx {
         for refs in [&mut protocols, &mut slugs, &mut departments, &mut locations] {
             sort_refs(refs);
         }
-        items.sort_by(|x, y| fold_case(&x.label).cmp(&fold_case(&y.label)).then(x.id.cmp(&y.id)));
+        items.sort_by(|x, y| {
+            fold_case(&x.label)
+                .cmp(&fold_case(&y.label))
+                .then(x.id.cmp(&y.id))
+        });
 
         Ok(Auth {
             number: row.number,
@@ -93,7 +108,12 @@ impl StoreTx {
         })
     }
 
-    fn insert_links(&mut self, number: i64, kind: CatalogKind, ids: &[EntryId]) -> Result<(), RepoError> {
+    fn insert_links(
+        &mut self,
+        number: i64,
+        kind: CatalogKind,
+        ids: &[EntryId],
+    ) -> Result<(), RepoError> {
         if ids.is_empty() {
             return Ok(());
         }

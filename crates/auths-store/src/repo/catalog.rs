@@ -124,7 +124,10 @@ impl CatalogRepository for StoreTx {
                 .filter(ce::kind.eq(kind.as_str()))
                 .filter(ce::label_key.like(pattern.clone()).escape('\\'))
         };
-        let total: i64 = matching().count().get_result(self.conn()).map_err(repo_error)?;
+        let total: i64 = matching()
+            .count()
+            .get_result(self.conn())
+            .map_err(repo_error)?;
         let rows = matching()
             .order((ce::label_key.asc(), ce::number.asc()))
             .limit(i64::from(page.limit))

@@ -30,7 +30,10 @@ impl StoreTx {
                 .load(self.conn())
                 .map_err(repo_error)?;
             for (pid, entry) in links {
-                scopes.entry(pid).or_default().push(entry.into_entry()?.to_ref());
+                scopes
+                    .entry(pid)
+                    .or_default()
+                    .push(entry.into_entry()?.to_ref());
             }
         }
         rows.into_iter()
@@ -71,12 +74,17 @@ impl PrincipalRepository for StoreTx {
             })
             .execute(self.conn())
             .map_err(|e| match repo_error(e) {
-                RepoError::Conflict { .. } => RepoError::Conflict { constraint: "principal_name".into() },
+                RepoError::Conflict { .. } => RepoError::Conflict {
+                    constraint: "principal_name".into(),
+                },
                 other => other,
             })?;
         for d in &principal.department_ids {
             diesel::insert_into(pd::table)
-                .values((pd::principal_id.eq(principal.id.as_str()), pd::entry_id.eq(d.as_str())))
+                .values((
+                    pd::principal_id.eq(principal.id.as_str()),
+                    pd::entry_id.eq(d.as_str()),
+                ))
                 .execute(self.conn())
                 .map_err(repo_error)?;
         }
@@ -103,11 +111,15 @@ impl PrincipalRepository for StoreTx {
     }
 
     fn revoke_key(&mut self, name: &str, at: DateTime<Utc>) -> Result<bool, RepoError> {
-        diesel::update(p::table.filter(p::name.eq(name)).filter(p::revoked_at.is_null()))
-            .set(p::revoked_at.eq(at.naive_utc()))
-            .execute(self.conn())
-            .map(|n| n > 0)
-            .map_err(repo_error)
+        diesel::update(
+            p::table
+                .filter(p::name.eq(name))
+                .filter(p::revoked_at.is_null()),
+        )
+        .set(p::revoked_at.eq(at.naive_utc()))
+        .execute(self.conn())
+        .map(|n| n > 0)
+        .map_err(repo_error)
     }
 
     fn count_active_keys(&mut self) -> Result<u64, RepoError> {

@@ -1,0 +1,99 @@
+//! Configuration: flags, or the environment, flags winning (server.md, "Running it").
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Listen address.
+    #[arg(
+        long,
+        env = "AUTHS_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: SocketAddr,
+
+    /// `sqlite://PATH` (created with its folder) or `postgres://...`.
+    #[arg(
+        long,
+        env = "AUTHS_DATABASE_URL",
+        default_value = "sqlite://data/auths.db",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: String,
+
+    /// Where export files (uploads) are kept.
+    #[arg(long, env = "AUTHS_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// When set and no key exists yet, an admin key with this value is created at
+    /// start-up. Read from the environment only, so that it never shows in `ps`.
+    #[arg(skip = std::env::var("AUTHS_BOOTSTRAP_API_KEY").ok())]
+    pub bootstrap_api_key: Option<String>,
+
+    /// actix workers (default: the number of cores).
+    #[arg(long, env = "AUTHS_WORKERS", global = true)]
+    pub workers: Option<usize>,
+
+    /// Database pool size (default: sized to the workers).
+    #[arg(long, env = "AUTHS_DB_POOL_SIZE", global = true)]
+    pub db_pool_size: Option<u32>,
+
+    /// tracing filter, e.g. `info` or `auths_http=debug,info`.
+    #[arg(long, env = "AUTHS_LOG", default_value = "info", global = true)]
+    pub log: String,
+
+    /// Log format.
+    #[arg(
+        long,
+        env = "AUTHS_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
+    /// Largest request body, in bytes.
+    #[arg(long, env = "AUTHS_BODY_LIMIT", default_value_t = auths_http::DEFAULT_BODY_LIMIT, global = true)]
+    pub body_limit: usize,
+
+    /// Whether the form offers AI generation (`basic_show_ai_generate`).
+    #[arg(
+        long,
+        env = "AUTHS_SHOW_AI_GENERATE",
+        default_value_t = false,
+        global = true
+    )]
+    pub show_ai_generate: bool,
+}
+
+impl Config {
+    /// The number of workers.
+    pub fn workers(&self) -> usize {
+        self.workers.filter(|w| *w > 0).unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+        })
+    }
+
+    /// The pool size: two connections a worker (a request may wait on the database
+    /// while another is served), at least four.
+    pub fn pool_size(&self) -> u32 {
+        self.db_pool_size
+            .filter(|n| *n > 0)
+            .unwrap_or_else(|| u32::try_from(self.workers() * 2).unwrap_or(u32::MAX).max(4))
+    }
+}
