@@ -1,0 +1,44 @@
+# The verbs a newcomer looks for. Everything here is plain cargo underneath.
+
+CARGO ?= cargo
+# PostgreSQL for the test suite's second backend (unset: those tests say SKIPPED).
+AUTHS_TEST_DATABASE_URL ?=
+
+.PHONY: run test test-pg lint fmt doc deny migrate check ci
+
+## Start the server on the SQLite default (data/auths.db).
+run:
+	$(CARGO) run -p authsd
+
+## The whole test suite (PostgreSQL too when AUTHS_TEST_DATABASE_URL is set).
+test:
+	@if [ -z "$$AUTHS_TEST_DATABASE_URL" ]; then echo "note: AUTHS_TEST_DATABASE_URL is unset: PostgreSQL tests will print SKIPPED and pass"; fi
+	$(CARGO) test --workspace
+
+## The suite against the local PostgreSQL of a development machine.
+test-pg:
+	AUTHS_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(CARGO) test --workspace
+
+## fmt check, clippy (warnings are errors), docs (warnings are errors), layering.
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --all-features
+	@if [ -x ../shared/tools/check-layers ]; then ../shared/tools/check-layers; fi
+
+fmt:
+	$(CARGO) fmt --all
+
+doc:
+	$(CARGO) doc --workspace --no-deps --all-features --open
+
+deny:
+	$(CARGO) deny check
+
+## Apply pending migrations to AUTHS_DATABASE_URL (default sqlite://data/auths.db).
+migrate:
+	$(CARGO) run -p authsd -- migrate
+
+## What CI runs.
+ci:
+	bash .ci/run
