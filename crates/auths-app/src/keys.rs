@@ -97,6 +97,17 @@ fn generate_key() -> String {
     format!("auths_{hex}")
 }
 
+/// A key's principal as the audit log shows it (never the key or its hash).
+fn key_json(p: &Principal) -> serde_json::Value {
+    serde_json::json!({
+        "principal_id": p.id.as_str(),
+        "name": p.name,
+        "role": p.role.as_str(),
+        "departments": p.departments.as_ref().map(|ds| ds.iter().map(|d| d.id.as_str()).collect::<Vec<_>>()),
+        "allow_mcp_writes": p.allow_mcp_writes,
+    })
+}
+
 /// Verified keys and pending `last_used_at` updates.
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
@@ -236,13 +247,20 @@ impl<S: Store> AuthService<S> {
                 }
                 other => other.into(),
             })?;
-            Ok(Principal {
+            let principal = Principal {
                 id: new.id,
                 name: new.name,
                 role: new.role,
                 departments: (!departments.is_empty()).then_some(departments),
                 allow_mcp_writes: new.allow_mcp_writes,
-            })
+            };
+            crate::audit::record_other(
+                tx,
+                &crate::audit::system_caller(),
+                "key.create",
+                &key_json(&principal),
+            )?;
+            Ok(principal)
         })?;
         Ok(IssuedKey { key, principal })
     }
@@ -260,7 +278,19 @@ impl<S: Store> AuthService<S> {
     /// # Errors
     /// `NotFound` when no active key has that name.
     pub fn revoke_key(&self, name: &str) -> Result<(), AppError> {
-        let revoked = self.store.write(|tx| tx.revoke_key(name, clock::now()))?;
+        let revoked = self.store.write(|tx| {
+            let revoked = tx.revoke_key(name, clock::now())?;
+            if revoked {
+                let after = serde_json::json!({"name": name, "revoked": true});
+                crate::audit::record_other(
+                    tx,
+                    &crate::audit::system_caller(),
+                    "key.revoke",
+                    &after,
+                )?;
+            }
+            Ok::<_, AppError>(revoked)
+        })?;
         self.keys.clear();
         if revoked {
             Ok(())

@@ -5,6 +5,7 @@
 //! domain's rules, runs its storage calls in one transaction, and answers domain values
 //! or an [`AppError`]. Nothing here knows HTTP or SQL.
 
+pub mod audit;
 mod clock;
 mod error;
 pub mod keys;

@@ -226,3 +226,39 @@ fn out_of_scope_auths_are_not_found_exactly_like_missing_ones() {
 fn ready_reflects_the_store() {
     assert_eq!(service().ready(), Ok(()));
 }
+
+#[test]
+fn creates_are_audited_in_their_own_transaction() {
+    let svc = service();
+    let page = PageRequest {
+        limit: 50,
+        offset: 0,
+    };
+    let out = svc.create_one(&editor(), &fields("Audited")).unwrap();
+    assert!(svc.create_one(&editor(), &fields("audited")).is_err());
+    let agent = Caller {
+        channel: Channel::Mcp,
+        ..caller(Role::Editor, None, Channel::Mcp)
+    };
+    assert!(svc.create_one(&agent, &fields("Refused")).is_err());
+
+    let log = svc.list_audit(&editor(), None, page).unwrap();
+    assert_eq!(
+        log.total, 1,
+        "only the successful create is recorded: {log:?}"
+    );
+    let r = &log.rows[0];
+    assert_eq!(
+        (r.operation.as_str(), r.actor_name.as_str(), r.channel),
+        ("auth.create", "alice", Channel::Api)
+    );
+    assert_eq!(r.auth_id.as_ref(), Some(&out.auth_id));
+    assert!(r.before.is_none());
+    assert!(r.after.as_deref().unwrap().contains("\"Audited\""));
+
+    let viewer = caller(Role::Viewer, None, Channel::Api);
+    assert!(matches!(
+        svc.list_audit(&viewer, None, page),
+        Err(AppError::Forbidden(_))
+    ));
+}

@@ -24,6 +24,7 @@
 //! assert!(Slug::parse("Corp LDAP").is_err());
 //! ```
 
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod draft;
@@ -35,13 +36,15 @@ pub mod ports;
 pub mod principal;
 pub mod values;
 
+pub use audit::{AuditFilter, AuditRecord, NewAuditRecord};
 pub use auth::{Auth, AuthContent, AuthFields, DescriptionChoice, NameChoice, NewAuth};
 pub use catalog::{CatalogEntry, CatalogKind, EntryRef, ItemRef, NewCatalogEntry};
 pub use draft::Draft;
 pub use error::{FieldProblem, Invalid, RepoError};
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
-    AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository, Repositories, Store,
+    AuditRepository, AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository,
+    Repositories, Store,
 };
 pub use principal::{Caller, Channel, Denied, KeyRecord, NewPrincipal, Operation, Principal, Role};
 pub use values::{AuthName, Description, ItemData, Label, Slug};
@@ -50,6 +53,7 @@ pub use values::{AuthName, Description, ItemData, Label, Slug};
 /// handle's methods are called.
 pub mod prelude {
     pub use crate::ports::{
-        AuthRepository, CatalogRepository, PrincipalRepository, Repositories, Store,
+        AuditRepository, AuthRepository, CatalogRepository, PrincipalRepository, Repositories,
+        Store,
     };
 }

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::{AuditFilter, AuditRecord, NewAuditRecord};
 use crate::auth::{Auth, AuthContent, NewAuth};
 use crate::catalog::{
     CatalogEntry, CatalogKind, EntryRef, ItemRef, ItemView, NewCatalogEntry, SEEDS,
@@ -18,7 +19,8 @@ use crate::catalog::{
 use crate::error::RepoError;
 use crate::ids::{AuthId, EntryId, GroupId, PrincipalId};
 use crate::ports::{
-    AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository, Store,
+    AuditRepository, AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository,
+    Store,
 };
 use crate::principal::{KeyRecord, NewPrincipal, Principal};
 use crate::values::{ItemData, fold_case};
@@ -56,6 +58,7 @@ pub struct MemoryTx {
     entries: BTreeMap<EntryId, StoredEntry>,
     auths: Vec<StoredAuth>,
     keys: Vec<StoredKey>,
+    audit: Vec<(i64, NewAuditRecord)>,
     next_number: i64,
 }
 
@@ -463,6 +466,56 @@ impl PrincipalRepository for MemoryTx {
             }
         }
         Ok(())
+    }
+}
+
+impl AuditRepository for MemoryTx {
+    fn append_audit(&mut self, record: &NewAuditRecord) -> Result<(), RepoError> {
+        let n = self.bump();
+        self.audit.push((n, record.clone()));
+        Ok(())
+    }
+
+    fn list_audit(
+        &mut self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>, RepoError> {
+        let mut rows: Vec<_> = self
+            .audit
+            .iter()
+            .filter(|(_, r)| {
+                filter
+                    .auth_id
+                    .as_ref()
+                    .is_none_or(|a| r.auth_id.as_ref() == Some(a))
+            })
+            .filter(|(_, r)| {
+                filter
+                    .departments
+                    .as_ref()
+                    .is_none_or(|mine| r.department_ids.iter().any(|d| mine.contains(d)))
+            })
+            .collect();
+        rows.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+        let total = rows.len() as u64;
+        let rows = rows
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(page.limit as usize)
+            .map(|(n, r)| AuditRecord {
+                id: *n,
+                at: r.at,
+                actor_id: r.actor_id.clone(),
+                actor_name: r.actor_name.clone(),
+                channel: r.channel,
+                operation: r.operation.clone(),
+                auth_id: r.auth_id.clone(),
+                before: r.before.clone(),
+                after: r.after.clone(),
+            })
+            .collect();
+        Ok(Page { rows, total })
     }
 }
 

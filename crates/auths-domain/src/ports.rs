@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::audit::{AuditFilter, AuditRecord, NewAuditRecord};
 use crate::auth::{Auth, NewAuth};
 use crate::catalog::{CatalogEntry, CatalogKind, NewCatalogEntry};
 use crate::error::RepoError;
@@ -152,9 +153,35 @@ pub trait PrincipalRepository {
     fn record_key_use(&mut self, uses: &[(PrincipalId, DateTime<Utc>)]) -> Result<(), RepoError>;
 }
 
+/// The audit log.
+pub trait AuditRepository {
+    /// Appends a record (in the caller's transaction, so that it commits or rolls back
+    /// with the write it records).
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn append_audit(&mut self, record: &NewAuditRecord) -> Result<(), RepoError>;
+
+    /// Records matching `filter`, newest first.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn list_audit(
+        &mut self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditRecord>, RepoError>;
+}
+
 /// Every repository, as one transaction handle gives them.
-pub trait Repositories: AuthRepository + CatalogRepository + PrincipalRepository {}
-impl<T: AuthRepository + CatalogRepository + PrincipalRepository> Repositories for T {}
+pub trait Repositories:
+    AuthRepository + CatalogRepository + PrincipalRepository + AuditRepository
+{
+}
+impl<T: AuthRepository + CatalogRepository + PrincipalRepository + AuditRepository> Repositories
+    for T
+{
+}
 
 /// A storage backend: runs closures in transactions.
 pub trait Store: Send + Sync + 'static {

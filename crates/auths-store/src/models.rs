@@ -109,3 +109,33 @@ pub struct PrincipalInsert<'a> {
     pub key_hash: &'a str,
     pub created_at: NaiveDateTime,
 }
+
+/// An audit record as read.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::audit_log)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct AuditRow {
+    pub number: i64,
+    pub at: NaiveDateTime,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub channel: String,
+    pub operation: String,
+    pub auth_id: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// An audit record to append.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = crate::schema::audit_log)]
+pub struct AuditInsert<'a> {
+    pub at: NaiveDateTime,
+    pub actor_id: &'a str,
+    pub actor_name: &'a str,
+    pub channel: &'a str,
+    pub operation: &'a str,
+    pub auth_id: Option<&'a str>,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+}

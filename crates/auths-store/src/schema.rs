@@ -72,3 +72,27 @@ diesel::table! {
 diesel::joinable!(principal_departments -> principals (principal_id));
 diesel::joinable!(principal_departments -> catalog_entries (entry_id));
 diesel::allow_tables_to_appear_in_same_query!(principals, principal_departments, catalog_entries);
+
+diesel::table! {
+    audit_log (number) {
+        number -> BigInt,
+        at -> Timestamp,
+        actor_id -> Text,
+        actor_name -> Text,
+        channel -> Text,
+        operation -> Text,
+        auth_id -> Nullable<Text>,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_departments (audit_number, entry_id) {
+        audit_number -> BigInt,
+        entry_id -> Text,
+    }
+}
+
+diesel::joinable!(audit_departments -> audit_log (audit_number));
+diesel::allow_tables_to_appear_in_same_query!(audit_log, audit_departments);

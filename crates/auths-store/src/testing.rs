@@ -105,6 +105,32 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Every text the `principals` table holds, row by row, for tests that check what
+    /// is (not) stored.
+    pub fn principals_text(&self) -> String {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            t: String,
+        }
+        let mut conn = Target::parse(&self.url)
+            .expect("url")
+            .connect()
+            .expect("connect");
+        diesel::sql_query(
+            "SELECT id || ' ' || name || ' ' || role || ' ' || key_lookup || ' ' || key_hash AS t FROM principals",
+        )
+        .load::<Row>(&mut conn)
+        .expect("read principals")
+        .into_iter()
+        .map(|r| r.t)
+        .collect::<Vec<_>>()
+        .join("\n")
+    }
+}
+
 /// Says once per test binary, on the real stderr (libtest captures only the print
 /// macros), that the PostgreSQL variants pass without running.
 fn announce_skip() {

@@ -44,6 +44,10 @@ impl<S: Store> AuthService<S> {
                 by: caller.principal.name.clone(),
             };
             let number = tx.insert_auth(&new)?;
+            let after = tx
+                .auth_by_id(&new.auth_id)?
+                .ok_or_else(|| AppError::Internal("the auth just inserted is missing".into()))?;
+            crate::audit::record(tx, caller, "auth.create", None, Some(&after))?;
             Ok(CreateOutcome {
                 auth_id: new.auth_id,
                 number,

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use auths_app::{AppError, AuthService};
-use auths_domain::Store;
+use auths_domain::{Operation, Store};
 use serde::{Deserialize, Serialize};
 
 use super::fields::AuthFieldsIn;
@@ -55,6 +55,8 @@ pub async fn create<S: Store>(
         .into());
     }
     let caller = caller.0;
+    // Role and MCP policy refuse the whole request; department scope is per item.
+    caller.may(Operation::Create).map_err(AppError::from)?;
     let svc = service.into_inner();
     let results = blocking(move || {
         Ok(body

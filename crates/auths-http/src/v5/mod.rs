@@ -1,8 +1,10 @@
 //! The Auth artifact API, v5: `/api/v5/...`.
 
+mod audit;
 mod create;
 mod fields;
 mod get;
+pub mod paging;
 mod views;
 
 use actix_web::web;
@@ -12,6 +14,11 @@ use crate::fallback::method_not_allowed;
 
 /// Mounts the v5 routes (under the `/api` scope).
 pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/v5/audit")
+            .route(web::get().to(audit::list::<S>))
+            .default_service(web::to(method_not_allowed)),
+    );
     cfg.service(
         web::scope("/v5/artifacts/auths")
             .service(

@@ -141,7 +141,7 @@ impl AuthRepository for StoreTx {
     fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError> {
         let at = auth.at.naive_utc();
         let c = &auth.content;
-        diesel::insert_into(a::table)
+        let insert = diesel::insert_into(a::table)
             .values(AuthInsert {
                 auth_id: auth.auth_id.as_str(),
                 group_id: auth.group_id.as_str(),
@@ -154,13 +154,12 @@ impl AuthRepository for StoreTx {
                 created_by: &auth.by,
                 updated_by: &auth.by,
             })
-            .execute(self.conn())
-            .map_err(repo_error)?;
-        let number: i64 = a::table
-            .filter(a::auth_id.eq(auth.auth_id.as_str()))
-            .select(a::number)
-            .first(self.conn())
-            .map_err(repo_error)?;
+            .returning(a::number);
+        let number: i64 = match self.conn() {
+            AnyConnection::Sqlite(c) => insert.get_result(c),
+            AnyConnection::Postgresql(c) => insert.get_result(c),
+        }
+        .map_err(repo_error)?;
         self.insert_links(number, CatalogKind::Protocols, &c.protocol_ids)?;
         self.insert_links(number, CatalogKind::Slugs, &c.slug_ids)?;
         self.insert_links(number, CatalogKind::Items, &c.item_ids)?;

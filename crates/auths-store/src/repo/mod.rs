@@ -1,5 +1,6 @@
 //! The repositories: the domain's ports implemented on [`crate::StoreTx`].
 
+mod audit;
 mod auths;
 mod catalog;
 mod principals;

@@ -1,37 +1,15 @@
-//! The HTTP layer through actix's test service, with the real store underneath, on a
-//! fresh SQLite file and a fresh PostgreSQL schema.
+//! The foundation: health, errors for every kind of bad request, create and get.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a failing test should fail loudly"
-)]
-
-use actix_web::dev::{Service, ServiceResponse};
+use actix_web::App;
 use actix_web::http::StatusCode;
-use actix_web::test::{TestRequest, call_service, init_service};
-use actix_web::{App, web};
-use auths_app::{AuthService, KeySpec, Settings};
-use auths_domain::Role;
-use auths_http::BodyLimit;
+use actix_web::test::{TestRequest, init_service};
 use auths_store::Db;
 use auths_store::testing::TestDb;
 use serde_json::{Value, json};
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[actix_rt::test] async fn $name() { super::$name(auths_store::testing::TestDb::sqlite()).await; } )*
-        }
-        mod postgres {
-            $( #[actix_rt::test] async fn $name() {
-                if let Some(t) = auths_store::testing::TestDb::postgres() { super::$name(t).await; }
-            } )*
-        }
-    };
-}
+use crate::support::{LIMIT, assert_error, post, send, service};
 
-on_both_backends!(
+crate::on_both_backends!(
     health_and_readiness,
     unknown_routes_and_methods_answer_json,
     malformed_json_wrong_types_and_unknown_fields_are_400,
@@ -40,88 +18,11 @@ on_both_backends!(
     missing_or_bad_credentials_are_401,
     create_then_get_round_trips,
     create_reports_each_item_alone,
-    viewers_cannot_create,
 );
-
-/// Body limit of the test app: small, so that 413 is cheap to provoke.
-const LIMIT: usize = 16 * 1024;
-
-struct Keys {
-    admin: String,
-    viewer: String,
-}
-
-fn service(t: &TestDb) -> (web::Data<AuthService<Db>>, Keys) {
-    let svc = AuthService::new(t.db.clone(), Settings::default());
-    let admin = svc.bootstrap(None).unwrap().unwrap().key;
-    let viewer = svc
-        .create_key(&KeySpec {
-            name: "viewer".into(),
-            role: Role::Viewer,
-            department_ids: vec![],
-            allow_mcp_writes: false,
-        })
-        .unwrap()
-        .key;
-    (web::Data::new(svc), Keys { admin, viewer })
-}
-
-macro_rules! app {
-    ($data:expr) => {
-        init_service(
-            App::new()
-                .app_data($data.clone())
-                .app_data(BodyLimit(LIMIT))
-                .configure(auths_http::configure::<Db>),
-        )
-        .await
-    };
-}
-
-async fn send<S, B>(app: &S, req: TestRequest) -> (StatusCode, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    let res = call_service(app, req.to_request()).await;
-    let status = res.status();
-    let ct = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let body = actix_web::test::read_body(res).await;
-    let value = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).unwrap_or_else(|_| panic!("not JSON: {body:?}"))
-    };
-    if !body.is_empty() {
-        assert_eq!(ct.as_deref(), Some("application/json"), "{status} {value}");
-    }
-    (status, value)
-}
-
-fn post(path: &str, key: &str) -> TestRequest {
-    TestRequest::post()
-        .uri(path)
-        .insert_header(("X-Api-Key", key.to_owned()))
-}
-
-fn assert_error(status: StatusCode, body: &Value, want_status: u16, code: &str) {
-    assert_eq!(status.as_u16(), want_status, "{body}");
-    assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
-    assert!(body["error"]["details"].is_array(), "{body}");
-}
 
 async fn health_and_readiness(t: TestDb) {
     let (data, _) = service(&t);
-    let app = app!(data);
+    let app = crate::app!(data);
     let (s, b) = send(&app, TestRequest::get().uri("/healthz")).await;
     assert_eq!((s.as_u16(), b["status"].as_str()), (200, Some("ok")));
     let (s, b) = send(&app, TestRequest::get().uri("/readyz")).await;
@@ -130,7 +31,7 @@ async fn health_and_readiness(t: TestDb) {
 
 async fn unknown_routes_and_methods_answer_json(t: TestDb) {
     let (data, keys) = service(&t);
-    let app = app!(data);
+    let app = crate::app!(data);
     let (s, b) = send(&app, post("/api/v5/nothing-here", &keys.admin)).await;
     assert_error(s, &b, 404, "not_found");
     let (s, b) = send(&app, TestRequest::get().uri("/nothing")).await;
@@ -147,7 +48,7 @@ async fn unknown_routes_and_methods_answer_json(t: TestDb) {
 
 async fn malformed_json_wrong_types_and_unknown_fields_are_400(t: TestDb) {
     let (data, keys) = service(&t);
-    let app = app!(data);
+    let app = crate::app!(data);
     let json_post = |body: &str| {
         post("/api/v5/artifacts/auths/create", &keys.admin)
             .insert_header(("content-type", "application/json"))
@@ -187,7 +88,7 @@ async fn malformed_json_wrong_types_and_unknown_fields_are_400(t: TestDb) {
 
 async fn oversize_bodies_and_bulks_are_413(t: TestDb) {
     let (data, keys) = service(&t);
-    let app = app!(data);
+    let app = crate::app!(data);
     let big = format!(r#"{{"auths": [{{"name": "{}"}}]}}"#, "x".repeat(LIMIT));
     let (s, b) = send(
         &app,
@@ -215,7 +116,7 @@ async fn oversize_bodies_and_bulks_are_413(t: TestDb) {
 
 async fn non_json_content_type_is_415(t: TestDb) {
     let (data, keys) = service(&t);
-    let app = app!(data);
+    let app = crate::app!(data);
     let req = post("/api/v5/artifacts/auths/get", &keys.admin)
         .insert_header(("content-type", "text/plain"))
         .set_payload("{}");
@@ -230,7 +131,7 @@ async fn non_json_content_type_is_415(t: TestDb) {
 
 async fn missing_or_bad_credentials_are_401(t: TestDb) {
     let (data, _) = service(&t);
-    let app = app!(data);
+    let app = crate::app!(data);
     let none = send(
         &app,
         TestRequest::post()
@@ -258,7 +159,7 @@ async fn missing_or_bad_credentials_are_401(t: TestDb) {
 
 async fn create_then_get_round_trips(t: TestDb) {
     let (data, keys) = service(&t);
-    let app = app!(data);
+    let app = crate::app!(data);
     let (s, b) = send(
         &app,
         post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": [{
@@ -318,7 +219,7 @@ async fn create_then_get_round_trips(t: TestDb) {
 
 async fn create_reports_each_item_alone(t: TestDb) {
     let (data, keys) = service(&t);
-    let app = app!(data);
+    let app = crate::app!(data);
     let (s, b) = send(
         &app,
         post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": [
@@ -340,17 +241,4 @@ async fn create_reports_each_item_alone(t: TestDb) {
     assert_eq!(results[2]["error"]["code"], "validation_failed");
     assert_eq!(results[2]["error"]["details"][0]["field"], "name");
     assert!(results.iter().enumerate().all(|(i, r)| r["index"] == i));
-}
-
-async fn viewers_cannot_create(t: TestDb) {
-    let (data, keys) = service(&t);
-    let app = app!(data);
-    let (s, b) = send(
-        &app,
-        post("/api/v5/artifacts/auths/create", &keys.viewer)
-            .set_json(json!({"auths": [{"name": "X", "protocol_ids": ["protocol-ldap"]}]})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(b["results"][0]["error"]["code"], "forbidden", "{b}");
 }

@@ -1,0 +1,61 @@
+//! The audit log: one record for every write, kept in the same transaction.
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::{AuthId, EntryId, PrincipalId};
+use crate::principal::Channel;
+
+/// An audit record as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Its number, increasing with time.
+    pub id: i64,
+    /// When the write happened.
+    pub at: DateTime<Utc>,
+    /// Who wrote.
+    pub actor_id: PrincipalId,
+    /// Their display name at the time.
+    pub actor_name: String,
+    /// Through which channel.
+    pub channel: Channel,
+    /// What was done (`auth.create`, `auth.update`, `key.create`, ...).
+    pub operation: String,
+    /// The auth concerned, if any.
+    pub auth_id: Option<AuthId>,
+    /// The state before, as JSON text (secret values masked), if any.
+    pub before: Option<String>,
+    /// The state after, as JSON text (secret values masked), if any.
+    pub after: Option<String>,
+}
+
+/// A record to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditRecord {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor_id: PrincipalId,
+    /// Their display name.
+    pub actor_name: String,
+    /// Channel.
+    pub channel: Channel,
+    /// Operation.
+    pub operation: String,
+    /// The auth concerned.
+    pub auth_id: Option<AuthId>,
+    /// The departments of the auth before and after (for department-scoped reading).
+    pub department_ids: Vec<EntryId>,
+    /// State before (JSON text, secrets masked).
+    pub before: Option<String>,
+    /// State after (JSON text, secrets masked).
+    pub after: Option<String>,
+}
+
+/// Which records to list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditFilter {
+    /// Only this auth's records.
+    pub auth_id: Option<AuthId>,
+    /// Only records of auths in one of these departments (`None`: all records).
+    pub departments: Option<Vec<EntryId>>,
+}

@@ -1,0 +1,13 @@
+//! The HTTP layer through actix's test service, with the real store underneath, on a
+//! fresh SQLite file and a fresh PostgreSQL schema. One test binary, one module a
+//! subject.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should fail loudly"
+)]
+
+mod foundation;
+mod identity;
+mod support;
