@@ -17,4 +17,6 @@ pub use error::AppError;
 pub use keys::{Credential, IssuedKey, KeySpec};
 pub use service::{AuthService, Settings};
 pub use use_cases::create::CreateOutcome;
+pub use use_cases::duplicate::DuplicateOutcome;
 pub use use_cases::get::{AuthView, FormView};
+pub use use_cases::update::UpdateOutcome;

@@ -71,6 +71,22 @@ impl Auth {
         }
     }
 
+    /// The fields that would recreate this auth (ids only): the base a patch is laid
+    /// over.
+    pub fn fields(&self) -> AuthFields {
+        let c = self.content();
+        AuthFields {
+            name: Some(NameChoice::Id(c.name_id)),
+            description: Some(c.description_id.map(DescriptionChoice::Id)),
+            flag_id: Some(c.flag_id),
+            protocol_ids: Some(c.protocol_ids),
+            slug_ids: Some(c.slug_ids),
+            item_ids: Some(c.item_ids),
+            department_ids: Some(c.department_ids),
+            location_ids: Some(c.location_ids),
+        }
+    }
+
     /// The ids of the owning departments.
     pub fn department_ids(&self) -> Vec<EntryId> {
         ids(&self.departments)
@@ -246,12 +262,11 @@ pub struct NewAuth {
     pub by: String,
 }
 
-/// The name of a duplicate: `"<name> (copy)"`, then "(copy 2)", "(copy 3)", ... The
-/// caller passes a predicate telling whether a candidate is taken (case-insensitively).
-/// A name too long to take the suffix is shortened first, so that the result is always
-/// a valid [`AuthName`].
-pub fn duplicate_name(original: &AuthName, mut taken: impl FnMut(&AuthName) -> bool) -> AuthName {
-    for n in 1u32.. {
+/// The names a duplicate may take, in order: `"<name> (copy)"`, then "(copy 2)",
+/// "(copy 3)", ... A name too long to take the suffix is shortened first, so that each
+/// candidate is a valid [`AuthName`].
+pub fn copy_names(original: &AuthName) -> impl Iterator<Item = AuthName> + '_ {
+    (1u32..).filter_map(move |n| {
         let suffix = if n == 1 {
             " (copy)".to_owned()
         } else {
@@ -259,14 +274,16 @@ pub fn duplicate_name(original: &AuthName, mut taken: impl FnMut(&AuthName) -> b
         };
         let room = crate::values::MAX_NAME_CHARS - suffix.chars().count();
         let base: String = original.as_str().chars().take(room).collect();
-        let Ok(candidate) = AuthName::parse(&format!("{}{suffix}", base.trim_end())) else {
-            continue;
-        };
-        if !taken(&candidate) {
-            return candidate;
-        }
-    }
-    unreachable!("u32 copies exhausted")
+        AuthName::parse(&format!("{}{suffix}", base.trim_end())).ok()
+    })
+}
+
+/// The first of [`copy_names`] that `taken` says is free (compared case-insensitively
+/// by the caller).
+pub fn duplicate_name(original: &AuthName, mut taken: impl FnMut(&AuthName) -> bool) -> AuthName {
+    copy_names(original)
+        .find(|c| !taken(c))
+        .unwrap_or_else(|| unreachable!("u32 copies exhausted"))
 }
 
 #[cfg(test)]

@@ -338,6 +338,54 @@ impl AuthRepository for MemoryTx {
         Ok(number)
     }
 
+    fn update_auth(
+        &mut self,
+        auth_id: &AuthId,
+        expected_version: i64,
+        content: &AuthContent,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<i64, RepoError> {
+        let Some(pos) = self
+            .auths
+            .iter()
+            .position(|a| &a.auth_id == auth_id && a.version == expected_version)
+        else {
+            return Err(RepoError::Stale);
+        };
+        if self
+            .auths
+            .iter()
+            .any(|a| &a.auth_id != auth_id && a.content.name_id == content.name_id)
+        {
+            return Err(RepoError::Conflict {
+                constraint: "auth_name".into(),
+            });
+        }
+        if self
+            .slug_owners(&content.slug_ids)?
+            .iter()
+            .any(|(_, owner)| owner != auth_id)
+        {
+            return Err(RepoError::Conflict {
+                constraint: "slug_owner".into(),
+            });
+        }
+        let a = &mut self.auths[pos];
+        a.content = content.clone();
+        a.version += 1;
+        a.updated_at = at;
+        a.updated_by = by.to_owned();
+        Ok(a.version)
+    }
+
+    fn delete_auth(&mut self, auth_id: &AuthId, expected_version: i64) -> Result<bool, RepoError> {
+        let before = self.auths.len();
+        self.auths
+            .retain(|a| !(&a.auth_id == auth_id && a.version == expected_version));
+        Ok(self.auths.len() < before)
+    }
+
     fn auth_by_id(&mut self, auth_id: &AuthId) -> Result<Option<Auth>, RepoError> {
         self.auths
             .iter()

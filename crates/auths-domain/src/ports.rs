@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditFilter, AuditRecord, NewAuditRecord};
-use crate::auth::{Auth, NewAuth};
+use crate::auth::{Auth, AuthContent, NewAuth};
 use crate::catalog::{CatalogEntry, CatalogKind, NewCatalogEntry};
 use crate::error::RepoError;
 use crate::ids::{AuthId, EntryId, PrincipalId};
@@ -87,6 +87,28 @@ pub trait AuthRepository {
     /// [`RepoError::Conflict`] with constraint `auth_name` (the name is another auth's),
     /// `slug_owner` (a slug belongs to another auth) or `auth_id`; storage failures.
     fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError>;
+
+    /// Replaces the content of the auth `auth_id` if it is still at `expected_version`,
+    /// bumping the version; answers the new version.
+    ///
+    /// # Errors
+    /// [`RepoError::Stale`] when the auth is gone or at another version (a concurrent
+    /// writer won); [`RepoError::Conflict`] as for [`AuthRepository::insert_auth`].
+    fn update_auth(
+        &mut self,
+        auth_id: &AuthId,
+        expected_version: i64,
+        content: &AuthContent,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<i64, RepoError>;
+
+    /// Deletes the auth `auth_id` if it is still at `expected_version` (its sections go
+    /// with it; the catalog entries stay). Answers whether it was deleted.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn delete_auth(&mut self, auth_id: &AuthId, expected_version: i64) -> Result<bool, RepoError>;
 
     /// The auth with this id, resolved.
     ///

@@ -257,21 +257,42 @@ impl Caller {
         }
     }
 
+    /// Why the caller may not change an auth owned by `departments`, as far as
+    /// department scope goes (a scoped caller needs one of the auth's departments).
+    pub fn scope_denial(&self, departments: &[EntryRef]) -> Option<String> {
+        let mine = self.scope()?;
+        if departments.iter().any(|d| mine.contains(&d.id)) {
+            return None;
+        }
+        Some(match departments.first() {
+            Some(d) => format!("you lack auths.edit in department {}", d.label),
+            None => "you lack auths.edit: the auth has no department and your key is limited to departments".to_owned(),
+        })
+    }
+
     /// Why the caller may not edit an auth with this flag and these departments, or
     /// `None` when they may. The sentence is shown to users as `disabled_reason`.
     pub fn edit_denial(&self, flag: &EntryRef, departments: &[EntryRef]) -> Option<String> {
+        self.update_denial(flag, departments, None)
+    }
+
+    /// Why the caller may not apply an update that sets the flag to `new_flag` (`None`:
+    /// leaves it) on an auth with this flag and these departments. A deprecated auth
+    /// is read-only, except for an update that gives it another flag.
+    pub fn update_denial(
+        &self,
+        flag: &EntryRef,
+        departments: &[EntryRef],
+        new_flag: Option<&EntryId>,
+    ) -> Option<String> {
         if let Err(d) = self.may(Operation::Update) {
             return Some(d.reason);
         }
-        if let Some(mine) = self.scope()
-            && !departments.iter().any(|d| mine.contains(&d.id))
-        {
-            return Some(match departments.first() {
-                Some(d) => format!("you lack auths.edit in department {}", d.label),
-                None => "you lack auths.edit: the auth has no department and your key is limited to departments".to_owned(),
-            });
+        if let Some(reason) = self.scope_denial(departments) {
+            return Some(reason);
         }
-        if flag.id.as_str() == FLAG_DEPRECATED {
+        let undeprecates = new_flag.is_some_and(|f| f.as_str() != FLAG_DEPRECATED);
+        if flag.id.as_str() == FLAG_DEPRECATED && !undeprecates {
             return Some("auth is deprecated".to_owned());
         }
         None
@@ -425,6 +446,33 @@ mod tests {
                 .unwrap()
                 .contains("auths.edit")
         );
+    }
+
+    #[test]
+    fn deprecated_auths_change_only_their_flag() {
+        let editor = caller(Role::Editor, None, Channel::Api, false);
+        let deprecated = r(FLAG_DEPRECATED, "deprecated");
+        let active_id = EntryId::parse("flag-active").unwrap();
+        assert!(editor.update_denial(&deprecated, &[], None).is_some());
+        assert!(
+            editor
+                .update_denial(&deprecated, &[], Some(&deprecated.id))
+                .is_some()
+        );
+        assert_eq!(
+            editor.update_denial(&deprecated, &[], Some(&active_id)),
+            None
+        );
+        let fin = r("d-fin", "Finance");
+        let scoped = caller(Role::Editor, Some(vec![fin]), Channel::Api, false);
+        assert!(
+            scoped
+                .update_denial(&deprecated, &[], Some(&active_id))
+                .is_some(),
+            "scope still applies"
+        );
+        assert!(scoped.scope_denial(&[]).is_some());
+        assert_eq!(editor.scope_denial(&[]), None);
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! One module per use case.
 
 pub mod create;
+pub mod delete;
+pub mod duplicate;
 pub mod get;
 mod resolve;
+pub mod update;

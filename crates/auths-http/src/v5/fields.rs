@@ -9,6 +9,47 @@ use auths_domain::{
 };
 use serde::Deserialize;
 
+/// Declares a request struct that carries the auth fields besides its own, and
+/// `auth_fields()` to take them out. One list of fields for create and update, without
+/// `#[serde(flatten)]`, which would lose the path of a type error inside them.
+macro_rules! with_auth_fields {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+            pub name: Option<String>,
+            pub name_id: Option<String>,
+            pub description: Option<String>,
+            pub description_id: Option<String>,
+            pub flag_id: Option<String>,
+            pub protocol_ids: Option<Vec<String>>,
+            pub slug_ids: Option<Vec<String>>,
+            pub item_ids: Option<Vec<String>>,
+            pub department_ids: Option<Vec<String>>,
+            pub location_ids: Option<Vec<String>>,
+        }
+
+        impl $name {
+            /// The auth fields of this request.
+            pub fn auth_fields(&self) -> $crate::v5::fields::AuthFieldsIn {
+                $crate::v5::fields::AuthFieldsIn {
+                    name: self.name.clone(),
+                    name_id: self.name_id.clone(),
+                    description: self.description.clone(),
+                    description_id: self.description_id.clone(),
+                    flag_id: self.flag_id.clone(),
+                    protocol_ids: self.protocol_ids.clone(),
+                    slug_ids: self.slug_ids.clone(),
+                    item_ids: self.item_ids.clone(),
+                    department_ids: self.department_ids.clone(),
+                    location_ids: self.location_ids.clone(),
+                }
+            }
+        }
+    };
+}
+pub(crate) use with_auth_fields;
+
 /// The fields of a create item (and of the published part of an update).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,10 +1,14 @@
 //! The Auth artifact API, v5: `/api/v5/...`.
 
 mod audit;
+mod bulk;
 mod create;
+mod delete;
+mod duplicate;
 mod fields;
 mod get;
 pub mod paging;
+mod update;
 mod views;
 
 use actix_web::web;
@@ -29,6 +33,21 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/create")
                     .route(web::post().to(create::create::<S>))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/update")
+                    .route(web::post().to(update::update::<S>))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/delete")
+                    .route(web::post().to(delete::delete::<S>))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/duplicate")
+                    .route(web::post().to(duplicate::duplicate::<S>))
                     .default_service(web::to(method_not_allowed)),
             ),
     );

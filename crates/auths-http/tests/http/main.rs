@@ -11,3 +11,4 @@
 mod foundation;
 mod identity;
 mod support;
+mod writes;

@@ -3,8 +3,10 @@
 use auths_domain::catalog::{EntryRef, ItemRef};
 use auths_domain::values::fold_case;
 use auths_domain::{
-    Auth, AuthId, AuthRepository, CatalogEntry, CatalogKind, EntryId, GroupId, NewAuth, RepoError,
+    Auth, AuthContent, AuthId, AuthRepository, CatalogEntry, CatalogKind, EntryId, GroupId,
+    NewAuth, RepoError,
 };
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::{StoreTx, utc};
@@ -166,6 +168,74 @@ impl AuthRepository for StoreTx {
         self.insert_links(number, CatalogKind::Departments, &c.department_ids)?;
         self.insert_links(number, CatalogKind::Locations, &c.location_ids)?;
         Ok(number)
+    }
+
+    fn update_auth(
+        &mut self,
+        auth_id: &AuthId,
+        expected_version: i64,
+        content: &AuthContent,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<i64, RepoError> {
+        // The version check and the write are one statement: of two writers that read
+        // the same version, exactly one updates a row.
+        let changed = diesel::update(
+            a::table
+                .filter(a::auth_id.eq(auth_id.as_str()))
+                .filter(a::version.eq(expected_version)),
+        )
+        .set((
+            a::name_id.eq(content.name_id.as_str()),
+            a::description_id.eq(content.description_id.as_ref().map(EntryId::as_str)),
+            a::flag_id.eq(content.flag_id.as_str()),
+            a::version.eq(a::version + 1),
+            a::updated_at.eq(at.naive_utc()),
+            a::updated_by.eq(by),
+        ))
+        .execute(self.conn())
+        .map_err(repo_error)?;
+        if changed == 0 {
+            return Err(RepoError::Stale);
+        }
+        let number: i64 = a::table
+            .filter(a::auth_id.eq(auth_id.as_str()))
+            .select(a::number)
+            .first(self.conn())
+            .map_err(repo_error)?;
+        diesel::delete(al::table.filter(al::auth_number.eq(number)))
+            .execute(self.conn())
+            .map_err(repo_error)?;
+        self.insert_links(number, CatalogKind::Protocols, &content.protocol_ids)?;
+        self.insert_links(number, CatalogKind::Slugs, &content.slug_ids)?;
+        self.insert_links(number, CatalogKind::Items, &content.item_ids)?;
+        self.insert_links(number, CatalogKind::Departments, &content.department_ids)?;
+        self.insert_links(number, CatalogKind::Locations, &content.location_ids)?;
+        Ok(expected_version + 1)
+    }
+
+    fn delete_auth(&mut self, auth_id: &AuthId, expected_version: i64) -> Result<bool, RepoError> {
+        let number: Option<i64> = a::table
+            .filter(a::auth_id.eq(auth_id.as_str()))
+            .filter(a::version.eq(expected_version))
+            .select(a::number)
+            .first(self.conn())
+            .optional()
+            .map_err(repo_error)?;
+        let Some(number) = number else {
+            return Ok(false);
+        };
+        diesel::delete(al::table.filter(al::auth_number.eq(number)))
+            .execute(self.conn())
+            .map_err(repo_error)?;
+        let deleted = diesel::delete(
+            a::table
+                .filter(a::number.eq(number))
+                .filter(a::version.eq(expected_version)),
+        )
+        .execute(self.conn())
+        .map_err(repo_error)?;
+        Ok(deleted > 0)
     }
 
     fn auth_by_id(&mut self, auth_id: &AuthId) -> Result<Option<Auth>, RepoError> {

@@ -1,0 +1,60 @@
+//! `POST /api/v5/artifacts/auths/delete`: bulk delete.
+
+use actix_web::{HttpResponse, web};
+use auths_app::{AppError, AuthService};
+use auths_domain::{AuthId, Operation, Store};
+use serde::{Deserialize, Serialize};
+
+use super::bulk::{BulkResponse, check_bulk_size};
+use crate::auth::ReqCaller;
+use crate::blocking::blocking;
+use crate::error::{ApiError, ErrorObject};
+use crate::json::ApiJson;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRequest {
+    auth_ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct DeleteResult {
+    auth_id: String,
+    success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorObject>,
+}
+
+/// The handler.
+///
+/// # Errors
+/// 403 without the delete permission, 413 above the bulk limit; otherwise 200 with
+/// per-item results.
+pub async fn delete<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    ApiJson(body): ApiJson<DeleteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    check_bulk_size(body.auth_ids.len())?;
+    let caller = caller.0;
+    caller.may(Operation::Delete).map_err(AppError::from)?;
+    let svc = service.into_inner();
+    let results = blocking(move || {
+        Ok(body
+            .auth_ids
+            .into_iter()
+            .map(|raw| {
+                let outcome = AuthId::parse(&raw)
+                    .map_err(|_| AppError::NotFound(format!("auth {raw} not found")))
+                    .and_then(|id| svc.delete_one(&caller, &id));
+                DeleteResult {
+                    auth_id: raw,
+                    success: outcome.is_ok(),
+                    error: outcome.err().map(|e| ApiError::from(e).into_object()),
+                }
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(BulkResponse { results }))
+}

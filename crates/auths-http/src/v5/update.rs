@@ -1,0 +1,70 @@
+//! `POST /api/v5/artifacts/auths/update`: bulk update, one result per item, in input
+//! order, each item in its own transaction.
+
+use actix_web::{HttpResponse, web};
+use auths_app::{AppError, AuthService};
+use auths_domain::{AuthId, Operation, Store};
+use serde::Deserialize;
+
+use super::bulk::{BulkResponse, ItemResult, check_bulk_size};
+use super::fields::with_auth_fields;
+use crate::auth::ReqCaller;
+use crate::blocking::blocking;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+
+with_auth_fields! {
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct UpdateItem {
+        pub auth_id: String,
+        pub expected_version: Option<i64>,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    auths: Vec<UpdateItem>,
+}
+
+/// The handler.
+///
+/// # Errors
+/// 403 without the update permission, 413 above the bulk limit; otherwise 200 with
+/// per-item results.
+pub async fn update<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    ApiJson(body): ApiJson<UpdateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    check_bulk_size(body.auths.len())?;
+    let caller = caller.0;
+    caller.may(Operation::Update).map_err(AppError::from)?;
+    let svc = service.into_inner();
+    let results = blocking(move || {
+        Ok(body
+            .auths
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let Ok(auth_id) = AuthId::parse(&item.auth_id) else {
+                    return ItemResult::failed(
+                        index,
+                        AppError::NotFound(format!("auth {} not found", item.auth_id)),
+                    );
+                };
+                let outcome = item
+                    .auth_fields()
+                    .to_domain()
+                    .map_err(AppError::from)
+                    .and_then(|patch| {
+                        svc.update_one(&caller, &auth_id, item.expected_version, &patch)
+                    });
+                ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version)))
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(BulkResponse { results }))
+}

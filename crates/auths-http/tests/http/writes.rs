@@ -1,0 +1,386 @@
+//! Update, delete and duplicate: versions, conflicts, concurrency, audit.
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use auths_app::AppError;
+use auths_domain::prelude::*;
+use auths_domain::{
+    AuthFields, AuthId, Caller, CatalogKind, Channel, Description, DescriptionChoice, EntryId,
+    NewCatalogEntry,
+};
+use auths_store::testing::TestDb;
+use serde_json::json;
+
+use crate::support::{assert_error, post, send, service};
+
+crate::on_both_backends!(
+    updates_bump_the_version_and_are_audited,
+    stale_versions_and_taken_names_conflict,
+    concurrent_writers_on_one_version_have_exactly_one_winner,
+    deprecated_auths_only_change_their_flag,
+    deletes_are_per_item_and_keep_the_last_state_in_the_audit,
+    duplicates_count_up_and_drop_slugs,
+);
+
+const CREATE: &str = "/api/v5/artifacts/auths/create";
+const UPDATE: &str = "/api/v5/artifacts/auths/update";
+
+macro_rules! create {
+    ($app:expr, $key:expr, $item:expr) => {{
+        let (s, b) = send($app, post(CREATE, $key).set_json(json!({"auths": [$item]}))).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        assert_eq!(b["results"][0]["success"], true, "{b}");
+        b["results"][0]["auth_id"].as_str().unwrap().to_owned()
+    }};
+}
+
+macro_rules! update {
+    ($app:expr, $key:expr, $items:expr) => {{
+        let (s, b) = send($app, post(UPDATE, $key).set_json(json!({"auths": $items}))).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        b["results"].as_array().unwrap().clone()
+    }};
+}
+
+macro_rules! get {
+    ($app:expr, $key:expr, $id:expr) => {
+        send($app, post("/api/v5/artifacts/auths/get", $key).set_json(json!({"auth_id": $id}))).await
+    };
+}
+
+async fn updates_bump_the_version_and_are_audited(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let id = create!(
+        &app,
+        &keys.admin,
+        json!({"name": "Corp", "protocol_ids": ["protocol-ldap"]})
+    );
+    let r = update!(
+        &app,
+        &keys.admin,
+        json!([{"auth_id": id, "expected_version": 1, "description": "Now described", "protocol_ids": ["protocol-ldaps", "protocol-ldap"]}])
+    );
+    assert_eq!(
+        (r[0]["success"].as_bool(), r[0]["version"].as_i64()),
+        (Some(true), Some(2)),
+        "{r:?}"
+    );
+    let (_, form) = get!(&app, &keys.admin, &id);
+    assert_eq!(form["version"], 2);
+    assert_eq!(form["descriptions"]["value"]["label"], "Now described");
+    assert_eq!(
+        form["names"]["value"]["label"], "Corp",
+        "fields not given stay"
+    );
+    assert_eq!(form["protocols"]["values"].as_array().unwrap().len(), 2);
+
+    // The same values again change nothing: no new version, no audit record.
+    let r = update!(
+        &app,
+        &keys.admin,
+        json!([{"auth_id": id, "protocol_ids": ["protocol-ldap", "protocol-ldaps"]}])
+    );
+    assert_eq!(r[0]["version"], 2, "{r:?}");
+
+    let (_, log) = send(
+        &app,
+        TestRequest::get()
+            .uri(&format!("/api/v5/audit?auth_id={id}"))
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+    )
+    .await;
+    let ops: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops, ["auth.update", "auth.create"], "{log}");
+    let e = &log["entries"][0];
+    assert_eq!(e["before"]["version"], 1);
+    assert!(e["before"]["description"].is_null());
+    assert_eq!(e["after"]["version"], 2);
+    assert_eq!(e["after"]["description"]["label"], "Now described");
+
+    // Items fail alone: unknown auth, bad value, and a good one.
+    let r = update!(
+        &app,
+        &keys.admin,
+        json!([
+            {"auth_id": "nope", "description": "x"},
+            {"auth_id": id, "name": ""},
+            {"auth_id": id, "description": null, "flag_id": "flag-disabled"},
+        ])
+    );
+    assert_eq!(r[0]["error"]["code"], "not_found");
+    assert_eq!(r[1]["error"]["code"], "validation_failed");
+    assert_eq!(
+        (r[2]["success"].as_bool(), r[2]["version"].as_i64()),
+        (Some(true), Some(3)),
+        "{r:?}"
+    );
+
+    let (s, b) = send(
+        &app,
+        post(UPDATE, &keys.viewer).set_json(json!({"auths": [{"auth_id": id}]})),
+    )
+    .await;
+    assert_error(s, &b, 403, "forbidden");
+}
+
+async fn stale_versions_and_taken_names_conflict(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let a = create!(
+        &app,
+        &keys.admin,
+        json!({"name": "A", "protocol_ids": ["protocol-ldap"]})
+    );
+    let _ = create!(
+        &app,
+        &keys.admin,
+        json!({"name": "B", "protocol_ids": ["protocol-ldap"]})
+    );
+    let _ = update!(
+        &app,
+        &keys.admin,
+        json!([{"auth_id": a, "description": "v2"}])
+    );
+    let r = update!(
+        &app,
+        &keys.admin,
+        json!([{"auth_id": a, "expected_version": 1, "description": "lost?"}])
+    );
+    assert_eq!(r[0]["error"]["code"], "conflict", "{r:?}");
+    assert!(
+        r[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 2"),
+        "{r:?}"
+    );
+    let (_, form) = get!(&app, &keys.admin, &a);
+    assert_eq!(
+        form["descriptions"]["value"]["label"], "v2",
+        "the stale write changed nothing"
+    );
+
+    let r = update!(&app, &keys.admin, json!([{"auth_id": a, "name": " b "}]));
+    assert_eq!(r[0]["error"]["code"], "conflict", "{r:?}");
+    // Renaming to its own name in another case is fine.
+    let r = update!(&app, &keys.admin, json!([{"auth_id": a, "name": "a"}]));
+    assert_eq!(r[0]["success"], true, "{r:?}");
+}
+
+async fn concurrent_writers_on_one_version_have_exactly_one_winner(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let id = create!(
+        &app,
+        &keys.admin,
+        json!({"name": "Raced", "protocol_ids": ["protocol-ldap"]})
+    );
+    let auth_id = AuthId::parse(&id).unwrap();
+    let svc = data.clone().into_inner();
+    let principal = svc
+        .authenticate(&auths_app::Credential {
+            key: keys.admin.clone(),
+            name: None,
+        })
+        .unwrap();
+    let caller = Arc::new(Caller {
+        principal,
+        channel: Channel::Api,
+    });
+    let writers = 8;
+    let handles: Vec<_> = (0..writers)
+        .map(|i| {
+            let (svc, caller, auth_id) = (Arc::clone(&svc), Arc::clone(&caller), auth_id.clone());
+            std::thread::spawn(move || {
+                let patch = AuthFields {
+                    description: Some(Some(DescriptionChoice::Text(
+                        Description::parse(&format!("writer {i}")).unwrap().unwrap(),
+                    ))),
+                    ..AuthFields::default()
+                };
+                (i, svc.update_one(&caller, &auth_id, Some(1), &patch))
+            })
+        })
+        .collect();
+    let outcomes: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let winners: Vec<usize> = outcomes
+        .iter()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(i, _)| *i)
+        .collect();
+    assert_eq!(winners.len(), 1, "{outcomes:?}");
+    for (_, r) in &outcomes {
+        if let Err(e) = r {
+            assert!(
+                matches!(e, AppError::Conflict { .. }),
+                "every loser is told of the conflict: {e:?}"
+            );
+        }
+    }
+    let (_, form) = get!(&app, &keys.admin, &id);
+    assert_eq!(form["version"], 2);
+    assert_eq!(
+        form["descriptions"]["value"]["label"],
+        format!("writer {}", winners[0])
+    );
+    let (_, log) = send(
+        &app,
+        TestRequest::get()
+            .uri(&format!("/api/v5/audit?auth_id={id}"))
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+    )
+    .await;
+    assert_eq!(
+        log["total_count"], 2,
+        "one create and one winning update: {log}"
+    );
+}
+
+async fn deprecated_auths_only_change_their_flag(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let id = create!(
+        &app,
+        &keys.admin,
+        json!({"name": "Old", "protocol_ids": ["protocol-ldap"], "flag_id": "flag-deprecated"})
+    );
+    let (_, form) = get!(&app, &keys.admin, &id);
+    assert_eq!(
+        (form["can_edit"].as_bool(), form["disabled_reason"].as_str()),
+        (Some(false), Some("auth is deprecated"))
+    );
+    let r = update!(
+        &app,
+        &keys.admin,
+        json!([{"auth_id": id, "description": "x"}])
+    );
+    assert_eq!(r[0]["error"]["code"], "forbidden", "{r:?}");
+    let r = update!(
+        &app,
+        &keys.admin,
+        json!([{"auth_id": id, "flag_id": "flag-active", "description": "revived"}])
+    );
+    assert_eq!(r[0]["success"], true, "{r:?}");
+}
+
+async fn deletes_are_per_item_and_keep_the_last_state_in_the_audit(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let slug = NewCatalogEntry {
+        id: EntryId::parse("s1").unwrap(),
+        kind: CatalogKind::Slugs,
+        label: "corp".into(),
+        item: None,
+    };
+    data.store()
+        .write(|tx| tx.insert_entry(&slug, auths_app::now()))
+        .unwrap();
+    let id = create!(
+        &app,
+        &keys.admin,
+        json!({"name": "Doomed", "protocol_ids": ["protocol-ldap"], "slug_ids": ["s1"]})
+    );
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/delete", &keys.admin)
+            .set_json(json!({"auth_ids": [id, "nope", id]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let r = b["results"].as_array().unwrap();
+    assert_eq!(
+        r.iter()
+            .map(|x| x["success"].as_bool().unwrap())
+            .collect::<Vec<_>>(),
+        [true, false, false]
+    );
+    assert_eq!(r[1]["auth_id"], "nope");
+    assert_eq!(r[2]["error"]["code"], "not_found");
+    let (s, b) = get!(&app, &keys.admin, &id);
+    assert_error(s, &b, 404, "not_found");
+    let (_, log) = send(
+        &app,
+        TestRequest::get()
+            .uri(&format!("/api/v5/audit?auth_id={id}"))
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+    )
+    .await;
+    let e = &log["entries"][0];
+    assert_eq!(
+        (
+            e["operation"].as_str(),
+            e["before"]["name"]["label"].as_str()
+        ),
+        (Some("auth.delete"), Some("Doomed"))
+    );
+    assert!(e["after"].is_null());
+    // The slug is free again, and so is the name.
+    let _ = create!(
+        &app,
+        &keys.admin,
+        json!({"name": "doomed", "protocol_ids": ["protocol-ldap"], "slug_ids": ["s1"]})
+    );
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/delete", &keys.viewer).set_json(json!({"auth_ids": []})),
+    )
+    .await;
+    assert_error(s, &b, 403, "forbidden");
+}
+
+async fn duplicates_count_up_and_drop_slugs(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let slug = NewCatalogEntry {
+        id: EntryId::parse("s1").unwrap(),
+        kind: CatalogKind::Slugs,
+        label: "corp".into(),
+        item: None,
+    };
+    data.store()
+        .write(|tx| tx.insert_entry(&slug, auths_app::now()))
+        .unwrap();
+    let id = create!(
+        &app,
+        &keys.admin,
+        json!({"name": "Corp", "description": "d", "protocol_ids": ["protocol-ldap"], "slug_ids": ["s1"]})
+    );
+    let mut names = Vec::new();
+    let mut copies = Vec::new();
+    for _ in 0..2 {
+        let (s, b) = send(
+            &app,
+            post("/api/v5/artifacts/auths/duplicate", &keys.admin).set_json(json!({"auth_id": id})),
+        )
+        .await;
+        assert_eq!(
+            (s, b["success"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{b}"
+        );
+        let copy = b["auth_id"].as_str().unwrap().to_owned();
+        let (_, form) = get!(&app, &keys.admin, &copy);
+        names.push(form["names"]["value"]["label"].as_str().unwrap().to_owned());
+        assert_eq!(form["slugs"]["values"], json!([]));
+        assert_eq!(form["descriptions"]["value"]["label"], "d");
+        copies.push(form);
+    }
+    assert_eq!(names, ["Corp (copy)", "Corp (copy 2)"]);
+    let (_, original) = get!(&app, &keys.admin, &id);
+    assert_eq!(copies[0]["group_id"], original["group_id"]);
+    assert_ne!(copies[0]["auth_id"], original["auth_id"]);
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/duplicate", &keys.admin).set_json(json!({"auth_id": "nope"})),
+    )
+    .await;
+    assert_error(s, &b, 404, "not_found");
+}
