@@ -16,6 +16,7 @@ pub use clock::{new_id, now};
 pub use error::AppError;
 pub use keys::{Credential, IssuedKey, KeySpec};
 pub use service::{AuthService, Settings};
+pub use use_cases::catalog::EntryInput;
 pub use use_cases::create::CreateOutcome;
 pub use use_cases::duplicate::DuplicateOutcome;
 pub use use_cases::get::{AuthView, FormView};

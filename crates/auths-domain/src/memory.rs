@@ -274,6 +274,65 @@ impl CatalogRepository for MemoryTx {
         Ok(view)
     }
 
+    fn update_entry(
+        &mut self,
+        kind: CatalogKind,
+        id: &EntryId,
+        label: &str,
+        item: Option<&ItemData>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        if self.entries.get(id).is_none_or(|e| e.kind != kind) {
+            return Ok(None);
+        }
+        if kind.unique_labels()
+            && self
+                .entry_by_label(kind, label)?
+                .is_some_and(|e| &e.id != id)
+        {
+            return Err(RepoError::Conflict {
+                constraint: "catalog_label".into(),
+            });
+        }
+        let Some(e) = self.entries.get_mut(id) else {
+            return Ok(None);
+        };
+        e.label = label.to_owned();
+        if item.is_some() {
+            e.item = item.cloned();
+        }
+        e.updated_at = at;
+        let e = e.clone();
+        Ok(Some(self.view(id, &e)))
+    }
+
+    fn delete_entry(&mut self, kind: CatalogKind, id: &EntryId) -> Result<bool, RepoError> {
+        if self.entries.get(id).is_none_or(|e| e.kind != kind) {
+            return Ok(false);
+        }
+        let used = self.auths.iter().any(|a| {
+            let c = &a.content;
+            &c.name_id == id
+                || c.description_id.as_ref() == Some(id)
+                || &c.flag_id == id
+                || [
+                    &c.protocol_ids,
+                    &c.slug_ids,
+                    &c.item_ids,
+                    &c.department_ids,
+                    &c.location_ids,
+                ]
+                .iter()
+                .any(|ids| ids.contains(id))
+        }) || self.keys.iter().any(|k| k.0.department_ids.contains(id));
+        if used {
+            return Err(RepoError::Conflict {
+                constraint: "in_use".into(),
+            });
+        }
+        Ok(self.entries.remove(id).is_some())
+    }
+
     fn list_entries(
         &mut self,
         kind: CatalogKind,

@@ -13,6 +13,7 @@ use crate::catalog::{CatalogEntry, CatalogKind, NewCatalogEntry};
 use crate::error::RepoError;
 use crate::ids::{AuthId, EntryId, PrincipalId};
 use crate::principal::{KeyRecord, NewPrincipal};
+use crate::values::ItemData;
 
 /// A page of results and the total count of matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +67,28 @@ pub trait CatalogRepository {
         entry: &NewCatalogEntry,
         at: DateTime<Utc>,
     ) -> Result<CatalogEntry, RepoError>;
+
+    /// Changes an entry's label (and, for items, its key, value and secrecy).
+    /// Answers the entry as it now is, or `None` when there is no such entry.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] with constraint `catalog_label` when the label is taken;
+    /// storage failures.
+    fn update_entry(
+        &mut self,
+        kind: CatalogKind,
+        id: &EntryId,
+        label: &str,
+        item: Option<&ItemData>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<CatalogEntry>, RepoError>;
+
+    /// Deletes an entry; answers whether there was one.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] with constraint `in_use` while an auth or a key refers to
+    /// it; storage failures.
+    fn delete_entry(&mut self, kind: CatalogKind, id: &EntryId) -> Result<bool, RepoError>;
 
     /// Entries of `kind` whose label contains `search` (case-insensitively), by label.
     ///

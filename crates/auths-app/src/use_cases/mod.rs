@@ -1,5 +1,6 @@
 //! One module per use case.
 
+pub mod catalog;
 pub mod create;
 pub mod delete;
 pub mod duplicate;

@@ -2,6 +2,7 @@
 
 mod audit;
 mod bulk;
+mod catalog;
 mod create;
 mod delete;
 mod duplicate;
@@ -18,6 +19,18 @@ use crate::fallback::method_not_allowed;
 
 /// Mounts the v5 routes (under the `/api` scope).
 pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/v5/catalog/{kind}")
+            .route(web::get().to(catalog::list::<S>))
+            .route(web::post().to(catalog::create::<S>))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/v5/catalog/{kind}/{id}")
+            .route(web::patch().to(catalog::update::<S>))
+            .route(web::delete().to(catalog::delete::<S>))
+            .default_service(web::to(method_not_allowed)),
+    );
     cfg.service(
         web::resource("/v5/audit")
             .route(web::get().to(audit::list::<S>))

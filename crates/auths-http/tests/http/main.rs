@@ -8,6 +8,7 @@
     reason = "a failing test should fail loudly"
 )]
 
+mod catalog;
 mod foundation;
 mod identity;
 mod support;

@@ -3,8 +3,8 @@
 use auths_domain::catalog::ItemView;
 use auths_domain::values::fold_case;
 use auths_domain::{
-    CatalogEntry, CatalogKind, CatalogRepository, EntryId, NewCatalogEntry, Page, PageRequest,
-    RepoError,
+    CatalogEntry, CatalogKind, CatalogRepository, EntryId, ItemData, NewCatalogEntry, Page,
+    PageRequest, RepoError,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -110,6 +110,61 @@ impl CatalogRepository for StoreTx {
             .first(self.conn())
             .map_err(repo_error)?
             .into_entry()
+    }
+
+    fn update_entry(
+        &mut self,
+        kind: CatalogKind,
+        id: &EntryId,
+        label: &str,
+        item: Option<&ItemData>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        let target = ce::table
+            .filter(ce::kind.eq(kind.as_str()))
+            .filter(ce::id.eq(id.as_str()));
+        let key = fold_case(label);
+        let changed = match item {
+            Some(i) => diesel::update(target)
+                .set((
+                    ce::label.eq(label),
+                    ce::label_key.eq(&key),
+                    ce::item_key.eq(i.key.as_str()),
+                    ce::item_value.eq(i.value.as_str()),
+                    ce::secret.eq(i.secret),
+                    ce::updated_at.eq(at.naive_utc()),
+                ))
+                .execute(self.conn()),
+            None => diesel::update(target)
+                .set((
+                    ce::label.eq(label),
+                    ce::label_key.eq(&key),
+                    ce::updated_at.eq(at.naive_utc()),
+                ))
+                .execute(self.conn()),
+        }
+        .map_err(repo_error)?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        ce::table
+            .find(id.as_str())
+            .select(EntryRow::as_select())
+            .first(self.conn())
+            .map_err(repo_error)?
+            .into_entry()
+            .map(Some)
+    }
+
+    fn delete_entry(&mut self, kind: CatalogKind, id: &EntryId) -> Result<bool, RepoError> {
+        diesel::delete(
+            ce::table
+                .filter(ce::kind.eq(kind.as_str()))
+                .filter(ce::id.eq(id.as_str())),
+        )
+        .execute(self.conn())
+        .map(|n| n > 0)
+        .map_err(repo_error)
     }
 
     fn list_entries(

@@ -1,0 +1,185 @@
+//! `/api/v5/catalog/{kind}`: list, create; `/api/v5/catalog/{kind}/{id}`: rename, delete.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use auths_app::{AppError, AuthService, EntryInput};
+use auths_domain::{CatalogEntry, CatalogKind, EntryId, Store};
+use serde::{Deserialize, Serialize};
+
+use super::paging::page;
+use crate::auth::ReqCaller;
+use crate::blocking::blocking;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+
+/// A catalog entry as shown: `{id, label}`, plus `key`, `value` (null when secret) and
+/// `secret` for items, and whether it is seeded.
+#[derive(Debug, Serialize)]
+pub struct EntryOut {
+    id: String,
+    label: String,
+    seeded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<bool>,
+}
+
+impl From<CatalogEntry> for EntryOut {
+    fn from(e: CatalogEntry) -> Self {
+        let item = e.item;
+        Self {
+            id: e.id.to_string(),
+            label: e.label,
+            seeded: e.seeded,
+            key: item.as_ref().map(|i| i.key.clone()),
+            secret: item.as_ref().map(|i| i.secret),
+            value: item.map(|i| i.value),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    search: Option<String>,
+    page_size: Option<i64>,
+    page_offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct ListResponse {
+    entries: Vec<EntryOut>,
+    total_count: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryBody {
+    label: Option<String>,
+    key: Option<String>,
+    value: Option<String>,
+    secret: Option<bool>,
+}
+
+fn kind_of(raw: &str) -> Result<CatalogKind, ApiError> {
+    raw.parse::<CatalogKind>()
+        .map_err(|_| AppError::NotFound(format!("no catalog named {raw:?}")).into())
+}
+
+fn input(kind: CatalogKind, body: EntryBody) -> Result<EntryInput, ApiError> {
+    if kind == CatalogKind::Items {
+        if body.label.is_some() {
+            return Err(AppError::invalid(
+                "label",
+                "an item's label is its key: send key, value and secret",
+            )
+            .into());
+        }
+        let mut missing = Vec::new();
+        if body.key.is_none() {
+            missing.push(auths_domain::FieldProblem::new("key", "required"));
+        }
+        if body.value.is_none() {
+            missing.push(auths_domain::FieldProblem::new("value", "required"));
+        }
+        if !missing.is_empty() {
+            return Err(AppError::Invalid(missing).into());
+        }
+        return Ok(EntryInput::Item {
+            key: body.key.unwrap_or_default(),
+            value: body.value.unwrap_or_default(),
+            secret: body.secret.unwrap_or(false),
+        });
+    }
+    if body.key.is_some() || body.value.is_some() || body.secret.is_some() {
+        return Err(AppError::invalid("label", format!("a {kind} entry has only a label")).into());
+    }
+    body.label
+        .map(EntryInput::Label)
+        .ok_or_else(|| AppError::invalid("label", "required").into())
+}
+
+fn entry_id(kind: CatalogKind, raw: &str) -> Result<EntryId, ApiError> {
+    EntryId::parse(raw).map_err(|_| AppError::NotFound(format!("no {kind} entry {raw}")).into())
+}
+
+/// `GET /api/v5/catalog/{kind}`.
+///
+/// # Errors
+/// 400 (paging), 404 (unknown catalog).
+pub async fn list<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind_of(&path)?;
+    let q = query.into_inner();
+    let page = page(q.page_size, q.page_offset)?;
+    let svc = service.into_inner();
+    let found =
+        blocking(move || svc.list_catalog(&caller.0, kind, q.search.as_deref(), page)).await?;
+    Ok(HttpResponse::Ok().json(ListResponse {
+        entries: found.rows.into_iter().map(EntryOut::from).collect(),
+        total_count: found.total,
+    }))
+}
+
+/// `POST /api/v5/catalog/{kind}`: 201 and the entry.
+///
+/// # Errors
+/// 403, 404 (unknown catalog), 409 (label taken), 422.
+pub async fn create<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<EntryBody>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind_of(&path)?;
+    let input = input(kind, body)?;
+    let svc = service.into_inner();
+    let entry = blocking(move || svc.create_entry(&caller.0, kind, &input)).await?;
+    let location = format!("/api/v5/catalog/{kind}/{}", entry.id);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(EntryOut::from(entry)))
+}
+
+/// `PATCH /api/v5/catalog/{kind}/{id}`.
+///
+/// # Errors
+/// 403, 404, 409, 422.
+pub async fn update<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<(String, String)>,
+    ApiJson(body): ApiJson<EntryBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (kind, id) = path.into_inner();
+    let kind = kind_of(&kind)?;
+    let id = entry_id(kind, &id)?;
+    let input = input(kind, body)?;
+    let svc = service.into_inner();
+    let entry = blocking(move || svc.update_entry(&caller.0, kind, &id, &input)).await?;
+    Ok(HttpResponse::Ok().json(EntryOut::from(entry)))
+}
+
+/// `DELETE /api/v5/catalog/{kind}/{id}`: 204.
+///
+/// # Errors
+/// 403, 404, 409 (in use, seeded).
+pub async fn delete<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (kind, id) = path.into_inner();
+    let kind = kind_of(&kind)?;
+    let id = entry_id(kind, &id)?;
+    let svc = service.into_inner();
+    blocking(move || svc.delete_entry(&caller.0, kind, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
