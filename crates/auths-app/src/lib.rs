@@ -20,4 +20,5 @@ pub use use_cases::catalog::EntryInput;
 pub use use_cases::create::CreateOutcome;
 pub use use_cases::duplicate::DuplicateOutcome;
 pub use use_cases::get::{AuthView, FormView};
+pub use use_cases::search::{FacetOption, SearchRequest, SearchResult};
 pub use use_cases::update::UpdateOutcome;

@@ -34,6 +34,7 @@ pub mod ids;
 pub mod memory;
 pub mod ports;
 pub mod principal;
+pub mod search;
 pub mod values;
 
 pub use audit::{AuditFilter, AuditRecord, NewAuditRecord};
@@ -47,6 +48,7 @@ pub use ports::{
     Repositories, Store,
 };
 pub use principal::{Caller, Channel, Denied, KeyRecord, NewPrincipal, Operation, Principal, Role};
+pub use search::{AuthHits, AuthQuery, search_terms};
 pub use values::{AuthName, Description, ItemData, Label, Slug};
 
 /// The repository traits, for `use auths_domain::prelude::*;` where a transaction

@@ -23,6 +23,7 @@ use crate::ports::{
     Store,
 };
 use crate::principal::{KeyRecord, NewPrincipal, Principal};
+use crate::search::{AuthHits, AuthQuery};
 use crate::values::{ItemData, fold_case};
 
 #[derive(Debug, Clone)]
@@ -443,6 +444,74 @@ impl AuthRepository for MemoryTx {
         self.auths
             .retain(|a| !(&a.auth_id == auth_id && a.version == expected_version));
         Ok(self.auths.len() < before)
+    }
+
+    fn search_auths(&mut self, query: &AuthQuery) -> Result<AuthHits, RepoError> {
+        let words = |a: &Auth| -> Vec<String> {
+            let mut text = vec![a.name.label.clone()];
+            text.extend(a.description.iter().map(|d| d.label.clone()));
+            for refs in [&a.slugs, &a.protocols, &a.departments] {
+                text.extend(refs.iter().map(|r| r.label.clone()));
+            }
+            text.iter()
+                .flat_map(|t| crate::search::search_terms(t))
+                .collect()
+        };
+        let in_any = |a: &Auth, ds: &Option<Vec<EntryId>>| {
+            ds.as_ref()
+                .is_none_or(|ds| a.departments.iter().any(|d| ds.contains(&d.id)))
+        };
+        let mut matching = Vec::new();
+        for stored in &self.auths {
+            let a = self.resolve(stored)?;
+            let w = words(&a);
+            let hits = query
+                .terms
+                .iter()
+                .all(|t| w.iter().any(|x| x.starts_with(t.as_str())));
+            if hits && in_any(&a, &query.scope) {
+                matching.push(a);
+            }
+        }
+        let mut facet: BTreeMap<EntryId, u64> = BTreeMap::new();
+        for a in &matching {
+            for d in &a.departments {
+                *facet.entry(d.id.clone()).or_default() += 1;
+            }
+        }
+        let mut page: Vec<&Auth> = matching
+            .iter()
+            .filter(|a| in_any(a, &query.departments))
+            .collect();
+        page.sort_by(|x, y| {
+            fold_case(&x.name.label)
+                .cmp(&fold_case(&y.name.label))
+                .then(x.number.cmp(&y.number))
+        });
+        let total = page.len() as u64;
+        let numbers = page
+            .into_iter()
+            .skip(usize::try_from(query.page.offset).unwrap_or(usize::MAX))
+            .take(query.page.limit as usize)
+            .map(|a| a.number)
+            .collect();
+        Ok(AuthHits {
+            numbers,
+            total,
+            departments: facet.into_iter().collect(),
+        })
+    }
+
+    fn auths_by_numbers(&mut self, numbers: &[i64]) -> Result<Vec<Auth>, RepoError> {
+        numbers
+            .iter()
+            .filter_map(|n| self.auths.iter().find(|a| a.number == *n))
+            .map(|a| self.resolve(a))
+            .collect()
+    }
+
+    fn rebuild_search_index(&mut self) -> Result<u64, RepoError> {
+        Ok(self.auths.len() as u64)
     }
 
     fn auth_by_id(&mut self, auth_id: &AuthId) -> Result<Option<Auth>, RepoError> {

@@ -13,6 +13,7 @@ use crate::catalog::{CatalogEntry, CatalogKind, NewCatalogEntry};
 use crate::error::RepoError;
 use crate::ids::{AuthId, EntryId, PrincipalId};
 use crate::principal::{KeyRecord, NewPrincipal};
+use crate::search::{AuthHits, AuthQuery};
 use crate::values::ItemData;
 
 /// A page of results and the total count of matches.
@@ -132,6 +133,27 @@ pub trait AuthRepository {
     /// # Errors
     /// Storage failures.
     fn delete_auth(&mut self, auth_id: &AuthId, expected_version: i64) -> Result<bool, RepoError>;
+
+    /// Searches auths (full-text over name, description, slugs, protocols and
+    /// departments), with the department facet.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn search_auths(&mut self, query: &AuthQuery) -> Result<AuthHits, RepoError>;
+
+    /// The auths with these numbers, resolved, in the order given (missing ones left
+    /// out).
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn auths_by_numbers(&mut self, numbers: &[i64]) -> Result<Vec<Auth>, RepoError>;
+
+    /// Rebuilds the derived search index from the source tables; answers how many auths
+    /// it indexed.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn rebuild_search_index(&mut self) -> Result<u64, RepoError>;
 
     /// The auth with this id, resolved.
     ///

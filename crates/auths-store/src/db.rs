@@ -113,6 +113,7 @@ impl Db {
         .map_err(|e| StoreError::Migrate(e.to_string()))?;
         drop(conn);
         self.seed()?;
+        self.fill_search_index()?;
         Ok(applied)
     }
 
@@ -143,6 +144,23 @@ impl Db {
                     })
                     .execute(conn)
                     .map_err(repo_error)?;
+            }
+            Ok::<_, RepoError>(())
+        })?;
+        Ok(())
+    }
+
+    /// Builds the search index when it is empty but auths exist (after the migration
+    /// that creates it, or after an out-of-band change emptied it).
+    fn fill_search_index(&self) -> Result<(), StoreError> {
+        self.write(|tx: &mut StoreTx| {
+            let auths: i64 = crate::schema::auths::table
+                .count()
+                .get_result(tx.conn())
+                .map_err(repo_error)?;
+            if auths > 0 && tx.indexed_count()? == 0 {
+                let n = auths_domain::AuthRepository::rebuild_search_index(tx)?;
+                tracing::info!(auths = n, "search index built");
             }
             Ok::<_, RepoError>(())
         })?;

@@ -71,6 +71,7 @@ pub struct AuthInsert<'a> {
     pub updated_at: NaiveDateTime,
     pub created_by: &'a str,
     pub updated_by: &'a str,
+    pub name_key: &'a str,
 }
 
 /// A link from an auth to an entry of a multi-valued section.

@@ -32,6 +32,7 @@ diesel::table! {
         updated_at -> Timestamp,
         created_by -> Text,
         updated_by -> Text,
+        name_key -> Text,
     }
 }
 

@@ -6,4 +6,5 @@ pub mod delete;
 pub mod duplicate;
 pub mod get;
 mod resolve;
+pub mod search;
 pub mod update;

@@ -9,6 +9,7 @@ mod duplicate;
 mod fields;
 mod get;
 pub mod paging;
+mod search;
 mod update;
 mod views;
 
@@ -41,6 +42,11 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/get")
                     .route(web::post().to(get::get::<S>))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/search")
+                    .route(web::post().to(search::search::<S>))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

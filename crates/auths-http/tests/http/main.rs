@@ -11,5 +11,6 @@
 mod catalog;
 mod foundation;
 mod identity;
+mod search;
 mod support;
 mod writes;

@@ -3,20 +3,33 @@
 use auths_domain::catalog::{EntryRef, ItemRef};
 use auths_domain::values::fold_case;
 use auths_domain::{
-    Auth, AuthContent, AuthId, AuthRepository, CatalogEntry, CatalogKind, EntryId, GroupId,
-    NewAuth, RepoError,
+    Auth, AuthContent, AuthId, AuthRepository, CatalogKind, EntryId, GroupId, NewAuth, RepoError,
 };
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use auths_domain::{AuthHits, AuthQuery};
 use diesel::prelude::*;
 
 use crate::db::{StoreTx, utc};
 use crate::error::repo_error;
 use crate::models::{AuthInsert, AuthRow, EntryRow, LinkInsert};
 use crate::pool::AnyConnection;
+use crate::repo::search::Reindex;
 use crate::schema::{auth_links as al, auths as a, catalog_entries as ce};
 
 fn corrupt(what: &str) -> RepoError {
     RepoError::Internal(format!("corrupt auth row: {what}"))
+}
+
+/// The multi-valued sections of one auth, as they are collected.
+#[derive(Default)]
+struct Sections {
+    protocols: Vec<EntryRef>,
+    slugs: Vec<EntryRef>,
+    items: Vec<ItemRef>,
+    departments: Vec<EntryRef>,
+    locations: Vec<EntryRef>,
 }
 
 fn sort_refs(refs: &mut [EntryRef]) {
@@ -28,44 +41,50 @@ fn sort_refs(refs: &mut [EntryRef]) {
 }
 
 impl StoreTx {
-    /// Resolves an auth row: its single-valued sections in one query, its links in
-    /// another.
-    fn resolve(&mut self, row: AuthRow) -> Result<Auth, RepoError> {
-        let mut singles: Vec<&str> = vec![&row.name_id, &row.flag_id];
-        singles.extend(row.description_id.as_deref());
-        let single: Vec<CatalogEntry> = ce::table
+    /// Resolves auth rows in three queries whatever their number: the rows given, the
+    /// entries of their single-valued sections, and their links with their entries.
+    fn resolve_many(&mut self, rows: Vec<AuthRow>) -> Result<Vec<Auth>, RepoError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut singles: Vec<&str> = Vec::with_capacity(rows.len() * 3);
+        for r in &rows {
+            singles.push(&r.name_id);
+            singles.push(&r.flag_id);
+            singles.extend(r.description_id.as_deref());
+        }
+        singles.sort_unstable();
+        singles.dedup();
+        let single: HashMap<String, EntryRef> = ce::table
             .filter(ce::id.eq_any(&singles))
             .select(EntryRow::as_select())
             .load(self.conn())
             .map_err(repo_error)?
             .into_iter()
-            .map(EntryRow::into_entry)
+            .map(|e| {
+                e.into_entry()
+                    .map(|e| (e.id.as_str().to_owned(), e.to_ref()))
+            })
             .collect::<Result<_, _>>()?;
-        let find = |id: &str| {
-            single
-                .iter()
-                .find(|e| e.id.as_str() == id)
-                .map(CatalogEntry::to_ref)
-        };
-
-        let linked: Vec<(String, EntryRow)> = al::table
+        let numbers: Vec<i64> = rows.iter().map(|r| r.number).collect();
+        let linked: Vec<(i64, String, EntryRow)> = al::table
             .inner_join(ce::table)
-            .filter(al::auth_number.eq(row.number))
-            .select((al::kind, EntryRow::as_select()))
+            .filter(al::auth_number.eq_any(&numbers))
+            .select((al::auth_number, al::kind, EntryRow::as_select()))
             .load(self.conn())
             .map_err(repo_error)?;
-        let (mut protocols, mut slugs, mut departments, mut locations, mut items) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (kind, entry) in linked {
+        let mut sections: HashMap<i64, Sections> = HashMap::new();
+        for (number, kind, entry) in linked {
             let entry = entry.into_entry()?;
+            let s = sections.entry(number).or_default();
             match kind.parse::<CatalogKind>() {
-                Ok(CatalogKind::Protocols) => protocols.push(entry.to_ref()),
-                Ok(CatalogKind::Slugs) => slugs.push(entry.to_ref()),
-                Ok(CatalogKind::Departments) => departments.push(entry.to_ref()),
-                Ok(CatalogKind::Locations) => locations.push(entry.to_ref()),
+                Ok(CatalogKind::Protocols) => s.protocols.push(entry.to_ref()),
+                Ok(CatalogKind::Slugs) => s.slugs.push(entry.to_ref()),
+                Ok(CatalogKind::Departments) => s.departments.push(entry.to_ref()),
+                Ok(CatalogKind::Locations) => s.locations.push(entry.to_ref()),
                 Ok(CatalogKind::Items) => {
                     let item = entry.item.clone();
-                    items.push(ItemRef {
+                    s.items.push(ItemRef {
                         id: entry.id,
                         key: item
                             .as_ref()
@@ -78,36 +97,66 @@ impl StoreTx {
                 _ => return Err(corrupt(&format!("link of kind {kind:?}"))),
             }
         }
-        for refs in [&mut protocols, &mut slugs, &mut departments, &mut locations] {
-            sort_refs(refs);
-        }
-        items.sort_by(|x, y| {
-            fold_case(&x.label)
-                .cmp(&fold_case(&y.label))
-                .then(x.id.cmp(&y.id))
-        });
+        let find = |id: &str| {
+            single
+                .get(id)
+                .cloned()
+                .ok_or_else(|| corrupt("dangling section"))
+        };
+        rows.into_iter()
+            .map(|row| {
+                let mut s = sections.remove(&row.number).unwrap_or_default();
+                for refs in [
+                    &mut s.protocols,
+                    &mut s.slugs,
+                    &mut s.departments,
+                    &mut s.locations,
+                ] {
+                    sort_refs(refs);
+                }
+                s.items.sort_by(|x, y| {
+                    fold_case(&x.label)
+                        .cmp(&fold_case(&y.label))
+                        .then(x.id.cmp(&y.id))
+                });
+                Ok(Auth {
+                    number: row.number,
+                    auth_id: AuthId::parse(&row.auth_id).map_err(|_| corrupt("auth_id"))?,
+                    group_id: GroupId::parse(&row.group_id).map_err(|_| corrupt("group_id"))?,
+                    name: find(&row.name_id)?,
+                    description: row.description_id.as_deref().map(find).transpose()?,
+                    flag: find(&row.flag_id)?,
+                    protocols: s.protocols,
+                    slugs: s.slugs,
+                    items: s.items,
+                    departments: s.departments,
+                    locations: s.locations,
+                    version: row.version,
+                    created_at: utc(row.created_at),
+                    updated_at: utc(row.updated_at),
+                    created_by: row.created_by,
+                    updated_by: row.updated_by,
+                })
+            })
+            .collect()
+    }
 
-        Ok(Auth {
-            number: row.number,
-            auth_id: AuthId::parse(&row.auth_id).map_err(|_| corrupt("auth_id"))?,
-            group_id: GroupId::parse(&row.group_id).map_err(|_| corrupt("group_id"))?,
-            name: find(&row.name_id).ok_or_else(|| corrupt("name"))?,
-            description: match &row.description_id {
-                Some(d) => Some(find(d).ok_or_else(|| corrupt("description"))?),
-                None => None,
-            },
-            flag: find(&row.flag_id).ok_or_else(|| corrupt("flag"))?,
-            protocols,
-            slugs,
-            items,
-            departments,
-            locations,
-            version: row.version,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            created_by: row.created_by,
-            updated_by: row.updated_by,
-        })
+    fn resolve(&mut self, row: AuthRow) -> Result<Auth, RepoError> {
+        self.resolve_many(vec![row])?
+            .pop()
+            .ok_or_else(|| corrupt("resolved nothing"))
+    }
+
+    fn name_key_of(&mut self, name_id: &EntryId) -> Result<String, RepoError> {
+        ce::table
+            .find(name_id.as_str())
+            .select(ce::label_key)
+            .first(self.conn())
+            .optional()
+            .map_err(repo_error)?
+            .ok_or_else(|| RepoError::Conflict {
+                constraint: "in_use".into(),
+            })
     }
 
     fn insert_links(
@@ -143,6 +192,7 @@ impl AuthRepository for StoreTx {
     fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError> {
         let at = auth.at.naive_utc();
         let c = &auth.content;
+        let name_key = self.name_key_of(&c.name_id)?;
         let insert = diesel::insert_into(a::table)
             .values(AuthInsert {
                 auth_id: auth.auth_id.as_str(),
@@ -155,6 +205,7 @@ impl AuthRepository for StoreTx {
                 updated_at: at,
                 created_by: &auth.by,
                 updated_by: &auth.by,
+                name_key: &name_key,
             })
             .returning(a::number);
         let number: i64 = match self.conn() {
@@ -167,6 +218,7 @@ impl AuthRepository for StoreTx {
         self.insert_links(number, CatalogKind::Items, &c.item_ids)?;
         self.insert_links(number, CatalogKind::Departments, &c.department_ids)?;
         self.insert_links(number, CatalogKind::Locations, &c.location_ids)?;
+        self.reindex(Reindex::One(number))?;
         Ok(number)
     }
 
@@ -180,6 +232,7 @@ impl AuthRepository for StoreTx {
     ) -> Result<i64, RepoError> {
         // The version check and the write are one statement: of two writers that read
         // the same version, exactly one updates a row.
+        let name_key = self.name_key_of(&content.name_id)?;
         let changed = diesel::update(
             a::table
                 .filter(a::auth_id.eq(auth_id.as_str()))
@@ -192,6 +245,7 @@ impl AuthRepository for StoreTx {
             a::version.eq(a::version + 1),
             a::updated_at.eq(at.naive_utc()),
             a::updated_by.eq(by),
+            a::name_key.eq(&name_key),
         ))
         .execute(self.conn())
         .map_err(repo_error)?;
@@ -211,6 +265,7 @@ impl AuthRepository for StoreTx {
         self.insert_links(number, CatalogKind::Items, &content.item_ids)?;
         self.insert_links(number, CatalogKind::Departments, &content.department_ids)?;
         self.insert_links(number, CatalogKind::Locations, &content.location_ids)?;
+        self.reindex(Reindex::One(number))?;
         Ok(expected_version + 1)
     }
 
@@ -228,6 +283,7 @@ impl AuthRepository for StoreTx {
         diesel::delete(al::table.filter(al::auth_number.eq(number)))
             .execute(self.conn())
             .map_err(repo_error)?;
+        self.unindex(number)?;
         let deleted = diesel::delete(
             a::table
                 .filter(a::number.eq(number))
@@ -236,6 +292,32 @@ impl AuthRepository for StoreTx {
         .execute(self.conn())
         .map_err(repo_error)?;
         Ok(deleted > 0)
+    }
+
+    fn search_auths(&mut self, query: &AuthQuery) -> Result<AuthHits, RepoError> {
+        self.search(query)
+    }
+
+    fn auths_by_numbers(&mut self, numbers: &[i64]) -> Result<Vec<Auth>, RepoError> {
+        if numbers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = a::table
+            .filter(a::number.eq_any(numbers))
+            .select(AuthRow::as_select())
+            .load(self.conn())
+            .map_err(repo_error)?;
+        let mut by_number: HashMap<i64, Auth> = self
+            .resolve_many(rows)?
+            .into_iter()
+            .map(|a| (a.number, a))
+            .collect();
+        Ok(numbers.iter().filter_map(|n| by_number.remove(n)).collect())
+    }
+
+    fn rebuild_search_index(&mut self) -> Result<u64, RepoError> {
+        self.reindex(Reindex::All)?;
+        self.indexed_count().map(|n| u64::try_from(n).unwrap_or(0))
     }
 
     fn auth_by_id(&mut self, auth_id: &AuthId) -> Result<Option<Auth>, RepoError> {

@@ -147,6 +147,17 @@ impl CatalogRepository for StoreTx {
         if changed == 0 {
             return Ok(None);
         }
+        if matches!(
+            kind,
+            CatalogKind::Names
+                | CatalogKind::Descriptions
+                | CatalogKind::Slugs
+                | CatalogKind::Protocols
+                | CatalogKind::Departments
+        ) {
+            // The auths that show this label must be found by it at once.
+            self.reindex(crate::repo::search::Reindex::Using(id))?;
+        }
         ce::table
             .find(id.as_str())
             .select(EntryRow::as_select())

@@ -4,6 +4,7 @@ mod audit;
 mod auths;
 mod catalog;
 mod principals;
+pub(crate) mod search;
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
 pub(crate) fn like_pattern(needle: &str) -> String {

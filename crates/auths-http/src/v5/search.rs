@@ -1,0 +1,139 @@
+//! `POST /api/v5/artifacts/auths/search`.
+
+use actix_web::{HttpResponse, web};
+use auths_app::{AppError, AuthService, SearchRequest};
+use auths_domain::{EntryId, EntryRef, Store};
+use serde::{Deserialize, Serialize};
+
+use super::paging::page;
+use crate::auth::ReqCaller;
+use crate::blocking::blocking;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchBody {
+    search: Option<String>,
+    filter_department_ids: Option<Vec<String>>,
+    department_search: Option<String>,
+    page_size: Option<i64>,
+    page_offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    auth_id: String,
+    id: i64,
+    name: EntryRef,
+    description: Option<EntryRef>,
+    flag: EntryRef,
+    protocols: Vec<EntryRef>,
+    slugs: Vec<EntryRef>,
+    departments: Vec<EntryRef>,
+    version: i64,
+    updated_at: String,
+    can_edit: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Option_ {
+    id: String,
+    name: String,
+    count: u64,
+    selected: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct DepartmentFilter {
+    options: Vec<Option_>,
+    search: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SearchResponse {
+    actor_name: String,
+    auths: Vec<Row>,
+    department_filter: DepartmentFilter,
+    total_count: u64,
+}
+
+/// The longest search text accepted.
+const MAX_SEARCH_CHARS: usize = 1000;
+
+/// The handler.
+///
+/// # Errors
+/// 400 (paging, over-long search), 403, 422 (a malformed department id).
+pub async fn search<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    ApiJson(body): ApiJson<SearchBody>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page(body.page_size, body.page_offset)?;
+    if body
+        .search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS)
+    {
+        return Err(ApiError::bad_request(format!(
+            "search is longer than {MAX_SEARCH_CHARS} characters"
+        )));
+    }
+    let departments = body
+        .filter_department_ids
+        .map(|ids| {
+            ids.iter()
+                .map(|i| {
+                    EntryId::parse(i)
+                        .map_err(|e| AppError::from(e.for_field("filter_department_ids")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .filter(|ids| !ids.is_empty());
+    let request = SearchRequest {
+        text: body.search,
+        departments,
+        department_search: body.department_search.clone(),
+        page,
+    };
+    let caller = caller.0;
+    let actor_name = caller.principal.name.clone();
+    let svc = service.into_inner();
+    let found = blocking(move || svc.search(&caller, &request)).await?;
+    Ok(HttpResponse::Ok().json(SearchResponse {
+        actor_name,
+        auths: found
+            .auths
+            .into_iter()
+            .map(|v| Row {
+                auth_id: v.auth.auth_id.to_string(),
+                id: v.auth.number,
+                name: v.auth.name,
+                description: v.auth.description,
+                flag: v.auth.flag,
+                protocols: v.auth.protocols,
+                slugs: v.auth.slugs,
+                departments: v.auth.departments,
+                version: v.auth.version,
+                updated_at: v.auth.updated_at.to_rfc3339(),
+                can_edit: v.can_edit,
+            })
+            .collect(),
+        department_filter: DepartmentFilter {
+            options: found
+                .departments
+                .into_iter()
+                .map(|o| Option_ {
+                    id: o.department.id.to_string(),
+                    name: o.department.label,
+                    count: o.count,
+                    selected: o.selected,
+                })
+                .collect(),
+            search: body.department_search,
+        },
+        total_count: found.total,
+    }))
+}

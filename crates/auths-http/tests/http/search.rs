@@ -1,0 +1,299 @@
+//! Search: full text, ranking, the department facet, paging, scope, and freshness.
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use auths_domain::{EntryId, Role};
+use auths_store::testing::TestDb;
+use serde_json::{Value, json};
+
+use crate::support::{assert_error, key, post, send, service};
+
+crate::on_both_backends!(
+    search_finds_words_in_every_section_and_ranks_names_first,
+    the_facet_ignores_its_own_filter,
+    search_pages_and_reflects_every_write,
+    scoped_keys_search_only_their_departments,
+);
+
+const SEARCH: &str = "/api/v5/artifacts/auths/search";
+
+macro_rules! setup {
+    ($t:expr) => {{
+        let (data, keys) = service(&$t);
+        let app = crate::app!(data);
+        let mut deps = Vec::new();
+        for label in ["Finance", "Human Resources", "IT"] {
+            let (s, b) = send(&app, post("/api/v5/catalog/departments", &keys.admin).set_json(json!({"label": label}))).await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+            deps.push(b["id"].as_str().unwrap().to_owned());
+        }
+        let (_, slug) = send(&app, post("/api/v5/catalog/slugs", &keys.admin).set_json(json!({"label": "payroll-sso"}))).await;
+        let items = json!([
+            {"name": "Corporate Directory", "description": "The main LDAP of the company", "protocol_ids": ["protocol-ldaps"], "department_ids": [deps[2]]},
+            {"name": "Payroll", "description": "Salary portal login", "protocol_ids": ["protocol-saml2"], "department_ids": [deps[0], deps[1]], "slug_ids": [slug["id"]]},
+            {"name": "LDAP Legacy", "protocol_ids": ["protocol-ldap"], "department_ids": [deps[2]]},
+            {"name": "Recruiting", "description": "Applicant tracking", "protocol_ids": ["protocol-oidc"], "department_ids": [deps[1]]},
+            {"name": "Kiosk", "protocol_ids": ["protocol-external"]},
+        ]);
+        let (s, b) = send(&app, post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": items}))).await;
+        assert!(b["results"].as_array().unwrap().iter().all(|r| r["success"] == true), "{s} {b}");
+        (data, keys, app, deps)
+    }};
+}
+
+/// The names, sorted: for searches whose matches rank differently on each backend
+/// (BM25 weighs field length, `ts_rank` does not).
+fn name_set(b: &Value) -> Vec<String> {
+    let mut n = names(b);
+    n.sort();
+    n
+}
+
+fn names(b: &Value) -> Vec<String> {
+    b["auths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"]["label"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn search_finds_words_in_every_section_and_ranks_names_first(t: TestDb) {
+    let (_data, keys, app, _) = setup!(t);
+    let find = |q: &str| post(SEARCH, &keys.viewer).set_json(json!({"search": q}));
+    let (s, b) = send(&app, find("ldap")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // The name match ranks before the description match.
+    assert_eq!(names(&b), ["LDAP Legacy", "Corporate Directory"], "{b}");
+    assert_eq!(b["total_count"], 2);
+    assert_eq!(b["actor_name"], "viewer");
+    let row = &b["auths"][0];
+    for field in [
+        "auth_id",
+        "id",
+        "name",
+        "flag",
+        "protocols",
+        "slugs",
+        "departments",
+        "version",
+        "updated_at",
+        "can_edit",
+    ] {
+        assert!(!row[field].is_null(), "{field} in {row}");
+    }
+    assert_eq!(row["can_edit"], false);
+
+    assert_eq!(
+        names(&send(&app, find("SALARY")).await.1),
+        ["Payroll"],
+        "description, any case"
+    );
+    assert_eq!(
+        names(&send(&app, find("payroll-sso")).await.1),
+        ["Payroll"],
+        "slug"
+    );
+    assert_eq!(
+        names(&send(&app, find("oidc")).await.1),
+        ["Recruiting"],
+        "protocol"
+    );
+    assert_eq!(
+        name_set(&send(&app, find("human")).await.1),
+        ["Payroll", "Recruiting"],
+        "department"
+    );
+    assert_eq!(
+        names(&send(&app, find("recr")).await.1),
+        ["Recruiting"],
+        "word prefix"
+    );
+    assert_eq!(
+        names(&send(&app, find("corporate ldap")).await.1),
+        ["Corporate Directory"],
+        "every word must match"
+    );
+    assert!(names(&send(&app, find("nothing-like-this")).await.1).is_empty());
+    // Query syntax of either backend is just text.
+    for hostile in [
+        r#"" OR 1=1 --"#,
+        "a:* & !b",
+        "NEAR(x y)",
+        "*",
+        "'); DROP TABLE auths; --",
+        "ü",
+    ] {
+        let (s, b) = send(&app, find(hostile)).await;
+        assert_eq!(s, StatusCode::OK, "{hostile}: {b}");
+    }
+    let (_, all) = send(&app, post(SEARCH, &keys.viewer)).await;
+    assert_eq!(
+        names(&all),
+        [
+            "Corporate Directory",
+            "Kiosk",
+            "LDAP Legacy",
+            "Payroll",
+            "Recruiting"
+        ],
+        "no search: by name"
+    );
+}
+
+async fn the_facet_ignores_its_own_filter(t: TestDb) {
+    let (_data, keys, app, deps) = setup!(t);
+    let (_, b) = send(
+        &app,
+        post(SEARCH, &keys.viewer).set_json(json!({"filter_department_ids": [deps[2]]})),
+    )
+    .await;
+    assert_eq!(names(&b), ["Corporate Directory", "LDAP Legacy"]);
+    assert_eq!(b["total_count"], 2);
+    let options = b["department_filter"]["options"].as_array().unwrap();
+    let facet: Vec<(String, u64, bool)> = options
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap().to_owned(),
+                o["count"].as_u64().unwrap(),
+                o["selected"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        facet,
+        [
+            ("Human Resources".to_owned(), 2, false),
+            ("IT".to_owned(), 2, true),
+            ("Finance".to_owned(), 1, false)
+        ]
+    );
+
+    let (_, b) = send(
+        &app,
+        post(SEARCH, &keys.viewer)
+            .set_json(json!({"search": "payroll", "department_search": "fin"})),
+    )
+    .await;
+    let options = b["department_filter"]["options"].as_array().unwrap();
+    assert_eq!(options.len(), 1, "{b}");
+    assert_eq!(
+        (options[0]["name"].as_str(), options[0]["count"].as_u64()),
+        (Some("Finance"), Some(1))
+    );
+    assert_eq!(b["department_filter"]["search"], "fin");
+
+    let (s, b) = send(
+        &app,
+        post(SEARCH, &keys.viewer).set_json(json!({"filter_department_ids": ["not valid"]})),
+    )
+    .await;
+    assert_error(s, &b, 422, "validation_failed");
+}
+
+async fn search_pages_and_reflects_every_write(t: TestDb) {
+    let (_data, keys, app, deps) = setup!(t);
+    let page = |size: i64, offset: i64| {
+        post(SEARCH, &keys.viewer).set_json(json!({"page_size": size, "page_offset": offset}))
+    };
+    let (_, b) = send(&app, page(2, 2)).await;
+    assert_eq!(
+        (names(&b), b["total_count"].as_u64()),
+        (
+            vec!["LDAP Legacy".to_owned(), "Payroll".to_owned()],
+            Some(5)
+        )
+    );
+    let (_, b) = send(&app, page(2, 10)).await;
+    assert!(names(&b).is_empty());
+    for (size, offset) in [(0, 0), (501, 0), (10, -1)] {
+        let (s, b) = send(&app, page(size, offset)).await;
+        assert_error(s, &b, 400, "bad_request");
+    }
+
+    let (_, b) = send(
+        &app,
+        post(SEARCH, &keys.viewer).set_json(json!({"search": "kiosk"})),
+    )
+    .await;
+    let kiosk = b["auths"][0]["auth_id"].as_str().unwrap().to_owned();
+    let (_, r) = send(
+        &app,
+        post("/api/v5/artifacts/auths/update", &keys.admin)
+            .set_json(json!({"auths": [{"auth_id": kiosk, "name": "Lobby Terminal"}]})),
+    )
+    .await;
+    assert_eq!(r["results"][0]["success"], true, "{r}");
+    let found = |q: &'static str| {
+        send(
+            &app,
+            post(SEARCH, &keys.viewer).set_json(json!({"search": q})),
+        )
+    };
+    assert!(
+        names(&found("kiosk").await.1).is_empty(),
+        "the old name is gone at once"
+    );
+    assert_eq!(names(&found("lobby").await.1), ["Lobby Terminal"]);
+
+    // Renaming a department re-indexes the auths that have it.
+    let uri = format!("/api/v5/catalog/departments/{}", deps[2]);
+    let (s, b) = send(
+        &app,
+        TestRequest::patch()
+            .uri(&uri)
+            .insert_header(("X-Api-Key", keys.admin.clone()))
+            .set_json(json!({"label": "Engineering"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        name_set(&found("engineering").await.1),
+        ["Corporate Directory", "LDAP Legacy"]
+    );
+
+    let (_, r) = send(
+        &app,
+        post("/api/v5/artifacts/auths/delete", &keys.admin).set_json(json!({"auth_ids": [kiosk]})),
+    )
+    .await;
+    assert_eq!(r["results"][0]["success"], true);
+    assert!(names(&found("lobby").await.1).is_empty());
+    assert_eq!(
+        send(&app, post(SEARCH, &keys.viewer)).await.1["total_count"],
+        4
+    );
+}
+
+async fn scoped_keys_search_only_their_departments(t: TestDb) {
+    let (data, keys, app, deps) = setup!(t);
+    let _ = keys;
+    let hr = EntryId::parse(&deps[1]).unwrap();
+    let scoped = key(&data, "hr-viewer", Role::Viewer, &[&hr], false);
+    let (_, b) = send(&app, post(SEARCH, &scoped)).await;
+    assert_eq!(names(&b), ["Payroll", "Recruiting"]);
+    assert_eq!(b["total_count"], 2);
+    let facet: Vec<(String, u64)> = b["department_filter"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap().to_owned(),
+                o["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        facet,
+        [("Human Resources".to_owned(), 2), ("Finance".to_owned(), 1)],
+        "only visible auths are counted"
+    );
+    let (_, b) = send(
+        &app,
+        post(SEARCH, &scoped).set_json(json!({"search": "ldap"})),
+    )
+    .await;
+    assert_eq!(b["total_count"], 0, "{b}");
+}

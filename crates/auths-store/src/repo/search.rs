@@ -1,0 +1,361 @@
+//! Full-text search and its index: SQLite FTS5, PostgreSQL tsvector with GIN.
+//!
+//! The index is derived data: one row an auth, holding the labels of its name,
+//! description, slugs, protocols and departments. Every write that changes what an
+//! auth's row would hold re-indexes that auth in the same transaction, so a search
+//! reflects every committed write. [`StoreTx::reindex`] is the only code that writes it.
+//!
+//! Queries are built as text with bind parameters only: search terms (already reduced
+//! to letters and digits by the domain), ids and numbers are always bound, never
+//! spliced.
+
+use auths_domain::{AuthHits, AuthQuery, EntryId, RepoError};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use crate::db::StoreTx;
+use crate::error::repo_error;
+use crate::pool::AnyConnection;
+
+/// A bound value.
+#[derive(Debug, Clone)]
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL text and its binds, with the backend's placeholder style.
+#[derive(Debug)]
+struct Sql {
+    pg: bool,
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    fn new(pg: bool) -> Self {
+        Self {
+            pg,
+            text: String::new(),
+            binds: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    fn bind(&mut self, b: Bind) -> &mut Self {
+        self.binds.push(b);
+        if self.pg {
+            let n = self.binds.len();
+            self.text.push_str(&format!("${n}"));
+        } else {
+            self.text.push('?');
+        }
+        self
+    }
+
+    fn in_list(&mut self, ids: &[EntryId]) -> &mut Self {
+        if ids.is_empty() {
+            return self.push("(NULL)");
+        }
+        self.push("(");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(Bind::Text(id.as_str().to_owned()));
+        }
+        self.push(")")
+    }
+}
+
+macro_rules! run {
+    ($conn:expr, $sql:expr, $method:ident $(::<$t:ty>)?) => {{
+        let sql: &Sql = $sql;
+        match $conn {
+            AnyConnection::Sqlite(c) => {
+                let mut q = diesel::sql_query(sql.text.as_str()).into_boxed::<diesel::sqlite::Sqlite>();
+                for b in &sql.binds {
+                    q = match b {
+                        Bind::Text(s) => q.bind::<Text, _>(s.clone()),
+                        Bind::Int(n) => q.bind::<BigInt, _>(*n),
+                    };
+                }
+                q.$method$(::<$t>)?(c)
+            }
+            AnyConnection::Postgresql(c) => {
+                let mut q = diesel::sql_query(sql.text.as_str()).into_boxed::<diesel::pg::Pg>();
+                for b in &sql.binds {
+                    q = match b {
+                        Bind::Text(s) => q.bind::<Text, _>(s.clone()),
+                        Bind::Int(n) => q.bind::<BigInt, _>(*n),
+                    };
+                }
+                q.$method$(::<$t>)?(c)
+            }
+        }
+        .map_err(repo_error)
+    }};
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Number {
+    #[diesel(sql_type = BigInt)]
+    number: i64,
+}
+
+#[derive(QueryableByName)]
+struct FacetRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Which auths to re-index.
+#[derive(Debug, Clone)]
+pub(crate) enum Reindex<'a> {
+    /// One auth.
+    One(i64),
+    /// Every auth that uses this catalog entry in any section.
+    Using(&'a EntryId),
+    /// Every auth.
+    All,
+}
+
+/// The labels of one kind of link of auth `a`, joined by spaces.
+fn labels(kind: &str, pg: bool) -> String {
+    let agg = if pg {
+        "string_agg(e.label, ' ')"
+    } else {
+        "group_concat(e.label, ' ')"
+    };
+    format!(
+        "COALESCE((SELECT {agg} FROM auth_links l JOIN catalog_entries e ON e.id = l.entry_id \
+         WHERE l.auth_number = a.number AND l.kind = '{kind}'), '')"
+    )
+}
+
+/// PostgreSQL's parser keeps `ldap.example.com` or `a-b` as one token; SQLite's
+/// unicode61 splits them. Splitting on anything but letters and digits first makes both
+/// backends index the same words.
+fn pg_words(expr: &str, weight: char) -> String {
+    format!(
+        "setweight(to_tsvector('simple', regexp_replace({expr}, '[^[:alnum:]]+', ' ', 'g')), '{weight}')"
+    )
+}
+
+impl StoreTx {
+    fn is_pg(&mut self) -> bool {
+        matches!(self.conn(), AnyConnection::Postgresql(_))
+    }
+
+    /// Rewrites the search rows (and name keys) of the auths `which` names.
+    pub(crate) fn reindex(&mut self, which: Reindex<'_>) -> Result<(), RepoError> {
+        let pg = self.is_pg();
+        let mut filter = Sql::new(pg);
+        match &which {
+            Reindex::One(n) => {
+                filter.push("a.number = ").bind(Bind::Int(*n));
+            }
+            Reindex::Using(id) => {
+                let id = id.as_str().to_owned();
+                filter
+                    .push("(a.name_id = ")
+                    .bind(Bind::Text(id.clone()))
+                    .push(" OR a.description_id = ")
+                    .bind(Bind::Text(id.clone()))
+                    .push(" OR a.number IN (SELECT auth_number FROM auth_links WHERE entry_id = ")
+                    .bind(Bind::Text(id))
+                    .push("))");
+            }
+            Reindex::All => {
+                filter.push("1 = 1");
+            }
+        }
+
+        // The name key used for ordering.
+        let mut sql = Sql::new(pg);
+        sql.push("UPDATE auths SET name_key = (SELECT label_key FROM catalog_entries WHERE catalog_entries.id = auths.name_id) WHERE number IN (SELECT a.number FROM auths a WHERE ");
+        sql.text.push_str(&filter.text);
+        sql.binds.extend(filter.binds.iter().cloned());
+        sql.push(")");
+        run!(self.conn(), &sql, execute)?;
+
+        // Drop the old rows (PostgreSQL's would go by cascade only on delete).
+        let mut sql = Sql::new(pg);
+        let table = if pg {
+            "auth_search WHERE auth_number"
+        } else {
+            "auth_fts WHERE rowid"
+        };
+        sql.push(&format!(
+            "DELETE FROM {table} IN (SELECT a.number FROM auths a WHERE "
+        ));
+        sql.text.push_str(&filter.text);
+        sql.binds.extend(filter.binds.iter().cloned());
+        sql.push(")");
+        if matches!(which, Reindex::All) {
+            sql = Sql::new(pg);
+            sql.push(if pg {
+                "DELETE FROM auth_search"
+            } else {
+                "DELETE FROM auth_fts"
+            });
+        }
+        run!(self.conn(), &sql, execute)?;
+
+        let mut sql = Sql::new(pg);
+        if pg {
+            sql.push(&format!(
+                "INSERT INTO auth_search (auth_number, document) SELECT a.number, {} || {} || {} || {} || {} \
+                 FROM auths a JOIN catalog_entries n ON n.id = a.name_id \
+                 LEFT JOIN catalog_entries d ON d.id = a.description_id WHERE ",
+                pg_words("n.label", 'A'),
+                pg_words("COALESCE(d.label, '')", 'B'),
+                pg_words(&labels("slugs", true), 'B'),
+                pg_words(&labels("protocols", true), 'C'),
+                pg_words(&labels("departments", true), 'C'),
+            ));
+        } else {
+            sql.push(&format!(
+                "INSERT INTO auth_fts (rowid, name, description, slugs, protocols, departments) \
+                 SELECT a.number, n.label, COALESCE(d.label, ''), {}, {}, {} \
+                 FROM auths a JOIN catalog_entries n ON n.id = a.name_id \
+                 LEFT JOIN catalog_entries d ON d.id = a.description_id WHERE ",
+                labels("slugs", false),
+                labels("protocols", false),
+                labels("departments", false),
+            ));
+        }
+        sql.text.push_str(&filter.text);
+        sql.binds.extend(filter.binds);
+        run!(self.conn(), &sql, execute)?;
+        Ok(())
+    }
+
+    /// Removes a deleted auth's search row (SQLite's virtual table has no cascade).
+    pub(crate) fn unindex(&mut self, number: i64) -> Result<(), RepoError> {
+        let pg = self.is_pg();
+        let mut sql = Sql::new(pg);
+        sql.push(if pg {
+            "DELETE FROM auth_search WHERE auth_number = "
+        } else {
+            "DELETE FROM auth_fts WHERE rowid = "
+        })
+        .bind(Bind::Int(number));
+        run!(self.conn(), &sql, execute).map(drop)
+    }
+
+    /// How many auths are indexed.
+    pub(crate) fn indexed_count(&mut self) -> Result<i64, RepoError> {
+        let pg = self.is_pg();
+        let mut sql = Sql::new(pg);
+        sql.push(if pg {
+            "SELECT COUNT(*) AS n FROM auth_search"
+        } else {
+            "SELECT COUNT(*) AS n FROM auth_fts"
+        });
+        let rows: Vec<Count> = run!(self.conn(), &sql, load::<Count>)?;
+        Ok(rows.first().map_or(0, |c| c.n))
+    }
+
+    /// `FROM ... WHERE ...` of the auths matching the terms and the scope, plus the
+    /// department filter when `with_filter`; and the ranking expression, if any.
+    fn matching(&mut self, q: &AuthQuery, with_filter: bool) -> (Sql, Option<&'static str>) {
+        let pg = self.is_pg();
+        let mut sql = Sql::new(pg);
+        let rank = if q.terms.is_empty() {
+            sql.push(" FROM auths a WHERE 1 = 1");
+            None
+        } else if pg {
+            let tsquery: Vec<String> = q.terms.iter().map(|t| format!("{t}:*")).collect();
+            sql.push(" FROM auth_search s JOIN auths a ON a.number = s.auth_number WHERE s.document @@ to_tsquery('simple', ")
+                .bind(Bind::Text(tsquery.join(" & ")))
+                .push(")");
+            Some("ts_rank(s.document, to_tsquery('simple', $1)) DESC")
+        } else {
+            let fts: Vec<String> = q.terms.iter().map(|t| format!("\"{t}\"*")).collect();
+            sql.push(
+                " FROM auth_fts JOIN auths a ON a.number = auth_fts.rowid WHERE auth_fts MATCH ",
+            )
+            .bind(Bind::Text(fts.join(" AND ")));
+            Some("bm25(auth_fts, 10.0, 4.0, 3.0, 2.0, 2.0)")
+        };
+        let in_departments = |sql: &mut Sql, ids: &[EntryId]| {
+            sql.push(" AND a.number IN (SELECT auth_number FROM auth_links WHERE kind = 'departments' AND entry_id IN ")
+                .in_list(ids)
+                .push(")");
+        };
+        if let Some(scope) = &q.scope {
+            in_departments(&mut sql, scope);
+        }
+        if with_filter && let Some(ds) = &q.departments {
+            in_departments(&mut sql, ds);
+        }
+        (sql, rank)
+    }
+
+    pub(crate) fn search(&mut self, q: &AuthQuery) -> Result<AuthHits, RepoError> {
+        let (from, rank) = self.matching(q, true);
+        let pg = from.pg;
+
+        let mut count = Sql::new(pg);
+        count.push("SELECT COUNT(*) AS n");
+        count.text.push_str(&from.text);
+        count.binds.extend(from.binds.iter().cloned());
+        let total = run!(self.conn(), &count, load::<Count>)?
+            .first()
+            .map_or(0, |c| c.n);
+
+        let mut page = Sql::new(pg);
+        page.push("SELECT a.number AS number");
+        page.text.push_str(&from.text);
+        page.binds.extend(from.binds.iter().cloned());
+        page.push(" ORDER BY ");
+        if let Some(r) = rank {
+            page.push(r).push(", ");
+        }
+        page.push("a.name_key, a.number LIMIT ")
+            .bind(Bind::Int(i64::from(q.page.limit)))
+            .push(" OFFSET ")
+            .bind(Bind::Int(i64::try_from(q.page.offset).unwrap_or(i64::MAX)));
+        let numbers = run!(self.conn(), &page, load::<Number>)?
+            .into_iter()
+            .map(|n| n.number)
+            .collect();
+
+        // The facet ignores the department filter itself.
+        let (unfiltered, _) = self.matching(q, false);
+        let mut facet = Sql::new(pg);
+        facet.push("SELECT l.entry_id AS id, COUNT(*) AS n FROM auth_links l WHERE l.kind = 'departments' AND l.auth_number IN (SELECT a.number");
+        facet.text.push_str(&unfiltered.text);
+        facet.binds.extend(unfiltered.binds);
+        facet.push(") GROUP BY l.entry_id");
+        let departments = run!(self.conn(), &facet, load::<FacetRow>)?
+            .into_iter()
+            .map(|r| {
+                Ok((
+                    EntryId::parse(&r.id)
+                        .map_err(|_| RepoError::Internal("corrupt department link".into()))?,
+                    u64::try_from(r.n).unwrap_or(0),
+                ))
+            })
+            .collect::<Result<Vec<_>, RepoError>>()?;
+
+        Ok(AuthHits {
+            numbers,
+            total: u64::try_from(total).unwrap_or(0),
+            departments,
+        })
+    }
+}
