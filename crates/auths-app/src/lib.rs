@@ -18,6 +18,7 @@ pub use keys::{Credential, IssuedKey, KeySpec};
 pub use service::{AuthService, Settings};
 pub use use_cases::catalog::EntryInput;
 pub use use_cases::create::CreateOutcome;
+pub use use_cases::drafts::{DraftEdit, DraftView, FormState};
 pub use use_cases::duplicate::DuplicateOutcome;
 pub use use_cases::get::{AuthView, FormView};
 pub use use_cases::search::{FacetOption, SearchRequest, SearchResult};

@@ -1,9 +1,152 @@
 //! Drafts: private, versioned work in progress on a new or an existing auth.
+//!
+//! A draft keeps the values as the client gave them (text and ids, unchecked), so that
+//! work in progress may be incomplete or wrong; its form state says what is wrong,
+//! field by field, and whether it can be published.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-use crate::auth::AuthFields;
+use crate::auth::Auth;
 use crate::ids::{AuthId, DraftId, PrincipalId};
+
+/// A draft's values: the auth fields as given, unchecked. A name is either text or an
+/// id (setting one clears the other); likewise a description.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DraftValues {
+    /// Name as text.
+    pub name: Option<String>,
+    /// Name as a catalog id.
+    pub name_id: Option<String>,
+    /// Description as text.
+    pub description: Option<String>,
+    /// Description as a catalog id.
+    pub description_id: Option<String>,
+    /// Flag id.
+    pub flag_id: Option<String>,
+    /// Protocol ids.
+    pub protocol_ids: Vec<String>,
+    /// Slug ids.
+    pub slug_ids: Vec<String>,
+    /// Item ids.
+    pub item_ids: Vec<String>,
+    /// Department ids.
+    pub department_ids: Vec<String>,
+    /// Location ids.
+    pub location_ids: Vec<String>,
+}
+
+/// One field of a patch: absent (unchanged), `null` (cleared), or a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Change<T> {
+    /// Not in the patch: unchanged.
+    #[default]
+    Keep,
+    /// `null`: cleared.
+    Clear,
+    /// A new value.
+    Set(T),
+}
+
+impl<T> Change<T> {
+    /// From serde's `Option<Option<T>>` (absent, null, value).
+    pub fn from_double(v: Option<Option<T>>) -> Self {
+        match v {
+            None => Self::Keep,
+            Some(None) => Self::Clear,
+            Some(Some(t)) => Self::Set(t),
+        }
+    }
+
+    fn apply(self, slot: &mut Option<T>) {
+        match self {
+            Self::Keep => {}
+            Self::Clear => *slot = None,
+            Self::Set(t) => *slot = Some(t),
+        }
+    }
+}
+
+/// A patch of draft values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DraftPatch {
+    /// Name as text.
+    pub name: Change<String>,
+    /// Name as an id.
+    pub name_id: Change<String>,
+    /// Description as text.
+    pub description: Change<String>,
+    /// Description as an id.
+    pub description_id: Change<String>,
+    /// Flag id.
+    pub flag_id: Change<String>,
+    /// Protocol ids (`Clear` empties the list).
+    pub protocol_ids: Change<Vec<String>>,
+    /// Slug ids.
+    pub slug_ids: Change<Vec<String>>,
+    /// Item ids.
+    pub item_ids: Change<Vec<String>>,
+    /// Department ids.
+    pub department_ids: Change<Vec<String>>,
+    /// Location ids.
+    pub location_ids: Change<Vec<String>>,
+}
+
+fn apply_list(change: Change<Vec<String>>, slot: &mut Vec<String>) {
+    match change {
+        Change::Keep => {}
+        Change::Clear => slot.clear(),
+        Change::Set(v) => *slot = v,
+    }
+}
+
+impl DraftValues {
+    /// The values of a published auth (ids only): where a draft of it starts.
+    pub fn of_auth(auth: &Auth) -> Self {
+        let ids =
+            |refs: &[crate::catalog::EntryRef]| refs.iter().map(|r| r.id.to_string()).collect();
+        Self {
+            name: None,
+            name_id: Some(auth.name.id.to_string()),
+            description: None,
+            description_id: auth.description.as_ref().map(|d| d.id.to_string()),
+            flag_id: Some(auth.flag.id.to_string()),
+            protocol_ids: ids(&auth.protocols),
+            slug_ids: ids(&auth.slugs),
+            item_ids: auth.items.iter().map(|i| i.id.to_string()).collect(),
+            department_ids: ids(&auth.departments),
+            location_ids: ids(&auth.locations),
+        }
+    }
+
+    /// Applies a patch: only the fields present change; setting a name as text clears
+    /// the name id and the other way round (likewise descriptions).
+    pub fn apply(&mut self, p: DraftPatch) {
+        if matches!(p.name, Change::Set(_)) {
+            self.name_id = None;
+        }
+        if matches!(p.name_id, Change::Set(_)) {
+            self.name = None;
+        }
+        if matches!(p.description, Change::Set(_)) {
+            self.description_id = None;
+        }
+        if matches!(p.description_id, Change::Set(_)) {
+            self.description = None;
+        }
+        p.name.apply(&mut self.name);
+        p.name_id.apply(&mut self.name_id);
+        p.description.apply(&mut self.description);
+        p.description_id.apply(&mut self.description_id);
+        p.flag_id.apply(&mut self.flag_id);
+        apply_list(p.protocol_ids, &mut self.protocol_ids);
+        apply_list(p.slug_ids, &mut self.slug_ids);
+        apply_list(p.item_ids, &mut self.item_ids);
+        apply_list(p.department_ids, &mut self.department_ids);
+        apply_list(p.location_ids, &mut self.location_ids);
+    }
+}
 
 /// A draft as stored. Its `version` starts at 1 and goes up by one on every edit; an
 /// edit must name the version it was made against (optimistic concurrency).
@@ -20,8 +163,8 @@ pub struct Draft {
     pub base_version: Option<i64>,
     /// The draft's own version counter.
     pub version: i64,
-    /// The values set so far (a patch over the base auth, or over nothing).
-    pub values: AuthFields,
+    /// The values so far.
+    pub values: DraftValues,
     /// When it was started.
     pub created_at: DateTime<Utc>,
     /// When it was last edited.
@@ -48,7 +191,7 @@ impl Draft {
     pub fn apply(
         &mut self,
         expected_version: i64,
-        patch: AuthFields,
+        patch: DraftPatch,
         now: DateTime<Utc>,
     ) -> Result<(), StaleVersion> {
         if expected_version != self.version {
@@ -57,7 +200,7 @@ impl Draft {
                 current: self.version,
             });
         }
-        self.values = std::mem::take(&mut self.values).merged(patch);
+        self.values.apply(patch);
         self.version += 1;
         self.updated_at = now;
         Ok(())
@@ -67,7 +210,6 @@ impl Draft {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::EntryId;
 
     fn draft() -> Draft {
         let t = DateTime::<Utc>::from_timestamp(0, 0).unwrap();
@@ -77,7 +219,7 @@ mod tests {
             auth_id: None,
             base_version: None,
             version: 1,
-            values: AuthFields::default(),
+            values: DraftValues::default(),
             created_at: t,
             updated_at: t,
         }
@@ -87,17 +229,17 @@ mod tests {
     fn edits_bump_the_version_and_stale_ones_change_nothing() {
         let mut d = draft();
         let now = DateTime::<Utc>::from_timestamp(10, 0).unwrap();
-        let patch = AuthFields {
-            flag_id: Some(EntryId::parse("flag-disabled").unwrap()),
-            ..AuthFields::default()
+        let patch = DraftPatch {
+            flag_id: Change::Set("flag-disabled".into()),
+            ..DraftPatch::default()
         };
-        d.apply(1, patch.clone(), now).unwrap();
+        d.apply(1, patch, now).unwrap();
         assert_eq!(d.version, 2);
         assert_eq!(d.updated_at, now);
-        assert_eq!(d.values.flag_id, patch.flag_id);
+        assert_eq!(d.values.flag_id.as_deref(), Some("flag-disabled"));
 
         let before = d.clone();
-        let err = d.apply(1, AuthFields::default(), now).unwrap_err();
+        let err = d.apply(1, DraftPatch::default(), now).unwrap_err();
         assert_eq!(
             err,
             StaleVersion {
@@ -106,5 +248,36 @@ mod tests {
             }
         );
         assert_eq!(d, before);
+    }
+
+    #[test]
+    fn null_clears_absent_keeps_and_alternatives_exclude_each_other() {
+        let mut v = DraftValues {
+            name_id: Some("n1".into()),
+            description: Some("d".into()),
+            protocol_ids: vec!["p".into()],
+            ..DraftValues::default()
+        };
+        v.apply(DraftPatch {
+            name: Change::Set("Text name".into()),
+            description: Change::Clear,
+            protocol_ids: Change::Keep,
+            ..DraftPatch::default()
+        });
+        assert_eq!(
+            (v.name.as_deref(), v.name_id.as_deref()),
+            (Some("Text name"), None)
+        );
+        assert_eq!(v.description, None);
+        assert_eq!(v.protocol_ids, ["p"]);
+        v.apply(DraftPatch {
+            protocol_ids: Change::Clear,
+            description_id: Change::Set("d1".into()),
+            ..DraftPatch::default()
+        });
+        assert!(v.protocol_ids.is_empty());
+        assert_eq!(v.description_id.as_deref(), Some("d1"));
+        assert_eq!(Change::from_double(Some(None::<u8>)), Change::Clear);
+        assert_eq!(Change::<u8>::from_double(None), Change::Keep);
     }
 }

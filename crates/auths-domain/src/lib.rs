@@ -34,20 +34,22 @@ pub mod ids;
 pub mod memory;
 pub mod ports;
 pub mod principal;
+pub mod raw;
 pub mod search;
 pub mod values;
 
 pub use audit::{AuditFilter, AuditRecord, NewAuditRecord};
 pub use auth::{Auth, AuthContent, AuthFields, DescriptionChoice, NameChoice, NewAuth};
 pub use catalog::{CatalogEntry, CatalogKind, EntryRef, ItemRef, NewCatalogEntry};
-pub use draft::Draft;
+pub use draft::{Change, Draft, DraftPatch, DraftValues};
 pub use error::{FieldProblem, Invalid, RepoError};
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
-    AuditRepository, AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository,
-    Repositories, Store,
+    AuditRepository, AuthRepository, CatalogRepository, DraftRepository, Page, PageRequest,
+    PrincipalRepository, Repositories, Store,
 };
 pub use principal::{Caller, Channel, Denied, KeyRecord, NewPrincipal, Operation, Principal, Role};
+pub use raw::RawFields;
 pub use search::{AuthHits, AuthQuery, search_terms};
 pub use values::{AuthName, Description, ItemData, Label, Slug};
 
@@ -55,7 +57,7 @@ pub use values::{AuthName, Description, ItemData, Label, Slug};
 /// handle's methods are called.
 pub mod prelude {
     pub use crate::ports::{
-        AuditRepository, AuthRepository, CatalogRepository, PrincipalRepository, Repositories,
-        Store,
+        AuditRepository, AuthRepository, CatalogRepository, DraftRepository, PrincipalRepository,
+        Repositories, Store,
     };
 }

@@ -16,11 +16,12 @@ use crate::auth::{Auth, AuthContent, NewAuth};
 use crate::catalog::{
     CatalogEntry, CatalogKind, EntryRef, ItemRef, ItemView, NewCatalogEntry, SEEDS,
 };
+use crate::draft::Draft;
 use crate::error::RepoError;
-use crate::ids::{AuthId, EntryId, GroupId, PrincipalId};
+use crate::ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 use crate::ports::{
-    AuditRepository, AuthRepository, CatalogRepository, Page, PageRequest, PrincipalRepository,
-    Store,
+    AuditRepository, AuthRepository, CatalogRepository, DraftRepository, Page, PageRequest,
+    PrincipalRepository, Store,
 };
 use crate::principal::{KeyRecord, NewPrincipal, Principal};
 use crate::search::{AuthHits, AuthQuery};
@@ -60,6 +61,7 @@ pub struct MemoryTx {
     auths: Vec<StoredAuth>,
     keys: Vec<StoredKey>,
     audit: Vec<(i64, NewAuditRecord)>,
+    drafts: Vec<Draft>,
     next_number: i64,
 }
 
@@ -642,6 +644,60 @@ impl PrincipalRepository for MemoryTx {
             }
         }
         Ok(())
+    }
+}
+
+impl DraftRepository for MemoryTx {
+    fn insert_draft(&mut self, draft: &Draft) -> Result<(), RepoError> {
+        self.drafts.push(draft.clone());
+        Ok(())
+    }
+
+    fn draft_by_id(&mut self, draft_id: &DraftId) -> Result<Option<Draft>, RepoError> {
+        Ok(self
+            .drafts
+            .iter()
+            .find(|d| &d.draft_id == draft_id)
+            .cloned())
+    }
+
+    fn update_draft(&mut self, draft: &Draft, expected_version: i64) -> Result<bool, RepoError> {
+        match self
+            .drafts
+            .iter_mut()
+            .find(|d| d.draft_id == draft.draft_id && d.version == expected_version)
+        {
+            Some(d) => {
+                *d = draft.clone();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn delete_draft(&mut self, draft_id: &DraftId) -> Result<bool, RepoError> {
+        let before = self.drafts.len();
+        self.drafts.retain(|d| &d.draft_id != draft_id);
+        Ok(self.drafts.len() < before)
+    }
+
+    fn drafts_of(
+        &mut self,
+        owner: &PrincipalId,
+        auth_id: Option<&AuthId>,
+    ) -> Result<Vec<Draft>, RepoError> {
+        let mut found: Vec<Draft> = self
+            .drafts
+            .iter()
+            .filter(|d| &d.owner == owner && auth_id.is_none_or(|a| d.auth_id.as_ref() == Some(a)))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| {
+            b.updated_at
+                .cmp(&a.updated_at)
+                .then(b.draft_id.cmp(&a.draft_id))
+        });
+        Ok(found)
     }
 }
 

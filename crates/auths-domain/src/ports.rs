@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use crate::audit::{AuditFilter, AuditRecord, NewAuditRecord};
 use crate::auth::{Auth, AuthContent, NewAuth};
 use crate::catalog::{CatalogEntry, CatalogKind, NewCatalogEntry};
+use crate::draft::Draft;
 use crate::error::RepoError;
-use crate::ids::{AuthId, EntryId, PrincipalId};
+use crate::ids::{AuthId, DraftId, EntryId, PrincipalId};
 use crate::principal::{KeyRecord, NewPrincipal};
 use crate::search::{AuthHits, AuthQuery};
 use crate::values::ItemData;
@@ -220,6 +221,44 @@ pub trait PrincipalRepository {
     fn record_key_use(&mut self, uses: &[(PrincipalId, DateTime<Utc>)]) -> Result<(), RepoError>;
 }
 
+/// Drafts.
+pub trait DraftRepository {
+    /// Stores a new draft.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn insert_draft(&mut self, draft: &Draft) -> Result<(), RepoError>;
+
+    /// The draft with this id, whoever owns it.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn draft_by_id(&mut self, draft_id: &DraftId) -> Result<Option<Draft>, RepoError>;
+
+    /// Writes `draft` over the stored one if that is still at `expected_version`;
+    /// answers whether it was.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn update_draft(&mut self, draft: &Draft, expected_version: i64) -> Result<bool, RepoError>;
+
+    /// Deletes a draft; answers whether there was one.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn delete_draft(&mut self, draft_id: &DraftId) -> Result<bool, RepoError>;
+
+    /// The drafts of `owner`, newest first; only those of `auth_id` when given.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn drafts_of(
+        &mut self,
+        owner: &PrincipalId,
+        auth_id: Option<&AuthId>,
+    ) -> Result<Vec<Draft>, RepoError>;
+}
+
 /// The audit log.
 pub trait AuditRepository {
     /// Appends a record (in the caller's transaction, so that it commits or rolls back
@@ -242,11 +281,11 @@ pub trait AuditRepository {
 
 /// Every repository, as one transaction handle gives them.
 pub trait Repositories:
-    AuthRepository + CatalogRepository + PrincipalRepository + AuditRepository
+    AuthRepository + CatalogRepository + PrincipalRepository + AuditRepository + DraftRepository
 {
 }
-impl<T: AuthRepository + CatalogRepository + PrincipalRepository + AuditRepository> Repositories
-    for T
+impl<T> Repositories for T where
+    T: AuthRepository + CatalogRepository + PrincipalRepository + AuditRepository + DraftRepository
 {
 }
 

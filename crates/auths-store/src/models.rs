@@ -140,3 +140,18 @@ pub struct AuditInsert<'a> {
     pub before: Option<&'a str>,
     pub after: Option<&'a str>,
 }
+
+/// A draft as stored (read and written).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::drafts)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct DraftRow {
+    pub draft_id: String,
+    pub owner_id: String,
+    pub auth_id: Option<String>,
+    pub base_version: Option<i64>,
+    pub version: i64,
+    pub draft_values: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

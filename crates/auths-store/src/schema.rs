@@ -97,3 +97,16 @@ diesel::table! {
 
 diesel::joinable!(audit_departments -> audit_log (audit_number));
 diesel::allow_tables_to_appear_in_same_query!(audit_log, audit_departments);
+
+diesel::table! {
+    drafts (draft_id) {
+        draft_id -> Text,
+        owner_id -> Text,
+        auth_id -> Nullable<Text>,
+        base_version -> Nullable<BigInt>,
+        version -> BigInt,
+        draft_values -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

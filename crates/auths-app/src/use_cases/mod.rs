@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod create;
 pub mod delete;
+pub mod drafts;
 pub mod duplicate;
 pub mod get;
 mod resolve;

@@ -169,3 +169,129 @@ pub(crate) fn content<T: Repositories>(
     }
     Ok((content, departments))
 }
+
+/// Every problem that would stop `fields` from being published, found without writing
+/// anything: unknown ids, a name or slug of another auth, sections that break the
+/// cardinality rules, departments out of the caller's scope. (`fields` parsed already.)
+pub(crate) fn problems<T: Repositories>(
+    tx: &mut T,
+    caller: &auths_domain::Caller,
+    fields: &AuthFields,
+    this: Option<&AuthId>,
+) -> Result<Vec<FieldProblem>, AppError> {
+    let mut problems = fields
+        .require_complete()
+        .err()
+        .map(|e| e.problems)
+        .unwrap_or_default();
+    let taken = |owner: Option<AuthId>| owner.is_some_and(|o| Some(&o) != this);
+    match &fields.name {
+        Some(NameChoice::Text(name)) => {
+            if let Some(e) = tx.entry_by_label(CatalogKind::Names, name.as_str())?
+                && taken(tx.auth_named(&e.id)?)
+            {
+                problems.push(FieldProblem::new(
+                    "name",
+                    "another auth already has this name",
+                ));
+            }
+        }
+        Some(NameChoice::Id(id)) => {
+            let exists = !known(
+                tx,
+                CatalogKind::Names,
+                "name_id",
+                std::slice::from_ref(id),
+                &mut problems,
+            )?
+            .is_empty();
+            if exists && taken(tx.auth_named(id)?) {
+                problems.push(FieldProblem::new(
+                    "name_id",
+                    "another auth already has this name",
+                ));
+            }
+        }
+        None => {}
+    }
+    if let Some(Some(DescriptionChoice::Id(id))) = &fields.description {
+        known(
+            tx,
+            CatalogKind::Descriptions,
+            "description_id",
+            std::slice::from_ref(id),
+            &mut problems,
+        )?;
+    }
+    if let Some(flag) = &fields.flag_id {
+        known(
+            tx,
+            CatalogKind::Flags,
+            "flag_id",
+            std::slice::from_ref(flag),
+            &mut problems,
+        )?;
+    }
+    let list = |f: &Option<Vec<EntryId>>| f.clone().unwrap_or_default();
+    known(
+        tx,
+        CatalogKind::Protocols,
+        "protocol_ids",
+        &list(&fields.protocol_ids),
+        &mut problems,
+    )?;
+    let slugs = list(&fields.slug_ids);
+    known(tx, CatalogKind::Slugs, "slug_ids", &slugs, &mut problems)?;
+    known(
+        tx,
+        CatalogKind::Items,
+        "item_ids",
+        &list(&fields.item_ids),
+        &mut problems,
+    )?;
+    let departments = known(
+        tx,
+        CatalogKind::Departments,
+        "department_ids",
+        &list(&fields.department_ids),
+        &mut problems,
+    )?;
+    known(
+        tx,
+        CatalogKind::Locations,
+        "location_ids",
+        &list(&fields.location_ids),
+        &mut problems,
+    )?;
+    for (slug, _) in tx
+        .slug_owners(&slugs)?
+        .into_iter()
+        .filter(|(_, owner)| Some(owner) != this)
+    {
+        problems.push(FieldProblem::new(
+            "slug_ids",
+            format!("slug {slug} belongs to another auth"),
+        ));
+    }
+    let shape = AuthContent {
+        name_id: EntryId::parse("placeholder").map_err(AppError::from)?,
+        description_id: None,
+        flag_id: EntryId::parse("placeholder").map_err(AppError::from)?,
+        protocol_ids: list(&fields.protocol_ids),
+        slug_ids: slugs,
+        item_ids: list(&fields.item_ids),
+        department_ids: list(&fields.department_ids),
+        location_ids: list(&fields.location_ids),
+    };
+    if let Err(e) = shape.check() {
+        problems.extend(
+            e.problems
+                .into_iter()
+                .filter(|p| !(p.field == "protocol_ids" && p.message.starts_with("at least"))),
+        );
+    }
+    if let Err(d) = caller.may_assign(&departments) {
+        problems.push(FieldProblem::new("department_ids", d.reason));
+    }
+    Ok(problems)
+}

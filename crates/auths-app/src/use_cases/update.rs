@@ -1,7 +1,8 @@
 //! Update one auth (publish changes), with optimistic concurrency.
 
-use auths_domain::prelude::*;
-use auths_domain::{AuthContent, AuthFields, AuthId, Caller, Operation, RepoError, Store};
+use auths_domain::{
+    AuthContent, AuthFields, AuthId, Caller, Operation, RepoError, Repositories, Store,
+};
 
 use super::get::visible_auth;
 use crate::{AppError, AuthService, clock};
@@ -42,6 +43,58 @@ pub(crate) fn stale(auth_id: &AuthId, current: i64, expected: i64) -> AppError {
     }
 }
 
+/// Updates one auth inside the caller's transaction (also used to publish a draft).
+pub(crate) fn update_in<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    auth_id: &AuthId,
+    expected_version: Option<i64>,
+    patch: &AuthFields,
+) -> Result<UpdateOutcome, AppError> {
+    let before = visible_auth(tx, caller, auth_id)?;
+    if let Some(expected) = expected_version
+        && expected != before.version
+    {
+        return Err(stale(auth_id, before.version, expected));
+    }
+    if let Some(reason) =
+        caller.update_denial(&before.flag, &before.departments, patch.flag_id.as_ref())
+    {
+        return Err(AppError::Forbidden(reason));
+    }
+    let merged = before.fields().merged(patch.clone());
+    let (content, departments) = super::resolve::content(tx, &merged, Some(auth_id))?;
+    caller.may_assign(&departments)?;
+    if normalized(content.clone()) == normalized(before.content()) {
+        return Ok(UpdateOutcome {
+            auth_id: auth_id.clone(),
+            version: before.version,
+            changed: false,
+        });
+    }
+    let version = tx
+        .update_auth(
+            auth_id,
+            before.version,
+            &content,
+            clock::now(),
+            &caller.principal.name,
+        )
+        .map_err(|e| match e {
+            RepoError::Stale => stale(auth_id, before.version + 1, before.version),
+            other => other.into(),
+        })?;
+    let after = tx
+        .auth_by_id(auth_id)?
+        .ok_or_else(|| AppError::Internal("the auth just updated is missing".into()))?;
+    crate::audit::record(tx, caller, "auth.update", Some(&before), Some(&after))?;
+    Ok(UpdateOutcome {
+        auth_id: auth_id.clone(),
+        version,
+        changed: true,
+    })
+}
+
 impl<S: Store> AuthService<S> {
     /// Lays `patch` over the auth and publishes the result as its next version, in one
     /// transaction. With `expected_version`, the update applies only to that version;
@@ -60,49 +113,7 @@ impl<S: Store> AuthService<S> {
         patch: &AuthFields,
     ) -> Result<UpdateOutcome, AppError> {
         caller.may(Operation::Update)?;
-        self.store.write(|tx| {
-            let before = visible_auth(tx, caller, auth_id)?;
-            if let Some(expected) = expected_version
-                && expected != before.version
-            {
-                return Err(stale(auth_id, before.version, expected));
-            }
-            if let Some(reason) =
-                caller.update_denial(&before.flag, &before.departments, patch.flag_id.as_ref())
-            {
-                return Err(AppError::Forbidden(reason));
-            }
-            let merged = before.fields().merged(patch.clone());
-            let (content, departments) = super::resolve::content(tx, &merged, Some(auth_id))?;
-            caller.may_assign(&departments)?;
-            if normalized(content.clone()) == normalized(before.content()) {
-                return Ok(UpdateOutcome {
-                    auth_id: auth_id.clone(),
-                    version: before.version,
-                    changed: false,
-                });
-            }
-            let version = tx
-                .update_auth(
-                    auth_id,
-                    before.version,
-                    &content,
-                    clock::now(),
-                    &caller.principal.name,
-                )
-                .map_err(|e| match e {
-                    RepoError::Stale => stale(auth_id, before.version + 1, before.version),
-                    other => other.into(),
-                })?;
-            let after = tx
-                .auth_by_id(auth_id)?
-                .ok_or_else(|| AppError::Internal("the auth just updated is missing".into()))?;
-            crate::audit::record(tx, caller, "auth.update", Some(&before), Some(&after))?;
-            Ok(UpdateOutcome {
-                auth_id: auth_id.clone(),
-                version,
-                changed: true,
-            })
-        })
+        self.store
+            .write(|tx| update_in(tx, caller, auth_id, expected_version, patch))
     }
 }

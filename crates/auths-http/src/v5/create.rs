@@ -2,21 +2,49 @@
 //! order, each item in its own transaction.
 
 use actix_web::{HttpResponse, web};
-use auths_app::{AppError, AuthService};
-use auths_domain::{Operation, Store};
+use auths_app::{AppError, AuthService, CreateOutcome};
+use auths_domain::{Caller, DraftId, Operation, Store};
 use serde::Deserialize;
 
 use super::bulk::{BulkResponse, ItemResult, check_bulk_size};
-use super::fields::AuthFieldsIn;
+use super::fields::with_auth_fields;
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::ApiError;
 use crate::json::ApiJson;
 
+with_auth_fields! {
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct CreateItem {
+        pub draft_id: Option<String>,
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
-    auths: Vec<AuthFieldsIn>,
+    auths: Vec<CreateItem>,
+}
+
+/// One item: publish a draft, or create from the fields.
+fn create_item<S: Store>(
+    svc: &AuthService<S>,
+    caller: &Caller,
+    item: &CreateItem,
+) -> Result<CreateOutcome, AppError> {
+    let fields = item.auth_fields();
+    match &item.draft_id {
+        Some(_) if fields.to_domain().is_ok_and(|f| !f.is_empty()) || fields.name.is_some() => Err(
+            AppError::invalid("draft_id", "give draft_id alone, or the fields, not both"),
+        ),
+        Some(d) => {
+            let id = DraftId::parse(d)
+                .map_err(|_| AppError::NotFound(format!("draft {d} not found")))?;
+            svc.publish_new(caller, &id)
+        }
+        None => svc.create_one(caller, &fields.to_domain()?),
+    }
 }
 
 /// The handler.
@@ -39,10 +67,7 @@ pub async fn create<S: Store>(
             .iter()
             .enumerate()
             .map(|(index, item)| {
-                let outcome = item
-                    .to_domain()
-                    .map_err(AppError::from)
-                    .and_then(|fields| svc.create_one(&caller, &fields));
+                let outcome = create_item(&svc, &caller, item);
                 ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version)))
             })
             .collect::<Vec<_>>())

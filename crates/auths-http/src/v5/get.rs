@@ -1,11 +1,11 @@
 //! `POST /api/v5/artifacts/auths/get`: the form view of one auth, or a blank form.
 
 use actix_web::{HttpResponse, web};
-use auths_app::{AppError, AuthService};
-use auths_domain::{AuthId, Store};
+use auths_app::{AppError, AuthService, DraftView};
+use auths_domain::{AuthId, DraftId, EntryRef, Store};
 use serde::{Deserialize, Serialize};
 
-use super::views::{ItemView, ManySection, OneSection};
+use super::views::{ItemView, ManySection, OneSection, ValueRef};
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::ApiError;
@@ -26,6 +26,7 @@ struct FormResponse {
     version: Option<i64>,
     can_edit: bool,
     disabled_reason: Option<String>,
+    draft_id: Option<String>,
     draft_version: Option<i64>,
     group_id: Option<String>,
     basic_show_ai_generate: bool,
@@ -33,36 +34,161 @@ struct FormResponse {
     names: OneSection,
     descriptions: OneSection,
     flags: OneSection,
-    protocols: ManySection<auths_domain::EntryRef>,
-    slugs: ManySection<auths_domain::EntryRef>,
+    protocols: ManySection<ValueRef>,
+    slugs: ManySection<ValueRef>,
     items: ManySection<ItemView>,
-    departments: ManySection<auths_domain::EntryRef>,
-    locations: ManySection<auths_domain::EntryRef>,
+    departments: ManySection<ValueRef>,
+    locations: ManySection<ValueRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    form_state: Option<super::drafts::FormStateOut>,
+}
+
+fn many(refs: Vec<EntryRef>, options: Option<Vec<EntryRef>>) -> ManySection<ValueRef> {
+    ManySection {
+        values: refs.into_iter().map(ValueRef::from).collect(),
+        options,
+    }
+}
+
+/// The sections of a draft: ids resolved through the entries they name, text as text.
+fn draft_form(
+    view: DraftView,
+    actor_name: String,
+    show_ai: bool,
+    flags: Vec<EntryRef>,
+    protocols: Vec<EntryRef>,
+) -> FormResponse {
+    let v = &view.draft.values;
+    let by_id = |id: &str| view.entries.iter().find(|e| e.id.as_str() == id);
+    let one = |text: &Option<String>, id: &Option<String>| -> Option<ValueRef> {
+        match (text, id) {
+            (Some(t), _) => Some(ValueRef {
+                id: None,
+                label: t.clone(),
+            }),
+            (None, Some(i)) => Some(ValueRef {
+                id: Some(i.clone()),
+                label: by_id(i).map_or_else(|| i.clone(), |e| e.label.clone()),
+            }),
+            (None, None) => None,
+        }
+    };
+    let list = |ids: &[String]| -> Vec<ValueRef> {
+        ids.iter()
+            .map(|i| ValueRef {
+                id: Some(i.clone()),
+                label: by_id(i).map_or_else(|| i.clone(), |e| e.label.clone()),
+            })
+            .collect()
+    };
+    let items = v
+        .item_ids
+        .iter()
+        .filter_map(|i| by_id(i))
+        .map(|e| {
+            let item = e.item.clone();
+            ItemView {
+                id: e.id.clone(),
+                label: e.label.clone(),
+                key: item
+                    .as_ref()
+                    .map_or_else(|| e.label.clone(), |i| i.key.clone()),
+                value: item.as_ref().and_then(|i| i.value.clone()),
+                secret: item.is_some_and(|i| i.secret),
+            }
+        })
+        .collect();
+    FormResponse {
+        actor_name,
+        auth_exists: view.draft.auth_id.is_some(),
+        auth_id: view.draft.auth_id.as_ref().map(ToString::to_string),
+        version: view.draft.base_version,
+        can_edit: true,
+        disabled_reason: None,
+        draft_id: Some(view.draft.draft_id.to_string()),
+        draft_version: Some(view.draft.version),
+        group_id: None,
+        basic_show_ai_generate: show_ai,
+        updated_at: Some(view.draft.updated_at.to_rfc3339()),
+        names: OneSection {
+            value: one(&v.name, &v.name_id),
+            options: None,
+        },
+        descriptions: OneSection {
+            value: one(&v.description, &v.description_id),
+            options: None,
+        },
+        flags: OneSection {
+            value: one(&None, &v.flag_id),
+            options: Some(flags),
+        },
+        protocols: ManySection {
+            values: list(&v.protocol_ids),
+            options: Some(protocols),
+        },
+        slugs: ManySection {
+            values: list(&v.slug_ids),
+            options: None,
+        },
+        items: ManySection {
+            values: items,
+            options: None,
+        },
+        departments: ManySection {
+            values: list(&v.department_ids),
+            options: None,
+        },
+        locations: ManySection {
+            values: list(&v.location_ids),
+            options: None,
+        },
+        form_state: Some(view.form.into()),
+    }
 }
 
 /// The handler.
 ///
 /// # Errors
-/// 400 for a malformed id, 403 without the view permission, 404 for an unknown id.
+/// 403 without the view permission, 404 for an unknown (or invisible) auth or draft.
 pub async fn get<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
     ApiJson(body): ApiJson<GetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
-    if let Some(draft_id) = body.draft_id.filter(|d| !d.is_empty()) {
-        // No draft exists until the draft endpoints are mounted.
-        return Err(AppError::NotFound(format!("draft {draft_id} not found")).into());
-    }
+    let draft_id = match body.draft_id.filter(|d| !d.is_empty()) {
+        Some(d) => Some(
+            DraftId::parse(&d).map_err(|_| AppError::NotFound(format!("draft {d} not found")))?,
+        ),
+        None => None,
+    };
     let auth_id = body
         .auth_id
+        .filter(|a| !a.is_empty() && draft_id.is_none())
         .map(|a| AuthId::parse(&a).map_err(|_| AppError::NotFound(format!("auth {a} not found"))))
         .transpose()?;
     let svc = service.into_inner();
     let show_ai = svc.settings().show_ai_generate;
     let actor_name = caller.principal.name.clone();
-    let form = blocking(move || svc.form(&caller, auth_id.as_ref())).await?;
-
+    let (form, draft, draft_version) = blocking(move || {
+        let form = svc.form(&caller, auth_id.as_ref())?;
+        let draft = draft_id.map(|d| svc.draft(&caller, &d)).transpose()?;
+        let draft_version = match &auth_id {
+            Some(a) => svc.draft_version_of(&caller, a)?,
+            None => None,
+        };
+        Ok((form, draft, draft_version))
+    })
+    .await?;
+    if let Some(view) = draft {
+        return Ok(HttpResponse::Ok().json(draft_form(
+            view,
+            actor_name,
+            show_ai,
+            form.flag_options,
+            form.protocol_options,
+        )));
+    }
     let flags = Some(form.flag_options);
     let protocols = Some(form.protocol_options);
     let response = match form.auth {
@@ -75,42 +201,32 @@ pub async fn get<S: Store>(
                 version: Some(a.version),
                 can_edit: view.can_edit,
                 disabled_reason: view.disabled_reason,
-                draft_version: None,
+                draft_id: None,
+                draft_version,
                 group_id: Some(a.group_id.to_string()),
                 basic_show_ai_generate: show_ai,
                 updated_at: Some(a.updated_at.to_rfc3339()),
                 names: OneSection {
-                    value: Some(a.name),
+                    value: Some(a.name.into()),
                     options: None,
                 },
                 descriptions: OneSection {
-                    value: a.description,
+                    value: a.description.map(ValueRef::from),
                     options: None,
                 },
                 flags: OneSection {
-                    value: Some(a.flag),
+                    value: Some(a.flag.into()),
                     options: flags,
                 },
-                protocols: ManySection {
-                    values: a.protocols,
-                    options: protocols,
-                },
-                slugs: ManySection {
-                    values: a.slugs,
-                    options: None,
-                },
+                protocols: many(a.protocols, protocols),
+                slugs: many(a.slugs, None),
                 items: ManySection {
                     values: a.items,
                     options: None,
                 },
-                departments: ManySection {
-                    values: a.departments,
-                    options: None,
-                },
-                locations: ManySection {
-                    values: a.locations,
-                    options: None,
-                },
+                departments: many(a.departments, None),
+                locations: many(a.locations, None),
+                form_state: None,
             }
         }
         None => FormResponse {
@@ -120,6 +236,7 @@ pub async fn get<S: Store>(
             version: None,
             can_edit: form.can_create.is_ok(),
             disabled_reason: form.can_create.err(),
+            draft_id: None,
             draft_version: None,
             group_id: None,
             basic_show_ai_generate: show_ai,
@@ -136,26 +253,15 @@ pub async fn get<S: Store>(
                 value: None,
                 options: flags,
             },
-            protocols: ManySection {
-                values: Vec::new(),
-                options: protocols,
-            },
-            slugs: ManySection {
-                values: Vec::new(),
-                options: None,
-            },
+            protocols: many(Vec::new(), protocols),
+            slugs: many(Vec::new(), None),
             items: ManySection {
                 values: Vec::new(),
                 options: None,
             },
-            departments: ManySection {
-                values: Vec::new(),
-                options: None,
-            },
-            locations: ManySection {
-                values: Vec::new(),
-                options: None,
-            },
+            departments: many(Vec::new(), None),
+            locations: many(Vec::new(), None),
+            form_state: None,
         },
     };
     Ok(HttpResponse::Ok().json(response))

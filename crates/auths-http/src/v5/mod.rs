@@ -5,6 +5,7 @@ mod bulk;
 mod catalog;
 mod create;
 mod delete;
+mod drafts;
 mod duplicate;
 mod fields;
 mod get;
@@ -42,6 +43,16 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/get")
                     .route(web::post().to(get::get::<S>))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/draft")
+                    .route(web::patch().to(drafts::patch::<S>))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/drafts")
+                    .route(web::post().to(drafts::list::<S>))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use auths_app::{AppError, AuthService};
-use auths_domain::{AuthId, Operation, Store};
+use auths_domain::{AuthId, DraftId, Operation, Store};
 use serde::Deserialize;
 
 use super::bulk::{BulkResponse, ItemResult, check_bulk_size};
@@ -19,6 +19,7 @@ with_auth_fields! {
     pub struct UpdateItem {
         pub auth_id: String,
         pub expected_version: Option<i64>,
+        pub draft_id: Option<String>,
     }
 }
 
@@ -54,13 +55,21 @@ pub async fn update<S: Store>(
                         AppError::NotFound(format!("auth {} not found", item.auth_id)),
                     );
                 };
-                let outcome = item
-                    .auth_fields()
-                    .to_domain()
-                    .map_err(AppError::from)
-                    .and_then(|patch| {
+                let fields = item.auth_fields().to_domain().map_err(AppError::from);
+                let outcome = match (&item.draft_id, fields) {
+                    (Some(_), Ok(f)) if !f.is_empty() => Err(AppError::invalid(
+                        "draft_id",
+                        "give draft_id or the fields, not both",
+                    )),
+                    (Some(d), _) => DraftId::parse(d)
+                        .map_err(|_| AppError::NotFound(format!("draft {d} not found")))
+                        .and_then(|id| {
+                            svc.publish_update(&caller, &auth_id, &id, item.expected_version)
+                        }),
+                    (None, fields) => fields.and_then(|patch| {
                         svc.update_one(&caller, &auth_id, item.expected_version, &patch)
-                    });
+                    }),
+                };
                 ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version)))
             })
             .collect::<Vec<_>>())

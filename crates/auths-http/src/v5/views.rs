@@ -1,12 +1,29 @@
-//! How domain values are shown.
+//! How sections are shown in the form view.
 
 use auths_domain::{EntryRef, ItemRef};
 use serde::Serialize;
 
+/// A section value: `{id, label}`. A draft's name or description given as text has no
+/// id yet (`id: null`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueRef {
+    pub id: Option<String>,
+    pub label: String,
+}
+
+impl From<EntryRef> for ValueRef {
+    fn from(e: EntryRef) -> Self {
+        Self {
+            id: Some(e.id.to_string()),
+            label: e.label,
+        }
+    }
+}
+
 /// A single-valued section: its value, and for small catalogs every option.
 #[derive(Debug, Serialize)]
 pub struct OneSection {
-    pub value: Option<EntryRef>,
+    pub value: Option<ValueRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<EntryRef>>,
 }

@@ -9,6 +9,7 @@
 )]
 
 mod catalog;
+mod drafts;
 mod foundation;
 mod identity;
 mod search;

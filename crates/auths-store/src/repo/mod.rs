@@ -3,6 +3,7 @@
 mod audit;
 mod auths;
 mod catalog;
+mod drafts;
 mod principals;
 pub(crate) mod search;
 

@@ -1,0 +1,108 @@
+//! Drafts.
+
+use auths_domain::{AuthId, Draft, DraftId, DraftRepository, PrincipalId, RepoError};
+use diesel::prelude::*;
+
+use crate::db::{StoreTx, utc};
+use crate::error::repo_error;
+use crate::models::DraftRow;
+use crate::schema::drafts as d;
+
+fn corrupt(what: &str) -> RepoError {
+    RepoError::Internal(format!("corrupt draft row: {what}"))
+}
+
+fn to_row(draft: &Draft) -> Result<DraftRow, RepoError> {
+    Ok(DraftRow {
+        draft_id: draft.draft_id.to_string(),
+        owner_id: draft.owner.to_string(),
+        auth_id: draft.auth_id.as_ref().map(ToString::to_string),
+        base_version: draft.base_version,
+        version: draft.version,
+        draft_values: serde_json::to_string(&draft.values)
+            .map_err(|e| RepoError::Internal(e.to_string()))?,
+        created_at: draft.created_at.naive_utc(),
+        updated_at: draft.updated_at.naive_utc(),
+    })
+}
+
+impl DraftRow {
+    fn into_draft(self) -> Result<Draft, RepoError> {
+        Ok(Draft {
+            draft_id: DraftId::parse(&self.draft_id).map_err(|_| corrupt("draft_id"))?,
+            owner: PrincipalId::parse(&self.owner_id).map_err(|_| corrupt("owner_id"))?,
+            auth_id: self
+                .auth_id
+                .map(|a| AuthId::parse(&a).map_err(|_| corrupt("auth_id")))
+                .transpose()?,
+            base_version: self.base_version,
+            version: self.version,
+            values: serde_json::from_str(&self.draft_values).map_err(|_| corrupt("values"))?,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+        })
+    }
+}
+
+impl DraftRepository for StoreTx {
+    fn insert_draft(&mut self, draft: &Draft) -> Result<(), RepoError> {
+        diesel::insert_into(d::table)
+            .values(to_row(draft)?)
+            .execute(self.conn())
+            .map(drop)
+            .map_err(repo_error)
+    }
+
+    fn draft_by_id(&mut self, draft_id: &DraftId) -> Result<Option<Draft>, RepoError> {
+        d::table
+            .find(draft_id.as_str())
+            .select(DraftRow::as_select())
+            .first(self.conn())
+            .optional()
+            .map_err(repo_error)?
+            .map(DraftRow::into_draft)
+            .transpose()
+    }
+
+    fn update_draft(&mut self, draft: &Draft, expected_version: i64) -> Result<bool, RepoError> {
+        let row = to_row(draft)?;
+        diesel::update(
+            d::table
+                .filter(d::draft_id.eq(draft.draft_id.as_str()))
+                .filter(d::version.eq(expected_version)),
+        )
+        .set((
+            d::version.eq(row.version),
+            d::draft_values.eq(&row.draft_values),
+            d::updated_at.eq(row.updated_at),
+        ))
+        .execute(self.conn())
+        .map(|n| n > 0)
+        .map_err(repo_error)
+    }
+
+    fn delete_draft(&mut self, draft_id: &DraftId) -> Result<bool, RepoError> {
+        diesel::delete(d::table.find(draft_id.as_str()))
+            .execute(self.conn())
+            .map(|n| n > 0)
+            .map_err(repo_error)
+    }
+
+    fn drafts_of(
+        &mut self,
+        owner: &PrincipalId,
+        auth_id: Option<&AuthId>,
+    ) -> Result<Vec<Draft>, RepoError> {
+        let mut q = d::table.filter(d::owner_id.eq(owner.as_str())).into_boxed();
+        if let Some(a) = auth_id {
+            q = q.filter(d::auth_id.eq(a.as_str()));
+        }
+        q.order((d::updated_at.desc(), d::draft_id.desc()))
+            .select(DraftRow::as_select())
+            .load(self.conn())
+            .map_err(repo_error)?
+            .into_iter()
+            .map(DraftRow::into_draft)
+            .collect()
+    }
+}
