@@ -121,6 +121,15 @@ pub(crate) fn system_caller() -> Caller {
     }
 }
 
+/// The caller of the command line (`authsd export`): an admin named `authsd-cli`.
+pub fn cli_caller() -> Caller {
+    let mut c = system_caller();
+    c.principal.id =
+        PrincipalId::parse("system:authsd-cli").unwrap_or_else(|_| unreachable!("a valid id"));
+    c.principal.name = "authsd-cli".to_owned();
+    c
+}
+
 /// Appends a record that concerns no auth (key management), with a JSON `after`.
 pub(crate) fn record_other<T: Repositories>(
     tx: &mut T,

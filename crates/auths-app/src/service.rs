@@ -5,10 +5,21 @@ use auths_domain::Store;
 use crate::AppError;
 
 /// Server settings the use cases need.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Whether the form offers AI generation (`basic_show_ai_generate`).
     pub show_ai_generate: bool,
+    /// Where export files are kept (in its `uploads` folder).
+    pub data_dir: std::path::PathBuf,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            show_ai_generate: false,
+            data_dir: std::path::PathBuf::from("data"),
+        }
+    }
 }
 
 /// The use cases, over a store. Cheap to share: wrap it in an `Arc` (or let the web

@@ -36,6 +36,7 @@ pub mod ports;
 pub mod principal;
 pub mod raw;
 pub mod search;
+pub mod upload;
 pub mod values;
 
 pub use audit::{AuditFilter, AuditRecord, NewAuditRecord};
@@ -46,11 +47,12 @@ pub use error::{FieldProblem, Invalid, RepoError};
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
     AuditRepository, AuthRepository, CatalogRepository, DraftRepository, Page, PageRequest,
-    PrincipalRepository, Repositories, Store,
+    PrincipalRepository, Repositories, Store, UploadRepository,
 };
 pub use principal::{Caller, Channel, Denied, KeyRecord, NewPrincipal, Operation, Principal, Role};
 pub use raw::RawFields;
 pub use search::{AuthHits, AuthQuery, search_terms};
+pub use upload::Upload;
 pub use values::{AuthName, Description, ItemData, Label, Slug};
 
 /// The repository traits, for `use auths_domain::prelude::*;` where a transaction
@@ -58,6 +60,6 @@ pub use values::{AuthName, Description, ItemData, Label, Slug};
 pub mod prelude {
     pub use crate::ports::{
         AuditRepository, AuthRepository, CatalogRepository, DraftRepository, PrincipalRepository,
-        Repositories, Store,
+        Repositories, Store, UploadRepository,
     };
 }

@@ -19,12 +19,14 @@ use crate::catalog::{
 use crate::draft::Draft;
 use crate::error::RepoError;
 use crate::ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
+use crate::ports::UploadRepository;
 use crate::ports::{
     AuditRepository, AuthRepository, CatalogRepository, DraftRepository, Page, PageRequest,
     PrincipalRepository, Store,
 };
 use crate::principal::{KeyRecord, NewPrincipal, Principal};
 use crate::search::{AuthHits, AuthQuery};
+use crate::upload::Upload;
 use crate::values::{ItemData, fold_case};
 
 #[derive(Debug, Clone)]
@@ -62,6 +64,7 @@ pub struct MemoryTx {
     keys: Vec<StoredKey>,
     audit: Vec<(i64, NewAuditRecord)>,
     drafts: Vec<Draft>,
+    uploads: Vec<Upload>,
     next_number: i64,
 }
 
@@ -504,6 +507,26 @@ impl AuthRepository for MemoryTx {
         })
     }
 
+    fn auth_numbers_after(
+        &mut self,
+        after: i64,
+        limit: u32,
+        scope: Option<&[EntryId]>,
+    ) -> Result<Vec<i64>, RepoError> {
+        let mut numbers: Vec<i64> = self
+            .auths
+            .iter()
+            .filter(|a| a.number > after)
+            .filter(|a| {
+                scope.is_none_or(|s| a.content.department_ids.iter().any(|d| s.contains(d)))
+            })
+            .map(|a| a.number)
+            .collect();
+        numbers.sort_unstable();
+        numbers.truncate(limit as usize);
+        Ok(numbers)
+    }
+
     fn auths_by_numbers(&mut self, numbers: &[i64]) -> Result<Vec<Auth>, RepoError> {
         numbers
             .iter()
@@ -644,6 +667,21 @@ impl PrincipalRepository for MemoryTx {
             }
         }
         Ok(())
+    }
+}
+
+impl UploadRepository for MemoryTx {
+    fn insert_upload(&mut self, upload: &Upload) -> Result<(), RepoError> {
+        self.uploads.push(upload.clone());
+        Ok(())
+    }
+
+    fn upload_by_id(&mut self, upload_id: &str) -> Result<Option<Upload>, RepoError> {
+        Ok(self
+            .uploads
+            .iter()
+            .find(|u| u.upload_id == upload_id)
+            .cloned())
     }
 }
 

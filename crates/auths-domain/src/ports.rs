@@ -15,6 +15,7 @@ use crate::error::RepoError;
 use crate::ids::{AuthId, DraftId, EntryId, PrincipalId};
 use crate::principal::{KeyRecord, NewPrincipal};
 use crate::search::{AuthHits, AuthQuery};
+use crate::upload::Upload;
 use crate::values::ItemData;
 
 /// A page of results and the total count of matches.
@@ -142,6 +143,18 @@ pub trait AuthRepository {
     /// Storage failures.
     fn search_auths(&mut self, query: &AuthQuery) -> Result<AuthHits, RepoError>;
 
+    /// Up to `limit` auth numbers greater than `after`, ascending, among the auths in
+    /// `scope` (all when `None`): keyset paging for exports.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn auth_numbers_after(
+        &mut self,
+        after: i64,
+        limit: u32,
+        scope: Option<&[EntryId]>,
+    ) -> Result<Vec<i64>, RepoError>;
+
     /// The auths with these numbers, resolved, in the order given (missing ones left
     /// out).
     ///
@@ -259,6 +272,21 @@ pub trait DraftRepository {
     ) -> Result<Vec<Draft>, RepoError>;
 }
 
+/// Export files (uploads) and who may read them.
+pub trait UploadRepository {
+    /// Records a finished export file.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn insert_upload(&mut self, upload: &Upload) -> Result<(), RepoError>;
+
+    /// The upload with this id.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn upload_by_id(&mut self, upload_id: &str) -> Result<Option<Upload>, RepoError>;
+}
+
 /// The audit log.
 pub trait AuditRepository {
     /// Appends a record (in the caller's transaction, so that it commits or rolls back
@@ -281,11 +309,21 @@ pub trait AuditRepository {
 
 /// Every repository, as one transaction handle gives them.
 pub trait Repositories:
-    AuthRepository + CatalogRepository + PrincipalRepository + AuditRepository + DraftRepository
+    AuthRepository
+    + CatalogRepository
+    + PrincipalRepository
+    + AuditRepository
+    + DraftRepository
+    + UploadRepository
 {
 }
 impl<T> Repositories for T where
-    T: AuthRepository + CatalogRepository + PrincipalRepository + AuditRepository + DraftRepository
+    T: AuthRepository
+        + CatalogRepository
+        + PrincipalRepository
+        + AuditRepository
+        + DraftRepository
+        + UploadRepository
 {
 }
 

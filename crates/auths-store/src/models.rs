@@ -155,3 +155,15 @@ pub struct DraftRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
+
+/// An upload as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::schema::uploads)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct UploadRow {
+    pub upload_id: String,
+    pub owner_id: String,
+    pub file_name: String,
+    pub row_count: i64,
+    pub created_at: NaiveDateTime,
+}

@@ -110,3 +110,13 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    uploads (upload_id) {
+        upload_id -> Text,
+        owner_id -> Text,
+        file_name -> Text,
+        row_count -> BigInt,
+        created_at -> Timestamp,
+    }
+}

@@ -33,6 +33,12 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Export every auth as CSV (secret values left out).
+    Export {
+        /// The file to write (`-` for stdout).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 fn init_logging(config: &Config) {
@@ -62,8 +68,47 @@ fn open_service(config: &Config) -> anyhow::Result<AuthService<Db>> {
         db,
         Settings {
             show_ai_generate: config.show_ai_generate,
+            data_dir: config.data_dir.clone(),
         },
     ))
+}
+
+/// `authsd export --out FILE`: all auths, as the server's admin sees them. The file is
+/// written beside its target and renamed into place only when complete.
+fn export(config: &Config, out: &std::path::Path) -> anyhow::Result<()> {
+    let service = open_service(config)?;
+    let caller = auths_app::audit::cli_caller();
+    if out.as_os_str() == "-" {
+        let rows = service
+            .write_csv(&caller, None, std::io::stdout().lock())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        eprintln!("exported {rows} auths");
+        return Ok(());
+    }
+    let part = out.with_extension("csv.part");
+    let file =
+        std::fs::File::create(&part).with_context(|| format!("creating {}", part.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    let written = service
+        .write_csv(&caller, None, &mut writer)
+        .map_err(|e| anyhow::anyhow!("{e}"));
+    let finished = written.and_then(|rows| {
+        let file = writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        file.sync_all()?;
+        std::fs::rename(&part, out)
+            .with_context(|| format!("moving the export to {}", out.display()))?;
+        Ok(rows)
+    });
+    match finished {
+        Ok(rows) => {
+            eprintln!("exported {rows} auths to {}", out.display());
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            Err(e)
+        }
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -71,6 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve::serve(&cli.config),
         Command::Migrate => open_service(&cli.config).map(drop),
         Command::Keys(cmd) => keys::run(&cli.config, cmd),
+        Command::Export { out } => export(&cli.config, &out),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod create;
 pub mod delete;
 pub mod drafts;
 pub mod duplicate;
+pub mod export;
 pub mod get;
 mod resolve;
 pub mod search;

@@ -7,6 +7,7 @@ mod create;
 mod delete;
 mod drafts;
 mod duplicate;
+mod export;
 mod fields;
 mod get;
 pub mod paging;
@@ -34,6 +35,11 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     );
     cfg.service(
+        web::resource("/v5/uploads/{upload_id}")
+            .route(web::get().to(export::download::<S>))
+            .default_service(web::to(method_not_allowed)),
+    );
+    cfg.service(
         web::resource("/v5/audit")
             .route(web::get().to(audit::list::<S>))
             .default_service(web::to(method_not_allowed)),
@@ -53,6 +59,11 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/drafts")
                     .route(web::post().to(drafts::list::<S>))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/export")
+                    .route(web::post().to(export::export::<S>))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

@@ -10,6 +10,7 @@
 
 mod catalog;
 mod drafts;
+mod export;
 mod foundation;
 mod identity;
 mod search;

@@ -46,14 +46,28 @@ pub const LIMIT: usize = 16 * 1024;
 pub struct Keys {
     pub admin: String,
     pub viewer: String,
+    /// The service's data folder (export files), removed with the keys.
+    pub data_dir: tempfile::TempDir,
 }
 
 /// A service on the test database, with an admin (bootstrap) and a viewer key.
 pub fn service(t: &TestDb) -> (web::Data<AuthService<Db>>, Keys) {
-    let svc = AuthService::new(t.db.clone(), Settings::default());
+    let data_dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        data_dir: data_dir.path().to_owned(),
+        ..Settings::default()
+    };
+    let svc = AuthService::new(t.db.clone(), settings);
     let admin = svc.bootstrap(None).unwrap().unwrap().key;
     let viewer = key(&svc, "viewer", Role::Viewer, &[], false);
-    (web::Data::new(svc), Keys { admin, viewer })
+    (
+        web::Data::new(svc),
+        Keys {
+            admin,
+            viewer,
+            data_dir,
+        },
+    )
 }
 
 /// Issues a key.

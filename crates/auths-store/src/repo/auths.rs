@@ -298,6 +298,31 @@ impl AuthRepository for StoreTx {
         self.search(query)
     }
 
+    fn auth_numbers_after(
+        &mut self,
+        after: i64,
+        limit: u32,
+        scope: Option<&[EntryId]>,
+    ) -> Result<Vec<i64>, RepoError> {
+        let mut q = a::table.filter(a::number.gt(after)).into_boxed();
+        if let Some(scope) = scope {
+            let ids: Vec<&str> = scope.iter().map(EntryId::as_str).collect();
+            q = q.filter(
+                a::number.eq_any(
+                    al::table
+                        .filter(al::kind.eq(CatalogKind::Departments.as_str()))
+                        .filter(al::entry_id.eq_any(ids))
+                        .select(al::auth_number),
+                ),
+            );
+        }
+        q.order(a::number.asc())
+            .limit(i64::from(limit))
+            .select(a::number)
+            .load(self.conn())
+            .map_err(repo_error)
+    }
+
     fn auths_by_numbers(&mut self, numbers: &[i64]) -> Result<Vec<Auth>, RepoError> {
         if numbers.is_empty() {
             return Ok(Vec::new());

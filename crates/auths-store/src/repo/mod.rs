@@ -6,6 +6,7 @@ mod catalog;
 mod drafts;
 mod principals;
 pub(crate) mod search;
+mod uploads;
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
 pub(crate) fn like_pattern(needle: &str) -> String {

@@ -1,0 +1,243 @@
+//! Export auths as a denormalized CSV, and read the files back.
+//!
+//! Rows are read in batches of [`BATCH`] by keyset paging inside one read snapshot and
+//! written as they come, so memory does not grow with the number of auths. The file is
+//! written as `<id>.csv.part` and renamed to `<id>.csv` only when complete and synced:
+//! a failed or interrupted export never leaves a file that can be offered.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use auths_domain::prelude::*;
+use auths_domain::{Auth, AuthId, Caller, EntryRef, Operation, Role, Store, Upload};
+
+use super::get::visible_auth;
+use crate::{AppError, AuthService, clock};
+
+/// Auths read at a time.
+pub const BATCH: u32 = 500;
+
+/// The columns, in order.
+pub const HEADER: [&str; 16] = [
+    "auth_id",
+    "id",
+    "name",
+    "description",
+    "flag",
+    "protocols",
+    "slugs",
+    "items",
+    "departments",
+    "locations",
+    "group_id",
+    "version",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+];
+
+/// A finished export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Export {
+    /// The upload's id.
+    pub upload_id: String,
+    /// The name offered for download.
+    pub file_name: String,
+    /// Data rows.
+    pub row_count: u64,
+}
+
+/// A cell a spreadsheet would take for a formula gets a leading `'` (CSV injection).
+fn cell(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_owned(),
+    }
+}
+
+fn joined(refs: &[EntryRef]) -> String {
+    refs.iter()
+        .map(|r| r.label.as_str())
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// One auth as a CSV record. Secret items are left out entirely.
+pub fn record(a: &Auth) -> Vec<String> {
+    let items = a
+        .items
+        .iter()
+        .filter(|i| !i.secret)
+        .map(|i| format!("{}={}", i.key, i.value.as_deref().unwrap_or("")))
+        .collect::<Vec<_>>()
+        .join(";");
+    [
+        a.auth_id.to_string(),
+        a.number.to_string(),
+        a.name.label.clone(),
+        a.description
+            .as_ref()
+            .map(|d| d.label.clone())
+            .unwrap_or_default(),
+        a.flag.label.clone(),
+        joined(&a.protocols),
+        joined(&a.slugs),
+        items,
+        joined(&a.departments),
+        joined(&a.locations),
+        a.group_id.to_string(),
+        a.version.to_string(),
+        a.created_at.to_rfc3339(),
+        a.created_by.clone(),
+        a.updated_at.to_rfc3339(),
+        a.updated_by.clone(),
+    ]
+    .iter()
+    .map(|s| cell(s))
+    .collect()
+}
+
+fn io(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("export file: {e}"))
+}
+
+impl<S: Store> AuthService<S> {
+    fn uploads_dir(&self) -> PathBuf {
+        self.settings.data_dir.join("uploads")
+    }
+
+    /// Writes the CSV of the auths the caller may see (or of one) to `out`; answers the
+    /// number of data rows.
+    ///
+    /// # Errors
+    /// `Forbidden` (role, MCP), `NotFound` for an unknown or invisible `auth_id`,
+    /// `Internal` when `out` fails.
+    pub fn write_csv<W: Write>(
+        &self,
+        caller: &Caller,
+        auth_id: Option<&AuthId>,
+        out: W,
+    ) -> Result<u64, AppError> {
+        caller.may(Operation::Export)?;
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(HEADER).map_err(io)?;
+        let rows = self.store.read(|tx| {
+            if let Some(id) = auth_id {
+                w.write_record(record(&visible_auth(tx, caller, id)?))
+                    .map_err(io)?;
+                return Ok(1);
+            }
+            let scope = caller.scope();
+            let (mut after, mut rows) = (0_i64, 0_u64);
+            loop {
+                let numbers = tx.auth_numbers_after(after, BATCH, scope.as_deref())?;
+                let Some(last) = numbers.last().copied() else {
+                    break;
+                };
+                for a in tx.auths_by_numbers(&numbers)? {
+                    w.write_record(record(&a)).map_err(io)?;
+                    rows += 1;
+                }
+                after = last;
+            }
+            Ok::<_, AppError>(rows)
+        })?;
+        w.flush().map_err(io)?;
+        Ok(rows)
+    }
+
+    /// Exports to a new upload file and records it for download.
+    ///
+    /// # Errors
+    /// As [`AuthService::write_csv`]; `Internal` when the file cannot be written (then
+    /// no file and no upload remain).
+    pub fn export(&self, caller: &Caller, auth_id: Option<&AuthId>) -> Result<Export, AppError> {
+        caller.may(Operation::Export)?;
+        let dir = self.uploads_dir();
+        fs::create_dir_all(&dir).map_err(io)?;
+        let upload_id = clock::new_id();
+        let part = dir.join(format!("{upload_id}.csv.part"));
+        let done = dir.join(format!("{upload_id}.csv"));
+        let written = (|| {
+            let file = File::create(&part).map_err(io)?;
+            let mut out = BufWriter::new(file);
+            let rows = self.write_csv(caller, auth_id, &mut out)?;
+            let file = out.into_inner().map_err(io)?;
+            file.sync_all().map_err(io)?;
+            fs::rename(&part, &done).map_err(io)?;
+            Ok::<_, AppError>(rows)
+        })();
+        let rows = match written {
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = fs::remove_file(&part);
+                return Err(e);
+            }
+        };
+        let now = clock::now();
+        let upload = Upload {
+            upload_id: upload_id.clone(),
+            owner: caller.principal.id.clone(),
+            file_name: format!("auths-{}.csv", now.format("%Y%m%d-%H%M%S")),
+            row_count: rows,
+            created_at: now,
+        };
+        let recorded = self.store.write(|tx| {
+            tx.insert_upload(&upload)?;
+            let after = serde_json::json!({"upload_id": upload.upload_id, "row_count": rows, "auth_id": auth_id.map(AuthId::as_str)});
+            crate::audit::record_other(tx, caller, "auths.export", &after)
+        });
+        if let Err(e) = recorded {
+            let _ = fs::remove_file(&done);
+            return Err(e);
+        }
+        Ok(Export {
+            upload_id,
+            file_name: upload.file_name,
+            row_count: rows,
+        })
+    }
+
+    /// The file of an upload, for its creator or an admin (others: not found).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown upload, one of another principal, or a missing file.
+    pub fn upload(&self, caller: &Caller, upload_id: &str) -> Result<(PathBuf, Upload), AppError> {
+        let missing = || AppError::NotFound(format!("upload {upload_id} not found"));
+        if !upload_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            || upload_id.is_empty()
+        {
+            return Err(missing());
+        }
+        let upload = self
+            .store
+            .read(|tx| tx.upload_by_id(upload_id))?
+            .ok_or_else(missing)?;
+        if upload.owner != caller.principal.id && caller.principal.role != Role::Admin {
+            return Err(missing());
+        }
+        let path = self.uploads_dir().join(format!("{upload_id}.csv"));
+        if !path.is_file() {
+            return Err(missing());
+        }
+        Ok((path, upload))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(cell("@cmd"), "'@cmd");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("Corp LDAP"), "Corp LDAP");
+        assert_eq!(cell(""), "");
+    }
+}
