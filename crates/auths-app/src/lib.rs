@@ -22,5 +22,6 @@ pub use use_cases::drafts::{DraftEdit, DraftView, FormState};
 pub use use_cases::duplicate::DuplicateOutcome;
 pub use use_cases::export::{Export, HEADER as EXPORT_HEADER};
 pub use use_cases::get::{AuthView, FormView};
+pub use use_cases::refresh::Refreshed;
 pub use use_cases::search::{FacetOption, SearchRequest, SearchResult};
 pub use use_cases::update::UpdateOutcome;

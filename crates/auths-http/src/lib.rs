@@ -20,6 +20,7 @@ use auths_domain::Store;
 
 pub use error::{ApiError, ErrorObject};
 pub use json::{BodyLimit, DEFAULT_BODY_LIMIT};
+pub use v5::registry::{Endpoint, endpoints as v5_endpoints};
 
 /// Mounts every route. The application must hold, as app data, a
 /// `web::Data<AuthService<S>>` and, optionally, a [`BodyLimit`].

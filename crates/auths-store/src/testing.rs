@@ -106,6 +106,15 @@ impl TestDb {
 }
 
 impl TestDb {
+    /// Runs SQL directly, as an out-of-band change would.
+    pub fn execute(&self, sql: &str) {
+        let mut conn = Target::parse(&self.url)
+            .expect("url")
+            .connect()
+            .expect("connect");
+        conn.batch_execute(sql).expect("execute");
+    }
+
     /// Every text the `principals` table holds, row by row, for tests that check what
     /// is (not) stored.
     pub fn principals_text(&self) -> String {

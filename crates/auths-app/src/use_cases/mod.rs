@@ -7,6 +7,7 @@ pub mod drafts;
 pub mod duplicate;
 pub mod export;
 pub mod get;
+pub mod refresh;
 mod resolve;
 pub mod search;
 pub mod update;

@@ -13,6 +13,7 @@ mod drafts;
 mod export;
 mod foundation;
 mod identity;
+mod registry;
 mod search;
 mod support;
 mod writes;

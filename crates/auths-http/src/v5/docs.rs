@@ -1,0 +1,194 @@
+//! `POST /api/v5/artifacts/auths/docs`: documentation composed from the registry that
+//! mounts the routes, with what the caller may call.
+
+use actix_web::{HttpResponse, web};
+use auths_app::{AppError, AuthService};
+use auths_domain::{AuthId, CatalogKind, Operation, Store};
+use serde::{Deserialize, Serialize};
+
+use super::registry::endpoints;
+use crate::auth::ReqCaller;
+use crate::blocking::blocking;
+use crate::error::ApiError;
+use crate::json::ApiJson;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocsBody {
+    entity_id: Option<String>,
+}
+
+/// One operation as the docs show it.
+#[derive(Debug, Serialize)]
+pub struct OperationInfo {
+    operation: Operation,
+    method: String,
+    path: String,
+    summary: String,
+    permission: &'static str,
+    allowed: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Doc {
+    name: String,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cardinality: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct PageMetadata {
+    title: String,
+    auth_id: String,
+    updated_at: String,
+    version: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct DocsResponse {
+    name: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    description: &'static str,
+    artifact: Doc,
+    entries: Vec<Doc>,
+    resources: Vec<Doc>,
+    permissions: Vec<OperationInfo>,
+    api_operations: Vec<OperationInfo>,
+    page_metadata: Option<PageMetadata>,
+}
+
+const SECTIONS: [(&str, &str, &str); 7] = [
+    (
+        "names",
+        "one",
+        "The auth's name; unique among auths, case-insensitively",
+    ),
+    ("descriptions", "zero or one", "What the auth is for"),
+    (
+        "flags",
+        "one",
+        "Lifecycle: active, disabled, deprecated (a deprecated auth is read-only but for its flag)",
+    ),
+    (
+        "protocols",
+        "one or more",
+        "ldap, ldaps, oidc, oauth2, saml2, kerberos, radius, external",
+    ),
+    (
+        "slugs",
+        "zero or more",
+        "URL-safe keys; a slug belongs to at most one auth",
+    ),
+    (
+        "items",
+        "zero or more",
+        "Configuration entries (key, value, secret); a secret value is never returned or exported",
+    ),
+    (
+        "departments",
+        "zero or more",
+        "Owners: drive permissions and the search facet (Foreman's organizations)",
+    ),
+];
+
+/// The handler.
+///
+/// # Errors
+/// 403 without the view permission; 404 for an `entity_id` the caller cannot see.
+pub async fn docs<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    ApiJson(body): ApiJson<DocsBody>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = caller.0;
+    caller.may(Operation::Docs).map_err(AppError::from)?;
+    let entity = body
+        .entity_id
+        .filter(|e| !e.is_empty())
+        .map(|e| AuthId::parse(&e).map_err(|_| AppError::NotFound(format!("auth {e} not found"))))
+        .transpose()?;
+    let page_metadata = match entity {
+        None => None,
+        Some(id) => {
+            let svc = service.into_inner();
+            let c = caller.clone();
+            let view = blocking(move || svc.get_one(&c, &id)).await?;
+            Some(PageMetadata {
+                title: view.auth.name.label,
+                auth_id: view.auth.auth_id.to_string(),
+                updated_at: view.auth.updated_at.to_rfc3339(),
+                version: view.auth.version,
+            })
+        }
+    };
+    let info = |op: Operation, method: String, path: String, summary: String| OperationInfo {
+        allowed: caller.may(op).is_ok(),
+        permission: op.permission(),
+        operation: op,
+        method,
+        path,
+        summary,
+    };
+    let all = endpoints::<S>();
+    let api_operations: Vec<OperationInfo> = all
+        .iter()
+        .map(|e| {
+            info(
+                e.operation,
+                e.method.to_string(),
+                format!("/api{}", e.path),
+                e.summary.to_owned(),
+            )
+        })
+        .collect();
+    let mut permissions: Vec<OperationInfo> = Vec::new();
+    for e in &all {
+        if !permissions
+            .iter()
+            .any(|p| p.permission == e.operation.permission())
+        {
+            permissions.push(info(
+                e.operation,
+                e.method.to_string(),
+                format!("/api{}", e.path),
+                format!("needs the {} role", e.operation.required_role()),
+            ));
+        }
+    }
+    Ok(HttpResponse::Ok().json(DocsResponse {
+        name: "auths",
+        kind: "artifact",
+        description: "Authentication-source configurations (LDAP, OIDC, SAML, Kerberos, external, ...) as versioned records composed of catalog entries",
+        artifact: Doc {
+            name: "auth".to_owned(),
+            description: "One authentication-source configuration: sections pointing at catalog entries, a version that goes up on every published change, owned by departments".to_owned(),
+            path: Some("/api/v5/artifacts/auths".to_owned()),
+            cardinality: None,
+        },
+        entries: SECTIONS
+            .iter()
+            .map(|(name, cardinality, description)| Doc {
+                name: (*name).to_owned(),
+                description: (*description).to_owned(),
+                path: Some(format!("/api/v5/catalog/{name}")),
+                cardinality: Some(cardinality),
+            })
+            .collect(),
+        resources: CatalogKind::ALL
+            .iter()
+            .map(|k| Doc {
+                name: k.as_str().to_owned(),
+                description: format!("The {k} catalog: GET to browse (?search=), POST to add, PATCH to rename, DELETE to remove"),
+                path: Some(format!("/api/v5/catalog/{k}")),
+                cardinality: None,
+            })
+            .collect(),
+        permissions,
+        api_operations,
+        page_metadata,
+    }))
+}

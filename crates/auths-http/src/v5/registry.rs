@@ -1,0 +1,178 @@
+//! The registry of v5 endpoints: what routes requests ([`mount`]) and what documents
+//! them (`/docs`, the OpenAPI document) is this one list, so that no route exists
+//! without its documentation.
+
+use actix_web::http::Method;
+use actix_web::{Route, web};
+use auths_domain::{Operation, Store};
+
+use crate::fallback::method_not_allowed;
+
+/// One endpoint.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The operation (and so the permission) it performs.
+    pub operation: Operation,
+    /// HTTP method.
+    pub method: Method,
+    /// Path under `/api`.
+    pub path: &'static str,
+    /// One line for the docs.
+    pub summary: &'static str,
+    /// Builds its route.
+    pub route: fn() -> Route,
+}
+
+macro_rules! endpoint {
+    ($op:ident, $method:ident, $path:literal, $summary:literal, $handler:expr) => {
+        Endpoint {
+            operation: Operation::$op,
+            method: Method::$method,
+            path: $path,
+            summary: $summary,
+            route: || web::method(Method::$method).to($handler),
+        }
+    };
+}
+
+/// Every v5 endpoint, in the order the docs list them.
+pub fn endpoints<S: Store>() -> Vec<Endpoint> {
+    use super::{
+        audit, catalog, create, delete, drafts, duplicate, export, get, refresh, search, update,
+    };
+    vec![
+        endpoint!(
+            Get,
+            POST,
+            "/v5/artifacts/auths/get",
+            "The form view of an auth, a draft, or a blank new auth",
+            get::get::<S>
+        ),
+        endpoint!(
+            Search,
+            POST,
+            "/v5/artifacts/auths/search",
+            "Search auths, with the department facet",
+            search::search::<S>
+        ),
+        endpoint!(
+            Create,
+            POST,
+            "/v5/artifacts/auths/create",
+            "Create auths (or publish drafts of new auths), one result per item",
+            create::create::<S>
+        ),
+        endpoint!(
+            Update,
+            POST,
+            "/v5/artifacts/auths/update",
+            "Update auths (or publish drafts of them), one result per item",
+            update::update::<S>
+        ),
+        endpoint!(
+            Duplicate,
+            POST,
+            "/v5/artifacts/auths/duplicate",
+            "Copy an auth: same sections but slugs, same group, a '(copy)' name",
+            duplicate::duplicate::<S>
+        ),
+        endpoint!(
+            Delete,
+            POST,
+            "/v5/artifacts/auths/delete",
+            "Delete auths, one result per item",
+            delete::delete::<S>
+        ),
+        endpoint!(
+            EditDraft,
+            PATCH,
+            "/v5/artifacts/auths/draft",
+            "Start or edit a draft, with optimistic concurrency",
+            drafts::patch::<S>
+        ),
+        endpoint!(
+            ListDrafts,
+            POST,
+            "/v5/artifacts/auths/drafts",
+            "The caller's drafts, newest first",
+            drafts::list::<S>
+        ),
+        endpoint!(
+            Docs,
+            POST,
+            "/v5/artifacts/auths/docs",
+            "This documentation, with what the caller may call",
+            super::docs::docs::<S>
+        ),
+        endpoint!(
+            Export,
+            POST,
+            "/v5/artifacts/auths/export",
+            "Export auths as CSV to a file for download",
+            export::export::<S>
+        ),
+        endpoint!(
+            Refresh,
+            POST,
+            "/v5/artifacts/auths/refresh",
+            "Rebuild derived views and drop caches",
+            refresh::refresh::<S>
+        ),
+        endpoint!(
+            CatalogRead,
+            GET,
+            "/v5/catalog/{kind}",
+            "List a catalog's entries, by label",
+            catalog::list::<S>
+        ),
+        endpoint!(
+            CatalogWrite,
+            POST,
+            "/v5/catalog/{kind}",
+            "Add a catalog entry",
+            catalog::create::<S>
+        ),
+        endpoint!(
+            CatalogWrite,
+            PATCH,
+            "/v5/catalog/{kind}/{id}",
+            "Rename a catalog entry",
+            catalog::update::<S>
+        ),
+        endpoint!(
+            CatalogDelete,
+            DELETE,
+            "/v5/catalog/{kind}/{id}",
+            "Delete an unused catalog entry",
+            catalog::delete::<S>
+        ),
+        endpoint!(
+            Export,
+            GET,
+            "/v5/uploads/{upload_id}",
+            "Download an export file",
+            export::download::<S>
+        ),
+        endpoint!(
+            AuditRead,
+            GET,
+            "/v5/audit",
+            "The audit log, newest first",
+            audit::list::<S>
+        ),
+    ]
+}
+
+/// Mounts every endpoint: one resource a path, its methods, and a JSON 405 for others.
+pub fn mount<S: Store>(cfg: &mut web::ServiceConfig) {
+    let all = endpoints::<S>();
+    let mut paths: Vec<&'static str> = all.iter().map(|e| e.path).collect();
+    paths.dedup();
+    for path in paths {
+        let mut resource = web::resource(path);
+        for e in all.iter().filter(|e| e.path == path) {
+            resource = resource.route((e.route)());
+        }
+        cfg.service(resource.default_service(web::to(method_not_allowed)));
+    }
+}

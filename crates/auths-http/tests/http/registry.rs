@@ -1,0 +1,183 @@
+//! The registry: every endpoint is mounted, behind credentials, documented, and `/docs`
+//! says what each caller may call. Refresh rebuilds what an out-of-band change broke.
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::TestRequest;
+use auths_domain::Role;
+use auths_http::v5_endpoints;
+use auths_store::Db;
+use auths_store::testing::TestDb;
+use serde_json::{Value, json};
+
+use crate::support::{assert_error, key, post, send, service};
+
+crate::on_both_backends!(
+    every_registered_endpoint_is_mounted_behind_credentials,
+    docs_list_the_registry_with_what_the_caller_may_do,
+    refresh_rebuilds_the_search_index,
+);
+
+fn concrete(path: &str) -> String {
+    path.replace("{kind}", "departments")
+        .replace("{id}", "x")
+        .replace("{upload_id}", "x")
+}
+
+async fn every_registered_endpoint_is_mounted_behind_credentials(t: TestDb) {
+    let (data, _keys) = service(&t);
+    let app = crate::app!(data);
+    let all = v5_endpoints::<Db>();
+    assert_eq!(all.len(), 17);
+    for e in &all {
+        let uri = format!("/api{}", concrete(e.path));
+        let (s, b) = send(
+            &app,
+            TestRequest::default().method(e.method.clone()).uri(&uri),
+        )
+        .await;
+        assert_error(s, &b, 401, "unauthenticated");
+        // A method the path does not take is a JSON 405, not a 404: the path is mounted.
+        let others = all
+            .iter()
+            .filter(|o| o.path == e.path)
+            .map(|o| o.method.clone())
+            .collect::<Vec<_>>();
+        let wrong = [Method::PUT, Method::GET, Method::POST]
+            .into_iter()
+            .find(|m| !others.contains(m))
+            .unwrap();
+        let (s, b) = send(
+            &app,
+            TestRequest::default()
+                .method(wrong)
+                .uri(&uri)
+                .insert_header(("X-Api-Key", _keys.admin.clone())),
+        )
+        .await;
+        assert_error(s, &b, 405, "bad_request");
+    }
+}
+
+async fn docs_list_the_registry_with_what_the_caller_may_do(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let allowed = |b: &Value, path: &str, method: &str| {
+        b["api_operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["path"] == path && o["method"] == method)
+            .unwrap()["allowed"]
+            .as_bool()
+            .unwrap()
+    };
+    let (s, v) = send(&app, post("/api/v5/artifacts/auths/docs", &keys.viewer)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["name"].as_str(), v["type"].as_str()),
+        (Some("auths"), Some("artifact"))
+    );
+    let registered: Vec<(String, String)> = v5_endpoints::<Db>()
+        .iter()
+        .map(|e| (e.method.to_string(), format!("/api{}", e.path)))
+        .collect();
+    let documented: Vec<(String, String)> = v["api_operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["method"].as_str().unwrap().to_owned(),
+                o["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(documented, registered);
+    assert_eq!(v["entries"].as_array().unwrap().len(), 7);
+    assert_eq!(v["resources"].as_array().unwrap().len(), 8);
+    assert!(allowed(&v, "/api/v5/artifacts/auths/search", "POST"));
+    assert!(!allowed(&v, "/api/v5/artifacts/auths/create", "POST"));
+    assert!(v["page_metadata"].is_null());
+
+    let agent = key(&data, "agent", Role::Editor, &[], false);
+    let (_, a) = send(
+        &app,
+        post("/api/v5/artifacts/auths/docs", &agent).insert_header(("X-MCP", "x")),
+    )
+    .await;
+    assert!(allowed(&a, "/api/v5/artifacts/auths/draft", "PATCH"));
+    assert!(!allowed(&a, "/api/v5/artifacts/auths/create", "POST"));
+    let (_, admin) = send(&app, post("/api/v5/artifacts/auths/docs", &keys.admin)).await;
+    assert!(
+        admin["api_operations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["allowed"] == true)
+    );
+
+    let (_, r) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_json(
+            json!({"auths": [{"name": "Documented", "protocol_ids": ["protocol-ldap"]}]}),
+        ),
+    )
+    .await;
+    let id = r["results"][0]["auth_id"].as_str().unwrap();
+    let (_, d) = send(
+        &app,
+        post("/api/v5/artifacts/auths/docs", &keys.viewer).set_json(json!({"entity_id": id})),
+    )
+    .await;
+    assert_eq!(
+        (
+            d["page_metadata"]["title"].as_str(),
+            d["page_metadata"]["version"].as_i64()
+        ),
+        (Some("Documented"), Some(1))
+    );
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/docs", &keys.viewer).set_json(json!({"entity_id": "nope"})),
+    )
+    .await;
+    assert_error(s, &b, 404, "not_found");
+}
+
+async fn refresh_rebuilds_the_search_index(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let (_, r) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin)
+            .set_json(json!({"auths": [{"name": "Findable", "protocol_ids": ["protocol-ldap"]}]})),
+    )
+    .await;
+    assert_eq!(r["results"][0]["success"], true);
+    let found = || {
+        send(
+            &app,
+            post("/api/v5/artifacts/auths/search", &keys.viewer)
+                .set_json(json!({"search": "findable"})),
+        )
+    };
+    assert_eq!(found().await.1["total_count"], 1);
+    // An out-of-band change empties the index.
+    t.execute(if t.url.starts_with("postgres") {
+        "DELETE FROM auth_search"
+    } else {
+        "DELETE FROM auth_fts"
+    });
+    assert_eq!(found().await.1["total_count"], 0);
+
+    let editor = key(&data, "ed", Role::Editor, &[], false);
+    let (s, b) = send(&app, post("/api/v5/artifacts/auths/refresh", &editor)).await;
+    assert_error(s, &b, 403, "forbidden");
+    let (s, b) = send(&app, post("/api/v5/artifacts/auths/refresh", &keys.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        b,
+        json!({"success": true, "refreshed_views": ["auth_search"], "invalidated_tags": ["verified_keys"]})
+    );
+    assert_eq!(found().await.1["total_count"], 1);
+}
