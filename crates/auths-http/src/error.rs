@@ -14,7 +14,7 @@ use auths_domain::FieldProblem;
 use serde::Serialize;
 
 /// The inner error object, also used for a failed item of a bulk answer.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ErrorObject {
     /// One of `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
     /// `validation_failed`, `payload_too_large`, `unavailable`, `internal`.
@@ -22,7 +22,16 @@ pub struct ErrorObject {
     /// A sentence for the client.
     pub message: String,
     /// Per-field problems (empty when the error is not about fields).
+    #[schema(value_type = Vec<crate::v5::schemas::FieldProblemSchema>)]
     pub details: Vec<FieldProblem>,
+}
+
+/// The error body, as the OpenAPI document describes it.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(as = ErrorBody)]
+#[allow(dead_code, reason = "described, never built")]
+pub struct ErrorBodySchema {
+    error: ErrorObject,
 }
 
 #[derive(Serialize)]

@@ -12,7 +12,7 @@ mod fallback;
 mod health;
 pub mod json;
 pub mod trace;
-mod v5;
+pub(crate) mod v5;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -20,6 +20,7 @@ use auths_domain::Store;
 
 pub use error::{ApiError, ErrorObject};
 pub use json::{BodyLimit, DEFAULT_BODY_LIMIT};
+pub use v5::openapi::document as openapi_document;
 pub use v5::registry::{Endpoint, endpoints as v5_endpoints};
 
 /// Mounts every route. The application must hold, as app data, a

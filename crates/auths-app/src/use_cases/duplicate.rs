@@ -21,7 +21,7 @@ pub struct DuplicateOutcome {
 
 impl<S: Store> AuthService<S> {
     /// Copies an auth: the same sections except slugs (a slug belongs to one auth), the
-    /// same group, and the first free name of "<name> (copy)", "<name> (copy 2)", ...
+    /// same group, and the first free name of `"<name> (copy)"`, `"<name> (copy 2)"`, ...
     ///
     /// # Errors
     /// `Forbidden` (role, MCP, departments out of scope), `NotFound`.

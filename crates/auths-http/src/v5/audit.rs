@@ -11,7 +11,7 @@ use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::ApiError;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     auth_id: Option<String>,
@@ -19,21 +19,23 @@ pub struct AuditQuery {
     page_offset: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
-struct Entry {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
     id: i64,
     at: String,
     actor_name: String,
     channel: &'static str,
     operation: String,
     auth_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
     before: Option<Box<RawValue>>,
+    #[schema(value_type = Option<Object>)]
     after: Option<Box<RawValue>>,
 }
 
-#[derive(Debug, Serialize)]
-struct AuditResponse {
-    entries: Vec<Entry>,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditResponse {
+    entries: Vec<AuditEntry>,
     total_count: u64,
 }
 
@@ -71,7 +73,7 @@ pub async fn list<S: Store>(
     let entries = found
         .rows
         .into_iter()
-        .map(|r| Entry {
+        .map(|r| AuditEntry {
             id: r.id,
             at: r.at.to_rfc3339(),
             actor_name: r.actor_name,

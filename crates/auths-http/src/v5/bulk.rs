@@ -25,7 +25,7 @@ pub fn check_bulk_size(n: usize) -> Result<(), ApiError> {
 }
 
 /// One item's result: `{index, success, auth_id?, version?, error?}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemResult {
     index: usize,
     success: bool,
@@ -64,8 +64,8 @@ impl ItemResult {
     }
 }
 
-/// `{results: [...]}`.
-#[derive(Debug, Serialize)]
-pub struct BulkResponse<T> {
-    pub results: Vec<T>,
+/// `{results: [...]}`: one result per item, in input order.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkResponse {
+    pub results: Vec<ItemResult>,
 }

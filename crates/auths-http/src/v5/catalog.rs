@@ -14,7 +14,7 @@ use crate::json::ApiJson;
 
 /// A catalog entry as shown: `{id, label}`, plus `key`, `value` (null when secret) and
 /// `secret` for items, and whether it is seeded.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EntryOut {
     id: String,
     label: String,
@@ -41,21 +41,21 @@ impl From<CatalogEntry> for EntryOut {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ListQuery {
+pub struct CatalogQuery {
     search: Option<String>,
     page_size: Option<i64>,
     page_offset: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
-struct ListResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CatalogList {
     entries: Vec<EntryOut>,
     total_count: u64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EntryBody {
     label: Option<String>,
@@ -114,7 +114,7 @@ pub async fn list<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
     path: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: web::Query<CatalogQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind_of(&path)?;
     let q = query.into_inner();
@@ -122,7 +122,7 @@ pub async fn list<S: Store>(
     let svc = service.into_inner();
     let found =
         blocking(move || svc.list_catalog(&caller.0, kind, q.search.as_deref(), page)).await?;
-    Ok(HttpResponse::Ok().json(ListResponse {
+    Ok(HttpResponse::Ok().json(CatalogList {
         entries: found.rows.into_iter().map(EntryOut::from).collect(),
         total_count: found.total,
     }))

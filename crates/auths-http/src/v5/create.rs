@@ -14,14 +14,14 @@ use crate::error::ApiError;
 use crate::json::ApiJson;
 
 with_auth_fields! {
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct CreateItem {
         pub draft_id: Option<String>,
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     auths: Vec<CreateItem>,

@@ -5,20 +5,25 @@ use auths_app::{AppError, AuthService};
 use auths_domain::{AuthId, Operation, Store};
 use serde::{Deserialize, Serialize};
 
-use super::bulk::{BulkResponse, check_bulk_size};
+use super::bulk::check_bulk_size;
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::{ApiError, ErrorObject};
 use crate::json::ApiJson;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteRequest {
     auth_ids: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct DeleteResult {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeleteResponse {
+    results: Vec<DeleteResult>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeleteResult {
     auth_id: String,
     success: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,5 +61,5 @@ pub async fn delete<S: Store>(
             .collect::<Vec<_>>())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(BulkResponse { results }))
+    Ok(HttpResponse::Ok().json(DeleteResponse { results }))
 }

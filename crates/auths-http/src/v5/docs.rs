@@ -12,15 +12,16 @@ use crate::blocking::blocking;
 use crate::error::ApiError;
 use crate::json::ApiJson;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocsBody {
     entity_id: Option<String>,
 }
 
 /// One operation as the docs show it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OperationInfo {
+    #[schema(value_type = String)]
     operation: Operation,
     method: String,
     path: String,
@@ -29,8 +30,8 @@ pub struct OperationInfo {
     allowed: bool,
 }
 
-#[derive(Debug, Serialize)]
-struct Doc {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocEntry {
     name: String,
     description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,23 +40,23 @@ struct Doc {
     cardinality: Option<&'static str>,
 }
 
-#[derive(Debug, Serialize)]
-struct PageMetadata {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PageMetadata {
     title: String,
     auth_id: String,
     updated_at: String,
     version: i64,
 }
 
-#[derive(Debug, Serialize)]
-struct DocsResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocsResponse {
     name: &'static str,
     #[serde(rename = "type")]
     kind: &'static str,
     description: &'static str,
-    artifact: Doc,
-    entries: Vec<Doc>,
-    resources: Vec<Doc>,
+    artifact: DocEntry,
+    entries: Vec<DocEntry>,
+    resources: Vec<DocEntry>,
     permissions: Vec<OperationInfo>,
     api_operations: Vec<OperationInfo>,
     page_metadata: Option<PageMetadata>,
@@ -163,7 +164,7 @@ pub async fn docs<S: Store>(
         name: "auths",
         kind: "artifact",
         description: "Authentication-source configurations (LDAP, OIDC, SAML, Kerberos, external, ...) as versioned records composed of catalog entries",
-        artifact: Doc {
+        artifact: DocEntry {
             name: "auth".to_owned(),
             description: "One authentication-source configuration: sections pointing at catalog entries, a version that goes up on every published change, owned by departments".to_owned(),
             path: Some("/api/v5/artifacts/auths".to_owned()),
@@ -171,7 +172,7 @@ pub async fn docs<S: Store>(
         },
         entries: SECTIONS
             .iter()
-            .map(|(name, cardinality, description)| Doc {
+            .map(|(name, cardinality, description)| DocEntry {
                 name: (*name).to_owned(),
                 description: (*description).to_owned(),
                 path: Some(format!("/api/v5/catalog/{name}")),
@@ -180,7 +181,7 @@ pub async fn docs<S: Store>(
             .collect(),
         resources: CatalogKind::ALL
             .iter()
-            .map(|k| Doc {
+            .map(|k| DocEntry {
                 name: k.as_str().to_owned(),
                 description: format!("The {k} catalog: GET to browse (?search=), POST to add, PATCH to rename, DELETE to remove"),
                 path: Some(format!("/api/v5/catalog/{k}")),

@@ -17,7 +17,7 @@ fn double<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchDraftBody {
     #[serde(default, deserialize_with = "double")]
@@ -47,9 +47,11 @@ pub struct PatchDraftBody {
     location_ids: Option<Option<Vec<String>>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FormStateOut {
+    #[schema(value_type = crate::v5::schemas::DraftValuesSchema)]
     values: DraftValues,
+    #[schema(value_type = Vec<crate::v5::schemas::FieldProblemSchema>)]
     problems: Vec<FieldProblem>,
     can_publish: bool,
 }
@@ -64,8 +66,8 @@ impl From<FormState> for FormStateOut {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct PatchDraftResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PatchDraftResponse {
     success: bool,
     draft_id: String,
     new_version: i64,
@@ -138,17 +140,18 @@ pub async fn patch<S: Store>(
     }))
 }
 
-#[derive(Debug, Serialize)]
-struct DraftEntry {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DraftEntry {
     draft_id: String,
     version: i64,
     auth_id: Option<String>,
+    #[schema(value_type = crate::v5::schemas::DraftValuesSchema)]
     values: DraftValues,
     updated_at: String,
 }
 
-#[derive(Debug, Serialize)]
-struct DraftsResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DraftsResponse {
     entries: Vec<DraftEntry>,
 }
 

@@ -10,14 +10,14 @@ use crate::blocking::blocking;
 use crate::error::ApiError;
 use crate::json::ApiJson;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DuplicateRequest {
     auth_id: String,
 }
 
-#[derive(Debug, Serialize)]
-struct DuplicateResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DuplicateResponse {
     success: bool,
     auth_id: String,
     message: String,

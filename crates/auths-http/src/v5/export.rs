@@ -12,14 +12,14 @@ use crate::blocking::blocking;
 use crate::error::ApiError;
 use crate::json::ApiJson;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportBody {
     auth_id: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct ExportResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportResponse {
     upload_id: String,
     file_name: String,
     row_count: u64,

@@ -48,7 +48,7 @@ macro_rules! with_auth_fields {
 pub(crate) use with_auth_fields;
 
 /// The fields of a create item (and of the published part of an update).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthFieldsIn {
     pub name: Option<String>,

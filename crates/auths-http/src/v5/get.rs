@@ -5,21 +5,21 @@ use auths_app::{AppError, AuthService, DraftView};
 use auths_domain::{AuthId, DraftId, EntryRef, Store};
 use serde::{Deserialize, Serialize};
 
-use super::views::{ItemView, ManySection, OneSection, ValueRef};
+use super::views::{ItemSection, ItemView, ManySection, OneSection, ValueRef};
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::ApiError;
 use crate::json::ApiJson;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetRequest {
     auth_id: Option<String>,
     draft_id: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct FormResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FormResponse {
     actor_name: String,
     auth_exists: bool,
     auth_id: Option<String>,
@@ -34,16 +34,16 @@ struct FormResponse {
     names: OneSection,
     descriptions: OneSection,
     flags: OneSection,
-    protocols: ManySection<ValueRef>,
-    slugs: ManySection<ValueRef>,
-    items: ManySection<ItemView>,
-    departments: ManySection<ValueRef>,
-    locations: ManySection<ValueRef>,
+    protocols: ManySection,
+    slugs: ManySection,
+    items: ItemSection,
+    departments: ManySection,
+    locations: ManySection,
     #[serde(skip_serializing_if = "Option::is_none")]
     form_state: Option<super::drafts::FormStateOut>,
 }
 
-fn many(refs: Vec<EntryRef>, options: Option<Vec<EntryRef>>) -> ManySection<ValueRef> {
+fn many(refs: Vec<EntryRef>, options: Option<Vec<EntryRef>>) -> ManySection {
     ManySection {
         values: refs.into_iter().map(ValueRef::from).collect(),
         options,
@@ -81,7 +81,7 @@ fn draft_form(
             })
             .collect()
     };
-    let items = v
+    let items: Vec<ItemView> = v
         .item_ids
         .iter()
         .filter_map(|i| by_id(i))
@@ -130,10 +130,7 @@ fn draft_form(
             values: list(&v.slug_ids),
             options: None,
         },
-        items: ManySection {
-            values: items,
-            options: None,
-        },
+        items: ItemSection { values: items },
         departments: ManySection {
             values: list(&v.department_ids),
             options: None,
@@ -220,10 +217,7 @@ pub async fn get<S: Store>(
                 },
                 protocols: many(a.protocols, protocols),
                 slugs: many(a.slugs, None),
-                items: ManySection {
-                    values: a.items,
-                    options: None,
-                },
+                items: ItemSection { values: a.items },
                 departments: many(a.departments, None),
                 locations: many(a.locations, None),
                 form_state: None,
@@ -255,10 +249,7 @@ pub async fn get<S: Store>(
             },
             protocols: many(Vec::new(), protocols),
             slugs: many(Vec::new(), None),
-            items: ManySection {
-                values: Vec::new(),
-                options: None,
-            },
+            items: ItemSection { values: Vec::new() },
             departments: many(Vec::new(), None),
             locations: many(Vec::new(), None),
             form_state: None,

@@ -11,9 +11,11 @@ mod duplicate;
 mod export;
 mod fields;
 mod get;
+pub mod openapi;
 pub mod paging;
 mod refresh;
 pub mod registry;
+pub(crate) mod schemas;
 mod search;
 mod update;
 mod views;
@@ -23,5 +25,6 @@ use auths_domain::Store;
 
 /// Mounts the v5 routes (under the `/api` scope), from the registry.
 pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v5/openapi.json", web::get().to(openapi::openapi::<S>));
     registry::mount::<S>(cfg);
 }

@@ -9,8 +9,8 @@ use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::ApiError;
 
-#[derive(Debug, Serialize)]
-struct RefreshResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RefreshResponse {
     success: bool,
     refreshed_views: Vec<String>,
     invalidated_tags: Vec<String>,

@@ -19,147 +19,70 @@ pub struct Endpoint {
     pub path: &'static str,
     /// One line for the docs.
     pub summary: &'static str,
+    /// The request body's schema, if it takes one.
+    pub request: Option<&'static str>,
+    /// The success answer's schema (`None`: not JSON, or no body).
+    pub response: Option<&'static str>,
+    /// Query parameters.
+    pub query: &'static [&'static str],
     /// Builds its route.
     pub route: fn() -> Route,
 }
 
 macro_rules! endpoint {
-    ($op:ident, $method:ident, $path:literal, $summary:literal, $handler:expr) => {
+    ($op:ident, $method:ident, $path:literal, $summary:literal, $req:expr, $res:expr, $query:expr, $handler:expr) => {
         Endpoint {
             operation: Operation::$op,
             method: Method::$method,
             path: $path,
             summary: $summary,
+            request: $req,
+            response: $res,
+            query: $query,
             route: || web::method(Method::$method).to($handler),
         }
     };
 }
 
 /// Every v5 endpoint, in the order the docs list them.
+#[rustfmt::skip]
 pub fn endpoints<S: Store>() -> Vec<Endpoint> {
-    use super::{
-        audit, catalog, create, delete, drafts, duplicate, export, get, refresh, search, update,
-    };
+    use super::{audit, catalog, create, delete, drafts, duplicate, export, get, refresh, search, update};
     vec![
-        endpoint!(
-            Get,
-            POST,
-            "/v5/artifacts/auths/get",
-            "The form view of an auth, a draft, or a blank new auth",
-            get::get::<S>
-        ),
-        endpoint!(
-            Search,
-            POST,
-            "/v5/artifacts/auths/search",
-            "Search auths, with the department facet",
-            search::search::<S>
-        ),
-        endpoint!(
-            Create,
-            POST,
-            "/v5/artifacts/auths/create",
-            "Create auths (or publish drafts of new auths), one result per item",
-            create::create::<S>
-        ),
-        endpoint!(
-            Update,
-            POST,
-            "/v5/artifacts/auths/update",
-            "Update auths (or publish drafts of them), one result per item",
-            update::update::<S>
-        ),
-        endpoint!(
-            Duplicate,
-            POST,
-            "/v5/artifacts/auths/duplicate",
-            "Copy an auth: same sections but slugs, same group, a '(copy)' name",
-            duplicate::duplicate::<S>
-        ),
-        endpoint!(
-            Delete,
-            POST,
-            "/v5/artifacts/auths/delete",
-            "Delete auths, one result per item",
-            delete::delete::<S>
-        ),
-        endpoint!(
-            EditDraft,
-            PATCH,
-            "/v5/artifacts/auths/draft",
-            "Start or edit a draft, with optimistic concurrency",
-            drafts::patch::<S>
-        ),
-        endpoint!(
-            ListDrafts,
-            POST,
-            "/v5/artifacts/auths/drafts",
-            "The caller's drafts, newest first",
-            drafts::list::<S>
-        ),
-        endpoint!(
-            Docs,
-            POST,
-            "/v5/artifacts/auths/docs",
-            "This documentation, with what the caller may call",
-            super::docs::docs::<S>
-        ),
-        endpoint!(
-            Export,
-            POST,
-            "/v5/artifacts/auths/export",
-            "Export auths as CSV to a file for download",
-            export::export::<S>
-        ),
-        endpoint!(
-            Refresh,
-            POST,
-            "/v5/artifacts/auths/refresh",
-            "Rebuild derived views and drop caches",
-            refresh::refresh::<S>
-        ),
-        endpoint!(
-            CatalogRead,
-            GET,
-            "/v5/catalog/{kind}",
-            "List a catalog's entries, by label",
-            catalog::list::<S>
-        ),
-        endpoint!(
-            CatalogWrite,
-            POST,
-            "/v5/catalog/{kind}",
-            "Add a catalog entry",
-            catalog::create::<S>
-        ),
-        endpoint!(
-            CatalogWrite,
-            PATCH,
-            "/v5/catalog/{kind}/{id}",
-            "Rename a catalog entry",
-            catalog::update::<S>
-        ),
-        endpoint!(
-            CatalogDelete,
-            DELETE,
-            "/v5/catalog/{kind}/{id}",
-            "Delete an unused catalog entry",
-            catalog::delete::<S>
-        ),
-        endpoint!(
-            Export,
-            GET,
-            "/v5/uploads/{upload_id}",
-            "Download an export file",
-            export::download::<S>
-        ),
-        endpoint!(
-            AuditRead,
-            GET,
-            "/v5/audit",
-            "The audit log, newest first",
-            audit::list::<S>
-        ),
+        endpoint!(Get, POST, "/v5/artifacts/auths/get", "The form view of an auth, a draft, or a blank new auth",
+            Some("GetRequest"), Some("FormResponse"), &[], get::get::<S>),
+        endpoint!(Search, POST, "/v5/artifacts/auths/search", "Search auths, with the department facet",
+            Some("SearchBody"), Some("SearchResponse"), &[], search::search::<S>),
+        endpoint!(Create, POST, "/v5/artifacts/auths/create", "Create auths (or publish drafts of new auths), one result per item",
+            Some("CreateRequest"), Some("BulkResponse"), &[], create::create::<S>),
+        endpoint!(Update, POST, "/v5/artifacts/auths/update", "Update auths (or publish drafts of them), one result per item",
+            Some("UpdateRequest"), Some("BulkResponse"), &[], update::update::<S>),
+        endpoint!(Duplicate, POST, "/v5/artifacts/auths/duplicate", "Copy an auth: same sections but slugs, same group, a '(copy)' name",
+            Some("DuplicateRequest"), Some("DuplicateResponse"), &[], duplicate::duplicate::<S>),
+        endpoint!(Delete, POST, "/v5/artifacts/auths/delete", "Delete auths, one result per item",
+            Some("DeleteRequest"), Some("DeleteResponse"), &[], delete::delete::<S>),
+        endpoint!(EditDraft, PATCH, "/v5/artifacts/auths/draft", "Start or edit a draft, with optimistic concurrency",
+            Some("PatchDraftBody"), Some("PatchDraftResponse"), &[], drafts::patch::<S>),
+        endpoint!(ListDrafts, POST, "/v5/artifacts/auths/drafts", "The caller's drafts, newest first",
+            None, Some("DraftsResponse"), &[], drafts::list::<S>),
+        endpoint!(Docs, POST, "/v5/artifacts/auths/docs", "This documentation, with what the caller may call",
+            Some("DocsBody"), Some("DocsResponse"), &[], super::docs::docs::<S>),
+        endpoint!(Export, POST, "/v5/artifacts/auths/export", "Export auths as CSV to a file for download",
+            Some("ExportBody"), Some("ExportResponse"), &[], export::export::<S>),
+        endpoint!(Refresh, POST, "/v5/artifacts/auths/refresh", "Rebuild derived views and drop caches",
+            None, Some("RefreshResponse"), &[], refresh::refresh::<S>),
+        endpoint!(CatalogRead, GET, "/v5/catalog/{kind}", "List a catalog's entries, by label",
+            None, Some("CatalogList"), &["search", "page_size", "page_offset"], catalog::list::<S>),
+        endpoint!(CatalogWrite, POST, "/v5/catalog/{kind}", "Add a catalog entry",
+            Some("EntryBody"), Some("EntryOut"), &[], catalog::create::<S>),
+        endpoint!(CatalogWrite, PATCH, "/v5/catalog/{kind}/{id}", "Rename a catalog entry",
+            Some("EntryBody"), Some("EntryOut"), &[], catalog::update::<S>),
+        endpoint!(CatalogDelete, DELETE, "/v5/catalog/{kind}/{id}", "Delete an unused catalog entry",
+            None, None, &[], catalog::delete::<S>),
+        endpoint!(Export, GET, "/v5/uploads/{upload_id}", "Download an export file",
+            None, None, &[], export::download::<S>),
+        endpoint!(AuditRead, GET, "/v5/audit", "The audit log, newest first",
+            None, Some("AuditResponse"), &["auth_id", "page_size", "page_offset"], audit::list::<S>),
     ]
 }
 

@@ -11,7 +11,7 @@ use crate::blocking::blocking;
 use crate::error::ApiError;
 use crate::json::ApiJson;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchBody {
     search: Option<String>,
@@ -21,39 +21,45 @@ pub struct SearchBody {
     page_offset: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
-struct Row {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchRow {
     auth_id: String,
     id: i64,
+    #[schema(value_type = crate::v5::schemas::EntryRefSchema)]
     name: EntryRef,
+    #[schema(value_type = Option<crate::v5::schemas::EntryRefSchema>)]
     description: Option<EntryRef>,
+    #[schema(value_type = crate::v5::schemas::EntryRefSchema)]
     flag: EntryRef,
+    #[schema(value_type = Vec<crate::v5::schemas::EntryRefSchema>)]
     protocols: Vec<EntryRef>,
+    #[schema(value_type = Vec<crate::v5::schemas::EntryRefSchema>)]
     slugs: Vec<EntryRef>,
+    #[schema(value_type = Vec<crate::v5::schemas::EntryRefSchema>)]
     departments: Vec<EntryRef>,
     version: i64,
     updated_at: String,
     can_edit: bool,
 }
 
-#[derive(Debug, Serialize)]
-struct Option_ {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FacetOptionOut {
     id: String,
     name: String,
     count: u64,
     selected: bool,
 }
 
-#[derive(Debug, Serialize)]
-struct DepartmentFilter {
-    options: Vec<Option_>,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DepartmentFilter {
+    options: Vec<FacetOptionOut>,
     search: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct SearchResponse {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchResponse {
     actor_name: String,
-    auths: Vec<Row>,
+    auths: Vec<SearchRow>,
     department_filter: DepartmentFilter,
     total_count: u64,
 }
@@ -107,7 +113,7 @@ pub async fn search<S: Store>(
         auths: found
             .auths
             .into_iter()
-            .map(|v| Row {
+            .map(|v| SearchRow {
                 auth_id: v.auth.auth_id.to_string(),
                 id: v.auth.number,
                 name: v.auth.name,
@@ -125,7 +131,7 @@ pub async fn search<S: Store>(
             options: found
                 .departments
                 .into_iter()
-                .map(|o| Option_ {
+                .map(|o| FacetOptionOut {
                     id: o.department.id.to_string(),
                     name: o.department.label,
                     count: o.count,

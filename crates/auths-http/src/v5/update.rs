@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::json::ApiJson;
 
 with_auth_fields! {
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct UpdateItem {
         pub auth_id: String,
@@ -23,7 +23,7 @@ with_auth_fields! {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRequest {
     auths: Vec<UpdateItem>,

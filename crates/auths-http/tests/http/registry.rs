@@ -181,3 +181,59 @@ async fn refresh_rebuilds_the_search_index(t: TestDb) {
     );
     assert_eq!(found().await.1["total_count"], 1);
 }
+
+/// Every `$ref` in `v`.
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "$ref" {
+                    out.push(x.as_str().unwrap().to_owned());
+                } else {
+                    refs(x, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+        _ => {}
+    }
+}
+
+#[actix_rt::test]
+async fn the_openapi_document_is_public_complete_and_consistent() {
+    let t = TestDb::sqlite();
+    let (data, _keys) = service(&t);
+    let app = crate::app!(data);
+    let (s, doc) = send(&app, TestRequest::get().uri("/api/v5/openapi.json")).await;
+    assert_eq!(s, StatusCode::OK, "no credentials needed: {doc}");
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    for e in v5_endpoints::<Db>() {
+        let op = &doc["paths"][format!("/api{}", e.path)][e.method.as_str().to_lowercase()];
+        assert_eq!(op["summary"], e.summary, "{} {}", e.method, e.path);
+        for code in ["401", "403", "400"] {
+            assert_eq!(
+                op["responses"][code]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody"
+            );
+        }
+    }
+    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(
+        schemes.keys().collect::<Vec<_>>(),
+        ["api_key", "basic", "bearer"]
+    );
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    for r in all {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{r} does not resolve"
+        );
+    }
+    insta::assert_json_snapshot!("openapi", doc, {".info.version" => "[version]"});
+}
