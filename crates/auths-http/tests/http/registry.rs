@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::support::{assert_error, key, post, send, service};
 
 crate::on_both_backends!(
+    the_error_matrix_holds_for_every_endpoint,
     every_registered_endpoint_is_mounted_behind_credentials,
     docs_list_the_registry_with_what_the_caller_may_do,
     refresh_rebuilds_the_search_index,
@@ -236,4 +237,87 @@ async fn the_openapi_document_is_public_complete_and_consistent() {
         );
     }
     insta::assert_json_snapshot!("openapi", doc, {".info.version" => "[version]"});
+}
+
+async fn the_error_matrix_holds_for_every_endpoint(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let all = v5_endpoints::<Db>();
+    for e in all.iter().filter(|e| e.request.is_some()) {
+        let uri = format!("/api{}", concrete(e.path));
+        let req = TestRequest::default()
+            .method(e.method.clone())
+            .uri(&uri)
+            .insert_header(("X-Api-Key", keys.admin.clone()))
+            .insert_header(("content-type", "application/json"));
+        let (s, b) = send(&app, req.set_payload("{\"not json")).await;
+        assert_error(s, &b, 400, "bad_request");
+        let req = TestRequest::default()
+            .method(e.method.clone())
+            .uri(&uri)
+            .insert_header(("X-Api-Key", keys.admin.clone()));
+        let (s, b) = send(&app, req.set_json(json!({"surely_unknown_field": 1}))).await;
+        assert!(
+            matches!(s.as_u16(), 400 | 404),
+            "{} {}: {s} {b}",
+            e.method,
+            e.path
+        );
+        assert!(
+            b["error"]["code"] == "bad_request" || b["error"]["code"] == "not_found",
+            "{b}"
+        );
+    }
+    // Viewers are refused every write, the whole request at once.
+    for e in all
+        .iter()
+        .filter(|e| e.operation.required_role() > Role::Viewer)
+    {
+        let uri = format!("/api{}", concrete(e.path));
+        let body = match e.path {
+            "/v5/artifacts/auths/create" | "/v5/artifacts/auths/update" => json!({"auths": []}),
+            "/v5/artifacts/auths/delete" => json!({"auth_ids": []}),
+            "/v5/artifacts/auths/duplicate" => json!({"auth_id": "x"}),
+            "/v5/artifacts/auths/draft" => json!({"expected_version": 0}),
+            "/v5/catalog/{kind}" | "/v5/catalog/{kind}/{id}" => json!({"label": "x"}),
+            _ => json!({}),
+        };
+        let mut req = TestRequest::default()
+            .method(e.method.clone())
+            .uri(&uri)
+            .insert_header(("X-Api-Key", keys.viewer.clone()));
+        if e.request.is_some() {
+            req = req.set_json(body);
+        }
+        let (s, b) = send(&app, req).await;
+        if e.path == "/v5/uploads/{upload_id}" {
+            assert_error(s, &b, 404, "not_found");
+        } else {
+            assert_error(s, &b, 403, "forbidden");
+        }
+    }
+    // Every bulk endpoint takes at most 1000 items.
+    let roomy = actix_web::test::init_service(
+        actix_web::App::new()
+            .app_data(data.clone())
+            .configure(auths_http::configure::<Db>),
+    )
+    .await;
+    for (path, body) in [
+        (
+            "/api/v5/artifacts/auths/create",
+            json!({"auths": vec![json!({}); 1001]}),
+        ),
+        (
+            "/api/v5/artifacts/auths/update",
+            json!({"auths": vec![json!({"auth_id": "x"}); 1001]}),
+        ),
+        (
+            "/api/v5/artifacts/auths/delete",
+            json!({"auth_ids": vec!["x"; 1001]}),
+        ),
+    ] {
+        let (s, b) = send(&roomy, post(path, &keys.admin).set_json(body)).await;
+        assert_error(s, &b, 413, "payload_too_large");
+    }
 }
