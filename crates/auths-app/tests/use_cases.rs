@@ -262,3 +262,63 @@ fn creates_are_audited_in_their_own_transaction() {
         Err(AppError::Forbidden(_))
     ));
 }
+
+#[test]
+fn key_use_is_batched_and_revocation_beats_the_cache() {
+    use auths_app::{Credential, KeySpec};
+    let svc = service();
+    let issued = svc
+        .create_key(&KeySpec {
+            name: "ci".into(),
+            role: Role::Editor,
+            department_ids: vec![],
+            allow_mcp_writes: false,
+        })
+        .unwrap();
+    let cred = Credential {
+        key: issued.key.clone(),
+        name: None,
+    };
+    assert_eq!(svc.authenticate(&cred).unwrap().name, "ci");
+    // The use is not written per request...
+    assert_eq!(svc.list_keys().unwrap()[0].last_used_at, None);
+    // ...but in a batch.
+    assert_eq!(svc.flush_key_use().unwrap(), 1);
+    assert!(svc.list_keys().unwrap()[0].last_used_at.is_some());
+    assert_eq!(svc.flush_key_use().unwrap(), 0, "nothing pending");
+
+    // The key is cached now; revoking still takes effect at once.
+    assert!(svc.authenticate(&cred).is_ok());
+    svc.revoke_key("ci").unwrap();
+    assert_eq!(svc.authenticate(&cred), Err(AppError::Unauthenticated));
+    // Basic NAME:KEY needs the key's own name.
+    let other = svc
+        .create_key(&KeySpec {
+            name: "bot".into(),
+            role: Role::Viewer,
+            department_ids: vec![],
+            allow_mcp_writes: false,
+        })
+        .unwrap();
+    let named = |name: &str| Credential {
+        key: other.key.clone(),
+        name: Some(name.into()),
+    };
+    assert!(svc.authenticate(&named("bot")).is_ok());
+    assert_eq!(
+        svc.authenticate(&named("ci")),
+        Err(AppError::Unauthenticated)
+    );
+    // A bootstrap key from the environment must be long enough, and is made only once.
+    assert!(matches!(
+        svc.bootstrap(Some("short")),
+        Err(AppError::Invalid(_))
+    ));
+    assert_eq!(
+        svc.bootstrap(Some("a-long-enough-bootstrap-key-value"))
+            .unwrap()
+            .map(|k| k.principal.role),
+        None,
+        "keys exist already"
+    );
+}
