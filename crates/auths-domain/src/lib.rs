@@ -35,6 +35,7 @@ pub mod memory;
 pub mod ports;
 pub mod principal;
 pub mod raw;
+pub mod scoped_search;
 pub mod search;
 pub mod upload;
 pub mod values;
