@@ -57,6 +57,25 @@ fn label_conflict(kind: CatalogKind, label: &str) -> impl Fn(RepoError) -> AppEr
     }
 }
 
+/// The entry `id` of `kind`, unless it is seeded (the product's vocabulary).
+fn unseeded_entry<T: auths_domain::Repositories>(
+    tx: &mut T,
+    kind: CatalogKind,
+    id: &EntryId,
+    verb: &str,
+) -> Result<CatalogEntry, AppError> {
+    let entry = tx
+        .entries_by_ids(kind, std::slice::from_ref(id))?
+        .pop()
+        .ok_or_else(|| not_found(kind, id))?;
+    if entry.seeded {
+        return Err(AppError::conflict(format!(
+            "{id} is a seeded {kind} entry and cannot be {verb}"
+        )));
+    }
+    Ok(entry)
+}
+
 fn entry_json(e: &CatalogEntry) -> serde_json::Value {
     // Never the value of a secret item (the store does not return it anyway).
     serde_json::json!({
@@ -128,15 +147,7 @@ impl<S: Store> AuthService<S> {
         caller.may(Operation::CatalogWrite)?;
         let (label, item) = checked(kind, input)?;
         self.store.write(|tx| {
-            let before = tx
-                .entries_by_ids(kind, std::slice::from_ref(id))?
-                .pop()
-                .ok_or_else(|| not_found(kind, id))?;
-            if before.seeded {
-                return Err(AppError::conflict(format!(
-                    "{id} is a seeded {kind} entry and cannot be changed"
-                )));
-            }
+            let before = unseeded_entry(tx, kind, id, "changed")?;
             let after = tx
                 .update_entry(kind, id, &label, item.as_ref(), clock::now())
                 .map_err(label_conflict(kind, &label))?
@@ -160,15 +171,7 @@ impl<S: Store> AuthService<S> {
     ) -> Result<(), AppError> {
         caller.may(Operation::CatalogDelete)?;
         self.store.write(|tx| {
-            let before = tx
-                .entries_by_ids(kind, std::slice::from_ref(id))?
-                .pop()
-                .ok_or_else(|| not_found(kind, id))?;
-            if before.seeded {
-                return Err(AppError::conflict(format!(
-                    "{id} is a seeded {kind} entry and cannot be deleted"
-                )));
-            }
+            let before = unseeded_entry(tx, kind, id, "deleted")?;
             match tx.delete_entry(kind, id) {
                 Ok(true) => {}
                 Ok(false) => return Err(not_found(kind, id)),

@@ -35,7 +35,7 @@ fn create_item<S: Store>(
 ) -> Result<CreateOutcome, AppError> {
     let fields = item.auth_fields();
     match &item.draft_id {
-        Some(_) if fields.to_domain().is_ok_and(|f| !f.is_empty()) || fields.name.is_some() => Err(
+        Some(_) if fields.parse().is_ok_and(|f| !f.is_empty()) || fields.name.is_some() => Err(
             AppError::invalid("draft_id", "give draft_id alone, or the fields, not both"),
         ),
         Some(d) => {
@@ -43,7 +43,7 @@ fn create_item<S: Store>(
                 .map_err(|_| AppError::NotFound(format!("draft {d} not found")))?;
             svc.publish_new(caller, &id)
         }
-        None => svc.create_one(caller, &fields.to_domain()?),
+        None => svc.create_one(caller, &fields.parse()?),
     }
 }
 

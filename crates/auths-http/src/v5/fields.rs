@@ -1,10 +1,7 @@
 //! The auth fields as clients send them, and their conversion to domain values.
 //!
 //! Types and unknown fields are checked by serde (400); values the domain rejects are
-//! collected here, all at once, by field (422).
-
-use auths_domain::{AuthFields, Invalid, RawFields};
-use serde::Deserialize;
+//! collected by the domain's `RawFields::parse`, all at once, by field (422).
 
 /// Declares a request struct that carries the auth fields besides its own, and
 /// `auth_fields()` to take them out. One list of fields for create and update, without
@@ -27,9 +24,9 @@ macro_rules! with_auth_fields {
         }
 
         impl $name {
-            /// The auth fields of this request.
-            pub fn auth_fields(&self) -> $crate::v5::fields::AuthFieldsIn {
-                $crate::v5::fields::AuthFieldsIn {
+            /// The auth fields of this request, as text.
+            pub fn auth_fields(&self) -> auths_domain::RawFields {
+                auths_domain::RawFields {
                     name: self.name.clone(),
                     name_id: self.name_id.clone(),
                     description: self.description.clone(),
@@ -46,63 +43,3 @@ macro_rules! with_auth_fields {
     };
 }
 pub(crate) use with_auth_fields;
-
-/// The fields of a create item (and of the published part of an update).
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AuthFieldsIn {
-    pub name: Option<String>,
-    pub name_id: Option<String>,
-    pub description: Option<String>,
-    pub description_id: Option<String>,
-    pub flag_id: Option<String>,
-    pub protocol_ids: Option<Vec<String>>,
-    pub slug_ids: Option<Vec<String>>,
-    pub item_ids: Option<Vec<String>>,
-    pub department_ids: Option<Vec<String>>,
-    pub location_ids: Option<Vec<String>>,
-}
-
-impl AuthFieldsIn {
-    /// The domain's fields, or every problem found.
-    ///
-    /// # Errors
-    /// Values the domain rejects, by field.
-    pub fn to_domain(&self) -> Result<AuthFields, Invalid> {
-        RawFields {
-            name: self.name.clone(),
-            name_id: self.name_id.clone(),
-            description: self.description.clone(),
-            description_id: self.description_id.clone(),
-            flag_id: self.flag_id.clone(),
-            protocol_ids: self.protocol_ids.clone(),
-            slug_ids: self.slug_ids.clone(),
-            item_ids: self.item_ids.clone(),
-            department_ids: self.department_ids.clone(),
-            location_ids: self.location_ids.clone(),
-        }
-        .parse()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn problems_are_reported_by_field() {
-        let f = AuthFieldsIn {
-            name: Some(" ".into()),
-            protocol_ids: Some(vec!["not ok".into()]),
-            ..AuthFieldsIn::default()
-        };
-        let fields: Vec<_> = f
-            .to_domain()
-            .unwrap_err()
-            .problems
-            .into_iter()
-            .map(|p| p.field)
-            .collect();
-        assert_eq!(fields, ["name", "protocol_ids"]);
-    }
-}

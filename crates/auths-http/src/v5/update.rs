@@ -55,7 +55,7 @@ pub async fn update<S: Store>(
                         AppError::NotFound(format!("auth {} not found", item.auth_id)),
                     );
                 };
-                let fields = item.auth_fields().to_domain().map_err(AppError::from);
+                let fields = item.auth_fields().parse().map_err(AppError::from);
                 let outcome = match (&item.draft_id, fields) {
                     (Some(_), Ok(f)) if !f.is_empty() => Err(AppError::invalid(
                         "draft_id",
