@@ -29,6 +29,7 @@ pub mod auth;
 pub mod catalog;
 pub mod draft;
 pub mod error;
+pub mod external;
 pub mod ids;
 #[cfg(feature = "memory")]
 pub mod memory;

@@ -18,6 +18,7 @@ use crate::catalog::{
 };
 use crate::draft::Draft;
 use crate::error::RepoError;
+use crate::external::{ExternalHits, ExternalQuery};
 use crate::ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 use crate::ports::UploadRepository;
 use crate::ports::{
@@ -25,6 +26,7 @@ use crate::ports::{
     PrincipalRepository, Store,
 };
 use crate::principal::{KeyRecord, NewPrincipal, Principal};
+use crate::scoped_search::{Direction, Filter, Op, Value};
 use crate::search::{AuthHits, AuthQuery};
 use crate::upload::Upload;
 use crate::values::{ItemData, fold_case};
@@ -219,6 +221,114 @@ impl MemoryTx {
     }
 }
 
+impl MemoryTx {
+    /// Whether `a` matches `f`, with the store's semantics: text compared case-folded,
+    /// a taxonomy condition true when any of the auth's taxonomies meets it.
+    fn matches(&self, a: &Auth, f: &Filter) -> bool {
+        match f {
+            Filter::And(x, y) => self.matches(a, x) && self.matches(a, y),
+            Filter::Or(x, y) => self.matches(a, x) || self.matches(a, y),
+            Filter::Not(x) => !self.matches(a, x),
+            Filter::Term { field, op, values } => {
+                let texts: Vec<String>;
+                let ints: Vec<i64>;
+                let (is_text, many) = match *field {
+                    "id" => {
+                        ints = vec![a.number];
+                        texts = Vec::new();
+                        (false, false)
+                    }
+                    "name" => {
+                        texts = vec![fold_case(&a.name.label)];
+                        ints = Vec::new();
+                        (true, false)
+                    }
+                    "location" | "organization" => {
+                        let refs = if *field == "location" {
+                            &a.locations
+                        } else {
+                            &a.departments
+                        };
+                        texts = refs.iter().map(|r| fold_case(&r.label)).collect();
+                        ints = Vec::new();
+                        (true, true)
+                    }
+                    _ => {
+                        let refs = if *field == "location_id" {
+                            &a.locations
+                        } else {
+                            &a.departments
+                        };
+                        ints = refs
+                            .iter()
+                            .filter_map(|r| self.entries.get(&r.id).map(|e| e.number))
+                            .collect();
+                        texts = Vec::new();
+                        (false, true)
+                    }
+                };
+                let any_of = |pred: &dyn Fn(usize) -> bool| -> bool {
+                    let n = if is_text { texts.len() } else { ints.len() };
+                    (0..n).any(pred)
+                };
+                let cmp = |i: usize, v: &Value| -> Option<std::cmp::Ordering> {
+                    match v {
+                        Value::Int(x) => ints.get(i).map(|n| n.cmp(x)),
+                        Value::Text(t) => {
+                            texts.get(i).map(|s| s.as_str().cmp(fold_case(t).as_str()))
+                        }
+                    }
+                };
+                let like = |i: usize, v: &Value| match v {
+                    Value::Text(p) => texts.get(i).is_some_and(|s| like_match(s, p)),
+                    Value::Int(_) => false,
+                };
+                use std::cmp::Ordering::{Equal, Greater, Less};
+                let one = values.first();
+                let positive = |pred: &dyn Fn(usize) -> bool| any_of(pred);
+                match op {
+                    Op::Set => positive(&|_| true),
+                    Op::Null => !positive(&|_| true),
+                    Op::Eq => positive(&|i| one.is_some_and(|v| cmp(i, v) == Some(Equal))),
+                    Op::Ne if many => !positive(&|i| one.is_some_and(|v| cmp(i, v) == Some(Equal))),
+                    Op::Ne => positive(&|i| one.is_some_and(|v| cmp(i, v) != Some(Equal))),
+                    Op::Gt => positive(&|i| one.is_some_and(|v| cmp(i, v) == Some(Greater))),
+                    Op::Lt => positive(&|i| one.is_some_and(|v| cmp(i, v) == Some(Less))),
+                    Op::Ge => positive(&|i| {
+                        one.is_some_and(|v| matches!(cmp(i, v), Some(Greater | Equal)))
+                    }),
+                    Op::Le => {
+                        positive(&|i| one.is_some_and(|v| matches!(cmp(i, v), Some(Less | Equal))))
+                    }
+                    Op::Like => positive(&|i| one.is_some_and(|v| like(i, v))),
+                    Op::NotLike => !positive(&|i| one.is_some_and(|v| like(i, v))),
+                    Op::In => positive(&|i| values.iter().any(|v| cmp(i, v) == Some(Equal))),
+                    Op::NotIn => !positive(&|i| values.iter().any(|v| cmp(i, v) == Some(Equal))),
+                }
+            }
+        }
+    }
+}
+
+/// SQL `LIKE` with `\` escapes, `%` and `_` wildcards.
+fn like_match(s: &str, pattern: &str) -> bool {
+    fn go(s: &[char], p: &[char]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some(('%', rest)) => (0..=s.len()).any(|i| go(&s[i..], rest)),
+            Some(('_', rest)) => !s.is_empty() && go(&s[1..], rest),
+            Some(('\\', rest)) => match rest.split_first() {
+                Some((c, rest)) => s.first() == Some(c) && go(&s[1..], rest),
+                None => false,
+            },
+            Some((c, rest)) => s.first() == Some(c) && go(&s[1..], rest),
+        }
+    }
+    let s: Vec<char> = s.chars().collect();
+    let p: Vec<char> = pattern.chars().collect();
+    go(&s, &p)
+}
+
 impl CatalogRepository for MemoryTx {
     fn entries_by_ids(
         &mut self,
@@ -278,6 +388,18 @@ impl CatalogRepository for MemoryTx {
         let view = self.view(&entry.id, &stored);
         self.entries.insert(entry.id.clone(), stored);
         Ok(view)
+    }
+
+    fn entry_by_number(
+        &mut self,
+        kind: CatalogKind,
+        number: i64,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        Ok(self
+            .entries
+            .iter()
+            .find(|(_, e)| e.kind == kind && e.number == number)
+            .map(|(id, e)| self.view(id, e)))
     }
 
     fn update_entry(
@@ -525,6 +647,64 @@ impl AuthRepository for MemoryTx {
         numbers.sort_unstable();
         numbers.truncate(limit as usize);
         Ok(numbers)
+    }
+
+    fn search_externals(&mut self, query: &ExternalQuery) -> Result<ExternalHits, RepoError> {
+        let external = EntryId::parse(crate::catalog::PROTOCOL_EXTERNAL)
+            .map_err(|e| RepoError::Internal(e.to_string()))?;
+        let mut base = Vec::new();
+        for stored in &self.auths {
+            let a = self.resolve(stored)?;
+            let numbered = |refs: &[EntryRef], n: Option<i64>| {
+                n.is_none_or(|n| {
+                    refs.iter()
+                        .any(|r| self.entries.get(&r.id).is_some_and(|e| e.number == n))
+                })
+            };
+            if a.protocols.iter().any(|p| p.id == external)
+                && numbered(&a.locations, query.location)
+                && numbered(&a.departments, query.organization)
+                && query
+                    .scope
+                    .as_ref()
+                    .is_none_or(|s| a.departments.iter().any(|d| s.contains(&d.id)))
+            {
+                base.push(a);
+            }
+        }
+        let total = base.len() as u64;
+        let mut hits: Vec<Auth> = Vec::new();
+        for a in base {
+            if query.filter.as_ref().is_none_or(|f| self.matches(&a, f)) {
+                hits.push(a);
+            }
+        }
+        match query.order.0 {
+            "name" => hits.sort_by(|x, y| {
+                fold_case(&x.name.label)
+                    .cmp(&fold_case(&y.name.label))
+                    .then(x.number.cmp(&y.number))
+            }),
+            _ => hits.sort_by_key(|a| a.number),
+        }
+        if query.order.1 == Direction::Desc {
+            hits.reverse();
+        }
+        let subtotal = hits.len() as u64;
+        let numbers = match query.page {
+            Some(p) => hits
+                .iter()
+                .skip(usize::try_from(p.offset).unwrap_or(usize::MAX))
+                .take(p.limit as usize)
+                .map(|a| a.number)
+                .collect(),
+            None => hits.iter().map(|a| a.number).collect(),
+        };
+        Ok(ExternalHits {
+            numbers,
+            total,
+            subtotal,
+        })
     }
 
     fn auths_by_numbers(&mut self, numbers: &[i64]) -> Result<Vec<Auth>, RepoError> {

@@ -12,6 +12,7 @@ use crate::auth::{Auth, AuthContent, NewAuth};
 use crate::catalog::{CatalogEntry, CatalogKind, NewCatalogEntry};
 use crate::draft::Draft;
 use crate::error::RepoError;
+use crate::external::{ExternalHits, ExternalQuery};
 use crate::ids::{AuthId, DraftId, EntryId, PrincipalId};
 use crate::principal::{KeyRecord, NewPrincipal};
 use crate::search::{AuthHits, AuthQuery};
@@ -93,6 +94,16 @@ pub trait CatalogRepository {
     /// it; storage failures.
     fn delete_entry(&mut self, kind: CatalogKind, id: &EntryId) -> Result<bool, RepoError>;
 
+    /// The entry of `kind` with this number.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn entry_by_number(
+        &mut self,
+        kind: CatalogKind,
+        number: i64,
+    ) -> Result<Option<CatalogEntry>, RepoError>;
+
     /// Entries of `kind` whose label contains `search` (case-insensitively), by label.
     ///
     /// # Errors
@@ -154,6 +165,12 @@ pub trait AuthRepository {
         limit: u32,
         scope: Option<&[EntryId]>,
     ) -> Result<Vec<i64>, RepoError>;
+
+    /// The Foreman-compatible index over auths with the `external` protocol.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn search_externals(&mut self, query: &ExternalQuery) -> Result<ExternalHits, RepoError>;
 
     /// The auths with these numbers, resolved, in the order given (missing ones left
     /// out).

@@ -8,6 +8,7 @@ use auths_domain::{
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
+use auths_domain::external::{ExternalHits, ExternalQuery};
 use auths_domain::{AuthHits, AuthQuery};
 use diesel::prelude::*;
 
@@ -321,6 +322,10 @@ impl AuthRepository for StoreTx {
             .select(a::number)
             .load(self.conn())
             .map_err(repo_error)
+    }
+
+    fn search_externals(&mut self, query: &ExternalQuery) -> Result<ExternalHits, RepoError> {
+        self.externals(query)
     }
 
     fn auths_by_numbers(&mut self, numbers: &[i64]) -> Result<Vec<Auth>, RepoError> {

@@ -112,6 +112,22 @@ impl CatalogRepository for StoreTx {
             .into_entry()
     }
 
+    fn entry_by_number(
+        &mut self,
+        kind: CatalogKind,
+        number: i64,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        ce::table
+            .filter(ce::kind.eq(kind.as_str()))
+            .filter(ce::number.eq(number))
+            .select(EntryRow::as_select())
+            .first(self.conn())
+            .optional()
+            .map_err(repo_error)?
+            .map(EntryRow::into_entry)
+            .transpose()
+    }
+
     fn update_entry(
         &mut self,
         kind: CatalogKind,

@@ -4,6 +4,7 @@ mod audit;
 mod auths;
 mod catalog;
 mod drafts;
+mod foreman;
 mod principals;
 pub(crate) mod search;
 mod uploads;

@@ -14,26 +14,25 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use crate::db::StoreTx;
-use crate::error::repo_error;
 use crate::pool::AnyConnection;
 
 /// A bound value.
 #[derive(Debug, Clone)]
-enum Bind {
+pub(crate) enum Bind {
     Text(String),
     Int(i64),
 }
 
 /// SQL text and its binds, with the backend's placeholder style.
 #[derive(Debug)]
-struct Sql {
-    pg: bool,
-    text: String,
-    binds: Vec<Bind>,
+pub(crate) struct Sql {
+    pub(crate) pg: bool,
+    pub(crate) text: String,
+    pub(crate) binds: Vec<Bind>,
 }
 
 impl Sql {
-    fn new(pg: bool) -> Self {
+    pub(crate) fn new(pg: bool) -> Self {
         Self {
             pg,
             text: String::new(),
@@ -41,12 +40,12 @@ impl Sql {
         }
     }
 
-    fn push(&mut self, s: &str) -> &mut Self {
+    pub(crate) fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
         self
     }
 
-    fn bind(&mut self, b: Bind) -> &mut Self {
+    pub(crate) fn bind(&mut self, b: Bind) -> &mut Self {
         self.binds.push(b);
         if self.pg {
             let n = self.binds.len();
@@ -57,7 +56,7 @@ impl Sql {
         self
     }
 
-    fn in_list(&mut self, ids: &[EntryId]) -> &mut Self {
+    pub(crate) fn in_list(&mut self, ids: &[EntryId]) -> &mut Self {
         if ids.is_empty() {
             return self.push("(NULL)");
         }
@@ -72,45 +71,47 @@ impl Sql {
     }
 }
 
-macro_rules! run {
+/// Runs an [`Sql`] on the concrete backend with its binds.
+macro_rules! run_sql {
     ($conn:expr, $sql:expr, $method:ident $(::<$t:ty>)?) => {{
-        let sql: &Sql = $sql;
+        let sql: &$crate::repo::search::Sql = $sql;
         match $conn {
-            AnyConnection::Sqlite(c) => {
+            $crate::pool::AnyConnection::Sqlite(c) => {
                 let mut q = diesel::sql_query(sql.text.as_str()).into_boxed::<diesel::sqlite::Sqlite>();
                 for b in &sql.binds {
                     q = match b {
-                        Bind::Text(s) => q.bind::<Text, _>(s.clone()),
-                        Bind::Int(n) => q.bind::<BigInt, _>(*n),
+                        $crate::repo::search::Bind::Text(s) => q.bind::<diesel::sql_types::Text, _>(s.clone()),
+                        $crate::repo::search::Bind::Int(n) => q.bind::<diesel::sql_types::BigInt, _>(*n),
                     };
                 }
                 q.$method$(::<$t>)?(c)
             }
-            AnyConnection::Postgresql(c) => {
+            $crate::pool::AnyConnection::Postgresql(c) => {
                 let mut q = diesel::sql_query(sql.text.as_str()).into_boxed::<diesel::pg::Pg>();
                 for b in &sql.binds {
                     q = match b {
-                        Bind::Text(s) => q.bind::<Text, _>(s.clone()),
-                        Bind::Int(n) => q.bind::<BigInt, _>(*n),
+                        $crate::repo::search::Bind::Text(s) => q.bind::<diesel::sql_types::Text, _>(s.clone()),
+                        $crate::repo::search::Bind::Int(n) => q.bind::<diesel::sql_types::BigInt, _>(*n),
                     };
                 }
                 q.$method$(::<$t>)?(c)
             }
         }
-        .map_err(repo_error)
+        .map_err($crate::error::repo_error)
     }};
 }
+pub(crate) use run_sql;
 
 #[derive(QueryableByName)]
-struct Count {
+pub(crate) struct Count {
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    pub(crate) n: i64,
 }
 
 #[derive(QueryableByName)]
-struct Number {
+pub(crate) struct Number {
     #[diesel(sql_type = BigInt)]
-    number: i64,
+    pub(crate) number: i64,
 }
 
 #[derive(QueryableByName)]
@@ -155,7 +156,7 @@ fn pg_words(expr: &str, weight: char) -> String {
 }
 
 impl StoreTx {
-    fn is_pg(&mut self) -> bool {
+    pub(crate) fn is_pg(&mut self) -> bool {
         matches!(self.conn(), AnyConnection::Postgresql(_))
     }
 
@@ -189,7 +190,7 @@ impl StoreTx {
         sql.text.push_str(&filter.text);
         sql.binds.extend(filter.binds.iter().cloned());
         sql.push(")");
-        run!(self.conn(), &sql, execute)?;
+        run_sql!(self.conn(), &sql, execute)?;
 
         // Drop the old rows (PostgreSQL's would go by cascade only on delete).
         let mut sql = Sql::new(pg);
@@ -212,7 +213,7 @@ impl StoreTx {
                 "DELETE FROM auth_fts"
             });
         }
-        run!(self.conn(), &sql, execute)?;
+        run_sql!(self.conn(), &sql, execute)?;
 
         let mut sql = Sql::new(pg);
         if pg {
@@ -239,7 +240,7 @@ impl StoreTx {
         }
         sql.text.push_str(&filter.text);
         sql.binds.extend(filter.binds);
-        run!(self.conn(), &sql, execute)?;
+        run_sql!(self.conn(), &sql, execute)?;
         Ok(())
     }
 
@@ -253,7 +254,7 @@ impl StoreTx {
             "DELETE FROM auth_fts WHERE rowid = "
         })
         .bind(Bind::Int(number));
-        run!(self.conn(), &sql, execute).map(drop)
+        run_sql!(self.conn(), &sql, execute).map(drop)
     }
 
     /// How many auths are indexed.
@@ -265,7 +266,7 @@ impl StoreTx {
         } else {
             "SELECT COUNT(*) AS n FROM auth_fts"
         });
-        let rows: Vec<Count> = run!(self.conn(), &sql, load::<Count>)?;
+        let rows: Vec<Count> = run_sql!(self.conn(), &sql, load::<Count>)?;
         Ok(rows.first().map_or(0, |c| c.n))
     }
 
@@ -313,7 +314,7 @@ impl StoreTx {
         count.push("SELECT COUNT(*) AS n");
         count.text.push_str(&from.text);
         count.binds.extend(from.binds.iter().cloned());
-        let total = run!(self.conn(), &count, load::<Count>)?
+        let total = run_sql!(self.conn(), &count, load::<Count>)?
             .first()
             .map_or(0, |c| c.n);
 
@@ -329,7 +330,7 @@ impl StoreTx {
             .bind(Bind::Int(i64::from(q.page.limit)))
             .push(" OFFSET ")
             .bind(Bind::Int(i64::try_from(q.page.offset).unwrap_or(i64::MAX)));
-        let numbers = run!(self.conn(), &page, load::<Number>)?
+        let numbers = run_sql!(self.conn(), &page, load::<Number>)?
             .into_iter()
             .map(|n| n.number)
             .collect();
@@ -341,7 +342,7 @@ impl StoreTx {
         facet.text.push_str(&unfiltered.text);
         facet.binds.extend(unfiltered.binds);
         facet.push(") GROUP BY l.entry_id");
-        let departments = run!(self.conn(), &facet, load::<FacetRow>)?
+        let departments = run_sql!(self.conn(), &facet, load::<FacetRow>)?
             .into_iter()
             .map(|r| {
                 Ok((

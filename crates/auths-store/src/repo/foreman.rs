@@ -1,0 +1,211 @@
+//! The Foreman-compatible index: auths with the `external` protocol, filtered by a
+//! checked scoped_search [`Filter`], compiled here to SQL with bound parameters.
+
+use auths_domain::RepoError;
+use auths_domain::catalog::PROTOCOL_EXTERNAL;
+use auths_domain::external::{ExternalHits, ExternalQuery};
+use auths_domain::scoped_search::{Direction, Filter, Op, Value};
+use auths_domain::values::fold_case;
+
+use super::search::{Bind, Count, Number, Sql, run_sql};
+use diesel::RunQueryDsl;
+
+use crate::db::StoreTx;
+
+fn sql_op(op: Op) -> &'static str {
+    match op {
+        Op::Eq => "=",
+        Op::Ne => "<>",
+        Op::Gt => ">",
+        Op::Lt => "<",
+        Op::Ge => ">=",
+        Op::Le => "<=",
+        _ => "=",
+    }
+}
+
+fn bind_value(sql: &mut Sql, v: &Value) {
+    match v {
+        Value::Int(n) => sql.bind(Bind::Int(*n)),
+        // Text is compared case-folded, like the stored keys; LIKE patterns are folded
+        // already by the checker.
+        Value::Text(t) => sql.bind(Bind::Text(fold_case(t))),
+    };
+}
+
+fn values_list(sql: &mut Sql, values: &[Value]) {
+    sql.push("(");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        bind_value(sql, v);
+    }
+    if values.is_empty() {
+        sql.push("NULL");
+    }
+    sql.push(")");
+}
+
+/// `column op value(s)` for one condition on a plain column.
+fn compare(sql: &mut Sql, column: &str, op: Op, values: &[Value]) {
+    let first = values.first();
+    match (op, first) {
+        (Op::Set, _) => {
+            sql.push("1 = 1");
+        }
+        (Op::Null, _) => {
+            sql.push("1 = 0");
+        }
+        (Op::Like | Op::NotLike, Some(v)) => {
+            sql.push(column).push(if op == Op::Like {
+                " LIKE "
+            } else {
+                " NOT LIKE "
+            });
+            bind_value(sql, v);
+            sql.push(" ESCAPE '\\'");
+        }
+        (Op::In | Op::NotIn, _) => {
+            sql.push(column)
+                .push(if op == Op::In { " IN " } else { " NOT IN " });
+            values_list(sql, values);
+        }
+        (_, Some(v)) => {
+            sql.push(column).push(" ").push(sql_op(op)).push(" ");
+            bind_value(sql, v);
+        }
+        (_, None) => {
+            sql.push("1 = 0");
+        }
+    }
+}
+
+/// A condition on a taxonomy (any of the auth's locations or organizations): negative
+/// operators mean "none of them matches".
+fn taxonomy(sql: &mut Sql, kind: &str, column: &str, op: Op, values: &[Value]) {
+    let (negated, positive) = match op {
+        Op::Ne => (true, Op::Eq),
+        Op::NotLike => (true, Op::Like),
+        Op::NotIn => (true, Op::In),
+        Op::Null => (true, Op::Set),
+        other => (false, other),
+    };
+    sql.push(if negated { "NOT EXISTS (" } else { "EXISTS (" })
+        .push("SELECT 1 FROM auth_links l JOIN catalog_entries e ON e.id = l.entry_id WHERE l.auth_number = a.number AND l.kind = '")
+        .push(kind)
+        .push("'");
+    if positive != Op::Set {
+        sql.push(" AND ");
+        compare(sql, column, positive, values);
+    }
+    sql.push(")");
+}
+
+fn compile(sql: &mut Sql, f: &Filter) {
+    match f {
+        Filter::And(a, b) | Filter::Or(a, b) => {
+            sql.push("(");
+            compile(sql, a);
+            sql.push(if matches!(f, Filter::And(..)) {
+                " AND "
+            } else {
+                " OR "
+            });
+            compile(sql, b);
+            sql.push(")");
+        }
+        Filter::Not(a) => {
+            sql.push("NOT (");
+            compile(sql, a);
+            sql.push(")");
+        }
+        Filter::Term { field, op, values } => match *field {
+            "id" => compare(sql, "a.number", *op, values),
+            "name" => compare(sql, "a.name_key", *op, values),
+            "location" => taxonomy(sql, "locations", "e.label_key", *op, values),
+            "organization" => taxonomy(sql, "departments", "e.label_key", *op, values),
+            "location_id" => taxonomy(sql, "locations", "e.number", *op, values),
+            "organization_id" => taxonomy(sql, "departments", "e.number", *op, values),
+            _ => {
+                sql.push("1 = 0");
+            }
+        },
+    }
+}
+
+impl StoreTx {
+    pub(crate) fn externals(&mut self, q: &ExternalQuery) -> Result<ExternalHits, RepoError> {
+        let pg = self.is_pg();
+        let mut base = Sql::new(pg);
+        base.push(" FROM auths a WHERE a.number IN (SELECT auth_number FROM auth_links WHERE kind = 'protocols' AND entry_id = ")
+            .bind(Bind::Text(PROTOCOL_EXTERNAL.to_owned()))
+            .push(")");
+        for (kind, number) in [("locations", q.location), ("departments", q.organization)] {
+            if let Some(n) = number {
+                base.push(" AND a.number IN (SELECT l.auth_number FROM auth_links l JOIN catalog_entries e ON e.id = l.entry_id WHERE l.kind = '")
+                    .push(kind)
+                    .push("' AND e.number = ")
+                    .bind(Bind::Int(n))
+                    .push(")");
+            }
+        }
+        if let Some(scope) = &q.scope {
+            base.push(" AND a.number IN (SELECT auth_number FROM auth_links WHERE kind = 'departments' AND entry_id IN ")
+                .in_list(scope)
+                .push(")");
+        }
+        let count = |tx: &mut Self, from: &Sql| -> Result<u64, RepoError> {
+            let mut c = Sql::new(pg);
+            c.push("SELECT COUNT(*) AS n");
+            c.text.push_str(&from.text);
+            c.binds.extend(from.binds.iter().cloned());
+            let rows: Vec<Count> = run_sql!(tx.conn(), &c, load::<Count>)?;
+            Ok(rows.first().map_or(0, |r| u64::try_from(r.n).unwrap_or(0)))
+        };
+        let total = count(self, &base)?;
+        let mut matching = base;
+        if let Some(f) = &q.filter {
+            matching.push(" AND ");
+            compile(&mut matching, f);
+        }
+        let subtotal = if q.filter.is_some() {
+            count(self, &matching)?
+        } else {
+            total
+        };
+
+        let mut page = Sql::new(pg);
+        page.push("SELECT a.number AS number");
+        page.text.push_str(&matching.text);
+        page.binds.extend(matching.binds);
+        let dir = if q.order.1 == Direction::Desc {
+            " DESC"
+        } else {
+            " ASC"
+        };
+        match q.order.0 {
+            "name" => page
+                .push(" ORDER BY a.name_key")
+                .push(dir)
+                .push(", a.number")
+                .push(dir),
+            _ => page.push(" ORDER BY a.number").push(dir),
+        };
+        if let Some(p) = q.page {
+            page.push(" LIMIT ")
+                .bind(Bind::Int(i64::from(p.limit)))
+                .push(" OFFSET ")
+                .bind(Bind::Int(i64::try_from(p.offset).unwrap_or(i64::MAX)));
+        }
+        let numbers = run_sql!(self.conn(), &page, load::<Number>)?
+            .into_iter()
+            .map(|n| n.number)
+            .collect();
+        Ok(ExternalHits {
+            numbers,
+            total,
+            subtotal,
+        })
+    }
+}
