@@ -14,6 +14,10 @@ pub enum AppError {
     /// range, an unknown parameter, ...).
     #[error("{0}")]
     BadRequest(String),
+    /// A search query that cannot be run (the Foreman API answers it with class
+    /// `ScopedSearch::QueryNotSupported`).
+    #[error("{0}")]
+    Query(String),
     /// No valid credential.
     #[error("authentication required")]
     Unauthenticated,

@@ -89,7 +89,23 @@ pub async fn authenticate<S: Store, B: MessageBody>(
                 let channel = channel(req.headers());
                 req.extensions_mut().insert(Caller { principal, channel });
             }
-            Err(e) => return Ok(req.into_response(e.error_response()).map_into_right_body()),
+            Err(e) => {
+                // The Foreman-compatible routes answer in Foreman's words.
+                let res = if req.path().starts_with("/api/v5") {
+                    e.error_response()
+                } else {
+                    let login = credential(req.headers())
+                        .and_then(|c| c.name)
+                        .unwrap_or_default();
+                    match e.object().code {
+                        "unauthenticated" => {
+                            crate::foreman::ForemanError::unauthenticated(&login).error_response()
+                        }
+                        _ => e.error_response(),
+                    }
+                };
+                return Ok(req.into_response(res).map_into_right_body());
+            }
         }
     }
     next.call(req)

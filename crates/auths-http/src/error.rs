@@ -97,7 +97,7 @@ impl std::fmt::Display for ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::BadRequest(m) => Self::bad_request(m),
+            AppError::BadRequest(m) | AppError::Query(m) => Self::bad_request(m),
             AppError::Unauthenticated => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",

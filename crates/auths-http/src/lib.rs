@@ -9,6 +9,7 @@ pub mod auth;
 pub mod blocking;
 pub mod error;
 mod fallback;
+pub mod foreman;
 mod health;
 pub mod json;
 pub mod trace;
@@ -41,10 +42,13 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz::<S>))
+    .route("/apidoc/v2.json", web::get().to(foreman::apidoc::apidoc))
+    .route("/apidoc/v2", web::get().to(foreman::apidoc::apidoc))
     .service(
         web::scope("/api")
             .wrap(from_fn(auth::authenticate::<S, _>))
             .configure(v5::configure::<S>)
+            .configure(foreman::configure::<S>)
             .default_service(web::to(fallback::not_found)),
     )
     .default_service(web::to(fallback::not_found));

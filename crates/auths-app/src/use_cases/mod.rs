@@ -6,6 +6,7 @@ pub mod delete;
 pub mod drafts;
 pub mod duplicate;
 pub mod export;
+pub mod foreman;
 pub mod get;
 pub mod refresh;
 mod resolve;
