@@ -137,6 +137,18 @@ pub(crate) fn record_other<T: Repositories>(
     operation: &str,
     after: &serde_json::Value,
 ) -> Result<(), AppError> {
+    record_for(tx, caller, operation, Vec::new(), after)
+}
+
+/// Appends a record that concerns no single auth but the auths of `department_ids`
+/// (a change to a catalog entry they use), so that their departments' editors see it.
+pub(crate) fn record_for<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    operation: &str,
+    department_ids: Vec<auths_domain::EntryId>,
+    after: &serde_json::Value,
+) -> Result<(), AppError> {
     tx.append_audit(&NewAuditRecord {
         at: clock::now(),
         actor_id: caller.principal.id.clone(),
@@ -144,7 +156,7 @@ pub(crate) fn record_other<T: Repositories>(
         channel: caller.channel,
         operation: operation.to_owned(),
         auth_id: None,
-        department_ids: Vec::new(),
+        department_ids,
         before: None,
         after: Some(after.to_string()),
     })?;

@@ -299,7 +299,7 @@ impl<S: Store> AuthService<S> {
         }
     }
 
-    /// Makes sure someone can log in: when no active key exists, creates an admin key,
+    /// Makes sure someone can log in: when no key exists at all, creates an admin key,
     /// with `configured` as its value when given, else a generated one, which is
     /// answered so that the caller can show it once. Answers `None` when keys exist.
     ///
@@ -316,7 +316,9 @@ impl<S: Store> AuthService<S> {
                 ),
             ));
         }
-        if self.store.read(|tx| tx.count_active_keys())? > 0 {
+        // "When no key exists yet": revoked keys count, so that revoking every key
+        // never mints a new admin key at the next start.
+        if !self.store.read(|tx| tx.list_keys())?.is_empty() {
             return Ok(None);
         }
         let spec = KeySpec {

@@ -322,3 +322,22 @@ fn key_use_is_batched_and_revocation_beats_the_cache() {
         "keys exist already"
     );
 }
+
+#[test]
+fn revoking_every_key_does_not_mint_a_new_admin() {
+    let svc = service();
+    let first = svc
+        .bootstrap(None)
+        .unwrap()
+        .expect("a new database gets a key");
+    svc.revoke_key(&first.principal.name).unwrap();
+    assert!(
+        svc.bootstrap(None).unwrap().is_none(),
+        "a key existed: no new admin key"
+    );
+    assert!(
+        svc.bootstrap(Some("a-long-enough-bootstrap-key-value"))
+            .unwrap()
+            .is_none()
+    );
+}

@@ -196,6 +196,16 @@ pub struct NewCatalogEntry {
     pub item: Option<ItemData>,
 }
 
+/// Who uses a catalog entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryUsage {
+    /// The departments of the auths that use it.
+    pub departments: Vec<EntryId>,
+    /// How many auths that use it lie outside the scope asked about (0 for a global
+    /// caller).
+    pub outside_scope: u64,
+}
+
 /// A seeded entry: fixed id, label, and catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seed {

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use crate::audit::{AuditFilter, AuditRecord, NewAuditRecord};
 use crate::auth::{Auth, AuthContent, NewAuth};
 use crate::catalog::{
-    CatalogEntry, CatalogKind, EntryRef, ItemRef, ItemView, NewCatalogEntry, SEEDS,
+    CatalogEntry, CatalogKind, EntryRef, EntryUsage, ItemRef, ItemView, NewCatalogEntry, SEEDS,
 };
 use crate::draft::Draft;
 use crate::error::RepoError;
@@ -388,6 +388,39 @@ impl CatalogRepository for MemoryTx {
         let view = self.view(&entry.id, &stored);
         self.entries.insert(entry.id.clone(), stored);
         Ok(view)
+    }
+
+    fn entry_usage(
+        &mut self,
+        id: &EntryId,
+        scope: Option<&[EntryId]>,
+    ) -> Result<EntryUsage, RepoError> {
+        let mut usage = EntryUsage::default();
+        for a in &self.auths {
+            let c = &a.content;
+            let uses = &c.name_id == id
+                || c.description_id.as_ref() == Some(id)
+                || &c.flag_id == id
+                || [
+                    &c.protocol_ids,
+                    &c.slug_ids,
+                    &c.item_ids,
+                    &c.department_ids,
+                    &c.location_ids,
+                ]
+                .iter()
+                .any(|ids| ids.contains(id));
+            if !uses {
+                continue;
+            }
+            usage.departments.extend(c.department_ids.iter().cloned());
+            if scope.is_some_and(|s| !c.department_ids.iter().any(|d| s.contains(d))) {
+                usage.outside_scope += 1;
+            }
+        }
+        usage.departments.sort();
+        usage.departments.dedup();
+        Ok(usage)
     }
 
     fn entry_by_number(

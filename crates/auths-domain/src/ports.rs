@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditFilter, AuditRecord, NewAuditRecord};
 use crate::auth::{Auth, AuthContent, NewAuth};
-use crate::catalog::{CatalogEntry, CatalogKind, NewCatalogEntry};
+use crate::catalog::{CatalogEntry, CatalogKind, EntryUsage, NewCatalogEntry};
 use crate::draft::Draft;
 use crate::error::RepoError;
 use crate::external::{ExternalHits, ExternalQuery};
@@ -93,6 +93,16 @@ pub trait CatalogRepository {
     /// [`RepoError::Conflict`] with constraint `in_use` while an auth or a key refers to
     /// it; storage failures.
     fn delete_entry(&mut self, kind: CatalogKind, id: &EntryId) -> Result<bool, RepoError>;
+
+    /// Who uses the entry `id` (in any section of any auth), measured against `scope`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn entry_usage(
+        &mut self,
+        id: &EntryId,
+        scope: Option<&[EntryId]>,
+    ) -> Result<EntryUsage, RepoError>;
 
     /// The entry of `kind` with this number.
     ///

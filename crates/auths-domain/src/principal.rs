@@ -298,6 +298,59 @@ impl Caller {
         None
     }
 
+    /// Whether the caller may change an auth's departments from `before` to `after`: a
+    /// scoped caller may add or remove only departments of their own (the others an
+    /// auth shares stay as they are), and must leave the auth at least one of theirs.
+    ///
+    /// # Errors
+    /// [`Denied`] naming the first department out of scope that would change.
+    pub fn may_change_departments(
+        &self,
+        before: &[EntryRef],
+        after: &[EntryRef],
+    ) -> Result<(), Denied> {
+        let Some(mine) = self.scope() else {
+            return Ok(());
+        };
+        let changed = before
+            .iter()
+            .filter(|b| !after.iter().any(|a| a.id == b.id))
+            .chain(
+                after
+                    .iter()
+                    .filter(|a| !before.iter().any(|b| b.id == a.id)),
+            );
+        for d in changed {
+            if !mine.contains(&d.id) {
+                return Err(Denied {
+                    reason: format!("you lack auths.edit in department {}", d.label),
+                });
+            }
+        }
+        if !after.iter().any(|d| mine.contains(&d.id)) {
+            return Err(Denied {
+                reason: "your key is limited to departments: leave the auth at least one of them"
+                    .to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Why the caller may not delete an auth owned by `departments`: a scoped caller
+    /// needs every one of them (deleting takes it from all its departments).
+    pub fn delete_denial(&self, departments: &[EntryRef]) -> Option<String> {
+        let mine = self.scope()?;
+        if departments.is_empty() {
+            return self.scope_denial(departments);
+        }
+        departments.iter().find(|d| !mine.contains(&d.id)).map(|d| {
+            format!(
+                "you lack auths.delete in department {}: the auth is shared with it",
+                d.label
+            )
+        })
+    }
+
     /// Whether a scoped caller may give an auth these departments: every one of them
     /// must be in scope, and a scoped caller cannot leave an auth without department
     /// (it would vanish from their own view).
@@ -473,6 +526,48 @@ mod tests {
         );
         assert!(scoped.scope_denial(&[]).is_some());
         assert_eq!(editor.scope_denial(&[]), None);
+    }
+
+    #[test]
+    fn shared_auths_change_only_in_the_callers_departments() {
+        let fin = r("d-fin", "Finance");
+        let hr = r("d-hr", "HR");
+        let it = r("d-it", "IT");
+        let scoped = caller(
+            Role::Editor,
+            Some(vec![fin.clone(), it.clone()]),
+            Channel::Api,
+            false,
+        );
+        let shared = [fin.clone(), hr.clone()];
+        assert!(
+            scoped.may_change_departments(&shared, &shared).is_ok(),
+            "keeping HR is fine"
+        );
+        assert!(
+            scoped
+                .may_change_departments(&shared, &[fin.clone(), hr.clone(), it.clone()])
+                .is_ok()
+        );
+        let err = scoped
+            .may_change_departments(&shared, std::slice::from_ref(&fin))
+            .unwrap_err();
+        assert!(
+            err.reason.contains("HR"),
+            "removing HR is not theirs to do: {}",
+            err.reason
+        );
+        assert!(
+            scoped
+                .may_change_departments(&shared, std::slice::from_ref(&hr))
+                .is_err(),
+            "must keep one of theirs"
+        );
+        assert!(scoped.delete_denial(&shared).unwrap().contains("HR"));
+        assert_eq!(scoped.delete_denial(&[fin.clone(), it.clone()]), None);
+        let global = caller(Role::Editor, None, Channel::Api, false);
+        assert!(global.may_change_departments(&shared, &[]).is_ok());
+        assert_eq!(global.delete_denial(&shared), None);
     }
 
     #[test]

@@ -222,6 +222,12 @@ impl ItemData {
     pub fn parse(key: &str, value: &str, secret: bool) -> Result<Self, Invalid> {
         let mut problems = Vec::new();
         let key = Label::parse(key).map_err(|e| problems.extend(e.for_field("key").problems));
+        if value.contains('\0') {
+            problems.push(crate::error::FieldProblem::new(
+                "value",
+                "value must not contain NUL characters",
+            ));
+        }
         let n = value.chars().count();
         if n > MAX_ITEM_VALUE_CHARS {
             problems.push(crate::error::FieldProblem::new(

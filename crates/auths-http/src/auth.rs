@@ -73,6 +73,18 @@ pub async fn authenticate<S: Store, B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    if req.query_string().to_ascii_lowercase().contains("%00") {
+        let e = ApiError::bad_request("NUL characters (%00) are not allowed in the query string");
+        let res = if req.path().starts_with("/api/v5") {
+            e.error_response()
+        } else {
+            crate::foreman::ForemanError::bad_request(
+                "NUL characters (%00) are not allowed in the query string",
+            )
+            .error_response()
+        };
+        return Ok(req.into_response(res).map_into_right_body());
+    }
     if !PUBLIC.contains(&req.path()) {
         let checked = match (
             req.app_data::<web::Data<AuthService<S>>>().cloned(),

@@ -28,6 +28,11 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
+/// The body of an operation that takes none: nothing or `{}`; any field is refused.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFields {}
+
 /// A JSON body, deserialized into `T`.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
@@ -66,6 +71,13 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     } else {
         body
     };
+    // PostgreSQL cannot store NUL in text, and no field needs it: refuse it here, for
+    // both backends alike.
+    if body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(ApiError::bad_request(
+            "NUL characters (\\u0000) are not allowed in the request",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

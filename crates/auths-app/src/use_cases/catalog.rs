@@ -148,13 +148,22 @@ impl<S: Store> AuthService<S> {
         let (label, item) = checked(kind, input)?;
         self.store.write(|tx| {
             let before = unseeded_entry(tx, kind, id, "changed")?;
+            // An entry is shared by every auth that uses it: a department-scoped editor
+            // may change it only when all of those auths are theirs.
+            let usage = tx.entry_usage(id, caller.scope().as_deref())?;
+            if usage.outside_scope > 0 {
+                return Err(AppError::Forbidden(format!(
+                    "{id} is used by {} auth(s) outside your departments; ask an editor of theirs or an admin",
+                    usage.outside_scope
+                )));
+            }
             let after = tx
                 .update_entry(kind, id, &label, item.as_ref(), clock::now())
                 .map_err(label_conflict(kind, &label))?
                 .ok_or_else(|| not_found(kind, id))?;
             let record =
                 serde_json::json!({"before": entry_json(&before), "after": entry_json(&after)});
-            crate::audit::record_other(tx, caller, "catalog.update", &record)?;
+            crate::audit::record_for(tx, caller, "catalog.update", usage.departments, &record)?;
             Ok(after)
         })
     }

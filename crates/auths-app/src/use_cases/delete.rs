@@ -16,7 +16,7 @@ impl<S: Store> AuthService<S> {
         caller.may(Operation::Delete)?;
         self.store.write(|tx| {
             let before = visible_auth(tx, caller, auth_id)?;
-            if let Some(reason) = caller.scope_denial(&before.departments) {
+            if let Some(reason) = caller.delete_denial(&before.departments) {
                 return Err(AppError::Forbidden(reason));
             }
             if !tx.delete_auth(auth_id, before.version)? {

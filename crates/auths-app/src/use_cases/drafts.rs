@@ -142,11 +142,13 @@ fn form_state<T: Repositories>(
     })
 }
 
+/// A draft as the audit log keeps it: which draft and which version, not its values,
+/// which only the owner may see.
 fn draft_json(d: &Draft) -> Result<String, AppError> {
     serde_json::to_string(&serde_json::json!({
         "draft_id": d.draft_id.as_str(),
         "version": d.version,
-        "values": d.values,
+        "auth_id": d.auth_id.as_ref().map(AuthId::as_str),
     }))
     .map_err(|e| AppError::Internal(e.to_string()))
 }
@@ -353,10 +355,10 @@ impl<S: Store> AuthService<S> {
             if let Some(expected) = expected_version
                 && expected != base
             {
-                return Err(AppError::invalid(
-                    "expected_version",
-                    format!("the draft was started from version {base}, not {expected}"),
-                ));
+                return Err(AppError::Conflict {
+                    message: format!("draft {id} was started from version {base} of auth {auth_id}, not {expected}"),
+                    current_version: Some(base),
+                });
             }
             let fields = draft.values.to_raw().parse()?;
             let out = super::update::update_in(tx, caller, auth_id, Some(base), &fields)?;

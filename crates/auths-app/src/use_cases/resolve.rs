@@ -290,7 +290,19 @@ pub(crate) fn problems<T: Repositories>(
                 .filter(|p| !(p.field == "protocol_ids" && p.message.starts_with("at least"))),
         );
     }
-    if let Err(d) = caller.may_assign(&departments) {
+    let before = match this {
+        Some(id) => tx
+            .auth_by_id(id)?
+            .map(|a| a.departments)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let allowed = if this.is_some() {
+        caller.may_change_departments(&before, &departments)
+    } else {
+        caller.may_assign(&departments)
+    };
+    if let Err(d) = allowed {
         problems.push(FieldProblem::new("department_ids", d.reason));
     }
     Ok(problems)

@@ -64,7 +64,7 @@ pub(crate) fn update_in<T: Repositories>(
     }
     let merged = before.fields().merged(patch.clone());
     let (content, departments) = super::resolve::content(tx, &merged, Some(auth_id))?;
-    caller.may_assign(&departments)?;
+    caller.may_change_departments(&before.departments, &departments)?;
     if normalized(content.clone()) == normalized(before.content()) {
         return Ok(UpdateOutcome {
             auth_id: auth_id.clone(),

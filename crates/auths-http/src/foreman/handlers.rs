@@ -329,6 +329,10 @@ fn changes(body: &Value) -> Result<ExternalChanges, Vec<auths_domain::FieldProbl
         match src.get(field) {
             None => None,
             Some(Value::Null) => Some(Vec::new()),
+            Some(Value::Array(a)) if a.len() > auths_domain::auth::MAX_SECTION_ENTRIES => {
+                bad(field, "lists too many ids");
+                None
+            }
             Some(Value::Array(a)) => {
                 let parsed: Option<Vec<i64>> = a
                     .iter()
@@ -355,6 +359,10 @@ fn changes(body: &Value) -> Result<ExternalChanges, Vec<auths_domain::FieldProbl
         match src.get(field) {
             None => None,
             Some(Value::Null) => Some(Vec::new()),
+            Some(Value::Array(a)) if a.len() > auths_domain::auth::MAX_SECTION_ENTRIES => {
+                bad(field, "lists too many names");
+                None
+            }
             Some(Value::Array(a)) => {
                 let parsed: Option<Vec<String>> =
                     a.iter().map(|v| v.as_str().map(str::to_owned)).collect();

@@ -119,6 +119,11 @@ pub async fn list<S: Store>(
     let kind = kind_of(&path)?;
     let q = query.into_inner();
     let page = page(q.page_size, q.page_offset)?;
+    if q.search.as_ref().is_some_and(|s| s.chars().count() > 255) {
+        return Err(ApiError::bad_request(
+            "search is longer than 255 characters",
+        ));
+    }
     let svc = service.into_inner();
     let found =
         blocking(move || svc.list_catalog(&caller.0, kind, q.search.as_deref(), page)).await?;

@@ -35,9 +35,10 @@ fn create_item<S: Store>(
 ) -> Result<CreateOutcome, AppError> {
     let fields = item.auth_fields();
     match &item.draft_id {
-        Some(_) if fields.parse().is_ok_and(|f| !f.is_empty()) || fields.name.is_some() => Err(
-            AppError::invalid("draft_id", "give draft_id alone, or the fields, not both"),
-        ),
+        Some(_) if fields != auths_domain::RawFields::default() => Err(AppError::invalid(
+            "draft_id",
+            "give draft_id alone, or the fields, not both",
+        )),
         Some(d) => {
             let id = DraftId::parse(d)
                 .map_err(|_| AppError::NotFound(format!("draft {d} not found")))?;

@@ -103,6 +103,29 @@ pub async fn patch<S: Store>(
         }
         None => None,
     };
+    let too_long = [
+        ("protocol_ids", &body.protocol_ids),
+        ("slug_ids", &body.slug_ids),
+        ("item_ids", &body.item_ids),
+        ("department_ids", &body.department_ids),
+        ("location_ids", &body.location_ids),
+    ]
+    .into_iter()
+    .find(|(_, v)| {
+        v.as_ref()
+            .and_then(Option::as_ref)
+            .is_some_and(|l| l.len() > auths_domain::auth::MAX_SECTION_ENTRIES)
+    });
+    if let Some((field, _)) = too_long {
+        return Err(AppError::invalid(
+            field,
+            format!(
+                "at most {} entries are allowed",
+                auths_domain::auth::MAX_SECTION_ENTRIES
+            ),
+        )
+        .into());
+    }
     let patch = DraftPatch {
         name: Change::from_double(body.name),
         name_id: Change::from_double(body.name_id),
@@ -162,6 +185,7 @@ pub struct DraftsResponse {
 pub async fn list<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
+    _body: ApiJson<crate::json::NoFields>,
 ) -> Result<HttpResponse, ApiError> {
     let svc = service.into_inner();
     let drafts = blocking(move || svc.drafts(&caller.0)).await?;

@@ -23,6 +23,7 @@ pub struct RefreshResponse {
 pub async fn refresh<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
+    _body: crate::json::ApiJson<crate::json::NoFields>,
 ) -> Result<HttpResponse, ApiError> {
     let svc = service.into_inner();
     let done = blocking(move || svc.refresh(&caller.0)).await?;

@@ -86,6 +86,15 @@ pub async fn search<S: Store>(
             "search is longer than {MAX_SEARCH_CHARS} characters"
         )));
     }
+    if body
+        .filter_department_ids
+        .as_ref()
+        .is_some_and(|ids| ids.len() > super::paging::MAX_PAGE_SIZE as usize)
+    {
+        return Err(ApiError::bad_request(
+            "filter_department_ids lists more than 500 departments",
+        ));
+    }
     let departments = body
         .filter_department_ids
         .map(|ids| {

@@ -55,18 +55,18 @@ pub async fn update<S: Store>(
                         AppError::NotFound(format!("auth {} not found", item.auth_id)),
                     );
                 };
-                let fields = item.auth_fields().parse().map_err(AppError::from);
-                let outcome = match (&item.draft_id, fields) {
-                    (Some(_), Ok(f)) if !f.is_empty() => Err(AppError::invalid(
+                let raw = item.auth_fields();
+                let outcome = match &item.draft_id {
+                    Some(_) if raw != auths_domain::RawFields::default() => Err(AppError::invalid(
                         "draft_id",
                         "give draft_id or the fields, not both",
                     )),
-                    (Some(d), _) => DraftId::parse(d)
+                    Some(d) => DraftId::parse(d)
                         .map_err(|_| AppError::NotFound(format!("draft {d} not found")))
                         .and_then(|id| {
                             svc.publish_update(&caller, &auth_id, &id, item.expected_version)
                         }),
-                    (None, fields) => fields.and_then(|patch| {
+                    None => raw.parse().map_err(AppError::from).and_then(|patch| {
                         svc.update_one(&caller, &auth_id, item.expected_version, &patch)
                     }),
                 };

@@ -15,6 +15,7 @@ mod foreman;
 mod foundation;
 mod identity;
 mod registry;
+mod scope;
 mod search;
 mod support;
 mod writes;

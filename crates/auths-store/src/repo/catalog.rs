@@ -1,12 +1,13 @@
 //! Catalog entries.
 
-use auths_domain::catalog::ItemView;
+use auths_domain::catalog::{EntryUsage, ItemView};
 use auths_domain::values::fold_case;
 use auths_domain::{
     CatalogEntry, CatalogKind, CatalogRepository, EntryId, ItemData, NewCatalogEntry, Page,
     PageRequest, RepoError,
 };
 use chrono::{DateTime, Utc};
+use diesel::RunQueryDsl as _;
 use diesel::prelude::*;
 
 use crate::db::{StoreTx, utc};
@@ -110,6 +111,60 @@ impl CatalogRepository for StoreTx {
             .first(self.conn())
             .map_err(repo_error)?
             .into_entry()
+    }
+
+    fn entry_usage(
+        &mut self,
+        id: &EntryId,
+        scope: Option<&[EntryId]>,
+    ) -> Result<EntryUsage, RepoError> {
+        use super::search::{Bind, Count, Sql, run_sql};
+        #[derive(diesel::QueryableByName)]
+        struct IdRow {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        let pg = self.is_pg();
+        // The auths that use the entry in any section.
+        let users = |sql: &mut Sql| {
+            let t = || Bind::Text(id.as_str().to_owned());
+            sql.push("SELECT number AS x FROM auths WHERE name_id = ")
+                .bind(t())
+                .push(" OR description_id = ")
+                .bind(t())
+                .push(" OR flag_id = ")
+                .bind(t())
+                .push(" UNION SELECT auth_number AS x FROM auth_links WHERE entry_id = ")
+                .bind(t());
+        };
+        let mut sql = Sql::new(pg);
+        sql.push("SELECT DISTINCT d.entry_id AS id FROM auth_links d WHERE d.kind = 'departments' AND d.auth_number IN (");
+        users(&mut sql);
+        sql.push(") ORDER BY id");
+        let departments = run_sql!(self.conn(), &sql, load::<IdRow>)?
+            .into_iter()
+            .map(|r| {
+                EntryId::parse(&r.id)
+                    .map_err(|_| RepoError::Internal("corrupt department link".into()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let outside_scope = match scope {
+            None => 0,
+            Some(scope) => {
+                let mut sql = Sql::new(pg);
+                sql.push("SELECT COUNT(*) AS n FROM (");
+                users(&mut sql);
+                sql.push(") u WHERE u.x NOT IN (SELECT auth_number FROM auth_links WHERE kind = 'departments' AND entry_id IN ")
+                    .in_list(scope)
+                    .push(")");
+                let rows: Vec<Count> = run_sql!(self.conn(), &sql, load::<Count>)?;
+                rows.first().map_or(0, |c| u64::try_from(c.n).unwrap_or(0))
+            }
+        };
+        Ok(EntryUsage {
+            departments,
+            outside_scope,
+        })
     }
 
     fn entry_by_number(
