@@ -148,6 +148,42 @@ impl StoreTx {
             .ok_or_else(|| corrupt("resolved nothing"))
     }
 
+    /// On PostgreSQL, share-locks every catalog entry `content` uses, before the auth
+    /// row is touched. A concurrent rename of one of them (which takes the entry's row
+    /// lock and then re-indexes its users) then either commits first, and this write's
+    /// index statement sees the new label, or waits for this write, and its re-index
+    /// sees the new link: the search index never keeps a stale label. Entries are always
+    /// locked before auth rows, in id order, so the two paths cannot deadlock. SQLite
+    /// writers are serialised already.
+    fn lock_entries(&mut self, content: &AuthContent) -> Result<(), RepoError> {
+        if !self.is_pg() {
+            return Ok(());
+        }
+        let mut ids: Vec<&str> = [&content.name_id, &content.flag_id]
+            .into_iter()
+            .chain(content.description_id.as_ref())
+            .chain(&content.protocol_ids)
+            .chain(&content.slug_ids)
+            .chain(&content.item_ids)
+            .chain(&content.department_ids)
+            .chain(&content.location_ids)
+            .map(EntryId::as_str)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let AnyConnection::Postgresql(c) = self.conn() else {
+            return Ok(());
+        };
+        ce::table
+            .filter(ce::id.eq_any(&ids))
+            .order(ce::id.asc())
+            .select(ce::id)
+            .for_share()
+            .load::<String>(c)
+            .map(drop)
+            .map_err(repo_error)
+    }
+
     fn name_key_of(&mut self, name_id: &EntryId) -> Result<String, RepoError> {
         ce::table
             .find(name_id.as_str())
@@ -193,6 +229,7 @@ impl AuthRepository for StoreTx {
     fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError> {
         let at = auth.at.naive_utc();
         let c = &auth.content;
+        self.lock_entries(c)?;
         let name_key = self.name_key_of(&c.name_id)?;
         let insert = diesel::insert_into(a::table)
             .values(AuthInsert {
@@ -233,6 +270,7 @@ impl AuthRepository for StoreTx {
     ) -> Result<i64, RepoError> {
         // The version check and the write are one statement: of two writers that read
         // the same version, exactly one updates a row.
+        self.lock_entries(content)?;
         let name_key = self.name_key_of(&content.name_id)?;
         let changed = diesel::update(
             a::table
