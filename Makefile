@@ -4,7 +4,7 @@ CARGO ?= cargo
 # PostgreSQL for the test suite's second backend (unset: those tests say SKIPPED).
 AUTHS_TEST_DATABASE_URL ?=
 
-.PHONY: run test test-pg lint fmt doc deny migrate check ci
+.PHONY: run test test-pg lint fmt doc deny migrate check ci bench bench-micro
 
 ## Start the server on the SQLite default (data/auths.db).
 run:
@@ -42,3 +42,12 @@ migrate:
 ## What CI runs.
 ci:
 	bash .ci/run
+
+## Load N auths (default 100000) and measure against a same-run baseline; needs wrk.
+## BACKEND=postgres for the PostgreSQL variant. Report: target/bench/report.md
+bench:
+	python3 bench/run.py
+
+## criterion micro-benchmarks of the hot pure code.
+bench-micro:
+	$(CARGO) bench -p auths-bench

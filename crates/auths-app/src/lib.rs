@@ -20,7 +20,7 @@ pub use use_cases::catalog::EntryInput;
 pub use use_cases::create::CreateOutcome;
 pub use use_cases::drafts::{DraftEdit, DraftView, FormState};
 pub use use_cases::duplicate::DuplicateOutcome;
-pub use use_cases::export::{Export, HEADER as EXPORT_HEADER};
+pub use use_cases::export::{Export, HEADER as EXPORT_HEADER, record as export_record};
 pub use use_cases::foreman;
 pub use use_cases::get::{AuthView, FormView};
 pub use use_cases::refresh::Refreshed;

@@ -24,3 +24,4 @@ pub mod testing;
 pub use db::{Db, StoreTx};
 pub use error::StoreError;
 pub use pool::{Backend, ConnectionSettings, PoolOptions, Target};
+pub use repo::foreman::filter_sql as foreman_filter_sql;

@@ -81,7 +81,7 @@ pub struct ExternalChanges {
     pub organization_names: Option<Vec<String>>,
 }
 
-/// "Resource auth_source_external not found by id '<id>'".
+/// `Resource auth_source_external not found by id '<id>'`.
 pub fn external_not_found(raw_id: &str) -> AppError {
     AppError::NotFound(format!(
         "Resource auth_source_external not found by id '{raw_id}'"

@@ -134,6 +134,14 @@ fn compile(sql: &mut Sql, f: &Filter) {
     }
 }
 
+/// The SQL condition a checked filter compiles to, and how many parameters it binds
+/// (for benchmarks and for reading; the store builds the same text when it runs one).
+pub fn filter_sql(filter: &Filter, postgres: bool) -> (String, usize) {
+    let mut sql = Sql::new(postgres);
+    compile(&mut sql, filter);
+    (sql.text, sql.binds.len())
+}
+
 impl StoreTx {
     pub(crate) fn externals(&mut self, q: &ExternalQuery) -> Result<ExternalHits, RepoError> {
         let pg = self.is_pg();

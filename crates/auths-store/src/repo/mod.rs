@@ -4,7 +4,7 @@ mod audit;
 mod auths;
 mod catalog;
 mod drafts;
-mod foreman;
+pub(crate) mod foreman;
 mod principals;
 pub(crate) mod search;
 mod uploads;
