@@ -86,6 +86,16 @@ pub async fn authenticate<S: Store, B: MessageBody>(
         return Ok(req.into_response(res).map_into_right_body());
     }
     if !PUBLIC.contains(&req.path()) {
+        let failures = req
+            .app_data::<web::Data<crate::throttle::FailedLogins>>()
+            .cloned();
+        let peer = req.peer_addr().map(|a| a.ip());
+        if let (Some(f), Some(ip)) = (&failures, peer)
+            && f.is_throttled(ip)
+        {
+            let res = too_many(req.path());
+            return Ok(req.into_response(res).map_into_right_body());
+        }
         let checked = match (
             req.app_data::<web::Data<AuthService<S>>>().cloned(),
             credential(req.headers()),
@@ -102,6 +112,11 @@ pub async fn authenticate<S: Store, B: MessageBody>(
                 req.extensions_mut().insert(Caller { principal, channel });
             }
             Err(e) => {
+                if e.object().code == "unauthenticated"
+                    && let (Some(f), Some(ip)) = (&failures, peer)
+                {
+                    f.failed(ip);
+                }
                 // The Foreman-compatible routes answer in Foreman's words.
                 let res = if req.path().starts_with("/api/v5") {
                     e.error_response()
@@ -123,6 +138,19 @@ pub async fn authenticate<S: Store, B: MessageBody>(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+/// 429 for a throttled address, in the words of the API asked.
+fn too_many(path: &str) -> actix_web::HttpResponse {
+    let status = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+    let body = if path.starts_with("/api/v5") {
+        serde_json::json!({"error": {"code": "unauthenticated", "message": crate::throttle::MESSAGE, "details": []}})
+    } else {
+        serde_json::json!({"error": {"message": crate::throttle::MESSAGE}})
+    };
+    actix_web::HttpResponse::build(status)
+        .insert_header(("Retry-After", "300"))
+        .json(body)
 }
 
 /// The authenticated caller of a request under `/api`.

@@ -12,6 +12,7 @@ mod fallback;
 pub mod foreman;
 mod health;
 pub mod json;
+pub mod throttle;
 pub mod trace;
 pub(crate) mod v5;
 
@@ -25,7 +26,9 @@ pub use v5::openapi::document as openapi_document;
 pub use v5::registry::{Endpoint, endpoints as v5_endpoints};
 
 /// Mounts every route. The application must hold, as app data, a
-/// `web::Data<AuthService<S>>` and, optionally, a [`BodyLimit`].
+/// `web::Data<AuthService<S>>` and, optionally, a [`BodyLimit`] and a
+/// `web::Data<throttle::FailedLogins>` (shared by all workers; without it, failed
+/// credentials are not throttled).
 pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PathConfig::default().error_handler(|e, _| {
         ApiError::new(

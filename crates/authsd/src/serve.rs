@@ -39,6 +39,7 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
         }
     }
     let data = web::Data::new(service);
+    let failed_logins = web::Data::new(auths_http::throttle::FailedLogins::default());
     let workers = config.workers();
     let body_limit = config.body_limit;
     actix_web::rt::System::new().block_on(async move {
@@ -46,6 +47,7 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_data.clone())
+                .app_data(failed_logins.clone())
                 .app_data(BodyLimit(body_limit))
                 .wrap(actix_web::middleware::from_fn(
                     auths_http::trace::request_log,

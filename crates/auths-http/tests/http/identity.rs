@@ -396,3 +396,41 @@ async fn keys_are_stored_only_as_hashes(t: TestDb) {
         );
     }
 }
+
+#[actix_rt::test]
+async fn repeated_failed_credentials_from_one_address_are_slowed_down() {
+    let t = TestDb::sqlite();
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let from =
+        |ip: &str, key: &str| post(GET, key).peer_addr(format!("{ip}:40000").parse().unwrap());
+    for _ in 0..auths_http::throttle::MAX_FAILURES {
+        let (s, _) = send(&app, from("10.9.9.9", "auths_wrong")).await;
+        assert_eq!(s.as_u16(), 401);
+    }
+    // Now even the right key is refused from that address, for a while...
+    let (s, b) = send(&app, from("10.9.9.9", &keys.admin)).await;
+    assert_eq!(s.as_u16(), 429, "{b}");
+    assert_eq!(
+        b["error"]["message"],
+        "Too many tries, please try again in a few minutes."
+    );
+    let (s, b) = send(
+        &app,
+        TestRequest::get()
+            .uri("/api/auth_source_externals")
+            .insert_header(("X-Api-Key", keys.admin.clone()))
+            .peer_addr("10.9.9.9:1".parse().unwrap()),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), b),
+        (
+            429,
+            json!({"error": {"message": "Too many tries, please try again in a few minutes."}})
+        )
+    );
+    // ...and other addresses are not affected.
+    let (s, _) = send(&app, from("10.9.9.10", &keys.admin)).await;
+    assert_eq!(s, StatusCode::OK);
+}

@@ -32,6 +32,9 @@ macro_rules! app {
         actix_web::test::init_service(
             actix_web::App::new()
                 .app_data($data.clone())
+                .app_data(actix_web::web::Data::new(
+                    auths_http::throttle::FailedLogins::default(),
+                ))
                 .app_data(auths_http::BodyLimit($crate::support::LIMIT))
                 .configure(auths_http::configure::<auths_store::Db>),
         )
