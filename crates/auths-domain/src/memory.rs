@@ -310,6 +310,22 @@ impl MemoryTx {
     }
 }
 
+/// Whether an auth's content uses the entry `id` in any section.
+fn uses(c: &AuthContent, id: &EntryId) -> bool {
+    &c.name_id == id
+        || c.description_id.as_ref() == Some(id)
+        || &c.flag_id == id
+        || [
+            &c.protocol_ids,
+            &c.slug_ids,
+            &c.item_ids,
+            &c.department_ids,
+            &c.location_ids,
+        ]
+        .iter()
+        .any(|ids| ids.contains(id))
+}
+
 /// SQL `LIKE` with `\` escapes, `%` and `_` wildcards.
 fn like_match(s: &str, pattern: &str) -> bool {
     fn go(s: &[char], p: &[char]) -> bool {
@@ -398,18 +414,7 @@ impl CatalogRepository for MemoryTx {
         let mut usage = EntryUsage::default();
         for a in &self.auths {
             let c = &a.content;
-            let uses = &c.name_id == id
-                || c.description_id.as_ref() == Some(id)
-                || &c.flag_id == id
-                || [
-                    &c.protocol_ids,
-                    &c.slug_ids,
-                    &c.item_ids,
-                    &c.department_ids,
-                    &c.location_ids,
-                ]
-                .iter()
-                .any(|ids| ids.contains(id));
+            let uses = uses(c, id);
             if !uses {
                 continue;
             }
@@ -473,18 +478,7 @@ impl CatalogRepository for MemoryTx {
         }
         let used = self.auths.iter().any(|a| {
             let c = &a.content;
-            &c.name_id == id
-                || c.description_id.as_ref() == Some(id)
-                || &c.flag_id == id
-                || [
-                    &c.protocol_ids,
-                    &c.slug_ids,
-                    &c.item_ids,
-                    &c.department_ids,
-                    &c.location_ids,
-                ]
-                .iter()
-                .any(|ids| ids.contains(id))
+            uses(c, id)
         }) || self.keys.iter().any(|k| k.0.department_ids.contains(id));
         if used {
             return Err(RepoError::Conflict {

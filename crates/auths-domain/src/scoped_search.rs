@@ -550,32 +550,7 @@ pub fn parse_order(
 mod tests {
     use super::*;
 
-    const FIELDS: [Field; 6] = [
-        Field {
-            name: "id",
-            ty: FieldType::Integer,
-        },
-        Field {
-            name: "name",
-            ty: FieldType::String,
-        },
-        Field {
-            name: "location",
-            ty: FieldType::String,
-        },
-        Field {
-            name: "organization",
-            ty: FieldType::String,
-        },
-        Field {
-            name: "location_id",
-            ty: FieldType::Integer,
-        },
-        Field {
-            name: "organization_id",
-            ty: FieldType::Integer,
-        },
-    ];
+    use crate::external::FIELDS;
 
     fn filter(q: &str) -> Result<Filter, QueryError> {
         check(

@@ -307,6 +307,12 @@ fn is_json(req: &HttpRequest) -> bool {
         })
 }
 
+/// One element of a `*_ids` or `*_names` list.
+enum ListItem {
+    Id(i64),
+    Name(String),
+}
+
 /// The changes an update body asks for; other keys are ignored, as Foreman does.
 fn changes(body: &Value) -> Result<ExternalChanges, Vec<auths_domain::FieldProblem>> {
     let src = body
@@ -325,60 +331,67 @@ fn changes(body: &Value) -> Result<ExternalChanges, Vec<auths_domain::FieldProbl
             None
         }
     };
-    let mut ids = |field: &str| -> Option<Vec<i64>> {
+    // `*_ids` and `*_names`: an array (of ids, or of names), or null for none.
+    let mut list = |field: &str,
+                    what: &str,
+                    item: &dyn Fn(&Value) -> Option<ListItem>|
+     -> Option<Vec<ListItem>> {
         match src.get(field) {
             None => None,
             Some(Value::Null) => Some(Vec::new()),
             Some(Value::Array(a)) if a.len() > auths_domain::auth::MAX_SECTION_ENTRIES => {
-                bad(field, "lists too many ids");
+                bad(field, &format!("lists too many {what}"));
                 None
             }
             Some(Value::Array(a)) => {
-                let parsed: Option<Vec<i64>> = a
-                    .iter()
-                    .map(|v| match v {
-                        Value::Number(n) => n.as_i64(),
-                        Value::String(s) => s.trim().parse().ok(),
-                        _ => None,
-                    })
-                    .collect();
+                let parsed: Option<Vec<ListItem>> = a.iter().map(item).collect();
                 if parsed.is_none() {
-                    bad(field, "must be an array of ids");
+                    bad(field, &format!("must be an array of {what}"));
                 }
                 parsed
             }
             Some(_) => {
-                bad(field, "must be an array of ids");
+                bad(field, &format!("must be an array of {what}"));
                 None
             }
         }
     };
-    let location_ids = ids("location_ids");
-    let organization_ids = ids("organization_ids");
-    let mut names = |field: &str| -> Option<Vec<String>> {
-        match src.get(field) {
-            None => None,
-            Some(Value::Null) => Some(Vec::new()),
-            Some(Value::Array(a)) if a.len() > auths_domain::auth::MAX_SECTION_ENTRIES => {
-                bad(field, "lists too many names");
-                None
-            }
-            Some(Value::Array(a)) => {
-                let parsed: Option<Vec<String>> =
-                    a.iter().map(|v| v.as_str().map(str::to_owned)).collect();
-                if parsed.is_none() {
-                    bad(field, "must be an array of names");
-                }
-                parsed
-            }
-            Some(_) => {
-                bad(field, "must be an array of names");
-                None
-            }
-        }
+    let as_id = |v: &Value| match v {
+        Value::Number(n) => n.as_i64().map(ListItem::Id),
+        Value::String(s) => s.trim().parse().ok().map(ListItem::Id),
+        _ => None,
     };
-    let location_names = names("location_names");
-    let organization_names = names("organization_names");
+    let as_name = |v: &Value| v.as_str().map(|s| ListItem::Name(s.to_owned()));
+    let ids_of = |l: Option<Vec<ListItem>>| {
+        l.map(|l| {
+            l.into_iter()
+                .filter_map(|i| {
+                    if let ListItem::Id(n) = i {
+                        Some(n)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        })
+    };
+    let names_of = |l: Option<Vec<ListItem>>| {
+        l.map(|l| {
+            l.into_iter()
+                .filter_map(|i| {
+                    if let ListItem::Name(n) = i {
+                        Some(n)
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        })
+    };
+    let location_ids = ids_of(list("location_ids", "ids", &as_id));
+    let organization_ids = ids_of(list("organization_ids", "ids", &as_id));
+    let location_names = names_of(list("location_names", "names", &as_name));
+    let organization_names = names_of(list("organization_names", "names", &as_name));
     if problems.is_empty() {
         Ok(ExternalChanges {
             name,
