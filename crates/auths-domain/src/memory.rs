@@ -406,6 +406,17 @@ impl CatalogRepository for MemoryTx {
         Ok(view)
     }
 
+    fn ensure_entry(
+        &mut self,
+        entry: &NewCatalogEntry,
+        at: DateTime<Utc>,
+    ) -> Result<CatalogEntry, RepoError> {
+        match self.entry_by_label(entry.kind, &entry.label)? {
+            Some(e) if entry.kind.unique_labels() => Ok(e),
+            _ => self.insert_entry(entry, at),
+        }
+    }
+
     fn entry_usage(
         &mut self,
         id: &EntryId,

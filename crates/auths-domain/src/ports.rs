@@ -114,6 +114,18 @@ pub trait CatalogRepository {
         number: i64,
     ) -> Result<Option<CatalogEntry>, RepoError>;
 
+    /// The entry of `kind` labelled `label` (case-insensitively), stored as `entry` if
+    /// there is none yet. Concurrent callers with the same label get the same entry:
+    /// the loser of the race waits for the winner's insert and reuses it.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn ensure_entry(
+        &mut self,
+        entry: &NewCatalogEntry,
+        at: DateTime<Utc>,
+    ) -> Result<CatalogEntry, RepoError>;
+
     /// Entries of `kind` whose label contains `search` (case-insensitively), by label.
     ///
     /// # Errors

@@ -10,22 +10,20 @@ use auths_domain::{
 
 use crate::{AppError, clock};
 
-/// Finds the catalog entry with this text, or creates it.
+/// Finds the catalog entry with this text, or creates it (concurrent creators of the
+/// same text share one entry).
 fn entry_for_text<T: Repositories>(
     tx: &mut T,
     kind: CatalogKind,
     text: &str,
 ) -> Result<EntryId, AppError> {
-    if let Some(e) = tx.entry_by_label(kind, text)? {
-        return Ok(e.id);
-    }
     let entry = NewCatalogEntry {
         id: EntryId::parse(&clock::new_id())?,
         kind,
         label: text.to_owned(),
         item: None,
     };
-    Ok(tx.insert_entry(&entry, clock::now())?.id)
+    Ok(tx.ensure_entry(&entry, clock::now())?.id)
 }
 
 /// Resolves the ids of one section, collecting a problem for each unknown one.

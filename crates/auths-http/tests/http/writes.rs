@@ -384,3 +384,153 @@ async fn duplicates_count_up_and_drop_slugs(t: TestDb) {
     .await;
     assert_error(s, &b, 404, "not_found");
 }
+
+mod races {
+    use std::sync::Arc;
+
+    use auths_app::{AppError, AuthService, Credential, DraftEdit};
+    use auths_domain::{
+        AuthFields, AuthName, Caller, Change, Channel, DraftPatch, EntryId, NameChoice,
+    };
+    use auths_store::Db;
+    use auths_store::testing::TestDb;
+
+    fn admin(svc: &AuthService<Db>, key: &str) -> Caller {
+        let principal = svc
+            .authenticate(&Credential {
+                key: key.to_owned(),
+                name: None,
+            })
+            .unwrap();
+        Caller {
+            principal,
+            channel: Channel::Api,
+        }
+    }
+
+    crate::on_both_backends!(
+        thirty_two_writers_on_one_draft,
+        overlapping_bulk_creates_never_store_a_name_twice,
+    );
+
+    async fn thirty_two_writers_on_one_draft(t: TestDb) {
+        let (data, keys) = crate::support::service(&t);
+        let svc = data.into_inner();
+        let caller = Arc::new(admin(&svc, &keys.admin));
+        let start = DraftEdit {
+            draft_id: None,
+            auth_id: None,
+            expected_version: 0,
+            patch: DraftPatch::default(),
+        };
+        let draft = svc.edit_draft(&caller, start).unwrap().draft.draft_id;
+        let handles: Vec<_> = (0..32)
+            .map(|i| {
+                let (svc, caller, draft) = (Arc::clone(&svc), Arc::clone(&caller), draft.clone());
+                std::thread::spawn(move || {
+                    let patch = DraftPatch {
+                        name: Change::Set(format!("writer {i}")),
+                        ..DraftPatch::default()
+                    };
+                    (
+                        i,
+                        svc.edit_draft(
+                            &caller,
+                            DraftEdit {
+                                draft_id: Some(draft),
+                                auth_id: None,
+                                expected_version: 1,
+                                patch,
+                            },
+                        ),
+                    )
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let winners: Vec<usize> = outcomes
+            .iter()
+            .filter(|(_, r)| r.is_ok())
+            .map(|(i, _)| *i)
+            .collect();
+        assert_eq!(winners.len(), 1, "exactly one winner for version 1");
+        assert!(
+            outcomes
+                .iter()
+                .all(|(_, r)| r.is_ok() || matches!(r, Err(AppError::Conflict { .. })))
+        );
+        let now = svc.draft(&caller, &draft).unwrap().draft;
+        assert_eq!(
+            (now.version, now.values.name),
+            (2, Some(format!("writer {}", winners[0]))),
+            "the winner's change, whole"
+        );
+        let page = auths_domain::PageRequest {
+            limit: 500,
+            offset: 0,
+        };
+        let records = svc.list_audit(&caller, None, page).unwrap().rows;
+        assert_eq!(
+            records
+                .iter()
+                .filter(|r| r.operation == "draft.update")
+                .count(),
+            1,
+            "one record per win"
+        );
+    }
+
+    async fn overlapping_bulk_creates_never_store_a_name_twice(t: TestDb) {
+        let (data, keys) = crate::support::service(&t);
+        let svc = data.into_inner();
+        let caller = Arc::new(admin(&svc, &keys.admin));
+        // Four clients each create the same ten names (in different cases).
+        let handles: Vec<_> = (0..4)
+            .map(|c| {
+                let (svc, caller) = (Arc::clone(&svc), Arc::clone(&caller));
+                std::thread::spawn(move || {
+                    (0..10)
+                        .map(|n| {
+                            let name = if c % 2 == 0 {
+                                format!("Shared {n}")
+                            } else {
+                                format!("SHARED {n}")
+                            };
+                            let fields = AuthFields {
+                                name: Some(NameChoice::Text(AuthName::parse(&name).unwrap())),
+                                protocol_ids: Some(vec![EntryId::parse("protocol-ldap").unwrap()]),
+                                ..AuthFields::default()
+                            };
+                            svc.create_one(&caller, &fields)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let all: Vec<_> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        assert_eq!(
+            all.iter().filter(|r| r.is_ok()).count(),
+            10,
+            "each name stored once"
+        );
+        for r in all.iter().filter_map(|r| r.as_ref().err()) {
+            let AppError::Conflict { message, .. } = r else {
+                panic!("a loser must be told of the conflict: {r:?}")
+            };
+            assert!(message.contains("name"), "{message}");
+        }
+        let search = auths_app::SearchRequest {
+            text: Some("shared".into()),
+            departments: None,
+            department_search: None,
+            page: auths_domain::PageRequest {
+                limit: 100,
+                offset: 0,
+            },
+        };
+        assert_eq!(svc.search(&caller, &search).unwrap().total, 10);
+    }
+}

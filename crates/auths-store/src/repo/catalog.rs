@@ -113,6 +113,57 @@ impl CatalogRepository for StoreTx {
             .into_entry()
     }
 
+    fn ensure_entry(
+        &mut self,
+        entry: &NewCatalogEntry,
+        at: DateTime<Utc>,
+    ) -> Result<CatalogEntry, RepoError> {
+        use super::search::{Bind, Sql, run_sql};
+        if !entry.kind.unique_labels() || entry.item.is_some() {
+            return self.insert_entry(entry, at);
+        }
+        let key = fold_case(&entry.label);
+        // The same statement on both backends: ON CONFLICT on the partial unique index
+        // of labels. On PostgreSQL a concurrent insert of the same label makes this
+        // wait for it, then do nothing; the read below (a new statement) sees it.
+        let pg = self.is_pg();
+        let ts = |sql: &mut Sql| {
+            if pg {
+                sql.push("CAST(")
+                    .bind(Bind::Text(
+                        at.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+                    ))
+                    .push(" AS TIMESTAMP)");
+            } else {
+                sql.bind(Bind::Text(
+                    at.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+                ));
+            }
+        };
+        let mut sql = Sql::new(pg);
+        sql.push("INSERT INTO catalog_entries (id, kind, label, label_key, secret, seeded, created_at, updated_at) VALUES (")
+            .bind(Bind::Text(entry.id.as_str().to_owned()))
+            .push(", ")
+            .bind(Bind::Text(entry.kind.as_str().to_owned()))
+            .push(", ")
+            .bind(Bind::Text(entry.label.clone()))
+            .push(", ")
+            .bind(Bind::Text(key.clone()))
+            .push(if pg { ", FALSE, FALSE, " } else { ", 0, 0, " });
+        ts(&mut sql);
+        sql.push(", ");
+        ts(&mut sql);
+        sql.push(") ON CONFLICT (kind, label_key) WHERE kind <> 'items' DO NOTHING");
+        run_sql!(self.conn(), &sql, execute)?;
+        self.entry_by_label(entry.kind, &entry.label)?
+            .ok_or_else(|| {
+                RepoError::Internal(format!(
+                    "the {} entry {:?} vanished",
+                    entry.kind, entry.label
+                ))
+            })
+    }
+
     fn entry_usage(
         &mut self,
         id: &EntryId,
