@@ -29,6 +29,46 @@ pub struct AuthService<S> {
     pub(crate) store: S,
     pub(crate) settings: Settings,
     pub(crate) keys: crate::keys::KeyCache,
+    pub(crate) options: OptionsCache,
+}
+
+/// How long the small catalogs' options are reused without a read.
+pub const OPTIONS_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The options of the small catalogs (flags, protocols), which every form shows: kept
+/// for [`OPTIONS_TTL`], dropped at once by any catalog write of this process and by
+/// refresh (other processes' writes show within the TTL).
+/// Flag options and protocol options.
+type Options = (Vec<auths_domain::EntryRef>, Vec<auths_domain::EntryRef>);
+
+#[derive(Debug, Default)]
+pub(crate) struct OptionsCache {
+    cached: std::sync::Mutex<Option<(std::time::Instant, Options)>>,
+}
+
+impl OptionsCache {
+    pub(crate) fn get(&self) -> Option<Options> {
+        let c = self.cached.lock().ok()?;
+        c.as_ref()
+            .filter(|(at, _)| at.elapsed() < OPTIONS_TTL)
+            .map(|(_, o)| o.clone())
+    }
+
+    pub(crate) fn put(
+        &self,
+        flags: Vec<auths_domain::EntryRef>,
+        protocols: Vec<auths_domain::EntryRef>,
+    ) {
+        if let Ok(mut c) = self.cached.lock() {
+            *c = Some((std::time::Instant::now(), (flags, protocols)));
+        }
+    }
+
+    pub(crate) fn clear(&self) {
+        if let Ok(mut c) = self.cached.lock() {
+            *c = None;
+        }
+    }
 }
 
 impl<S: Store> AuthService<S> {
@@ -38,6 +78,7 @@ impl<S: Store> AuthService<S> {
             store,
             settings,
             keys: crate::keys::KeyCache::default(),
+            options: OptionsCache::default(),
         }
     }
 

@@ -115,6 +115,7 @@ impl<S: Store> AuthService<S> {
         input: &EntryInput,
     ) -> Result<CatalogEntry, AppError> {
         caller.may(Operation::CatalogWrite)?;
+        self.options.clear();
         let (label, item) = checked(kind, input)?;
         self.store.write(|tx| {
             let new = NewCatalogEntry {
@@ -145,6 +146,7 @@ impl<S: Store> AuthService<S> {
         input: &EntryInput,
     ) -> Result<CatalogEntry, AppError> {
         caller.may(Operation::CatalogWrite)?;
+        self.options.clear();
         let (label, item) = checked(kind, input)?;
         self.store.write(|tx| {
             let before = unseeded_entry(tx, kind, id, "changed")?;
@@ -179,6 +181,7 @@ impl<S: Store> AuthService<S> {
         id: &EntryId,
     ) -> Result<(), AppError> {
         caller.may(Operation::CatalogDelete)?;
+        self.options.clear();
         self.store.write(|tx| {
             let before = unseeded_entry(tx, kind, id, "deleted")?;
             match tx.delete_entry(kind, id) {

@@ -1,5 +1,6 @@
 //! Get one auth.
 
+use auths_domain::prelude::*;
 use auths_domain::{
     Auth, AuthId, Caller, CatalogKind, EntryRef, Operation, PageRequest, Repositories, Store,
 };
@@ -71,6 +72,8 @@ pub struct FormView {
     pub flag_options: Vec<EntryRef>,
     /// Every protocol.
     pub protocol_options: Vec<EntryRef>,
+    /// The version of the caller's newest draft of the auth, if they hold one.
+    pub draft_version: Option<i64>,
 }
 
 /// The most options a small catalog lists in a form.
@@ -99,17 +102,38 @@ impl<S: Store> AuthService<S> {
     /// As [`AuthService::get_one`].
     pub fn form(&self, caller: &Caller, auth_id: Option<&AuthId>) -> Result<FormView, AppError> {
         caller.may(Operation::Get)?;
-        self.store.read(|tx| {
+        let cached = self.options.get();
+        let form = self.store.read(|tx| {
             let auth = match auth_id {
                 Some(id) => Some(AuthView::new(visible_auth(tx, caller, id)?, caller)),
                 None => None,
             };
-            Ok(FormView {
+            let draft_version = match auth_id {
+                Some(id) => tx
+                    .drafts_of(&caller.principal.id, Some(id))?
+                    .first()
+                    .map(|d| d.version),
+                None => None,
+            };
+            let (flag_options, protocol_options) = match &cached {
+                Some((f, p)) => (f.clone(), p.clone()),
+                None => (
+                    options(tx, CatalogKind::Flags)?,
+                    options(tx, CatalogKind::Protocols)?,
+                ),
+            };
+            Ok::<_, AppError>(FormView {
                 auth,
                 can_create: caller.may(Operation::Create).map_err(|d| d.reason),
-                flag_options: options(tx, CatalogKind::Flags)?,
-                protocol_options: options(tx, CatalogKind::Protocols)?,
+                flag_options,
+                protocol_options,
+                draft_version,
             })
-        })
+        })?;
+        if cached.is_none() {
+            self.options
+                .put(form.flag_options.clone(), form.protocol_options.clone());
+        }
+        Ok(form)
     }
 }

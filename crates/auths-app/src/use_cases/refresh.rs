@@ -35,9 +35,10 @@ impl<S: Store> AuthService<S> {
             Ok::<_, AppError>(n)
         })?;
         self.keys.clear();
+        self.options.clear();
         Ok(Refreshed {
             views: vec!["auth_search".to_owned()],
-            caches: vec!["verified_keys".to_owned()],
+            caches: vec!["verified_keys".to_owned(), "catalog_options".to_owned()],
             indexed,
         })
     }

@@ -167,14 +167,10 @@ pub async fn get<S: Store>(
     let svc = service.into_inner();
     let show_ai = svc.settings().show_ai_generate;
     let actor_name = caller.principal.name.clone();
-    let (form, draft, draft_version) = blocking(move || {
+    let (form, draft) = blocking(move || {
         let form = svc.form(&caller, auth_id.as_ref())?;
         let draft = draft_id.map(|d| svc.draft(&caller, &d)).transpose()?;
-        let draft_version = match &auth_id {
-            Some(a) => svc.draft_version_of(&caller, a)?,
-            None => None,
-        };
-        Ok((form, draft, draft_version))
+        Ok((form, draft))
     })
     .await?;
     if let Some(view) = draft {
@@ -199,7 +195,7 @@ pub async fn get<S: Store>(
                 can_edit: view.can_edit,
                 disabled_reason: view.disabled_reason,
                 draft_id: None,
-                draft_version,
+                draft_version: form.draft_version,
                 group_id: Some(a.group_id.to_string()),
                 basic_show_ai_generate: show_ai,
                 updated_at: Some(a.updated_at.to_rfc3339()),

@@ -130,6 +130,18 @@ async fn catalogs_are_read_by_viewers_and_written_by_editors(t: TestDb) {
     let (_, b) = send(&app, get("/api/v5/catalog/items", &keys.viewer)).await;
     assert!(!b.to_string().contains("hunter2"), "{b}");
 
+    // The form's options show a new protocol at once (the options cache is dropped).
+    let (_, form) = send(&app, post("/api/v5/artifacts/auths/get", &editor)).await;
+    assert_eq!(form["protocols"]["options"].as_array().unwrap().len(), 8);
+    let (s, _) = send(
+        &app,
+        post("/api/v5/catalog/protocols", &editor).set_json(json!({"label": "tacacs"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, form) = send(&app, post("/api/v5/artifacts/auths/get", &editor)).await;
+    assert_eq!(form["protocols"]["options"].as_array().unwrap().len(), 9);
+
     let (s, b) = send(&app, get("/api/v5/catalog/users", &keys.viewer)).await;
     assert_error(s, &b, 404, "not_found");
     let (s, b) = send(

@@ -178,7 +178,7 @@ async fn refresh_rebuilds_the_search_index(t: TestDb) {
     assert_eq!(s, StatusCode::OK, "{b}");
     assert_eq!(
         b,
-        json!({"success": true, "refreshed_views": ["auth_search"], "invalidated_tags": ["verified_keys"]})
+        json!({"success": true, "refreshed_views": ["auth_search"], "invalidated_tags": ["verified_keys", "catalog_options"]})
     );
     assert_eq!(found().await.1["total_count"], 1);
 }
