@@ -135,3 +135,21 @@ fn a_bad_database_url_fails_clearly() {
         "nothing created"
     );
 }
+
+#[test]
+fn json_logs_are_one_json_object_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = authsd(dir.path());
+    cmd.env("AUTHS_LOG_FORMAT", "json");
+    let server = support::start_with(cmd);
+    assert_eq!(server.request("GET", "/readyz", &[], "").0, 200);
+    let (ok, stderr) = server.stop();
+    assert!(ok);
+    let logs: Vec<&str> = stderr.lines().filter(|l| l.starts_with('{')).collect();
+    assert!(logs.len() >= 2, "{stderr}");
+    for line in logs {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
+    }
+}

@@ -64,6 +64,52 @@ pub struct IndexResult {
     pub total: u64,
     /// Matching the search too.
     pub subtotal: u64,
+    /// The taxonomies the request was scoped to (for `Foreman_current_*`).
+    pub scope: Vec<CatalogEntry>,
+    /// The locations and departments the rows show (for their numbers).
+    pub entries: Vec<CatalogEntry>,
+}
+
+/// One record with what its view needs, read in one snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalView {
+    /// The record.
+    pub auth: Auth,
+    /// The taxonomies the request was scoped to.
+    pub scope: Vec<CatalogEntry>,
+    /// The locations and departments it shows.
+    pub entries: Vec<CatalogEntry>,
+}
+
+/// The taxonomies a request is scoped to, each of which must exist and be visible.
+fn scope_taxonomies<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    location: Option<i64>,
+    organization: Option<i64>,
+) -> Result<Vec<CatalogEntry>, AppError> {
+    let mut found = Vec::new();
+    for (t, n) in [
+        (Taxonomy::Location, location),
+        (Taxonomy::Organization, organization),
+    ] {
+        if let Some(n) = n {
+            found.push(visible_taxonomy(tx, caller, t, n)?);
+        }
+    }
+    Ok(found)
+}
+
+/// The locations and departments `auths` show.
+fn entries_of<T: Repositories>(tx: &mut T, auths: &[Auth]) -> Result<Vec<CatalogEntry>, AppError> {
+    let locations: Vec<EntryId> = auths
+        .iter()
+        .flat_map(|a| a.locations.iter().map(|r| r.id.clone()))
+        .collect();
+    let departments: Vec<EntryId> = auths.iter().flat_map(Auth::department_ids).collect();
+    let mut out = tx.entries_by_ids(CatalogKind::Locations, &locations)?;
+    out.extend(tx.entries_by_ids(CatalogKind::Departments, &departments)?);
+    Ok(out)
 }
 
 /// What a Foreman update may change.
@@ -126,18 +172,8 @@ impl<S: Store> AuthService<S> {
         location: Option<i64>,
         organization: Option<i64>,
     ) -> Result<Vec<CatalogEntry>, AppError> {
-        self.store.read(|tx| {
-            let mut found = Vec::new();
-            for (t, n) in [
-                (Taxonomy::Location, location),
-                (Taxonomy::Organization, organization),
-            ] {
-                if let Some(n) = n {
-                    found.push(visible_taxonomy(tx, caller, t, n)?);
-                }
-            }
-            Ok(found)
-        })
+        self.store
+            .read(|tx| scope_taxonomies(tx, caller, location, organization))
     }
 
     /// The index of auth source externals.
@@ -167,14 +203,7 @@ impl<S: Store> AuthService<S> {
             }
         };
         self.store.read(|tx| {
-            for (t, n) in [
-                (Taxonomy::Location, req.location),
-                (Taxonomy::Organization, req.organization),
-            ] {
-                if let Some(n) = n {
-                    visible_taxonomy(tx, caller, t, n)?;
-                }
-            }
+            let scope = scope_taxonomies(tx, caller, req.location, req.organization)?;
             let hits = tx.search_externals(&ExternalQuery {
                 filter,
                 location: req.location,
@@ -184,10 +213,13 @@ impl<S: Store> AuthService<S> {
                 page: req.page,
             })?;
             let rows = tx.auths_by_numbers(&hits.numbers)?;
+            let entries = entries_of(tx, &rows)?;
             Ok(IndexResult {
                 rows,
                 total: hits.total,
                 subtotal: hits.subtotal,
+                scope,
+                entries,
             })
         })
     }
@@ -238,19 +270,18 @@ impl<S: Store> AuthService<S> {
         raw_id: &str,
         location: Option<i64>,
         organization: Option<i64>,
-    ) -> Result<Auth, AppError> {
+    ) -> Result<ExternalView, AppError> {
         caller.may(Operation::Get)?;
         let number = leading_number(raw_id);
         self.store.read(|tx| {
-            for (t, n) in [
-                (Taxonomy::Location, location),
-                (Taxonomy::Organization, organization),
-            ] {
-                if let Some(n) = n {
-                    visible_taxonomy(tx, caller, t, n)?;
-                }
-            }
-            Self::visible_external(tx, caller, raw_id, number, location, organization)
+            let scope = scope_taxonomies(tx, caller, location, organization)?;
+            let auth = Self::visible_external(tx, caller, raw_id, number, location, organization)?;
+            let entries = entries_of(tx, std::slice::from_ref(&auth))?;
+            Ok(ExternalView {
+                auth,
+                scope,
+                entries,
+            })
         })
     }
 
@@ -267,7 +298,7 @@ impl<S: Store> AuthService<S> {
         location: Option<i64>,
         organization: Option<i64>,
         changes: &ExternalChanges,
-    ) -> Result<Auth, AppError> {
+    ) -> Result<ExternalView, AppError> {
         caller.may(Operation::Update)?;
         let number = leading_number(raw_id);
         self.store.write(|tx| {
@@ -375,25 +406,16 @@ impl<S: Store> AuthService<S> {
                     }
                     other => other,
                 })?;
-            tx.auth_by_id(&auth.auth_id)?
-                .ok_or_else(|| external_not_found(raw_id))
-        })
-    }
-
-    /// The locations and departments these auths show (for their numbers).
-    ///
-    /// # Errors
-    /// Storage errors.
-    pub fn taxonomy_entries(&self, auths: &[Auth]) -> Result<Vec<CatalogEntry>, AppError> {
-        let locations: Vec<EntryId> = auths
-            .iter()
-            .flat_map(|a| a.locations.iter().map(|r| r.id.clone()))
-            .collect();
-        let departments: Vec<EntryId> = auths.iter().flat_map(|a| a.department_ids()).collect();
-        self.store.read(|tx| {
-            let mut out = tx.entries_by_ids(CatalogKind::Locations, &locations)?;
-            out.extend(tx.entries_by_ids(CatalogKind::Departments, &departments)?);
-            Ok(out)
+            let auth = tx
+                .auth_by_id(&auth.auth_id)?
+                .ok_or_else(|| external_not_found(raw_id))?;
+            let scope = scope_taxonomies(tx, caller, location, organization)?;
+            let entries = entries_of(tx, std::slice::from_ref(&auth))?;
+            Ok(ExternalView {
+                auth,
+                scope,
+                entries,
+            })
         })
     }
 

@@ -125,17 +125,7 @@ async fn index_with<S: Store>(
         organization,
     };
     let svc = service.into_inner();
-    let (taxonomies, found, entries) = run(
-        move || {
-            let taxonomies = svc.check_taxonomies(&caller, location, organization)?;
-            let found = svc.external_index(&caller, &request)?;
-            let entries = svc.taxonomy_entries(&found.rows)?;
-            Ok((taxonomies, found, entries))
-        },
-        VIEW,
-        None,
-    )
-    .await?;
+    let found = run(move || svc.external_index(&caller, &request), VIEW, None).await?;
     let sort = match order.as_deref() {
         None => Sort {
             by: None,
@@ -159,19 +149,10 @@ async fn index_with<S: Store>(
         results: found
             .rows
             .iter()
-            .map(|a| views::item(a, &entries))
+            .map(|a| views::item(a, &found.entries))
             .collect(),
     };
-    let loc = location.and_then(|n| {
-        taxonomies
-            .iter()
-            .find(|e| e.kind == auths_domain::CatalogKind::Locations && e.number == n)
-    });
-    let org = organization.and_then(|n| {
-        taxonomies
-            .iter()
-            .find(|e| e.kind == auths_domain::CatalogKind::Departments && e.number == n)
-    });
+    let (loc, org) = split(&found.scope, location, organization);
     Ok(with_current(HttpResponse::Ok().json(body), loc, org))
 }
 
@@ -241,20 +222,15 @@ pub async fn show<S: Store>(
     let location = taxonomy_id(Tax::Location, q.get("location_id"))?;
     let organization = taxonomy_id(Tax::Organization, q.get("organization_id"))?;
     let svc = service.into_inner();
-    let (taxonomies, auth, entries) = run(
-        move || {
-            let taxonomies = svc.check_taxonomies(&caller, location, organization)?;
-            let auth = svc.external(&caller, &raw, location, organization)?;
-            let entries = svc.taxonomy_entries(std::slice::from_ref(&auth))?;
-            Ok((taxonomies, auth, entries))
-        },
+    let view = run(
+        move || svc.external(&caller, &raw, location, organization),
         VIEW,
         None,
     )
     .await?;
-    let (loc, org) = split(&taxonomies, location, organization);
+    let (loc, org) = split(&view.scope, location, organization);
     Ok(with_current(
-        HttpResponse::Ok().json(views::record(&auth, &entries)),
+        HttpResponse::Ok().json(views::record(&view.auth, &view.entries)),
         loc,
         org,
     ))
@@ -429,7 +405,8 @@ pub async fn update<S: Store>(
     let organization = taxonomy_id(Tax::Organization, q.get("organization_id"))?;
     let svc = service.into_inner();
     let (s1, c1) = (svc.clone(), caller.clone());
-    let taxonomies = run(
+    // The taxonomy is checked before the media type (Foreman's order).
+    run(
         move || s1.check_taxonomies(&c1, location, organization),
         EDIT,
         record,
@@ -446,19 +423,15 @@ pub async fn update<S: Store>(
     };
     let changes =
         changes(&body).map_err(|p| ForemanError::from_app(AppError::Invalid(p), EDIT, record))?;
-    let (auth, entries) = run(
-        move || {
-            let auth = svc.update_external(&caller, &raw, location, organization, &changes)?;
-            let entries = svc.taxonomy_entries(std::slice::from_ref(&auth))?;
-            Ok((auth, entries))
-        },
+    let view = run(
+        move || svc.update_external(&caller, &raw, location, organization, &changes),
         EDIT,
         record,
     )
     .await?;
-    let (loc, org) = split(&taxonomies, location, organization);
+    let (loc, org) = split(&view.scope, location, organization);
     Ok(with_current(
-        HttpResponse::Ok().json(views::record(&auth, &entries)),
+        HttpResponse::Ok().json(views::record(&view.auth, &view.entries)),
         loc,
         org,
     ))

@@ -242,3 +242,20 @@ async fn create_reports_each_item_alone(t: TestDb) {
     assert_eq!(results[2]["error"]["details"][0]["field"], "name");
     assert!(results.iter().enumerate().all(|(i, r)| r["index"] == i));
 }
+
+#[actix_rt::test]
+async fn the_ai_generate_setting_reaches_the_form() {
+    let t = TestDb::sqlite();
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let (_, form) = send(&app, post("/api/v5/artifacts/auths/get", &keys.viewer)).await;
+    assert_eq!(form["basic_show_ai_generate"], false);
+    let settings = auths_app::Settings {
+        show_ai_generate: true,
+        data_dir: keys.data_dir.path().to_owned(),
+    };
+    let on = actix_web::web::Data::new(auths_app::AuthService::new(t.db.clone(), settings));
+    let app = crate::app!(on);
+    let (_, form) = send(&app, post("/api/v5/artifacts/auths/get", &keys.viewer)).await;
+    assert_eq!(form["basic_show_ai_generate"], true);
+}

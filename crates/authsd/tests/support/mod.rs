@@ -63,7 +63,12 @@ pub fn start_with(mut cmd: Command) -> Server {
         let addr = line
             .split("listening on http://")
             .nth(1)
-            .map(|r| r.split_whitespace().next().unwrap().to_owned());
+            // The address's own characters: a JSON log line goes on with quotes.
+            .map(|r| {
+                r.chars()
+                    .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ':'))
+                    .collect::<String>()
+            });
         early.push(line);
         if let Some(addr) = addr {
             return Server {
