@@ -5,6 +5,7 @@
 //! domain's rules, runs its storage calls in one transaction, and answers domain values
 //! or an [`AppError`]. Nothing here knows HTTP or SQL.
 
+mod answers;
 pub mod audit;
 mod clock;
 mod error;
@@ -17,7 +18,7 @@ pub use error::AppError;
 pub use keys::{Credential, IssuedKey, KeySpec};
 pub use service::{AuthService, Settings};
 pub use use_cases::catalog::EntryInput;
-pub use use_cases::create::CreateOutcome;
+pub use use_cases::create::{CreateOutcome, NewAuthSource};
 pub use use_cases::drafts::{DraftEdit, DraftView, FormState};
 pub use use_cases::duplicate::DuplicateOutcome;
 pub use use_cases::export::{Export, HEADER as EXPORT_HEADER, record as export_record};

@@ -1,6 +1,10 @@
 //! The service: the store and the server settings the use cases read.
 
-use auths_domain::Store;
+use std::sync::Arc;
+
+use auths_domain::{Store, Transaction};
+
+use crate::answers::Tag;
 
 use crate::AppError;
 
@@ -29,46 +33,7 @@ pub struct AuthService<S> {
     pub(crate) store: S,
     pub(crate) settings: Settings,
     pub(crate) keys: crate::keys::KeyCache,
-    pub(crate) options: OptionsCache,
-}
-
-/// How long the small catalogs' options are reused without a read.
-pub const OPTIONS_TTL: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// The options of the small catalogs (flags, protocols), which every form shows: kept
-/// for [`OPTIONS_TTL`], dropped at once by any catalog write of this process and by
-/// refresh (other processes' writes show within the TTL).
-/// Flag options and protocol options.
-type Options = (Vec<auths_domain::EntryRef>, Vec<auths_domain::EntryRef>);
-
-#[derive(Debug, Default)]
-pub(crate) struct OptionsCache {
-    cached: std::sync::Mutex<Option<(std::time::Instant, Options)>>,
-}
-
-impl OptionsCache {
-    pub(crate) fn get(&self) -> Option<Options> {
-        let c = self.cached.lock().ok()?;
-        c.as_ref()
-            .filter(|(at, _)| at.elapsed() < OPTIONS_TTL)
-            .map(|(_, o)| o.clone())
-    }
-
-    pub(crate) fn put(
-        &self,
-        flags: Vec<auths_domain::EntryRef>,
-        protocols: Vec<auths_domain::EntryRef>,
-    ) {
-        if let Ok(mut c) = self.cached.lock() {
-            *c = Some((std::time::Instant::now(), (flags, protocols)));
-        }
-    }
-
-    pub(crate) fn clear(&self) {
-        if let Ok(mut c) = self.cached.lock() {
-            *c = None;
-        }
-    }
+    pub(crate) answers: crate::answers::Answers,
 }
 
 impl<S: Store> AuthService<S> {
@@ -78,7 +43,7 @@ impl<S: Store> AuthService<S> {
             store,
             settings,
             keys: crate::keys::KeyCache::default(),
-            options: OptionsCache::default(),
+            answers: crate::answers::Answers::default(),
         }
     }
 
@@ -98,5 +63,32 @@ impl<S: Store> AuthService<S> {
     /// [`AppError::Unavailable`] when it does not.
     pub fn ready(&self) -> Result<(), AppError> {
         self.store.ping().map_err(AppError::from)
+    }
+
+    /// The answer to `key` from the cache when nothing has been written since it was
+    /// computed (one primary-key read to know); otherwise computed by `compute` in a
+    /// read snapshot and kept, with `weigh`'s estimate of its bytes.
+    pub(crate) fn cached<T, F>(
+        &self,
+        tag: Tag,
+        key: String,
+        weigh: fn(&T) -> usize,
+        compute: F,
+    ) -> Result<Arc<T>, AppError>
+    where
+        T: std::any::Any + Send + Sync,
+        F: FnOnce(&mut S::Tx) -> Result<T, AppError>,
+    {
+        let now = self.store.generation()?;
+        if let Some(hit) = self.answers.get::<T>(now, tag, &key) {
+            return Ok(hit);
+        }
+        let (generation, value) = self
+            .store
+            .read(|tx| Ok::<_, AppError>((tx.generation()?, compute(tx)?)))?;
+        let value = Arc::new(value);
+        self.answers
+            .put(generation, tag, key, Arc::clone(&value), weigh(&value));
+        Ok(value)
     }
 }

@@ -49,7 +49,7 @@ pub use error::{FieldProblem, Invalid, RepoError};
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
     AuditRepository, AuthRepository, CatalogRepository, DraftRepository, Page, PageRequest,
-    PrincipalRepository, Repositories, Store, UploadRepository,
+    PrincipalRepository, Repositories, Store, Transaction, UploadRepository,
 };
 pub use principal::{Caller, Channel, Denied, KeyRecord, NewPrincipal, Operation, Principal, Role};
 pub use raw::RawFields;
@@ -62,6 +62,6 @@ pub use values::{AuthName, Description, ItemData, Label, Slug};
 pub mod prelude {
     pub use crate::ports::{
         AuditRepository, AuthRepository, CatalogRepository, DraftRepository, PrincipalRepository,
-        Repositories, Store, UploadRepository,
+        Repositories, Store, Transaction, UploadRepository,
     };
 }

@@ -20,11 +20,11 @@ use crate::draft::Draft;
 use crate::error::RepoError;
 use crate::external::{ExternalHits, ExternalQuery};
 use crate::ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
-use crate::ports::UploadRepository;
 use crate::ports::{
     AuditRepository, AuthRepository, CatalogRepository, DraftRepository, Page, PageRequest,
     PrincipalRepository, Store,
 };
+use crate::ports::{Transaction, UploadRepository};
 use crate::principal::{KeyRecord, NewPrincipal, Principal};
 use crate::scoped_search::{Direction, Filter, Op, Value};
 use crate::search::{AuthHits, AuthQuery};
@@ -68,6 +68,7 @@ pub struct MemoryTx {
     drafts: Vec<Draft>,
     uploads: Vec<Upload>,
     next_number: i64,
+    generation: i64,
 }
 
 /// The in-memory store. Cloning shares the state.
@@ -1027,12 +1028,36 @@ impl Store for MemoryStore {
         let mut guard = self.lock()?;
         let mut working = guard.clone();
         let out = f(&mut working)?;
+        working.generation += 1;
         *guard = working;
         Ok(out)
     }
 
     fn ping(&self) -> Result<(), RepoError> {
         self.lock().map(drop)
+    }
+
+    fn generation(&self) -> Result<i64, RepoError> {
+        Ok(self.lock()?.generation)
+    }
+}
+
+impl Transaction for MemoryTx {
+    fn savepoint<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut Self) -> Result<T, E>,
+    {
+        let saved = self.clone();
+        let out = f(self);
+        if out.is_err() {
+            *self = saved;
+        }
+        out
+    }
+
+    fn generation(&mut self) -> Result<i64, RepoError> {
+        Ok(self.generation)
     }
 }
 

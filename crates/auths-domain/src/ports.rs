@@ -366,10 +366,40 @@ impl<T> Repositories for T where
 {
 }
 
+/// What a transaction handle offers beside the repositories.
+pub trait Transaction {
+    /// Runs `f` inside a savepoint of this transaction: what `f` wrote stays when it
+    /// answers `Ok` and is undone when it answers `Err`, and the transaction goes on
+    /// either way. Bulk writes use it to keep each item atomic and independent while
+    /// they commit once.
+    ///
+    /// # Errors
+    /// `f`'s error, or a [`RepoError`] converted into `E` when the savepoint could not be
+    /// made or released.
+    fn savepoint<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut Self) -> Result<T, E>;
+
+    /// The data generation as this transaction sees it (see [`Store::generation`]).
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn generation(&mut self) -> Result<i64, RepoError>;
+}
+
 /// A storage backend: runs closures in transactions.
 pub trait Store: Send + Sync + 'static {
     /// The transaction handle.
-    type Tx: Repositories;
+    type Tx: Repositories + Transaction;
+
+    /// The data generation: a counter that every committed write transaction has
+    /// raised. An answer computed at generation `g` is still exact while the counter
+    /// reads `g`, which makes it the key of cached answers. Costs one primary-key read.
+    ///
+    /// # Errors
+    /// [`RepoError::Unavailable`] when the database does not answer.
+    fn generation(&self) -> Result<i64, RepoError>;
 
     /// Runs `f` in a read-only snapshot (it may not write).
     ///

@@ -14,7 +14,8 @@ use r2d2::{Pool, PooledConnection};
 use crate::error::{StoreError, pool_error, repo_error};
 use crate::models::EntryInsert;
 use crate::pool::{AnyConnection, Backend, Manager, PoolOptions, Target};
-use crate::schema::catalog_entries;
+use crate::repo::One;
+use crate::schema::{catalog_entries, data_generation};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -171,15 +172,29 @@ impl Db {
         self.pool.get().map_err(|e| pool_error(&e))
     }
 
-    fn run<T, E, F>(&self, begin: &str, f: F) -> Result<T, E>
+    /// Runs `f` in a transaction begun with `begin`; a writer (`bump`) raises the data
+    /// generation last, so that its row lock is held only for the commit.
+    fn run<T, E, F>(&self, begin: &str, bump: bool, f: F) -> Result<T, E>
     where
         E: From<RepoError>,
         F: FnOnce(&mut StoreTx) -> Result<T, E>,
     {
         let mut conn = self.connection()?;
         tx_begin(&mut conn, begin).map_err(repo_error)?;
-        let mut tx = StoreTx { conn, open: true };
+        let mut tx = StoreTx {
+            conn,
+            open: true,
+            savepoints: 0,
+            index_later: Vec::new(),
+        };
         let value = f(&mut tx)?; // on error, StoreTx's Drop rolls back
+        if bump {
+            tx.index_deferred()?;
+            diesel::update(data_generation::table.find(1))
+                .set(data_generation::value.eq(data_generation::value + 1))
+                .execute(tx.conn())
+                .map_err(repo_error)?;
+        }
         tx.open = false;
         // A failed COMMIT is rolled back by diesel's transaction manager.
         tx_commit(&mut tx.conn).map_err(repo_error)?;
@@ -196,6 +211,13 @@ fn tx_begin(conn: &mut AnyConnection, sql: &str) -> QueryResult<()> {
     match conn {
         AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, sql),
         AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction_sql(c, sql),
+    }
+}
+
+fn tx_begin_nested(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction(c),
+        AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
     }
 }
 
@@ -219,6 +241,10 @@ fn tx_rollback(conn: &mut AnyConnection) -> QueryResult<()> {
 pub struct StoreTx {
     conn: PooledConnection<Manager>,
     open: bool,
+    /// How many savepoints are open.
+    pub(crate) savepoints: u32,
+    /// Auths inserted inside savepoints, whose search rows are written at the end.
+    pub(crate) index_later: Vec<i64>,
 }
 
 impl std::fmt::Debug for StoreTx {
@@ -256,7 +282,7 @@ impl Store for Db {
             Backend::Sqlite => "BEGIN",
             Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         };
-        self.run(begin, f)
+        self.run(begin, false, f)
     }
 
     fn write<T, E, F>(&self, f: F) -> Result<T, E>
@@ -271,15 +297,58 @@ impl Store for Db {
                 let _guard = lock
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                self.run("BEGIN IMMEDIATE", f)
+                self.run("BEGIN IMMEDIATE", true, f)
             }
-            None => self.run("BEGIN", f),
+            None => self.run("BEGIN", true, f),
         }
     }
 
     fn ping(&self) -> Result<(), RepoError> {
         let mut conn = self.connection()?;
         conn.batch_execute("SELECT 1").map_err(repo_error)
+    }
+
+    fn generation(&self) -> Result<i64, RepoError> {
+        let mut conn = self.connection()?;
+        read_generation(&mut conn)
+    }
+}
+
+fn read_generation(conn: &mut AnyConnection) -> Result<i64, RepoError> {
+    data_generation::table
+        .find(1)
+        .select(data_generation::value)
+        .load(conn)
+        .exactly_one()
+        .map_err(repo_error)
+}
+
+impl auths_domain::Transaction for StoreTx {
+    fn savepoint<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut Self) -> Result<T, E>,
+    {
+        // Inside a transaction, diesel's manager makes these a SAVEPOINT, RELEASE
+        // SAVEPOINT and ROLLBACK TO SAVEPOINT.
+        tx_begin_nested(self.conn()).map_err(repo_error)?;
+        self.savepoints += 1;
+        let out = f(self);
+        self.savepoints -= 1;
+        match out {
+            Ok(value) => {
+                tx_commit(self.conn()).map_err(repo_error)?;
+                Ok(value)
+            }
+            Err(e) => {
+                tx_rollback(self.conn()).map_err(repo_error)?;
+                Err(e)
+            }
+        }
+    }
+
+    fn generation(&mut self) -> Result<i64, RepoError> {
+        read_generation(self.conn())
     }
 }
 

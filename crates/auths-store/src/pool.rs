@@ -160,7 +160,7 @@ impl r2d2::CustomizeConnection<AnyConnection, ConnectionError> for ConnectionSet
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
         let sql = match conn {
             AnyConnection::Sqlite(_) => format!(
-                "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
                 self.busy_timeout.as_millis()
             ),
             AnyConnection::Postgresql(_) => format!(
@@ -179,7 +179,9 @@ pub struct PoolOptions {
     /// Most connections open at once.
     pub max_size: u32,
     /// How long a request waits for a connection before the database is reported
-    /// unavailable.
+    /// unavailable. While the database is down, every request waits this long before
+    /// its 503 (r2d2 keeps trying to connect until then), so it must stay well under
+    /// the 2 s within which an outage is to be reported.
     pub connection_timeout: Duration,
     /// Per-connection settings.
     pub settings: ConnectionSettings,
@@ -189,7 +191,7 @@ impl Default for PoolOptions {
     fn default() -> Self {
         Self {
             max_size: 8,
-            connection_timeout: Duration::from_secs(2),
+            connection_timeout: Duration::from_secs(1),
             settings: ConnectionSettings::default(),
         }
     }

@@ -120,3 +120,10 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    data_generation (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}

@@ -115,7 +115,6 @@ impl<S: Store> AuthService<S> {
         input: &EntryInput,
     ) -> Result<CatalogEntry, AppError> {
         caller.may(Operation::CatalogWrite)?;
-        self.options.clear();
         let (label, item) = checked(kind, input)?;
         self.store.write(|tx| {
             let new = NewCatalogEntry {
@@ -146,7 +145,6 @@ impl<S: Store> AuthService<S> {
         input: &EntryInput,
     ) -> Result<CatalogEntry, AppError> {
         caller.may(Operation::CatalogWrite)?;
-        self.options.clear();
         let (label, item) = checked(kind, input)?;
         self.store.write(|tx| {
             let before = unseeded_entry(tx, kind, id, "changed")?;
@@ -181,7 +179,6 @@ impl<S: Store> AuthService<S> {
         id: &EntryId,
     ) -> Result<(), AppError> {
         caller.may(Operation::CatalogDelete)?;
-        self.options.clear();
         self.store.write(|tx| {
             let before = unseeded_entry(tx, kind, id, "deleted")?;
             match tx.delete_entry(kind, id) {

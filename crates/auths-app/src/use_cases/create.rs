@@ -1,6 +1,9 @@
 //! Create one auth.
 
-use auths_domain::{AuthFields, AuthId, Caller, GroupId, NewAuth, Operation, Repositories, Store};
+use auths_domain::{
+    AuthFields, AuthId, Caller, DraftId, GroupId, NewAuth, Operation, Repositories, Store,
+    Transaction,
+};
 
 use crate::{AppError, AuthService, clock};
 
@@ -60,5 +63,70 @@ impl<S: Store> AuthService<S> {
         caller.may(Operation::Create)?;
         fields.require_complete()?;
         self.store.write(|tx| create_in(tx, caller, fields))
+    }
+}
+
+/// What one item of a bulk create publishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewAuthSource {
+    /// An auth from these fields.
+    Fields(AuthFields),
+    /// The caller's draft of a new auth (consumed).
+    Draft(DraftId),
+}
+
+fn create_from<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    source: &NewAuthSource,
+) -> Result<CreateOutcome, AppError> {
+    match source {
+        NewAuthSource::Fields(fields) => create_in(tx, caller, fields),
+        NewAuthSource::Draft(id) => super::drafts::publish_new_in(tx, caller, id),
+    }
+}
+
+impl<S: Store> AuthService<S> {
+    /// Creates many auths, one result per item in their order. Each item succeeds or
+    /// fails alone and whole: it runs in its own savepoint of one transaction, which
+    /// commits once for all of them (a commit per item would cost more than the items).
+    /// Items given as errors (refused by the caller's parsing) stay errors. Should the
+    /// shared transaction itself fail to commit (a PostgreSQL deadlock or serialization
+    /// failure, say), every item is tried again in a transaction of its own.
+    ///
+    /// # Errors
+    /// `Forbidden` when the caller may not create at all; `Unavailable` when the
+    /// database is out of reach. Everything else is an item's result.
+    pub fn create_many(
+        &self,
+        caller: &Caller,
+        items: &[Result<NewAuthSource, AppError>],
+    ) -> Result<Vec<Result<CreateOutcome, AppError>>, AppError> {
+        caller.may(Operation::Create)?;
+        let batch = self.store.write(|tx| {
+            Ok::<_, AppError>(
+                items
+                    .iter()
+                    .map(|item| match item {
+                        Err(e) => Err(e.clone()),
+                        Ok(source) => tx.savepoint(|tx| create_from(tx, caller, source)),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        });
+        match batch {
+            Ok(results) => Ok(results),
+            Err(e @ AppError::Unavailable(_)) => Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "a bulk create's transaction failed: one transaction an item now");
+                Ok(items
+                    .iter()
+                    .map(|item| match item {
+                        Err(e) => Err(e.clone()),
+                        Ok(source) => self.store.write(|tx| create_from(tx, caller, source)),
+                    })
+                    .collect())
+            }
+        }
     }
 }

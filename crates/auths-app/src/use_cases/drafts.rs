@@ -78,6 +78,25 @@ fn not_found(id: &DraftId) -> AppError {
 }
 
 /// The caller's draft `id`: another principal's draft is not found, like a missing one.
+/// Publishes the caller's draft of a new auth inside the caller's transaction,
+/// consuming it.
+pub(crate) fn publish_new_in<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    id: &DraftId,
+) -> Result<crate::CreateOutcome, AppError> {
+    let draft = owned_draft(tx, caller, id)?;
+    if let Some(auth_id) = &draft.auth_id {
+        return Err(AppError::conflict(format!(
+            "draft {id} edits auth {auth_id}: publish it through update"
+        )));
+    }
+    let fields = draft.values.to_raw().parse()?;
+    let out = super::create::create_in(tx, caller, &fields)?;
+    tx.delete_draft(id)?;
+    Ok(out)
+}
+
 pub(crate) fn owned_draft<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
@@ -315,18 +334,7 @@ impl<S: Store> AuthService<S> {
         id: &DraftId,
     ) -> Result<crate::CreateOutcome, AppError> {
         caller.may(Operation::Create)?;
-        self.store.write(|tx| {
-            let draft = owned_draft(tx, caller, id)?;
-            if let Some(auth_id) = &draft.auth_id {
-                return Err(AppError::conflict(format!(
-                    "draft {id} edits auth {auth_id}: publish it through update"
-                )));
-            }
-            let fields = draft.values.to_raw().parse()?;
-            let out = super::create::create_in(tx, caller, &fields)?;
-            tx.delete_draft(id)?;
-            Ok(out)
-        })
+        self.store.write(|tx| publish_new_in(tx, caller, id))
     }
 
     /// Publishes the caller's draft of `auth_id`, consuming it, in one transaction. It

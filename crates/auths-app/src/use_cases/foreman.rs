@@ -11,6 +11,9 @@ use auths_domain::{
     NameChoice, Operation, PageRequest, Store,
 };
 
+use std::sync::Arc;
+
+use crate::answers::Tag;
 use crate::{AppError, AuthService};
 
 /// Which taxonomy.
@@ -68,6 +71,14 @@ pub struct IndexResult {
     pub scope: Vec<CatalogEntry>,
     /// The locations and departments the rows show (for their numbers).
     pub entries: Vec<CatalogEntry>,
+}
+
+impl IndexResult {
+    /// An estimate of the bytes it holds, for the answer cache's bound.
+    fn weight(&self) -> usize {
+        512 + super::search::AUTH_BYTES * self.rows.len()
+            + 256 * (self.scope.len() + self.entries.len())
+    }
 }
 
 /// One record with what its view needs, read in one snapshot.
@@ -184,7 +195,7 @@ impl<S: Store> AuthService<S> {
         &self,
         caller: &Caller,
         req: &IndexRequest,
-    ) -> Result<IndexResult, AppError> {
+    ) -> Result<Arc<IndexResult>, AppError> {
         caller.may(Operation::Search)?;
         let filter = match req.search.as_deref().map(scoped_search::parse).transpose() {
             Err(e) => return Err(AppError::Query(e.message)),
@@ -202,7 +213,8 @@ impl<S: Store> AuthService<S> {
                 (f, d.unwrap_or(Direction::Asc))
             }
         };
-        self.store.read(|tx| {
+        let key = format!("{caller:?}{req:?}");
+        self.cached(Tag::ExternalIndex, key, IndexResult::weight, |tx| {
             let scope = scope_taxonomies(tx, caller, req.location, req.organization)?;
             let hits = tx.search_externals(&ExternalQuery {
                 filter,

@@ -3,9 +3,12 @@
 use auths_domain::prelude::*;
 use auths_domain::{
     Auth, AuthId, Caller, CatalogKind, EntryRef, Operation, PageRequest, Repositories, Store,
+    Transaction,
 };
 
+use crate::answers::Tag;
 use crate::{AppError, AuthService};
+use std::sync::Arc;
 
 /// One auth as a caller sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +79,9 @@ pub struct FormView {
     pub draft_version: Option<i64>,
 }
 
+/// The flags' and the protocols' options.
+type Options = (Vec<EntryRef>, Vec<EntryRef>);
+
 /// The most options a small catalog lists in a form.
 const MAX_OPTIONS: u32 = 500;
 
@@ -102,8 +108,7 @@ impl<S: Store> AuthService<S> {
     /// As [`AuthService::get_one`].
     pub fn form(&self, caller: &Caller, auth_id: Option<&AuthId>) -> Result<FormView, AppError> {
         caller.may(Operation::Get)?;
-        let cached = self.options.get();
-        let form = self.store.read(|tx| {
+        self.store.read(|tx| {
             let auth = match auth_id {
                 Some(id) => Some(AuthView::new(visible_auth(tx, caller, id)?, caller)),
                 None => None,
@@ -115,25 +120,33 @@ impl<S: Store> AuthService<S> {
                     .map(|d| d.version),
                 None => None,
             };
-            let (flag_options, protocol_options) = match &cached {
-                Some((f, p)) => (f.clone(), p.clone()),
-                None => (
-                    options(tx, CatalogKind::Flags)?,
-                    options(tx, CatalogKind::Protocols)?,
-                ),
+            // The options change only with the catalogs: kept per data generation.
+            let generation = tx.generation()?;
+            let options = match self.answers.get::<Options>(generation, Tag::Options, "") {
+                Some(hit) => hit,
+                None => {
+                    let fresh = Arc::new((
+                        options(tx, CatalogKind::Flags)?,
+                        options(tx, CatalogKind::Protocols)?,
+                    ));
+                    let bytes = 128 * (fresh.0.len() + fresh.1.len());
+                    self.answers.put(
+                        generation,
+                        Tag::Options,
+                        String::new(),
+                        Arc::clone(&fresh),
+                        bytes,
+                    );
+                    fresh
+                }
             };
             Ok::<_, AppError>(FormView {
                 auth,
                 can_create: caller.may(Operation::Create).map_err(|d| d.reason),
-                flag_options,
-                protocol_options,
+                flag_options: options.0.clone(),
+                protocol_options: options.1.clone(),
                 draft_version,
             })
-        })?;
-        if cached.is_none() {
-            self.options
-                .put(form.flag_options.clone(), form.protocol_options.clone());
-        }
-        Ok(form)
+        })
     }
 }

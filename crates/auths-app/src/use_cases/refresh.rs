@@ -3,6 +3,7 @@
 use auths_domain::prelude::*;
 use auths_domain::{Caller, Operation, Store};
 
+use crate::answers::Tag;
 use crate::{AppError, AuthService};
 
 /// What a refresh did.
@@ -18,7 +19,7 @@ pub struct Refreshed {
 
 impl<S: Store> AuthService<S> {
     /// Rebuilds the search index (and name keys) from the source tables and empties
-    /// the verified-key cache. Needed only after out-of-band changes to the database.
+    /// the verified-key cache and the cached answers. Needed only after out-of-band changes to the database.
     ///
     /// # Errors
     /// `Forbidden` (admins only; MCP needs MCP writes); storage errors.
@@ -35,10 +36,12 @@ impl<S: Store> AuthService<S> {
             Ok::<_, AppError>(n)
         })?;
         self.keys.clear();
-        self.options.clear();
+        self.answers.clear();
+        let mut caches = vec!["verified_keys".to_owned()];
+        caches.extend(Tag::ALL.iter().map(|t| t.as_str().to_owned()));
         Ok(Refreshed {
             views: vec!["auth_search".to_owned()],
-            caches: vec!["verified_keys".to_owned(), "catalog_options".to_owned()],
+            caches,
             indexed,
         })
     }

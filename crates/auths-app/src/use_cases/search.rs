@@ -7,6 +7,9 @@ use auths_domain::{
 };
 
 use super::get::AuthView;
+use std::sync::Arc;
+
+use crate::answers::Tag;
 use crate::{AppError, AuthService};
 
 /// Most options the department facet lists.
@@ -68,7 +71,9 @@ impl<S: Store> AuthService<S> {
             scope: caller.scope(),
             page: request.page,
         };
-        self.store.read(|tx| {
+        // The answer depends on the caller (scope, can_edit) and the request only.
+        let key = format!("{caller:?}{request:?}");
+        let found = self.cached(Tag::Search, key, SearchResult::weight, |tx| {
             let hits = tx.search_auths(&query)?;
             let auths = tx
                 .auths_by_numbers(&hits.numbers)?
@@ -113,6 +118,17 @@ impl<S: Store> AuthService<S> {
                 total: hits.total,
                 departments: options,
             })
-        })
+        })?;
+        Ok(Arc::unwrap_or_clone(found))
     }
 }
+
+impl SearchResult {
+    /// An estimate of the bytes it holds, for the answer cache's bound.
+    fn weight(&self) -> usize {
+        512 + AUTH_BYTES * self.auths.len() + 128 * self.departments.len()
+    }
+}
+
+/// An estimate of the bytes of one resolved auth with its sections.
+pub(crate) const AUTH_BYTES: usize = 2048;

@@ -1,9 +1,9 @@
 //! `POST /api/v5/artifacts/auths/create`: bulk create, one result per item, in input
-//! order, each item in its own transaction.
+//! order, each item atomic on its own (a savepoint each, one commit for all).
 
 use actix_web::{HttpResponse, web};
-use auths_app::{AppError, AuthService, CreateOutcome};
-use auths_domain::{Caller, DraftId, Operation, Store};
+use auths_app::{AppError, AuthService, NewAuthSource};
+use auths_domain::{DraftId, Operation, Store};
 use serde::Deserialize;
 
 use super::bulk::{BulkResponse, ItemResult, check_bulk_size};
@@ -27,24 +27,18 @@ pub struct CreateRequest {
     auths: Vec<CreateItem>,
 }
 
-/// One item: publish a draft, or create from the fields.
-fn create_item<S: Store>(
-    svc: &AuthService<S>,
-    caller: &Caller,
-    item: &CreateItem,
-) -> Result<CreateOutcome, AppError> {
+/// One item: a draft to publish, or the fields of a new auth.
+fn source(item: &CreateItem) -> Result<NewAuthSource, AppError> {
     let fields = item.auth_fields();
     match &item.draft_id {
         Some(_) if fields != auths_domain::RawFields::default() => Err(AppError::invalid(
             "draft_id",
             "give draft_id alone, or the fields, not both",
         )),
-        Some(d) => {
-            let id = DraftId::parse(d)
-                .map_err(|_| AppError::NotFound(format!("draft {d} not found")))?;
-            svc.publish_new(caller, &id)
-        }
-        None => svc.create_one(caller, &fields.parse()?),
+        Some(d) => DraftId::parse(d)
+            .map(NewAuthSource::Draft)
+            .map_err(|_| AppError::NotFound(format!("draft {d} not found"))),
+        None => Ok(NewAuthSource::Fields(fields.parse()?)),
     }
 }
 
@@ -62,17 +56,12 @@ pub async fn create<S: Store>(
     // Role and MCP policy refuse the whole request; department scope is per item.
     caller.may(Operation::Create).map_err(AppError::from)?;
     let svc = service.into_inner();
-    let results = blocking(move || {
-        Ok(body
-            .auths
-            .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let outcome = create_item(&svc, &caller, item);
-                ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version)))
-            })
-            .collect::<Vec<_>>())
-    })
-    .await?;
+    let sources: Vec<_> = body.auths.iter().map(source).collect();
+    let results = blocking(move || svc.create_many(&caller, &sources))
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(index, outcome)| ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version))))
+        .collect();
     Ok(HttpResponse::Ok().json(BulkResponse { results }))
 }

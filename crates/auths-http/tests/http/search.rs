@@ -13,6 +13,8 @@ crate::on_both_backends!(
     the_facet_ignores_its_own_filter,
     search_pages_and_reflects_every_write,
     scoped_keys_search_only_their_departments,
+    answers_reflect_another_processs_writes_at_once,
+    a_bulk_create_indexes_what_it_keeps_and_nothing_of_a_failed_item,
 );
 
 const SEARCH: &str = "/api/v5/artifacts/auths/search";
@@ -296,4 +298,110 @@ async fn scoped_keys_search_only_their_departments(t: TestDb) {
     )
     .await;
     assert_eq!(b["total_count"], 0, "{b}");
+}
+
+/// Answers are cached per data generation, which lives in the database: a write made
+/// by another service over the same database (another process, another replica) shows
+/// in the very next answer, and the same question twice with no write between answers
+/// the same.
+async fn answers_reflect_another_processs_writes_at_once(t: TestDb) {
+    let (_data, keys, app, deps) = setup!(t);
+    let other = auths_app::AuthService::new(t.db.clone(), auths_app::Settings::default());
+    let admin = other
+        .authenticate(&auths_app::Credential {
+            key: keys.admin.clone(),
+            name: None,
+        })
+        .unwrap();
+    let caller = auths_domain::Caller {
+        principal: admin,
+        channel: auths_domain::Channel::Api,
+    };
+    let ask = || {
+        send(
+            &app,
+            post(SEARCH, &keys.viewer).set_json(json!({"search": "payroll"})),
+        )
+    };
+    let (_, first) = ask().await;
+    assert_eq!(first["total_count"], 1);
+    assert_eq!(ask().await.1, first, "no write between: the same answer");
+
+    let fields = auths_domain::RawFields {
+        name: Some("Payroll Archive".into()),
+        protocol_ids: Some(vec!["protocol-ldap".into()]),
+        department_ids: Some(vec![deps[0].clone()]),
+        ..auths_domain::RawFields::default()
+    }
+    .parse()
+    .unwrap();
+    other.create_one(&caller, &fields).unwrap();
+    let (_, after) = ask().await;
+    assert_eq!(after["total_count"], 2, "{after}");
+    let finance = after["department_filter"]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == deps[0].as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(finance["count"], 2, "{after}");
+}
+
+/// A bulk create runs its items in savepoints of one transaction and writes their
+/// search rows at the end: each kept item is found, a failed item leaves nothing
+/// (neither an auth, nor a search row, nor the catalog text it introduced).
+async fn a_bulk_create_indexes_what_it_keeps_and_nothing_of_a_failed_item(t: TestDb) {
+    let (_data, keys, app, deps) = setup!(t);
+    let items = json!([
+        {"name": "Zephyr Gateway", "description": "zephyrdesc one", "protocol_ids": ["protocol-ldap"], "department_ids": [deps[0]]},
+        {"name": "zephyr gateway", "description": "zephyrdesc two", "protocol_ids": ["protocol-ldap"], "department_ids": [deps[0]]},
+        {"name": "Zephyr Relay", "description": "zephyrdesc three", "protocol_ids": ["protocol-nope"]},
+        {"name": "Zephyr Portal", "description": "zephyrdesc four", "protocol_ids": ["protocol-oidc"], "department_ids": [deps[1]]},
+    ]);
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": items})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let ok: Vec<bool> = b["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["success"] == true)
+        .collect();
+    assert_eq!(ok, [true, false, false, true], "{b}");
+    assert_eq!(b["results"][1]["error"]["code"], "conflict", "{b}");
+    assert_eq!(b["results"][2]["error"]["code"], "validation_failed", "{b}");
+
+    let (_, found) = send(
+        &app,
+        post(SEARCH, &keys.viewer).set_json(json!({"search": "zephyr"})),
+    )
+    .await;
+    assert_eq!(name_set(&found), ["Zephyr Gateway", "Zephyr Portal"]);
+    let (_, found) = send(
+        &app,
+        post(SEARCH, &keys.viewer).set_json(json!({"search": "zephyrdesc"})),
+    )
+    .await;
+    assert_eq!(found["total_count"], 2, "{found}");
+    // The failed items' descriptions were not kept in the catalog either.
+    let (s, page) = send(
+        &app,
+        actix_web::test::TestRequest::get()
+            .uri("/api/v5/catalog/descriptions?search=zephyrdesc")
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let mut labels: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["label"].as_str().unwrap())
+        .collect();
+    labels.sort_unstable();
+    assert_eq!(labels, ["zephyrdesc four", "zephyrdesc one"]);
 }

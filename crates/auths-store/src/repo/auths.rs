@@ -16,6 +16,7 @@ use crate::db::{StoreTx, utc};
 use crate::error::repo_error;
 use crate::models::{AuthInsert, AuthRow, EntryRow, LinkInsert};
 use crate::pool::AnyConnection;
+use crate::repo::One;
 use crate::repo::search::Reindex;
 use crate::schema::{auth_links as al, auths as a, catalog_entries as ce};
 
@@ -56,17 +57,11 @@ impl StoreTx {
         }
         singles.sort_unstable();
         singles.dedup();
-        let single: HashMap<String, EntryRef> = ce::table
+        let single = ce::table
             .filter(ce::id.eq_any(&singles))
             .select(EntryRow::as_select())
             .load(self.conn())
-            .map_err(repo_error)?
-            .into_iter()
-            .map(|e| {
-                e.into_entry()
-                    .map(|e| (e.id.as_str().to_owned(), e.to_ref()))
-            })
-            .collect::<Result<_, _>>()?;
+            .map_err(repo_error)?;
         let numbers: Vec<i64> = rows.iter().map(|r| r.number).collect();
         let linked: Vec<(i64, String, EntryRow)> = al::table
             .inner_join(ce::table)
@@ -74,76 +69,31 @@ impl StoreTx {
             .select((al::auth_number, al::kind, EntryRow::as_select()))
             .load(self.conn())
             .map_err(repo_error)?;
-        let mut sections: HashMap<i64, Sections> = HashMap::new();
-        for (number, kind, entry) in linked {
-            let entry = entry.into_entry()?;
-            let s = sections.entry(number).or_default();
-            match kind.parse::<CatalogKind>() {
-                Ok(CatalogKind::Protocols) => s.protocols.push(entry.to_ref()),
-                Ok(CatalogKind::Slugs) => s.slugs.push(entry.to_ref()),
-                Ok(CatalogKind::Departments) => s.departments.push(entry.to_ref()),
-                Ok(CatalogKind::Locations) => s.locations.push(entry.to_ref()),
-                Ok(CatalogKind::Items) => {
-                    let item = entry.item.clone();
-                    s.items.push(ItemRef {
-                        id: entry.id,
-                        key: item
-                            .as_ref()
-                            .map_or_else(|| entry.label.clone(), |i| i.key.clone()),
-                        value: item.as_ref().and_then(|i| i.value.clone()),
-                        secret: item.is_some_and(|i| i.secret),
-                        label: entry.label,
-                    });
-                }
-                _ => return Err(corrupt(&format!("link of kind {kind:?}"))),
-            }
-        }
-        let find = |id: &str| {
-            single
-                .get(id)
-                .cloned()
-                .ok_or_else(|| corrupt("dangling section"))
-        };
-        rows.into_iter()
-            .map(|row| {
-                let mut s = sections.remove(&row.number).unwrap_or_default();
-                for refs in [
-                    &mut s.protocols,
-                    &mut s.slugs,
-                    &mut s.departments,
-                    &mut s.locations,
-                ] {
-                    sort_refs(refs);
-                }
-                s.items.sort_by(|x, y| {
-                    fold_case(&x.label)
-                        .cmp(&fold_case(&y.label))
-                        .then(x.id.cmp(&y.id))
-                });
-                Ok(Auth {
-                    number: row.number,
-                    auth_id: AuthId::parse(&row.auth_id).map_err(|_| corrupt("auth_id"))?,
-                    group_id: GroupId::parse(&row.group_id).map_err(|_| corrupt("group_id"))?,
-                    name: find(&row.name_id)?,
-                    description: row.description_id.as_deref().map(find).transpose()?,
-                    flag: find(&row.flag_id)?,
-                    protocols: s.protocols,
-                    slugs: s.slugs,
-                    items: s.items,
-                    departments: s.departments,
-                    locations: s.locations,
-                    version: row.version,
-                    created_at: utc(row.created_at),
-                    updated_at: utc(row.updated_at),
-                    created_by: row.created_by,
-                    updated_by: row.updated_by,
-                })
-            })
-            .collect()
+        assemble(rows, single, linked)
     }
 
+    /// Resolves one auth row. The same as [`StoreTx::resolve_many`], with statements of
+    /// a fixed shape, which the connection prepares once and keeps (an `IN` list of
+    /// any length is prepared anew every time): this is the path of every `/get`.
     fn resolve(&mut self, row: AuthRow) -> Result<Auth, RepoError> {
-        self.resolve_many(vec![row])?
+        let description = row.description_id.as_deref().unwrap_or(&row.name_id);
+        let single = ce::table
+            .filter(
+                ce::id
+                    .eq(&row.name_id)
+                    .or(ce::id.eq(&row.flag_id))
+                    .or(ce::id.eq(description)),
+            )
+            .select(EntryRow::as_select())
+            .load(self.conn())
+            .map_err(repo_error)?;
+        let linked: Vec<(i64, String, EntryRow)> = al::table
+            .inner_join(ce::table)
+            .filter(al::auth_number.eq(row.number))
+            .select((al::auth_number, al::kind, EntryRow::as_select()))
+            .load(self.conn())
+            .map_err(repo_error)?;
+        assemble(vec![row], single, linked)?
             .pop()
             .ok_or_else(|| corrupt("resolved nothing"))
     }
@@ -188,8 +138,8 @@ impl StoreTx {
         ce::table
             .find(name_id.as_str())
             .select(ce::label_key)
-            .first(self.conn())
-            .optional()
+            .load(self.conn())
+            .one()
             .map_err(repo_error)?
             .ok_or_else(|| RepoError::Conflict {
                 constraint: "in_use".into(),
@@ -213,16 +163,105 @@ impl StoreTx {
                 entry_id: id.as_str(),
             })
             .collect();
-        // MultiBackend has no multi-row INSERT; each concrete backend has, and the
-        // statement is the same for both.
-        let insert = diesel::insert_into(al::table).values(&rows);
         match self.conn() {
-            AnyConnection::Sqlite(c) => insert.execute(c),
-            AnyConnection::Postgresql(c) => insert.execute(c),
+            // SQLite has no multi-row INSERT with defaults in diesel: it would run one
+            // insert a row inside a savepoint of its own. One cached statement a row,
+            // without the savepoint, is cheaper.
+            AnyConnection::Sqlite(c) => rows.iter().try_for_each(|row| {
+                diesel::insert_into(al::table)
+                    .values(row)
+                    .execute(c)
+                    .map(drop)
+            }),
+            AnyConnection::Postgresql(c) => diesel::insert_into(al::table)
+                .values(&rows)
+                .execute(c)
+                .map(drop),
         }
-        .map(drop)
         .map_err(repo_error)
     }
+}
+
+/// Builds auths from their rows, the entries of their single-valued sections and their
+/// links.
+fn assemble(
+    rows: Vec<AuthRow>,
+    single: Vec<EntryRow>,
+    linked: Vec<(i64, String, EntryRow)>,
+) -> Result<Vec<Auth>, RepoError> {
+    let single: HashMap<String, EntryRef> = single
+        .into_iter()
+        .map(|e| {
+            e.into_entry()
+                .map(|e| (e.id.as_str().to_owned(), e.to_ref()))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut sections: HashMap<i64, Sections> = HashMap::new();
+    for (number, kind, entry) in linked {
+        let entry = entry.into_entry()?;
+        let s = sections.entry(number).or_default();
+        match kind.parse::<CatalogKind>() {
+            Ok(CatalogKind::Protocols) => s.protocols.push(entry.to_ref()),
+            Ok(CatalogKind::Slugs) => s.slugs.push(entry.to_ref()),
+            Ok(CatalogKind::Departments) => s.departments.push(entry.to_ref()),
+            Ok(CatalogKind::Locations) => s.locations.push(entry.to_ref()),
+            Ok(CatalogKind::Items) => {
+                let item = entry.item.clone();
+                s.items.push(ItemRef {
+                    id: entry.id,
+                    key: item
+                        .as_ref()
+                        .map_or_else(|| entry.label.clone(), |i| i.key.clone()),
+                    value: item.as_ref().and_then(|i| i.value.clone()),
+                    secret: item.is_some_and(|i| i.secret),
+                    label: entry.label,
+                });
+            }
+            _ => return Err(corrupt(&format!("link of kind {kind:?}"))),
+        }
+    }
+    let find = |id: &str| {
+        single
+            .get(id)
+            .cloned()
+            .ok_or_else(|| corrupt("dangling section"))
+    };
+    rows.into_iter()
+        .map(|row| {
+            let mut s = sections.remove(&row.number).unwrap_or_default();
+            for refs in [
+                &mut s.protocols,
+                &mut s.slugs,
+                &mut s.departments,
+                &mut s.locations,
+            ] {
+                sort_refs(refs);
+            }
+            s.items.sort_by(|x, y| {
+                fold_case(&x.label)
+                    .cmp(&fold_case(&y.label))
+                    .then(x.id.cmp(&y.id))
+            });
+            Ok(Auth {
+                number: row.number,
+                auth_id: AuthId::parse(&row.auth_id).map_err(|_| corrupt("auth_id"))?,
+                group_id: GroupId::parse(&row.group_id).map_err(|_| corrupt("group_id"))?,
+                name: find(&row.name_id)?,
+                description: row.description_id.as_deref().map(find).transpose()?,
+                flag: find(&row.flag_id)?,
+                protocols: s.protocols,
+                slugs: s.slugs,
+                items: s.items,
+                departments: s.departments,
+                locations: s.locations,
+                version: row.version,
+                created_at: utc(row.created_at),
+                updated_at: utc(row.updated_at),
+                created_by: row.created_by,
+                updated_by: row.updated_by,
+            })
+        })
+        .collect()
 }
 
 impl AuthRepository for StoreTx {
@@ -256,7 +295,7 @@ impl AuthRepository for StoreTx {
         self.insert_links(number, CatalogKind::Items, &c.item_ids)?;
         self.insert_links(number, CatalogKind::Departments, &c.department_ids)?;
         self.insert_links(number, CatalogKind::Locations, &c.location_ids)?;
-        self.reindex(Reindex::One(number))?;
+        self.reindex(Reindex::New(number))?;
         Ok(number)
     }
 
@@ -294,7 +333,8 @@ impl AuthRepository for StoreTx {
         let number: i64 = a::table
             .filter(a::auth_id.eq(auth_id.as_str()))
             .select(a::number)
-            .first(self.conn())
+            .load(self.conn())
+            .exactly_one()
             .map_err(repo_error)?;
         diesel::delete(al::table.filter(al::auth_number.eq(number)))
             .execute(self.conn())
@@ -313,8 +353,8 @@ impl AuthRepository for StoreTx {
             .filter(a::auth_id.eq(auth_id.as_str()))
             .filter(a::version.eq(expected_version))
             .select(a::number)
-            .first(self.conn())
-            .optional()
+            .load(self.conn())
+            .one()
             .map_err(repo_error)?;
         let Some(number) = number else {
             return Ok(false);
@@ -392,8 +432,8 @@ impl AuthRepository for StoreTx {
         let row = a::table
             .filter(a::auth_id.eq(auth_id.as_str()))
             .select(AuthRow::as_select())
-            .first(self.conn())
-            .optional()
+            .load(self.conn())
+            .one()
             .map_err(repo_error)?;
         row.map(|r| self.resolve(r)).transpose()
     }
@@ -402,8 +442,8 @@ impl AuthRepository for StoreTx {
         let row = a::table
             .find(number)
             .select(AuthRow::as_select())
-            .first(self.conn())
-            .optional()
+            .load(self.conn())
+            .one()
             .map_err(repo_error)?;
         row.map(|r| self.resolve(r)).transpose()
     }
@@ -412,8 +452,8 @@ impl AuthRepository for StoreTx {
         a::table
             .filter(a::name_id.eq(name_id.as_str()))
             .select(a::auth_id)
-            .first::<String>(self.conn())
-            .optional()
+            .load::<String>(self.conn())
+            .one()
             .map_err(repo_error)?
             .map(|s| AuthId::parse(&s).map_err(|_| corrupt("auth_id")))
             .transpose()

@@ -13,7 +13,11 @@ use diesel::prelude::*;
 use crate::db::{StoreTx, utc};
 use crate::error::repo_error;
 use crate::models::{EntryInsert, EntryRow};
+use crate::repo::One;
 use crate::schema::catalog_entries as ce;
+
+/// Up to this many ids are looked up one by one (see `entries_by_ids`).
+const FEW: usize = 4;
 
 impl EntryRow {
     /// Maps a row to the domain, dropping a secret item's value here, at the edge.
@@ -55,6 +59,27 @@ impl CatalogRepository for StoreTx {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        if ids.len() <= FEW {
+            // A statement of one shape, prepared once per connection, beats an `IN`
+            // list prepared anew for the few ids a write checks.
+            let mut out = Vec::with_capacity(ids.len());
+            for (i, id) in ids.iter().enumerate() {
+                if ids[..i].contains(id) {
+                    continue;
+                }
+                if let Some(row) = ce::table
+                    .filter(ce::id.eq(id.as_str()))
+                    .filter(ce::kind.eq(kind.as_str()))
+                    .select(EntryRow::as_select())
+                    .load(self.conn())
+                    .one()
+                    .map_err(repo_error)?
+                {
+                    out.push(row.into_entry()?);
+                }
+            }
+            return Ok(out);
+        }
         ce::table
             .filter(ce::kind.eq(kind.as_str()))
             .filter(ce::id.eq_any(ids_text(ids)))
@@ -76,8 +101,8 @@ impl CatalogRepository for StoreTx {
             .filter(ce::label_key.eq(fold_case(label.trim())))
             .order(ce::number.asc())
             .select(EntryRow::as_select())
-            .first(self.conn())
-            .optional()
+            .load(self.conn())
+            .one()
             .map_err(repo_error)?
             .map(EntryRow::into_entry)
             .transpose()
@@ -108,7 +133,8 @@ impl CatalogRepository for StoreTx {
         ce::table
             .find(entry.id.as_str())
             .select(EntryRow::as_select())
-            .first(self.conn())
+            .load(self.conn())
+            .exactly_one()
             .map_err(repo_error)?
             .into_entry()
     }
@@ -118,7 +144,7 @@ impl CatalogRepository for StoreTx {
         entry: &NewCatalogEntry,
         at: DateTime<Utc>,
     ) -> Result<CatalogEntry, RepoError> {
-        use super::search::{Bind, Sql, run_sql};
+        use super::search::{Bind, Sql, execute_fixed};
         if !entry.kind.unique_labels() || entry.item.is_some() {
             return self.insert_entry(entry, at);
         }
@@ -154,7 +180,7 @@ impl CatalogRepository for StoreTx {
         sql.push(", ");
         ts(&mut sql);
         sql.push(") ON CONFLICT (kind, label_key) WHERE kind <> 'items' DO NOTHING");
-        run_sql!(self.conn(), &sql, execute)?;
+        execute_fixed(self.conn(), &sql)?;
         self.entry_by_label(entry.kind, &entry.label)?
             .ok_or_else(|| {
                 RepoError::Internal(format!(
@@ -227,8 +253,8 @@ impl CatalogRepository for StoreTx {
             .filter(ce::kind.eq(kind.as_str()))
             .filter(ce::number.eq(number))
             .select(EntryRow::as_select())
-            .first(self.conn())
-            .optional()
+            .load(self.conn())
+            .one()
             .map_err(repo_error)?
             .map(EntryRow::into_entry)
             .transpose()
@@ -283,7 +309,8 @@ impl CatalogRepository for StoreTx {
         ce::table
             .find(id.as_str())
             .select(EntryRow::as_select())
-            .first(self.conn())
+            .load(self.conn())
+            .exactly_one()
             .map_err(repo_error)?
             .into_entry()
             .map(Some)

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::db::{StoreTx, utc};
 use crate::error::repo_error;
 use crate::models::DraftRow;
+use crate::repo::One;
 use crate::schema::drafts as d;
 
 fn corrupt(what: &str) -> RepoError {
@@ -57,8 +58,8 @@ impl DraftRepository for StoreTx {
         d::table
             .find(draft_id.as_str())
             .select(DraftRow::as_select())
-            .first(self.conn())
-            .optional()
+            .load(self.conn())
+            .one()
             .map_err(repo_error)?
             .map(DraftRow::into_draft)
             .transpose()
@@ -93,16 +94,24 @@ impl DraftRepository for StoreTx {
         owner: &PrincipalId,
         auth_id: Option<&AuthId>,
     ) -> Result<Vec<Draft>, RepoError> {
-        let mut q = d::table.filter(d::owner_id.eq(owner.as_str())).into_boxed();
-        if let Some(a) = auth_id {
-            q = q.filter(d::auth_id.eq(a.as_str()));
+        // Two fixed statements rather than one boxed query, so that both are prepared
+        // once per connection (the form asks this on every `/get`).
+        let order = (d::updated_at.desc(), d::draft_id.desc());
+        let mine = d::table.filter(d::owner_id.eq(owner.as_str()));
+        match auth_id {
+            Some(a) => mine
+                .filter(d::auth_id.eq(a.as_str()))
+                .order(order)
+                .select(DraftRow::as_select())
+                .load(self.conn()),
+            None => mine
+                .order(order)
+                .select(DraftRow::as_select())
+                .load(self.conn()),
         }
-        q.order((d::updated_at.desc(), d::draft_id.desc()))
-            .select(DraftRow::as_select())
-            .load(self.conn())
-            .map_err(repo_error)?
-            .into_iter()
-            .map(DraftRow::into_draft)
-            .collect()
+        .map_err(repo_error)?
+        .into_iter()
+        .map(DraftRow::into_draft)
+        .collect()
     }
 }

@@ -9,6 +9,32 @@ mod principals;
 pub(crate) mod search;
 mod uploads;
 
+/// The row of a lookup by a unique key, loaded without `.first()`: diesel binds the
+/// `LIMIT` of `.first()` as a parameter, and SQLite (since 3.47) re-prepares a statement
+/// whenever a parameter its plan looked at (such as a LIMIT) is bound again, so every
+/// `.first()` paid a full prepare. A statement without one is prepared once per
+/// connection and kept. Use only where the filter can match one row at most.
+pub(crate) trait One<U> {
+    /// The row, if any.
+    fn one(self) -> diesel::QueryResult<Option<U>>;
+    /// The row; `NotFound` if none.
+    fn exactly_one(self) -> diesel::QueryResult<U>;
+}
+
+impl<U> One<U> for diesel::QueryResult<Vec<U>> {
+    fn one(self) -> diesel::QueryResult<Option<U>> {
+        self.map(|rows| rows.into_iter().next())
+    }
+
+    fn exactly_one(self) -> diesel::QueryResult<U> {
+        self.and_then(|rows| {
+            rows.into_iter()
+                .next()
+                .ok_or(diesel::result::Error::NotFound)
+        })
+    }
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
 pub(crate) fn like_pattern(needle: &str) -> String {
     let mut p = String::with_capacity(needle.len() + 2);

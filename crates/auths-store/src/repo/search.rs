@@ -71,6 +71,76 @@ impl Sql {
     }
 }
 
+/// An [`Sql`] of a fixed shape (the same text whatever the values bound), run so that
+/// the connection prepares it once and keeps it: diesel's `sql_query` is never cached,
+/// and a statement prepared for every row written was the larger part of a write's
+/// cost. Only for statements whose placeholders appear once each, in bind order, and
+/// whose text takes no more than a few shapes (the cache is per connection and keyed by
+/// the text).
+pub(crate) struct Fixed<'a>(pub(crate) &'a Sql);
+
+impl diesel::query_builder::QueryId for Fixed<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for Fixed<'_>
+where
+    DB: diesel::backend::Backend
+        + diesel::sql_types::HasSqlType<Text>
+        + diesel::sql_types::HasSqlType<BigInt>,
+    String: diesel::serialize::ToSql<Text, DB>,
+    i64: diesel::serialize::ToSql<BigInt, DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        let mut rest = self.0.text.as_str();
+        let mut binds = self.0.binds.iter();
+        while let Some((start, end)) = placeholder(rest, self.0.pg) {
+            out.push_sql(&rest[..start]);
+            match binds.next() {
+                Some(Bind::Text(s)) => out.push_bind_param::<Text, _>(s)?,
+                Some(Bind::Int(n)) => out.push_bind_param::<BigInt, _>(n)?,
+                None => {
+                    return Err(diesel::result::Error::QueryBuilderError(
+                        "a placeholder without a bound value".into(),
+                    ));
+                }
+            }
+            rest = &rest[end..];
+        }
+        out.push_sql(rest);
+        Ok(())
+    }
+}
+
+impl<Conn> diesel::RunQueryDsl<Conn> for Fixed<'_> {}
+
+/// Where the next placeholder of `text` is: `?` (SQLite) or `$n` (PostgreSQL).
+fn placeholder(text: &str, pg: bool) -> Option<(usize, usize)> {
+    if pg {
+        let start = text.find('$')?;
+        let digits = text[start + 1..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        Some((start, start + 1 + digits))
+    } else {
+        text.find('?').map(|start| (start, start + 1))
+    }
+}
+
+/// Executes a [`Fixed`] statement on the concrete backend.
+pub(crate) fn execute_fixed(conn: &mut AnyConnection, sql: &Sql) -> Result<usize, RepoError> {
+    match conn {
+        AnyConnection::Sqlite(c) => Fixed(sql).execute(c),
+        AnyConnection::Postgresql(c) => Fixed(sql).execute(c),
+    }
+    .map_err(crate::error::repo_error)
+}
+
 /// Runs an [`Sql`] on the concrete backend with its binds.
 macro_rules! run_sql {
     ($conn:expr, $sql:expr, $method:ident $(::<$t:ty>)?) => {{
@@ -125,6 +195,8 @@ struct FacetRow {
 /// Which auths to re-index.
 #[derive(Debug, Clone)]
 pub(crate) enum Reindex<'a> {
+    /// An auth just inserted (its name key is set, it has no search row yet).
+    New(i64),
     /// One auth.
     One(i64),
     /// Every auth that uses this catalog entry in any section.
@@ -162,10 +234,22 @@ impl StoreTx {
 
     /// Rewrites the search rows (and name keys) of the auths `which` names.
     pub(crate) fn reindex(&mut self, which: Reindex<'_>) -> Result<(), RepoError> {
+        match which {
+            Reindex::New(n) if self.savepoints > 0 => {
+                // Inside a savepoint (an item of a bulk write): written once, before the
+                // commit. An FTS5 table written inside a savepoint flushes its pending
+                // index at every later savepoint; deferred, it flushes once.
+                self.index_later.push(n);
+                return Ok(());
+            }
+            Reindex::One(n) => self.index_later.retain(|x| *x != n),
+            Reindex::Using(_) | Reindex::All => self.index_deferred()?,
+            Reindex::New(_) => {}
+        }
         let pg = self.is_pg();
         let mut filter = Sql::new(pg);
         match &which {
-            Reindex::One(n) => {
+            Reindex::One(n) | Reindex::New(n) => {
                 filter.push("a.number = ").bind(Bind::Int(*n));
             }
             Reindex::Using(id) => {
@@ -184,37 +268,9 @@ impl StoreTx {
             }
         }
 
-        // The name key used for ordering.
-        let mut sql = Sql::new(pg);
-        sql.push("UPDATE auths SET name_key = (SELECT label_key FROM catalog_entries WHERE catalog_entries.id = auths.name_id) WHERE number IN (SELECT a.number FROM auths a WHERE ");
-        sql.text.push_str(&filter.text);
-        sql.binds.extend(filter.binds.iter().cloned());
-        sql.push(")");
-        run_sql!(self.conn(), &sql, execute)?;
-
-        // Drop the old rows (PostgreSQL's would go by cascade only on delete).
-        let mut sql = Sql::new(pg);
-        let table = if pg {
-            "auth_search WHERE auth_number"
-        } else {
-            "auth_fts WHERE rowid"
-        };
-        sql.push(&format!(
-            "DELETE FROM {table} IN (SELECT a.number FROM auths a WHERE "
-        ));
-        sql.text.push_str(&filter.text);
-        sql.binds.extend(filter.binds.iter().cloned());
-        sql.push(")");
-        if matches!(which, Reindex::All) {
-            sql = Sql::new(pg);
-            sql.push(if pg {
-                "DELETE FROM auth_search"
-            } else {
-                "DELETE FROM auth_fts"
-            });
+        if !matches!(which, Reindex::New(_)) {
+            self.drop_search_rows(&which, &filter)?;
         }
-        run_sql!(self.conn(), &sql, execute)?;
-
         let mut sql = Sql::new(pg);
         if pg {
             sql.push(&format!(
@@ -240,7 +296,58 @@ impl StoreTx {
         }
         sql.text.push_str(&filter.text);
         sql.binds.extend(filter.binds);
-        run_sql!(self.conn(), &sql, execute)?;
+        execute_fixed(self.conn(), &sql)?;
+        Ok(())
+    }
+
+    /// Writes the search rows deferred by [`StoreTx::reindex`] (a no-op when none are).
+    /// An auth inserted and then undone by its savepoint has no row to index: nothing
+    /// is written for it.
+    pub(crate) fn index_deferred(&mut self) -> Result<(), RepoError> {
+        let mut numbers = std::mem::take(&mut self.index_later);
+        numbers.sort_unstable();
+        numbers.dedup();
+        let depth = std::mem::replace(&mut self.savepoints, 0);
+        let out = numbers
+            .into_iter()
+            .try_for_each(|n| self.reindex(Reindex::New(n)));
+        self.savepoints = depth;
+        out
+    }
+
+    /// Sets the name keys of the auths `which` names from their names, and drops their
+    /// search rows, before they are written again.
+    fn drop_search_rows(&mut self, which: &Reindex<'_>, filter: &Sql) -> Result<(), RepoError> {
+        let pg = self.is_pg();
+        let mut sql = Sql::new(pg);
+        sql.push("UPDATE auths SET name_key = (SELECT label_key FROM catalog_entries WHERE catalog_entries.id = auths.name_id) WHERE number IN (SELECT a.number FROM auths a WHERE ");
+        sql.text.push_str(&filter.text);
+        sql.binds.extend(filter.binds.iter().cloned());
+        sql.push(")");
+        execute_fixed(self.conn(), &sql)?;
+
+        // Drop the old rows (PostgreSQL's would go by cascade only on delete).
+        let mut sql = Sql::new(pg);
+        let table = if pg {
+            "auth_search WHERE auth_number"
+        } else {
+            "auth_fts WHERE rowid"
+        };
+        sql.push(&format!(
+            "DELETE FROM {table} IN (SELECT a.number FROM auths a WHERE "
+        ));
+        sql.text.push_str(&filter.text);
+        sql.binds.extend(filter.binds.iter().cloned());
+        sql.push(")");
+        if matches!(which, Reindex::All) {
+            sql = Sql::new(pg);
+            sql.push(if pg {
+                "DELETE FROM auth_search"
+            } else {
+                "DELETE FROM auth_fts"
+            });
+        }
+        execute_fixed(self.conn(), &sql)?;
         Ok(())
     }
 
@@ -254,7 +361,7 @@ impl StoreTx {
             "DELETE FROM auth_fts WHERE rowid = "
         })
         .bind(Bind::Int(number));
-        run_sql!(self.conn(), &sql, execute).map(drop)
+        execute_fixed(self.conn(), &sql).map(drop)
     }
 
     /// How many auths are indexed.

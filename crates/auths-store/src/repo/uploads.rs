@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use crate::db::{StoreTx, utc};
 use crate::error::repo_error;
 use crate::models::UploadRow;
+use crate::repo::One;
 use crate::schema::uploads as u;
 
 impl UploadRepository for StoreTx {
@@ -27,8 +28,8 @@ impl UploadRepository for StoreTx {
         let row = u::table
             .find(upload_id)
             .select(UploadRow::as_select())
-            .first(self.conn())
-            .optional()
+            .load(self.conn())
+            .one()
             .map_err(repo_error)?;
         row.map(|r| {
             Ok(Upload {

@@ -30,6 +30,23 @@ pub fn authsd(dir: &Path) -> Command {
     cmd
 }
 
+/// As [`authsd`], with every file the server writes limited to `bytes` (through the
+/// shell's `ulimit -f`, RLIMIT_FSIZE): a write past it fails with EFBIG, as on a full
+/// disk a write fails with ENOSPC. SIGXFSZ, which would kill the process instead, is
+/// ignored (an ignored signal stays ignored across `exec`).
+pub fn authsd_with_file_size_limit(dir: &Path, bytes: u64) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "trap '' XFSZ; ulimit -f \"$1\" && exec \"$0\"", BIN])
+        // POSIX sh counts in blocks of 512 bytes.
+        .arg(bytes.div_ceil(512).to_string())
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AUTHS_BIND", "127.0.0.1:0")
+        .env("AUTHS_WORKERS", "1");
+    cmd
+}
+
 /// Starts the server in `dir`, with the test environment.
 pub fn start(dir: &Path) -> Server {
     start_with(authsd(dir))
@@ -97,23 +114,34 @@ impl Server {
         headers: &[(&str, &str)],
         body: &str,
     ) -> (u16, String) {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        req.push_str(body);
-        s.write_all(req.as_bytes()).unwrap();
-        let mut res = String::new();
-        s.read_to_string(&mut res).unwrap();
-        let status = res[9..12].parse().unwrap();
-        let body = res.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
-        (status, body)
+        http(
+            &self.addr,
+            method,
+            path,
+            headers,
+            body,
+            Duration::from_secs(10),
+        )
+        .unwrap()
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process still runs.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// SIGKILL (unless already killed): no draining, no clean-up. Answers everything
+    /// printed on stderr.
+    pub fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait().unwrap();
+        self.early.extend(self.stderr.iter());
+        self.early.join("\n")
     }
 
     /// SIGTERM, then the exit status and everything printed on stderr.
@@ -131,4 +159,53 @@ impl Server {
         self.early.extend(self.stderr.iter());
         (status.success(), self.early.join("\n"))
     }
+}
+
+/// One HTTP/1.1 request on a new connection (`Connection: close`): the status and
+/// the body, or the I/O error (a server that is down, or killed mid-answer).
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    timeout: Duration,
+) -> std::io::Result<(u16, String)> {
+    use std::io::{Error, ErrorKind};
+    let addr: std::net::SocketAddr = addr
+        .parse()
+        .map_err(|e| Error::new(ErrorKind::InvalidInput, format!("{addr}: {e}")))?;
+    let mut s = TcpStream::connect_timeout(&addr, timeout)?;
+    s.set_read_timeout(Some(timeout))?;
+    s.set_write_timeout(Some(timeout))?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes())?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let res = String::from_utf8(raw).map_err(|e| Error::new(ErrorKind::InvalidData, e))?;
+    let (head, body) = res
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| Error::new(ErrorKind::UnexpectedEof, "no complete answer"))?;
+    let status = head
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| Error::new(ErrorKind::InvalidData, format!("no status: {head}")))?;
+    let declared = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("content-length")
+            .then(|| v.trim().parse::<usize>().ok())
+            .flatten()
+    });
+    if method != "HEAD" && declared.is_some_and(|n| body.len() < n) {
+        return Err(Error::new(ErrorKind::UnexpectedEof, "answer cut short"));
+    }
+    Ok((status, body.to_owned()))
 }
