@@ -4,7 +4,7 @@ CARGO ?= cargo
 # PostgreSQL for the test suite's second backend (unset: those tests say SKIPPED).
 AUTHS_TEST_DATABASE_URL ?=
 
-.PHONY: run test test-pg lint fmt doc deny migrate check ci bench bench-micro
+.PHONY: run test test-pg lint fmt doc deny migrate check ci bench bench-micro reliability
 
 ## Start the server on the SQLite default (data/auths.db).
 run:
@@ -51,3 +51,16 @@ bench:
 ## criterion micro-benchmarks of the hot pure code.
 bench-micro:
 	$(CARGO) bench -p auths-bench
+
+## The reliability checks at full length (docs/reliability.md): schemathesis with 200
+## examples an operation, 10 kill -9 rounds a backend, a 40 s PostgreSQL outage, a
+## 20,000-auth export killed and one out of disk, and the race, limit and secrets tests.
+## CI runs the same checks, bounded, in `make test`.
+reliability:
+	AUTHS_TEST_DATABASE_URL=$${AUTHS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
+	AUTHS_RELIABILITY_FULL=1 $(CARGO) test -p authsd --test faults -- --test-threads=1
+	SCHEMATHESIS_MAX_EXAMPLES=200 python3 reliability/schemathesis.py
+	AUTHS_TEST_DATABASE_URL=$${AUTHS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
+	$(CARGO) test -p authsd --test secrets --test slow_clients
+	AUTHS_TEST_DATABASE_URL=$${AUTHS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
+	$(CARGO) test -p auths-http --test http -- limits races scope identity

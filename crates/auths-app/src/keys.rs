@@ -224,7 +224,8 @@ impl<S: Store> AuthService<S> {
         if uses.is_empty() {
             return Ok(0);
         }
-        self.store.write(|tx| tx.record_key_use(&uses))?;
+        // Bookkeeping no answer depends on: cached answers stay valid.
+        self.store.write_untracked(|tx| tx.record_key_use(&uses))?;
         Ok(uses.len())
     }
 

@@ -422,6 +422,20 @@ pub trait Store: Send + Sync + 'static {
         E: From<RepoError>,
         F: FnOnce(&mut Self::Tx) -> Result<T, E>;
 
+    /// As [`Store::write`], but leaves the data generation alone: for bookkeeping that
+    /// no answer depends on (when keys were last used), so that it does not make every
+    /// cached answer stale. Stores that cannot tell the two apart may simply write.
+    ///
+    /// # Errors
+    /// As [`Store::write`].
+    fn write_untracked<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut Self::Tx) -> Result<T, E>,
+    {
+        self.write(f)
+    }
+
     /// Checks that the database answers.
     ///
     /// # Errors

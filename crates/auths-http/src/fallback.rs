@@ -1,7 +1,8 @@
 //! JSON answers for requests no route takes.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, Route, web};
 
 use crate::error::ApiError;
 
@@ -15,12 +16,27 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     .error_response()
 }
 
-/// Known path, wrong method: 405, code `bad_request`.
-pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "bad_request",
-        format!("{} is not allowed on {}", req.method(), req.path()),
-    )
-    .error_response()
+/// Known path, wrong method: 405, code `bad_request`, with the `Allow` header listing
+/// the methods the path takes (RFC 9110), for a resource's `default_service`.
+pub fn method_not_allowed(allowed: &[Method]) -> Route {
+    let allow = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    web::to(move |req: HttpRequest| {
+        let allow = allow.clone();
+        async move {
+            let mut res = ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "bad_request",
+                format!("{} is not allowed on {}", req.method(), req.path()),
+            )
+            .error_response();
+            if let Ok(v) = HeaderValue::from_str(&allow) {
+                res.headers_mut().insert(header::ALLOW, v);
+            }
+            res
+        }
+    })
 }

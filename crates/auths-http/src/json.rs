@@ -17,7 +17,12 @@ use actix_web::web::BytesMut;
 use actix_web::{FromRequest, HttpRequest};
 use auths_domain::FieldProblem;
 use futures_util::StreamExt;
-use serde::de::DeserializeOwned;
+use serde::de::value::BorrowedStrDeserializer;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Unexpected,
+    Visitor,
+};
+use serde_json::{Number, Value};
 
 use crate::error::ApiError;
 
@@ -63,36 +68,236 @@ fn too_large(limit: usize) -> ApiError {
 
 /// Parses a JSON body, naming the offending field on a data error.
 ///
+/// The body is read as JSON first (malformed JSON, nesting deeper than 128 levels,
+/// trailing characters: 400), then deserialized into `T` through [`Strict`], which
+/// holds the JSON types to what the OpenAPI document says: an object where an object is
+/// expected (serde alone also takes an array for a struct), and an integral number
+/// (`2.0` as well as `2`, as JSON Schema counts both as integers) for an integer.
+///
 /// # Errors
-/// 400 `bad_request` for malformed JSON, a wrong type or an unknown field.
+/// 400 `bad_request` for malformed JSON, a wrong type, an unknown field or a NUL.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         body
     };
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
     // PostgreSQL cannot store NUL in text, and no field needs it: refuse it here, for
     // both backends alike.
-    if body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+    if has_nul(&value) {
         return Err(ApiError::bad_request(
             "NUL characters (\\u0000) are not allowed in the request",
         ));
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    serde_path_to_error::deserialize(Strict(&value)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        if inner.is_data() {
-            let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::bad_request(format!("invalid request body: {field}: {inner}"))
-                .with_details(vec![FieldProblem::new(field, inner.to_string())])
-        } else {
-            ApiError::bad_request(format!("malformed JSON: {inner}"))
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::bad_request(format!("invalid request body: {field}: {inner}"))
+            .with_details(vec![FieldProblem::new(field, inner.to_string())])
+    })
+}
+
+/// Whether any string (or key) of the document holds a NUL character.
+fn has_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(a) => a.iter().any(has_nul),
+        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+/// A deserializer over a parsed document that takes a struct only from an object and
+/// an integer also from an integral float; everything else as `serde_json` does.
+#[derive(Debug, Clone, Copy)]
+pub struct Strict<'a>(pub &'a Value);
+
+impl Strict<'_> {
+    /// An integral float as an integer, if it is one in `i64` or `u64` range.
+    fn integral(&self) -> Option<Number> {
+        let f = self.0.as_f64().filter(|f| f.fract() == 0.0)?;
+        if self.0.is_i64() || self.0.is_u64() {
+            return None;
         }
-    })?;
-    de.end()
-        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
-    Ok(value)
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "range-checked just before"
+        )]
+        // Both bounds exclusive: a literal just past either end rounds onto it.
+        if f >= 0.0 && f < u64::MAX as f64 {
+            Some(Number::from(f as u64))
+        } else if f < 0.0 && f > i64::MIN as f64 {
+            Some(Number::from(f as i64))
+        } else {
+            None
+        }
+    }
+
+    fn unexpected(&self) -> Unexpected<'_> {
+        match self.0 {
+            Value::Null => Unexpected::Unit,
+            Value::Bool(b) => Unexpected::Bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => Unexpected::Unsigned(u),
+                (_, Some(i), _) => Unexpected::Signed(i),
+                (_, _, f) => Unexpected::Float(f.unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => Unexpected::Str(s),
+            Value::Array(_) => Unexpected::Seq,
+            Value::Object(_) => Unexpected::Map,
+        }
+    }
+}
+
+macro_rules! integers {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, serde_json::Error> {
+            match self.integral() {
+                Some(n) => n.$method(visitor),
+                None => self.deserialize_any(visitor),
+            }
+        }
+    )*};
+}
+
+impl<'de> Deserializer<'de> for Strict<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, serde_json::Error> {
+        match self.0 {
+            Value::Array(items) => visitor.visit_seq(StrictSeq(items.iter())),
+            Value::Object(map) => visitor.visit_map(StrictMap {
+                entries: map.iter(),
+                value: None,
+            }),
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        match self.0 {
+            Value::Object(_) => self.deserialize_any(visitor),
+            _ => Err(de::Error::invalid_type(self.unexpected(), &visitor)),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        self.0.deserialize_enum(name, variants, visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        visitor.visit_unit()
+    }
+
+    integers!(
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128
+    );
+
+    serde::forward_to_deserialize_any! {
+        bool f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map identifier
+    }
+}
+
+struct StrictSeq<'a>(std::slice::Iter<'a, Value>);
+
+impl<'de> SeqAccess<'de> for StrictSeq<'de> {
+    type Error = serde_json::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, serde_json::Error> {
+        self.0
+            .next()
+            .map(|v| seed.deserialize(Strict(v)))
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+struct StrictMap<'a> {
+    entries: serde_json::map::Iter<'a>,
+    value: Option<&'a Value>,
+}
+
+impl<'de> MapAccess<'de> for StrictMap<'de> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, serde_json::Error> {
+        match self.entries.next() {
+            Some((k, v)) => {
+                self.value = Some(v);
+                seed.deserialize(BorrowedStrDeserializer::new(k)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, serde_json::Error> {
+        match self.value.take() {
+            Some(v) => seed.deserialize(Strict(v)),
+            None => Err(de::Error::custom("a value without a key")),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
@@ -123,8 +328,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             }
             let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::bad_request(format!("could not read the request body: {e}"))
+                let chunk = chunk.map_err(|e| match crate::deadline::timed_out(&e) {
+                    Some(why) => ApiError::new(StatusCode::REQUEST_TIMEOUT, "bad_request", why),
+                    None => ApiError::bad_request(format!("could not read the request body: {e}")),
                 })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large(limit));
@@ -160,6 +366,34 @@ mod tests {
         let e = parse::<Body>(br#"{} {}"#).unwrap_err();
         assert!(e.object().message.contains("trailing"), "{e}");
         assert!(parse::<Body>(b"  ").is_ok());
+        // serde would take an array for a struct; the API does not.
+        let e = parse::<Body>(br#"[1, ["a"]]"#).unwrap_err();
+        assert_eq!(e.object().details[0].field, "body", "{e}");
+        let e = parse::<Vec<Body>>(br#"[{"n": 1}, [2]]"#).unwrap_err();
+        assert_eq!(e.object().details[0].field, "[1]", "{e}");
+        // An integral float is an integer (JSON Schema says so); a fraction is not.
+        assert_eq!(parse::<Body>(br#"{"n": 2.0}"#).unwrap().n, Some(2));
+        let e = parse::<Body>(br#"{"n": 2.5}"#).unwrap_err();
+        assert_eq!(e.object().details[0].field, "n", "{e}");
+        let e = parse::<Body>(br#"{"n": -1.0}"#).unwrap_err();
+        assert_eq!(e.object().details[0].field, "n", "{e}");
+        assert!(parse::<Body>(br#"{"n": 1e300}"#).is_err());
+        #[derive(Debug, serde::Deserialize)]
+        struct Wide {
+            i: i64,
+        }
+        assert_eq!(
+            parse::<Wide>(br#"{"i": -9223372036854775808}"#).unwrap().i,
+            i64::MIN
+        );
+        assert!(parse::<Wide>(br#"{"i": -9223372036854775809}"#).is_err());
+        assert!(parse::<Wide>(br#"{"i": 9223372036854775808}"#).is_err());
+        assert_eq!(parse::<Wide>(br#"{"i": -4.0}"#).unwrap().i, -4);
+        // NUL is refused, but an escaped backslash before "u0000" is no NUL.
+        let e = parse::<Body>(br#"{"list": ["a\u0000"]}"#).unwrap_err();
+        assert!(e.object().message.contains("NUL"), "{e}");
+        let ok = parse::<Body>(br#"{"list": ["a\\u0000"]}"#).unwrap();
+        assert_eq!(ok.list.unwrap()[0], "a\\u0000");
         let deep = "[".repeat(10_000);
         assert_eq!(
             parse::<serde_json::Value>(deep.as_bytes())

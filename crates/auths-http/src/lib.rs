@@ -3,10 +3,12 @@
 //! The HTTP face of auths, on actix-web: [`configure`] mounts every route; credentials
 //! are checked by middleware on `/api`; every error, including the framework's own
 //! (bad path or query, unknown route, wrong method), answers the JSON error body of
-//! the spec. Use cases run off the async threads through [`blocking::blocking`].
+//! the spec. Use cases run off the async threads through [`blocking::blocking`]. A
+//! request body that arrives too slowly ends the request with 408 ([`deadline`]).
 
 pub mod auth;
 pub mod blocking;
+pub mod deadline;
 pub mod error;
 mod fallback;
 pub mod foreman;
@@ -50,6 +52,7 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
     .service(
         web::scope("/api")
             .wrap(from_fn(auth::authenticate::<S, _>))
+            .wrap(from_fn(deadline::body_deadline))
             .configure(v5::configure::<S>)
             .configure(foreman::configure::<S>)
             .default_service(web::to(fallback::not_found)),

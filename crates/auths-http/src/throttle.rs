@@ -2,14 +2,16 @@
 //! address within [`WINDOW`], every request from that address is refused with 429
 //! ("Too many tries, please try again in a few minutes.", as Foreman says) until the
 //! oldest failure leaves the window. Memory is bounded: at most [`MAX_ADDRESSES`]
-//! addresses are tracked; past that the tracker starts over.
+//! addresses are tracked; past that the tracker starts over. The number of failures is
+//! the server's setting ([`FailedLogins::new`]); 0 turns the slow-down off (behind a
+//! reverse proxy every client has the proxy's address).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failures that trigger the slow-down.
+/// Failures that trigger the slow-down, by default.
 pub const MAX_FAILURES: usize = 30;
 /// Over how long.
 pub const WINDOW: Duration = Duration::from_secs(300);
@@ -19,12 +21,29 @@ pub const MAX_ADDRESSES: usize = 100_000;
 pub const MESSAGE: &str = "Too many tries, please try again in a few minutes.";
 
 /// Recent failures by address.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FailedLogins {
     recent: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    max_failures: usize,
+}
+
+impl Default for FailedLogins {
+    /// [`MAX_FAILURES`] in [`WINDOW`].
+    fn default() -> Self {
+        Self::new(MAX_FAILURES)
+    }
 }
 
 impl FailedLogins {
+    /// A tracker that throttles an address after `max_failures` failures in
+    /// [`WINDOW`]; 0 never throttles.
+    pub fn new(max_failures: usize) -> Self {
+        Self {
+            recent: Mutex::default(),
+            max_failures,
+        }
+    }
+
     fn prune(list: &mut VecDeque<Instant>, now: Instant) {
         while list
             .front()
@@ -36,6 +55,9 @@ impl FailedLogins {
 
     /// Whether `ip` is throttled now.
     pub fn is_throttled(&self, ip: IpAddr) -> bool {
+        if self.max_failures == 0 {
+            return false;
+        }
         let now = Instant::now();
         let Ok(mut map) = self.recent.lock() else {
             return false;
@@ -43,7 +65,7 @@ impl FailedLogins {
         match map.get_mut(&ip) {
             Some(list) => {
                 Self::prune(list, now);
-                list.len() >= MAX_FAILURES
+                list.len() >= self.max_failures
             }
             None => false,
         }
@@ -51,6 +73,9 @@ impl FailedLogins {
 
     /// Records a failed credential from `ip`.
     pub fn failed(&self, ip: IpAddr) {
+        if self.max_failures == 0 {
+            return;
+        }
         let now = Instant::now();
         let Ok(mut map) = self.recent.lock() else {
             return;
@@ -66,7 +91,7 @@ impl FailedLogins {
         }
         let list = map.entry(ip).or_default();
         Self::prune(list, now);
-        if list.len() < MAX_FAILURES {
+        if list.len() < self.max_failures {
             list.push_back(now);
         }
     }
@@ -96,5 +121,22 @@ mod tests {
             MAX_FAILURES,
             "bounded per address"
         );
+    }
+
+    #[test]
+    fn the_limit_is_a_setting_and_zero_turns_it_off() {
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let three = FailedLogins::new(3);
+        for _ in 0..3 {
+            assert!(!three.is_throttled(a));
+            three.failed(a);
+        }
+        assert!(three.is_throttled(a));
+        let off = FailedLogins::new(0);
+        for _ in 0..1000 {
+            off.failed(a);
+        }
+        assert!(!off.is_throttled(a));
+        assert!(off.recent.lock().unwrap().is_empty(), "nothing kept");
     }
 }

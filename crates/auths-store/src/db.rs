@@ -188,8 +188,8 @@ impl Db {
             index_later: Vec::new(),
         };
         let value = f(&mut tx)?; // on error, StoreTx's Drop rolls back
+        tx.index_deferred()?;
         if bump {
-            tx.index_deferred()?;
             diesel::update(data_generation::table.find(1))
                 .set(data_generation::value.eq(data_generation::value + 1))
                 .execute(tx.conn())
@@ -300,6 +300,22 @@ impl Store for Db {
                 self.run("BEGIN IMMEDIATE", true, f)
             }
             None => self.run("BEGIN", true, f),
+        }
+    }
+
+    fn write_untracked<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut StoreTx) -> Result<T, E>,
+    {
+        match &self.write_lock {
+            Some(lock) => {
+                let _guard = lock
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                self.run("BEGIN IMMEDIATE", false, f)
+            }
+            None => self.run("BEGIN", false, f),
         }
     }
 

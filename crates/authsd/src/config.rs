@@ -71,6 +71,12 @@ pub struct Config {
     #[arg(long, env = "AUTHS_BODY_LIMIT", default_value_t = auths_http::DEFAULT_BODY_LIMIT, global = true)]
     pub body_limit: usize,
 
+    /// Failed credentials from one address, within 5 minutes, after which that address
+    /// gets 429 for a while; 0 turns the slow-down off (behind a reverse proxy, where
+    /// every client has the proxy's address).
+    #[arg(long, env = "AUTHS_FAILED_LOGIN_LIMIT", default_value_t = auths_http::throttle::MAX_FAILURES, global = true)]
+    pub failed_login_limit: usize,
+
     /// Whether the form offers AI generation (`basic_show_ai_generate`).
     #[arg(
         long,

@@ -38,8 +38,18 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
             );
         }
     }
+    match service.remove_partial_exports() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            files = n,
+            "removed the partial files of interrupted exports"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not clean the uploads folder"),
+    }
     let data = web::Data::new(service);
-    let failed_logins = web::Data::new(auths_http::throttle::FailedLogins::default());
+    let failed_logins = web::Data::new(auths_http::throttle::FailedLogins::new(
+        config.failed_login_limit,
+    ));
     let workers = config.workers();
     let body_limit = config.body_limit;
     actix_web::rt::System::new().block_on(async move {

@@ -1115,6 +1115,10 @@ fn export_killed_mid_way_offers_no_half_file() {
         "the killed export is offered"
     );
     let (csv, parts) = upload_files(&uploads);
+    assert!(
+        parts.is_empty(),
+        "the restart removes what interrupted exports left: {parts:?}"
+    );
     for name in &csv {
         let text = std::fs::read_to_string(uploads.join(name)).unwrap();
         assert_whole_csv(name, &text, n);

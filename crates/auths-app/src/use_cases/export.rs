@@ -104,6 +104,30 @@ fn io(e: impl std::fmt::Display) -> AppError {
 }
 
 impl<S: Store> AuthService<S> {
+    /// Removes the `.part` files an interrupted export left (a crash or a kill mid-way):
+    /// they were never offered for download, and would otherwise stay. Run at start-up,
+    /// before any export can be under way. Answers how many were removed.
+    ///
+    /// # Errors
+    /// When the uploads folder exists but cannot be read.
+    pub fn remove_partial_exports(&self) -> std::io::Result<usize> {
+        let dir = self.uploads_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut removed = 0;
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|x| x == "part") {
+                fs::remove_file(&path)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     fn uploads_dir(&self) -> PathBuf {
         self.settings.data_dir.join("uploads")
     }

@@ -66,6 +66,11 @@ impl ForemanError {
         message(StatusCode::BAD_REQUEST, m)
     }
 
+    /// 408: the client sent its body too slowly.
+    pub fn request_timeout(m: impl Into<String>) -> Self {
+        message(StatusCode::REQUEST_TIMEOUT, m)
+    }
+
     /// 415.
     pub fn unsupported_media_type() -> Self {
         message(

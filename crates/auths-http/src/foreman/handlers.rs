@@ -253,8 +253,11 @@ fn split(
 async fn read_body(mut payload: web::Payload) -> Result<BytesMut, ForemanError> {
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ForemanError::bad_request(format!("could not read the request body: {e}"))
+        let chunk = chunk.map_err(|e| match crate::deadline::timed_out(&e) {
+            Some(why) => {
+                ForemanError::request_timeout(format!("the request body came too slowly: {why}"))
+            }
+            None => ForemanError::bad_request(format!("could not read the request body: {e}")),
         })?;
         if body.len() + chunk.len() > BODY_LIMIT {
             return Err(ForemanError::from_app(

@@ -46,14 +46,15 @@ fn both(path: &str) -> [String; 2] {
 
 /// Mounts the routes under one prefix (`""` or `"/v2"`) of the `/api` scope.
 fn routes<S: Store>(cfg: &mut web::ServiceConfig, prefix: &str) {
+    use actix_web::http::Method;
     use handlers::*;
-    let na = || web::to(crate::fallback::method_not_allowed);
+    let na = crate::fallback::method_not_allowed;
     for p in both(&format!("{prefix}/auth_source_externals")) {
         cfg.service(
             web::resource(p)
                 .wrap(from_fn(headers))
                 .route(web::get().to(index::<S>))
-                .default_service(na()),
+                .default_service(na(&[Method::GET])),
         );
     }
     cfg.service(
@@ -61,7 +62,7 @@ fn routes<S: Store>(cfg: &mut web::ServiceConfig, prefix: &str) {
             .wrap(from_fn(headers))
             .route(web::get().to(show::<S>))
             .route(web::put().to(update::<S>))
-            .default_service(na()),
+            .default_service(na(&[Method::GET, Method::PUT])),
     );
     for (plural, which) in [("locations", "location"), ("organizations", "organization")] {
         for p in both(&format!(
@@ -76,7 +77,7 @@ fn routes<S: Store>(cfg: &mut web::ServiceConfig, prefix: &str) {
                 web::resource(p)
                     .wrap(from_fn(headers))
                     .route(r)
-                    .default_service(na()),
+                    .default_service(na(&[Method::GET])),
             );
         }
         for p in both(&format!("{prefix}/{plural}")) {
@@ -96,7 +97,7 @@ fn routes<S: Store>(cfg: &mut web::ServiceConfig, prefix: &str) {
                     .wrap(from_fn(headers))
                     .route(list)
                     .route(create)
-                    .default_service(na()),
+                    .default_service(na(&[Method::GET, Method::POST])),
             );
         }
         let r = if which == "location" {
@@ -108,7 +109,7 @@ fn routes<S: Store>(cfg: &mut web::ServiceConfig, prefix: &str) {
             web::resource(format!("{prefix}/{plural}/{{taxonomy_id}}"))
                 .wrap(from_fn(headers))
                 .route(r)
-                .default_service(na()),
+                .default_service(na(&[Method::GET])),
         );
     }
     for p in both(&format!("{prefix}/status")) {
@@ -116,7 +117,7 @@ fn routes<S: Store>(cfg: &mut web::ServiceConfig, prefix: &str) {
             web::resource(p)
                 .wrap(from_fn(headers))
                 .route(web::get().to(status))
-                .default_service(na()),
+                .default_service(na(&[Method::GET])),
         );
     }
 }

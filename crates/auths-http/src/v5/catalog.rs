@@ -55,7 +55,9 @@ pub struct CatalogList {
     total_count: u64,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// The body of a create or rename; the OpenAPI document describes it by catalog
+/// (`schemas::EntryBodySchema`).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EntryBody {
     label: Option<String>,
@@ -63,6 +65,9 @@ pub struct EntryBody {
     value: Option<String>,
     secret: Option<bool>,
 }
+
+/// The longest catalog search text accepted (400 beyond).
+pub const MAX_SEARCH_CHARS: usize = 255;
 
 fn kind_of(raw: &str) -> Result<CatalogKind, ApiError> {
     raw.parse::<CatalogKind>()
@@ -119,10 +124,13 @@ pub async fn list<S: Store>(
     let kind = kind_of(&path)?;
     let q = query.into_inner();
     let page = page(q.page_size, q.page_offset)?;
-    if q.search.as_ref().is_some_and(|s| s.chars().count() > 255) {
-        return Err(ApiError::bad_request(
-            "search is longer than 255 characters",
-        ));
+    if q.search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > MAX_SEARCH_CHARS)
+    {
+        return Err(ApiError::bad_request(format!(
+            "search is longer than {MAX_SEARCH_CHARS} characters"
+        )));
     }
     let svc = service.into_inner();
     let found =

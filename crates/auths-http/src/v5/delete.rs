@@ -6,6 +6,7 @@ use auths_domain::{AuthId, Operation, Store};
 use serde::{Deserialize, Serialize};
 
 use super::bulk::check_bulk_size;
+use super::bulk::each_until_down;
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::{ApiError, ErrorObject};
@@ -44,22 +45,24 @@ pub async fn delete<S: Store>(
     let caller = caller.0;
     caller.may(Operation::Delete).map_err(AppError::from)?;
     let svc = service.into_inner();
-    let results = blocking(move || {
-        Ok(body
-            .auth_ids
-            .into_iter()
-            .map(|raw| {
-                let outcome = AuthId::parse(&raw)
-                    .map_err(|_| AppError::NotFound(format!("auth {raw} not found")))
-                    .and_then(|id| svc.delete_one(&caller, &id));
-                DeleteResult {
-                    auth_id: raw,
-                    success: outcome.is_ok(),
-                    error: outcome.err().map(|e| ApiError::from(e).into_object()),
-                }
-            })
-            .collect::<Vec<_>>())
+    let ids = body.auth_ids;
+    let (ids, outcomes) = blocking(move || {
+        let outcomes = each_until_down(&ids, |raw| {
+            AuthId::parse(raw)
+                .map_err(|_| AppError::NotFound(format!("auth {raw} not found")))
+                .and_then(|id| svc.delete_one(&caller, &id))
+        })?;
+        Ok((ids, outcomes))
     })
     .await?;
+    let results = ids
+        .into_iter()
+        .zip(outcomes)
+        .map(|(auth_id, outcome)| DeleteResult {
+            auth_id,
+            success: outcome.is_ok(),
+            error: outcome.err().map(|e| ApiError::from(e).into_object()),
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(DeleteResponse { results }))
 }

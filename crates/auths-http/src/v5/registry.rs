@@ -93,9 +93,11 @@ pub fn mount<S: Store>(cfg: &mut web::ServiceConfig) {
     paths.dedup();
     for path in paths {
         let mut resource = web::resource(path);
+        let mut methods = Vec::new();
         for e in all.iter().filter(|e| e.path == path) {
             resource = resource.route((e.route)());
+            methods.push(e.method.clone());
         }
-        cfg.service(resource.default_service(web::to(method_not_allowed)));
+        cfg.service(resource.default_service(method_not_allowed(&methods)));
     }
 }

@@ -48,3 +48,33 @@ pub struct DraftValuesSchema {
     department_ids: Vec<String>,
     location_ids: Vec<String>,
 }
+
+/// The body of a catalog entry, by catalog: `{label}` for every catalog but items,
+/// `{key, value, secret}` for items (whose label is their key).
+#[derive(Debug, ToSchema, serde::Deserialize)]
+#[serde(untagged)]
+#[schema(as = EntryBody)]
+pub enum EntryBodySchema {
+    /// Every catalog but items.
+    Label(LabelBodySchema),
+    /// Items.
+    Item(ItemBodySchema),
+}
+
+/// A label.
+#[derive(Debug, ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[schema(as = LabelBody)]
+pub struct LabelBodySchema {
+    label: String,
+}
+
+/// An item; `secret` defaults to false.
+#[derive(Debug, ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ItemBody)]
+pub struct ItemBodySchema {
+    key: String,
+    value: String,
+    secret: Option<bool>,
+}

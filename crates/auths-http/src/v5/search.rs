@@ -14,10 +14,14 @@ use crate::json::ApiJson;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchBody {
+    #[schema(max_length = 1000)]
     search: Option<String>,
+    #[schema(max_items = 500)]
     filter_department_ids: Option<Vec<String>>,
     department_search: Option<String>,
+    #[schema(minimum = 1, maximum = 500)]
     page_size: Option<i64>,
+    #[schema(minimum = 0)]
     page_offset: Option<i64>,
 }
 

@@ -6,7 +6,7 @@ use auths_app::{AppError, AuthService};
 use auths_domain::{AuthId, DraftId, Operation, Store};
 use serde::Deserialize;
 
-use super::bulk::{BulkResponse, ItemResult, check_bulk_size};
+use super::bulk::{BulkResponse, ItemResult, check_bulk_size, each_until_down};
 use super::fields::with_auth_fields;
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
@@ -44,36 +44,34 @@ pub async fn update<S: Store>(
     caller.may(Operation::Update).map_err(AppError::from)?;
     let svc = service.into_inner();
     let results = blocking(move || {
-        Ok(body
-            .auths
-            .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let Ok(auth_id) = AuthId::parse(&item.auth_id) else {
-                    return ItemResult::failed(
-                        index,
-                        AppError::NotFound(format!("auth {} not found", item.auth_id)),
-                    );
-                };
-                let raw = item.auth_fields();
-                let outcome = match &item.draft_id {
-                    Some(_) if raw != auths_domain::RawFields::default() => Err(AppError::invalid(
-                        "draft_id",
-                        "give draft_id or the fields, not both",
-                    )),
-                    Some(d) => DraftId::parse(d)
-                        .map_err(|_| AppError::NotFound(format!("draft {d} not found")))
-                        .and_then(|id| {
-                            svc.publish_update(&caller, &auth_id, &id, item.expected_version)
-                        }),
-                    None => raw.parse().map_err(AppError::from).and_then(|patch| {
-                        svc.update_one(&caller, &auth_id, item.expected_version, &patch)
+        each_until_down(&body.auths, |item| {
+            let Ok(auth_id) = AuthId::parse(&item.auth_id) else {
+                return Err(AppError::NotFound(format!(
+                    "auth {} not found",
+                    item.auth_id
+                )));
+            };
+            let raw = item.auth_fields();
+            match &item.draft_id {
+                Some(_) if raw != auths_domain::RawFields::default() => Err(AppError::invalid(
+                    "draft_id",
+                    "give draft_id or the fields, not both",
+                )),
+                Some(d) => DraftId::parse(d)
+                    .map_err(|_| AppError::NotFound(format!("draft {d} not found")))
+                    .and_then(|id| {
+                        svc.publish_update(&caller, &auth_id, &id, item.expected_version)
                     }),
-                };
-                ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version)))
-            })
-            .collect::<Vec<_>>())
+                None => raw.parse().map_err(AppError::from).and_then(|patch| {
+                    svc.update_one(&caller, &auth_id, item.expected_version, &patch)
+                }),
+            }
+        })
     })
-    .await?;
+    .await?
+    .into_iter()
+    .enumerate()
+    .map(|(index, outcome)| ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version))))
+    .collect();
     Ok(HttpResponse::Ok().json(BulkResponse { results }))
 }

@@ -410,6 +410,7 @@ mod races {
 
     crate::on_both_backends!(
         thirty_two_writers_on_one_draft,
+        thirty_two_writers_on_one_auth_through_update,
         overlapping_bulk_creates_never_store_a_name_twice,
     );
 
@@ -478,6 +479,179 @@ mod races {
             1,
             "one record per win"
         );
+    }
+
+    /// 32 clients each add their own item to one auth through `POST .../update`, read
+    /// then write with `expected_version`, and retry on `conflict`. The requests go
+    /// through the HTTP layer at once; the use cases run in parallel on the blocking
+    /// pool.
+    async fn thirty_two_writers_on_one_auth_through_update(t: TestDb) {
+        use std::rc::Rc;
+
+        use actix_web::http::StatusCode;
+        use actix_web::test::TestRequest;
+        use serde_json::{Value, json};
+
+        use crate::support::{post, send};
+
+        const WRITERS: usize = 32;
+        let (data, keys) = crate::support::service(&t);
+        let app = Rc::new(crate::app!(data));
+        let key = Rc::new(keys.admin.clone());
+        let mut items = Vec::new();
+        for i in 0..WRITERS {
+            let (s, b) = send(
+                &*app,
+                post("/api/v5/catalog/items", &key).set_json(
+                    json!({"key": format!("k{i}"), "value": format!("v{i}"), "secret": false}),
+                ),
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{b}");
+            items.push(b["id"].as_str().unwrap().to_owned());
+        }
+        let (s, b) = send(
+            &*app,
+            post("/api/v5/artifacts/auths/create", &key)
+                .set_json(json!({"auths": [{"name": "Raced", "protocol_ids": ["protocol-ldap"]}]})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        let id = Rc::new(b["results"][0]["auth_id"].as_str().unwrap().to_owned());
+
+        let writers: Vec<_> =
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, mine)| {
+                    let (app, key, id, mine) = (
+                        Rc::clone(&app),
+                        Rc::clone(&key),
+                        Rc::clone(&id),
+                        mine.clone(),
+                    );
+                    actix_rt::spawn(async move {
+                        // (version won, conflicts met)
+                        let mut conflicts = Vec::new();
+                        for _ in 0..=WRITERS {
+                            let (s, form) = send(
+                                &*app,
+                                post("/api/v5/artifacts/auths/get", &key)
+                                    .set_json(json!({"auth_id": *id})),
+                            )
+                            .await;
+                            assert_eq!(s, StatusCode::OK, "{form}");
+                            let version = form["version"].as_i64().unwrap();
+                            let mut ids: Vec<Value> = form["items"]["values"]
+                                .as_array()
+                                .unwrap()
+                                .iter()
+                                .map(|v| v["id"].clone())
+                                .collect();
+                            ids.push(json!(mine));
+                            let (s, b) = send(
+                            &*app,
+                            post("/api/v5/artifacts/auths/update", &key).set_json(json!({"auths": [
+                                {"auth_id": *id, "expected_version": version, "item_ids": ids}
+                            ]})),
+                        )
+                        .await;
+                            assert_eq!(s, StatusCode::OK, "{b}");
+                            let r = &b["results"][0];
+                            if r["success"] == true {
+                                assert_eq!(r["version"].as_i64(), Some(version + 1), "{b}");
+                                return (i, version, conflicts);
+                            }
+                            assert_eq!(r["error"]["code"], "conflict", "every loser is told: {b}");
+                            conflicts.push(version);
+                        }
+                        panic!("writer {i} never won in {} tries", WRITERS + 1)
+                    })
+                })
+                .collect();
+        let mut outcomes = Vec::new();
+        for w in writers {
+            outcomes.push(w.await.unwrap());
+        }
+
+        // Exactly one winner per version: versions 1..=32 were each won once.
+        let mut won: Vec<i64> = outcomes.iter().map(|(_, v, _)| *v).collect();
+        won.sort_unstable();
+        assert_eq!(
+            won,
+            (1..=WRITERS as i64).collect::<Vec<_>>(),
+            "{outcomes:?}"
+        );
+        let losses: usize = outcomes.iter().map(|(_, _, c)| c.len()).sum();
+        assert!(
+            losses >= WRITERS - 1,
+            "the first round alone has 31 losers: {losses}"
+        );
+        eprintln!("{WRITERS} writers on one auth: {WRITERS} wins, {losses} conflicts");
+        // A loser lost to a version that someone else won.
+        for (i, _, lost) in &outcomes {
+            for v in lost {
+                assert!(
+                    won.contains(v),
+                    "writer {i} lost version {v}, which nobody won"
+                );
+            }
+        }
+
+        // The final state holds every winner's change: no item was lost.
+        let (_, form) = send(
+            &*app,
+            post("/api/v5/artifacts/auths/get", &key).set_json(json!({"auth_id": *id})),
+        )
+        .await;
+        assert_eq!(form["version"], WRITERS as i64 + 1, "{form}");
+        let mut have: Vec<String> = form["items"]["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_owned())
+            .collect();
+        have.sort();
+        items.sort();
+        assert_eq!(have, items, "no lost update");
+
+        // One audit record per win, each one version on from the last, one item more.
+        let (s, log) = send(
+            &*app,
+            TestRequest::get()
+                .uri(&format!("/api/v5/audit?auth_id={}&page_size=500", *id))
+                .insert_header(("X-Api-Key", (*key).clone())),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{log}");
+        assert_eq!(
+            log["total_count"],
+            WRITERS + 1,
+            "one create, one record per win"
+        );
+        let mut updates: Vec<(i64, usize, usize)> = log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["operation"] == "auth.update")
+            .map(|e| {
+                let count = |side: &str| e[side]["items"].as_array().map_or(0, Vec::len);
+                (
+                    e["after"]["version"].as_i64().unwrap(),
+                    count("before"),
+                    count("after"),
+                )
+            })
+            .collect();
+        updates.sort_unstable();
+        assert_eq!(updates.len(), WRITERS);
+        for (n, (version, before, after)) in updates.iter().enumerate() {
+            assert_eq!(
+                (*version, *before, *after),
+                (n as i64 + 2, n, n + 1),
+                "{updates:?}"
+            );
+        }
     }
 
     async fn overlapping_bulk_creates_never_store_a_name_twice(t: TestDb) {

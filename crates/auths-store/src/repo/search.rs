@@ -413,14 +413,50 @@ impl StoreTx {
         (sql, rank)
     }
 
+    /// The matching auths' numbers, from the search index alone when there are words
+    /// (no join with `auths`: counting 20,000 matches costs 2 ms instead of 20):
+    /// `FROM ...` and the expression of the number.
+    fn hits(&mut self, q: &AuthQuery, with_filter: bool) -> (Sql, &'static str) {
+        let pg = self.is_pg();
+        let mut sql = Sql::new(pg);
+        let number = if q.terms.is_empty() {
+            sql.push(" FROM auths a WHERE 1 = 1");
+            "a.number"
+        } else if pg {
+            let tsquery: Vec<String> = q.terms.iter().map(|t| format!("{t}:*")).collect();
+            sql.push(" FROM auth_search s WHERE s.document @@ to_tsquery('simple', ")
+                .bind(Bind::Text(tsquery.join(" & ")))
+                .push(")");
+            "s.auth_number"
+        } else {
+            let fts: Vec<String> = q.terms.iter().map(|t| format!("\"{t}\"*")).collect();
+            sql.push(" FROM auth_fts WHERE auth_fts MATCH ")
+                .bind(Bind::Text(fts.join(" AND ")));
+            "auth_fts.rowid"
+        };
+        let filters = q
+            .scope
+            .iter()
+            .chain(q.departments.iter().filter(|_| with_filter));
+        for ids in filters {
+            sql.push(&format!(
+                " AND {number} IN (SELECT auth_number FROM auth_links WHERE kind = 'departments' AND entry_id IN "
+            ))
+            .in_list(ids)
+            .push(")");
+        }
+        (sql, number)
+    }
+
     pub(crate) fn search(&mut self, q: &AuthQuery) -> Result<AuthHits, RepoError> {
         let (from, rank) = self.matching(q, true);
         let pg = from.pg;
 
+        let (hits, _) = self.hits(q, true);
         let mut count = Sql::new(pg);
         count.push("SELECT COUNT(*) AS n");
-        count.text.push_str(&from.text);
-        count.binds.extend(from.binds.iter().cloned());
+        count.text.push_str(&hits.text);
+        count.binds.extend(hits.binds);
         let total = run_sql!(self.conn(), &count, load::<Count>)?
             .first()
             .map_or(0, |c| c.n);
@@ -442,13 +478,22 @@ impl StoreTx {
             .map(|n| n.number)
             .collect();
 
-        // The facet ignores the department filter itself.
-        let (unfiltered, _) = self.matching(q, false);
+        // The facet ignores the department filter itself. It walks from the matches to
+        // their links (CROSS JOIN keeps SQLite from turning it around: scanning every
+        // department link and probing the matches was 160 ms at 100k auths, for any
+        // search); with neither words nor scope it counts the links alone.
         let mut facet = Sql::new(pg);
-        facet.push("SELECT l.entry_id AS id, COUNT(*) AS n FROM auth_links l WHERE l.kind = 'departments' AND l.auth_number IN (SELECT a.number");
-        facet.text.push_str(&unfiltered.text);
-        facet.binds.extend(unfiltered.binds);
-        facet.push(") GROUP BY l.entry_id");
+        if q.terms.is_empty() && q.scope.is_none() {
+            facet.push("SELECT l.entry_id AS id, COUNT(*) AS n FROM auth_links l WHERE l.kind = 'departments' GROUP BY l.entry_id");
+        } else {
+            let (unfiltered, number) = self.hits(q, false);
+            facet.push(&format!(
+                "SELECT l.entry_id AS id, COUNT(*) AS n FROM (SELECT {number} AS number"
+            ));
+            facet.text.push_str(&unfiltered.text);
+            facet.binds.extend(unfiltered.binds);
+            facet.push(") m CROSS JOIN auth_links l WHERE l.auth_number = m.number AND l.kind = 'departments' GROUP BY l.entry_id");
+        }
         let departments = run_sql!(self.conn(), &facet, load::<FacetRow>)?
             .into_iter()
             .map(|r| {
