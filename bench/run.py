@@ -73,7 +73,15 @@ def stop(p):
     p.wait(timeout=60)
 
 
-def wrk(url, connections, lua=None, duration=DURATION):
+def wrk(url, connections, lua=None, duration=DURATION, warmup=True):
+    """One measured wrk run, after a 2 s warm-up with the same load (not measured), as
+    benchmark tools do: caches filled, connections open, the CPU at speed."""
+    if warmup:
+        wrk(url, connections, lua, duration=2, warmup=False)
+    return _wrk(url, connections, lua, duration)
+
+
+def _wrk(url, connections, lua=None, duration=DURATION):
     args = ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{duration}s", "--latency"]
     if lua:
         args += ["-s", lua]
@@ -150,6 +158,15 @@ def main():
         wait_ready(f"http://127.0.0.1:{BASE_PORT}/row/1")
         try:
             memory = []
+            # The first search run without warm-up: what a cold cache costs (reported,
+            # not a target).
+            s_lua = lua(os.path.join(work, "search.lua"), "words = {" + ",".join(f'"{w}"' for w in WORDS) + "}\n"
+                        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                        f"wrk.headers[\"X-Api-Key\"] = \"{KEY}\"\n"
+                        "request = function()\n  return wrk.format(nil, \"/api/v5/artifacts/auths/search\", nil, "
+                        "'{\"search\": \"' .. words[math.random(#words)] .. '\"}')\nend\n")
+            cold = wrk(URL + "/api/v5/artifacts/auths/search", 16, s_lua, warmup=False)
+            fig["search_16c_cold_p99_ms"] = {"value": cold["p99_ms"], "rps": cold["rps"], "p50_ms": cold["p50_ms"], "non_2xx": cold["non_2xx"], "target": "(not a target: the first run, every answer computed once)"}
             for run in range(RUNS):
                 b32 = wrk(f"http://127.0.0.1:{BASE_PORT}/row/1", 32)
                 get_lua = lua(os.path.join(work, "get.lua"), "ids = {" + ",".join(f'"{i}"' for i in ids) + "}\n"
@@ -177,10 +194,13 @@ def main():
             stop(baseline)
 
         before = rss_kib(server.pid, "VmHWM")
-        t0 = time.time()
-        exp = call("POST", "/api/v5/artifacts/auths/export", {})
-        fig["export_all_s"] = {"value": round(time.time() - t0, 2), "rows": exp["row_count"], "target": "<= 2"}
-        fig["export_peak_rss_growth_mib"] = {"value": round((rss_kib(server.pid, "VmHWM") - before) / 1024, 1), "target": "<= 32"}
+        times = []
+        for _ in range(3):
+            t0 = time.time()
+            exp = call("POST", "/api/v5/artifacts/auths/export", {})
+            times.append(round(time.time() - t0, 2))
+        fig["export_all_s"] = {"value": sorted(times)[1], "runs": times, "rows": exp["row_count"], "target": "<= 2", "note": "median of 3"}
+        fig["export_peak_rss_growth_mib"] = {"value": round((rss_kib(server.pid, "VmHWM") - before) / 1024, 1), "target": "<= 32", "note": "over the 3 exports"}
     finally:
         stop(server)
     server, startup = start_authsd(work, database_url)

@@ -11,6 +11,7 @@
 //! recently used answers go first. `/refresh` empties it.
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -61,6 +62,42 @@ struct Inner {
 /// The cache. Cheap when idle: one mutex, held only to look up or insert.
 pub(crate) struct Answers {
     inner: Mutex<Inner>,
+    /// One gate a question being answered: the requests that ask it meanwhile wait for
+    /// that answer instead of computing it again (a search at 100k auths costs tens of
+    /// milliseconds; sixteen of them at once would cost a second).
+    computing: Mutex<Gates>,
+}
+
+/// The gates of the questions being answered.
+type Gates = HashMap<(Tag, String), Arc<Mutex<()>>>;
+
+/// A held gate: dropping it lets the waiters in, and forgets the gate when none is left.
+pub(crate) struct Gate<'a> {
+    answers: &'a Answers,
+    key: (Tag, String),
+    gate: Arc<Mutex<()>>,
+}
+
+impl Gate<'_> {
+    /// Waits for whoever computes this answer now, then holds the gate.
+    pub(crate) fn hold<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _held = self
+            .gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f()
+    }
+}
+
+impl Drop for Gate<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut computing) = self.answers.computing.lock() {
+            // Ours and the map's are the last two references: nobody waits.
+            if Arc::strong_count(&self.gate) <= 2 {
+                computing.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Answers {
@@ -85,11 +122,27 @@ impl Default for Answers {
                 entries: LruCache::new(NonZeroUsize::MIN.saturating_add(MAX_ENTRIES - 1)),
                 bytes: 0,
             }),
+            computing: Mutex::new(HashMap::new()),
         }
     }
 }
 
 impl Answers {
+    /// The gate of one question (see [`Answers::computing`]).
+    pub(crate) fn gate(&self, tag: Tag, key: &str) -> Gate<'_> {
+        let key = (tag, key.to_owned());
+        let gate = self
+            .computing
+            .lock()
+            .map(|mut c| Arc::clone(c.entry(key.clone()).or_default()))
+            .unwrap_or_default();
+        Gate {
+            answers: self,
+            key,
+            gate,
+        }
+    }
+
     /// The answer to `key` computed at `generation`, if one is kept.
     pub(crate) fn get<T: Any + Send + Sync>(
         &self,
@@ -182,6 +235,35 @@ mod tests {
         a.put(6, Tag::Search, "k".into(), Arc::new(3_u32), 10);
         assert!(a.get::<u32>(6, Tag::Search, "k").is_none());
         assert_eq!(a.get::<u32>(7, Tag::Search, "j").as_deref(), Some(&2));
+    }
+
+    #[test]
+    fn one_question_is_computed_once_while_others_wait_for_it() {
+        let a = Arc::new(Answers::default());
+        let computed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (a, computed) = (Arc::clone(&a), Arc::clone(&computed));
+                std::thread::spawn(move || {
+                    let gate = a.gate(Tag::Search, "q");
+                    gate.hold(|| {
+                        if a.get::<u32>(1, Tag::Search, "q").is_none() {
+                            computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            a.put(1, Tag::Search, "q".into(), Arc::new(7_u32), 8);
+                        }
+                    });
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(computed.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            a.computing.lock().unwrap().is_empty(),
+            "gates are forgotten"
+        );
     }
 
     #[test]

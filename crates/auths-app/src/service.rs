@@ -83,12 +83,24 @@ impl<S: Store> AuthService<S> {
         if let Some(hit) = self.answers.get::<T>(now, tag, &key) {
             return Ok(hit);
         }
-        let (generation, value) = self
-            .store
-            .read(|tx| Ok::<_, AppError>((tx.generation()?, compute(tx)?)))?;
-        let value = Arc::new(value);
-        self.answers
-            .put(generation, tag, key, Arc::clone(&value), weigh(&value));
-        Ok(value)
+        // One computation a question at a time: whoever waited here finds it done.
+        let gate = self.answers.gate(tag, &key);
+        gate.hold(|| {
+            let (generation, value) = self.store.read(|tx| {
+                let generation = tx.generation()?;
+                if let Some(hit) = self.answers.get::<T>(generation, tag, &key) {
+                    return Ok::<_, AppError>((generation, hit));
+                }
+                Ok((generation, Arc::new(compute(tx)?)))
+            })?;
+            self.answers.put(
+                generation,
+                tag,
+                key.clone(),
+                Arc::clone(&value),
+                weigh(&value),
+            );
+            Ok(value)
+        })
     }
 }

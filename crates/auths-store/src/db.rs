@@ -33,6 +33,7 @@ pub struct Db {
     /// order, instead of spinning on the file lock (other processes still meet
     /// `busy_timeout`).
     write_lock: Option<Arc<Mutex<()>>>,
+    busy_wait: std::time::Duration,
 }
 
 impl std::fmt::Debug for Db {
@@ -82,6 +83,7 @@ impl Db {
             pool,
             backend,
             write_lock,
+            busy_wait: options.busy_wait,
         })
     }
 
@@ -168,8 +170,20 @@ impl Db {
         Ok(())
     }
 
+    /// A connection within the pool's timeout; when that passes with every connection
+    /// in use (busy, not down: a connection that fails is dropped from the pool), a
+    /// while longer.
     fn connection(&self) -> Result<PooledConnection<Manager>, RepoError> {
-        self.pool.get().map_err(|e| pool_error(&e))
+        self.pool.get().or_else(|e| {
+            let state = self.pool.state();
+            if state.connections >= self.pool.max_size() && state.idle_connections == 0 {
+                self.pool
+                    .get_timeout(self.busy_wait)
+                    .map_err(|e| pool_error(&e))
+            } else {
+                Err(pool_error(&e))
+            }
+        })
     }
 
     /// Runs `f` in a transaction begun with `begin`; a writer (`bump`) raises the data

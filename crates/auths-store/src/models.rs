@@ -6,6 +6,19 @@ use diesel::prelude::*;
 
 use crate::schema::{auth_links, auths, catalog_entries};
 
+/// What an auth shows of a catalog entry: read when auths are resolved, without the
+/// timestamps (parsing them was a tenth of an export's time) or the kind.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = catalog_entries)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+pub struct RefRow {
+    pub id: String,
+    pub label: String,
+    pub item_key: Option<String>,
+    pub item_value: Option<String>,
+    pub secret: bool,
+}
+
 /// A catalog entry as read. `item_value` never leaves the repository for a secret item.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = catalog_entries)]

@@ -183,6 +183,9 @@ pub struct PoolOptions {
     /// its 503 (r2d2 keeps trying to connect until then), so it must stay well under
     /// the 2 s within which an outage is to be reported.
     pub connection_timeout: Duration,
+    /// How much longer a request waits when every connection is in use (the database
+    /// answers, we are busy): queueing under load is better than a 503.
+    pub busy_wait: Duration,
     /// Per-connection settings.
     pub settings: ConnectionSettings,
 }
@@ -192,6 +195,7 @@ impl Default for PoolOptions {
         Self {
             max_size: 8,
             connection_timeout: Duration::from_secs(1),
+            busy_wait: Duration::from_secs(10),
             settings: ConnectionSettings::default(),
         }
     }

@@ -537,3 +537,53 @@ fn foreman_queries_compile_to_the_same_answers_as_the_rules(db: &Db) {
     let hits = db.read(|tx| tx.search_externals(&page)).unwrap();
     assert_eq!((hits.numbers.len(), hits.total, hits.subtotal), (1, 2, 2));
 }
+
+/// A busy pool makes a request wait (a queue under load), it does not fail it: only a
+/// database that cannot be reached answers `Unavailable` after the pool's timeout.
+#[test]
+fn a_busy_pool_queues_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("busy.db").display());
+    let options = auths_store::PoolOptions {
+        max_size: 1,
+        connection_timeout: std::time::Duration::from_millis(200),
+        ..auths_store::PoolOptions::default()
+    };
+    let db = Db::open(&url, &options).unwrap();
+    db.migrate().unwrap();
+    let (held, release) = std::sync::mpsc::channel::<()>();
+    let holder = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            db.read(|_| {
+                held.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(700));
+                Ok::<_, RepoError>(())
+            })
+        })
+    };
+    release.recv().unwrap();
+    let started = std::time::Instant::now();
+    let generation = db.generation();
+    assert!(generation.is_ok(), "{generation:?}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(300),
+        "it waited for the connection"
+    );
+    holder.join().unwrap().unwrap();
+
+    let started = std::time::Instant::now();
+    let down = Db::open(
+        "postgres://nobody@127.0.0.1:1/none",
+        &auths_store::PoolOptions {
+            max_size: 1,
+            connection_timeout: std::time::Duration::from_millis(300),
+            ..auths_store::PoolOptions::default()
+        },
+    );
+    assert!(down.is_err(), "nothing listens on port 1");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "an unreachable database is reported within the pool's timeout, not the busy wait"
+    );
+}

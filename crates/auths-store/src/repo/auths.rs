@@ -14,7 +14,7 @@ use diesel::prelude::*;
 
 use crate::db::{StoreTx, utc};
 use crate::error::repo_error;
-use crate::models::{AuthInsert, AuthRow, EntryRow, LinkInsert};
+use crate::models::{AuthInsert, AuthRow, LinkInsert, RefRow};
 use crate::pool::AnyConnection;
 use crate::repo::One;
 use crate::repo::search::Reindex;
@@ -59,14 +59,14 @@ impl StoreTx {
         singles.dedup();
         let single = ce::table
             .filter(ce::id.eq_any(&singles))
-            .select(EntryRow::as_select())
+            .select(RefRow::as_select())
             .load(self.conn())
             .map_err(repo_error)?;
         let numbers: Vec<i64> = rows.iter().map(|r| r.number).collect();
-        let linked: Vec<(i64, String, EntryRow)> = al::table
+        let linked: Vec<(i64, String, RefRow)> = al::table
             .inner_join(ce::table)
             .filter(al::auth_number.eq_any(&numbers))
-            .select((al::auth_number, al::kind, EntryRow::as_select()))
+            .select((al::auth_number, al::kind, RefRow::as_select()))
             .load(self.conn())
             .map_err(repo_error)?;
         assemble(rows, single, linked)
@@ -84,13 +84,13 @@ impl StoreTx {
                     .or(ce::id.eq(&row.flag_id))
                     .or(ce::id.eq(description)),
             )
-            .select(EntryRow::as_select())
+            .select(RefRow::as_select())
             .load(self.conn())
             .map_err(repo_error)?;
-        let linked: Vec<(i64, String, EntryRow)> = al::table
+        let linked: Vec<(i64, String, RefRow)> = al::table
             .inner_join(ce::table)
             .filter(al::auth_number.eq(row.number))
-            .select((al::auth_number, al::kind, EntryRow::as_select()))
+            .select((al::auth_number, al::kind, RefRow::as_select()))
             .load(self.conn())
             .map_err(repo_error)?;
         assemble(vec![row], single, linked)?
@@ -186,34 +186,32 @@ impl StoreTx {
 /// links.
 fn assemble(
     rows: Vec<AuthRow>,
-    single: Vec<EntryRow>,
-    linked: Vec<(i64, String, EntryRow)>,
+    single: Vec<RefRow>,
+    linked: Vec<(i64, String, RefRow)>,
 ) -> Result<Vec<Auth>, RepoError> {
     let single: HashMap<String, EntryRef> = single
         .into_iter()
-        .map(|e| {
-            e.into_entry()
-                .map(|e| (e.id.as_str().to_owned(), e.to_ref()))
-        })
+        .map(|e| e.entry_ref().map(|r| (e.id, r)))
         .collect::<Result<_, _>>()?;
     let mut sections: HashMap<i64, Sections> = HashMap::new();
     for (number, kind, entry) in linked {
-        let entry = entry.into_entry()?;
         let s = sections.entry(number).or_default();
         match kind.parse::<CatalogKind>() {
-            Ok(CatalogKind::Protocols) => s.protocols.push(entry.to_ref()),
-            Ok(CatalogKind::Slugs) => s.slugs.push(entry.to_ref()),
-            Ok(CatalogKind::Departments) => s.departments.push(entry.to_ref()),
-            Ok(CatalogKind::Locations) => s.locations.push(entry.to_ref()),
+            Ok(CatalogKind::Protocols) => s.protocols.push(entry.entry_ref()?),
+            Ok(CatalogKind::Slugs) => s.slugs.push(entry.entry_ref()?),
+            Ok(CatalogKind::Departments) => s.departments.push(entry.entry_ref()?),
+            Ok(CatalogKind::Locations) => s.locations.push(entry.entry_ref()?),
             Ok(CatalogKind::Items) => {
-                let item = entry.item.clone();
+                let id = entry.entry_ref()?.id;
                 s.items.push(ItemRef {
-                    id: entry.id,
-                    key: item
-                        .as_ref()
-                        .map_or_else(|| entry.label.clone(), |i| i.key.clone()),
-                    value: item.as_ref().and_then(|i| i.value.clone()),
-                    secret: item.is_some_and(|i| i.secret),
+                    id,
+                    key: entry
+                        .item_key
+                        .clone()
+                        .unwrap_or_else(|| entry.label.clone()),
+                    // A secret item's value never leaves the repository.
+                    value: if entry.secret { None } else { entry.item_value },
+                    secret: entry.secret,
                     label: entry.label,
                 });
             }
@@ -479,5 +477,14 @@ impl AuthRepository for StoreTx {
                 ))
             })
             .collect()
+    }
+}
+
+impl RefRow {
+    fn entry_ref(&self) -> Result<EntryRef, RepoError> {
+        Ok(EntryRef {
+            id: EntryId::parse(&self.id).map_err(|_| corrupt("entry id"))?,
+            label: self.label.clone(),
+        })
     }
 }
