@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
 
+use crate::AppError;
+
 /// The kinds of cached answers; `/refresh` reports them as its invalidated tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Tag {
@@ -69,23 +71,26 @@ pub(crate) struct Answers {
 }
 
 /// The gates of the questions being answered.
-type Gates = HashMap<(Tag, String), Arc<Mutex<()>>>;
+type Gates = HashMap<(Tag, String), Arc<Mutex<Option<AppError>>>>;
 
 /// A held gate: dropping it lets the waiters in, and forgets the gate when none is left.
 pub(crate) struct Gate<'a> {
     answers: &'a Answers,
     key: (Tag, String),
-    gate: Arc<Mutex<()>>,
+    /// The error of the last computation through this gate, which its waiters share.
+    gate: Arc<Mutex<Option<AppError>>>,
 }
 
 impl Gate<'_> {
-    /// Waits for whoever computes this answer now, then holds the gate.
-    pub(crate) fn hold<T>(&self, f: impl FnOnce() -> T) -> T {
-        let _held = self
+    /// Waits for whoever computes this answer now, then holds the gate. `f` is given
+    /// the failure of the computation it waited for, if that failed (so that waiters
+    /// share one failure instead of each waiting out their own), and records its own.
+    pub(crate) fn hold<T>(&self, f: impl FnOnce(&mut Option<AppError>) -> T) -> T {
+        let mut failed = self
             .gate
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f()
+        f(&mut failed)
     }
 }
 
@@ -246,7 +251,7 @@ mod tests {
                 let (a, computed) = (Arc::clone(&a), Arc::clone(&computed));
                 std::thread::spawn(move || {
                     let gate = a.gate(Tag::Search, "q");
-                    gate.hold(|| {
+                    gate.hold(|_| {
                         if a.get::<u32>(1, Tag::Search, "q").is_none() {
                             computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             std::thread::sleep(std::time::Duration::from_millis(20));

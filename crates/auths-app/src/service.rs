@@ -85,14 +85,23 @@ impl<S: Store> AuthService<S> {
         }
         // One computation a question at a time: whoever waited here finds it done.
         let gate = self.answers.gate(tag, &key);
-        gate.hold(|| {
-            let (generation, value) = self.store.read(|tx| {
+        gate.hold(|failed| {
+            if let Some(e) = failed.as_ref() {
+                // The computation we waited for failed: the same answer, at once.
+                return Err(e.clone());
+            }
+            if let Some(hit) = self.answers.get::<T>(now, tag, &key) {
+                // Computed while we waited, and nothing written since.
+                return Ok(hit);
+            }
+            let read = self.store.read(|tx| {
                 let generation = tx.generation()?;
                 if let Some(hit) = self.answers.get::<T>(generation, tag, &key) {
                     return Ok::<_, AppError>((generation, hit));
                 }
                 Ok((generation, Arc::new(compute(tx)?)))
-            })?;
+            });
+            let (generation, value) = read.inspect_err(|e| *failed = Some(e.clone()))?;
             self.answers.put(
                 generation,
                 tag,

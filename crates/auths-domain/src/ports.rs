@@ -436,6 +436,14 @@ pub trait Store: Send + Sync + 'static {
         self.write(f)
     }
 
+    /// How many items of a bulk write may share one transaction, a savepoint each.
+    /// PostgreSQL keeps 64 subtransactions a session in shared memory and slows every
+    /// snapshot of the server beyond that, and a long transaction holds its locks long:
+    /// it says fewer than SQLite, whose writers are serialised anyway.
+    fn bulk_chunk(&self) -> usize {
+        usize::MAX
+    }
+
     /// Checks that the database answers.
     ///
     /// # Errors

@@ -82,6 +82,15 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     } else {
         body
     };
+    // A first pass counts the values without building anything: a body of a few
+    // megabytes of tiny values (`[{"":0},{"":0},...]`) would otherwise become hundreds
+    // of megabytes of document before any check.
+    let mut left = MAX_VALUES;
+    serde::de::DeserializeSeed::deserialize(
+        Counter { left: &mut left },
+        &mut serde_json::Deserializer::from_slice(body),
+    )
+    .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
     // PostgreSQL cannot store NUL in text, and no field needs it: refuse it here, for
@@ -98,6 +107,88 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         ApiError::bad_request(format!("invalid request body: {field}: {inner}"))
             .with_details(vec![FieldProblem::new(field, inner.to_string())])
     })
+}
+
+/// Most JSON values (scalars, arrays and objects) a request body may hold: far above
+/// what the largest legitimate request needs (1,000 bulk items of a few dozen values).
+pub const MAX_VALUES: usize = 200_000;
+
+/// Counts a document's values as the parser meets them, refusing past the limit.
+struct Counter<'a> {
+    left: &'a mut usize,
+}
+
+impl Counter<'_> {
+    fn tick<E: serde::de::Error>(&mut self) -> Result<(), E> {
+        if *self.left == 0 {
+            return Err(E::custom(format!(
+                "the document holds more than {MAX_VALUES} values"
+            )));
+        }
+        *self.left -= 1;
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Counter<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Counter<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(mut self, _: bool) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_i64<E: serde::de::Error>(mut self, _: i64) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_u64<E: serde::de::Error>(mut self, _: u64) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_f64<E: serde::de::Error>(mut self, _: f64) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_str<E: serde::de::Error>(mut self, _: &str) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_unit<E: serde::de::Error>(mut self) -> Result<(), E> {
+        self.tick()
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        self.tick()?;
+        while seq
+            .next_element_seed(Counter {
+                left: &mut *self.left,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        self.tick()?;
+        while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+            map.next_value_seed(Counter {
+                left: &mut *self.left,
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// Whether any string (or key) of the document holds a NUL character.
@@ -352,6 +443,19 @@ mod tests {
     struct Body {
         n: Option<u32>,
         list: Option<Vec<String>>,
+    }
+
+    #[test]
+    fn a_body_of_too_many_values_is_refused_before_it_is_built() {
+        let many = format!("[{}0]", "{\"\":0},".repeat(MAX_VALUES));
+        let e = parse::<serde_json::Value>(many.as_bytes()).err();
+        assert!(
+            e.as_ref()
+                .is_some_and(|e| e.to_string().contains("more than")),
+            "{e:?}"
+        );
+        let fine = format!("[{}0]", "{\"\":0},".repeat(1000));
+        assert!(parse::<serde_json::Value>(fine.as_bytes()).is_ok());
     }
 
     #[test]

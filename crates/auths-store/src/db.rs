@@ -200,8 +200,16 @@ impl Db {
             open: true,
             savepoints: 0,
             index_later: Vec::new(),
+            poisoned: false,
         };
         let value = f(&mut tx)?; // on error, StoreTx's Drop rolls back
+        if tx.poisoned {
+            return Err(RepoError::Internal(
+                "a savepoint could not be rolled back: the transaction was rolled back whole"
+                    .into(),
+            )
+            .into());
+        }
         tx.index_deferred()?;
         if bump {
             diesel::update(data_generation::table.find(1))
@@ -259,6 +267,8 @@ pub struct StoreTx {
     pub(crate) savepoints: u32,
     /// Auths inserted inside savepoints, whose search rows are written at the end.
     pub(crate) index_later: Vec<i64>,
+    /// A savepoint failed to roll back: the transaction may not commit.
+    poisoned: bool,
 }
 
 impl std::fmt::Debug for StoreTx {
@@ -333,6 +343,13 @@ impl Store for Db {
         }
     }
 
+    fn bulk_chunk(&self) -> usize {
+        match self.backend {
+            Backend::Sqlite => usize::MAX,
+            Backend::Postgres => 50,
+        }
+    }
+
     fn ping(&self) -> Result<(), RepoError> {
         let mut conn = self.connection()?;
         conn.batch_execute("SELECT 1").map_err(repo_error)
@@ -362,6 +379,7 @@ impl auths_domain::Transaction for StoreTx {
         // Inside a transaction, diesel's manager makes these a SAVEPOINT, RELEASE
         // SAVEPOINT and ROLLBACK TO SAVEPOINT.
         tx_begin_nested(self.conn()).map_err(repo_error)?;
+        let deferred = self.index_later.clone();
         self.savepoints += 1;
         let out = f(self);
         self.savepoints -= 1;
@@ -371,7 +389,13 @@ impl auths_domain::Transaction for StoreTx {
                 Ok(value)
             }
             Err(e) => {
-                tx_rollback(self.conn()).map_err(repo_error)?;
+                // What `f` deferred, or took out of the deferred list, goes back with it.
+                self.index_later = deferred;
+                if let Err(rollback) = tx_rollback(self.conn()) {
+                    // The transaction now holds part of `f`'s writes: it must not commit.
+                    self.poisoned = true;
+                    tracing::error!(error = %rollback, "rolling back to a savepoint failed");
+                }
                 Err(e)
             }
         }

@@ -65,11 +65,9 @@ pub fn repo_error(e: DieselError) -> RepoError {
                     RepoError::Unavailable(info.message().to_owned())
                 }
                 _ if is_busy(info.message()) => RepoError::Unavailable(info.message().to_owned()),
-                // PostgreSQL chose this transaction as a deadlock's victim (40P01): the
-                // same call may well succeed when tried again.
-                _ if info.message().contains("deadlock detected") => {
-                    RepoError::Unavailable("deadlock detected; try again".to_owned())
-                }
+                // PostgreSQL chose this transaction as a deadlock's victim (40P01): a
+                // concurrent change, as a serialization failure is; read and try again.
+                _ if info.message().contains("deadlock detected") => RepoError::Stale,
                 _ => RepoError::Internal(info.message().to_owned()),
             }
         }

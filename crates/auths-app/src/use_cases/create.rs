@@ -89,7 +89,8 @@ fn create_from<T: Repositories>(
 impl<S: Store> AuthService<S> {
     /// Creates many auths, one result per item in their order. Each item succeeds or
     /// fails alone and whole: it runs in its own savepoint of one transaction, which
-    /// commits once for all of them (a commit per item would cost more than the items).
+    /// commits once for all of them, or for as many as the store allows in one
+    /// ([`Store::bulk_chunk`]; a commit per item would cost more than the items).
     /// Items given as errors (refused by the caller's parsing) stay errors. Should the
     /// shared transaction itself fail to commit (a PostgreSQL deadlock or serialization
     /// failure, say), every item is tried again in a transaction of its own.
@@ -103,6 +104,19 @@ impl<S: Store> AuthService<S> {
         items: &[Result<NewAuthSource, AppError>],
     ) -> Result<Vec<Result<CreateOutcome, AppError>>, AppError> {
         caller.may(Operation::Create)?;
+        let mut results = Vec::with_capacity(items.len());
+        for chunk in items.chunks(self.store.bulk_chunk().max(1)) {
+            results.extend(self.create_chunk(caller, chunk)?);
+        }
+        Ok(results)
+    }
+
+    /// One transaction of a bulk create (see [`AuthService::create_many`]).
+    fn create_chunk(
+        &self,
+        caller: &Caller,
+        items: &[Result<NewAuthSource, AppError>],
+    ) -> Result<Vec<Result<CreateOutcome, AppError>>, AppError> {
         let batch = self.store.write(|tx| {
             Ok::<_, AppError>(
                 items

@@ -111,6 +111,11 @@ where
             }
             rest = &rest[end..];
         }
+        if binds.next().is_some() {
+            return Err(diesel::result::Error::QueryBuilderError(
+                "a bound value without a placeholder".into(),
+            ));
+        }
         out.push_sql(rest);
         Ok(())
     }
