@@ -49,6 +49,9 @@ impl StoreTx {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
+        if self.is_pg() {
+            return self.resolve_pg(rows);
+        }
         let mut singles: Vec<&str> = Vec::with_capacity(rows.len() * 3);
         for r in &rows {
             singles.push(&r.name_id);
@@ -76,6 +79,12 @@ impl StoreTx {
     /// a fixed shape, which the connection prepares once and keeps (an `IN` list of
     /// any length is prepared anew every time): this is the path of every `/get`.
     fn resolve(&mut self, row: AuthRow) -> Result<Auth, RepoError> {
+        if self.is_pg() {
+            return self
+                .resolve_pg(vec![row])?
+                .pop()
+                .ok_or_else(|| corrupt("resolved nothing"));
+        }
         let description = row.description_id.as_deref().unwrap_or(&row.name_id);
         let single = ce::table
             .filter(
@@ -96,6 +105,45 @@ impl StoreTx {
         assemble(vec![row], single, linked)?
             .pop()
             .ok_or_else(|| corrupt("resolved nothing"))
+    }
+
+    /// Resolving on PostgreSQL: the links, then every entry by key (`= ANY`, one bound
+    /// array, prepared once). Not a join: its plan depends on the table
+    /// statistics, and before the first ANALYZE of a freshly loaded database
+    /// PostgreSQL hash-joined the whole catalog for each auth (17 ms a `/get`).
+    fn resolve_pg(&mut self, rows: Vec<AuthRow>) -> Result<Vec<Auth>, RepoError> {
+        let numbers: Vec<i64> = rows.iter().map(|r| r.number).collect();
+        let links: Vec<(i64, String, String)> = al::table
+            .filter(al::auth_number.eq_any(&numbers))
+            .select((al::auth_number, al::kind, al::entry_id))
+            .load(self.conn())
+            .map_err(repo_error)?;
+        let mut ids: Vec<&str> = links.iter().map(|(_, _, id)| id.as_str()).collect();
+        for row in &rows {
+            ids.extend([row.name_id.as_str(), row.flag_id.as_str()]);
+            ids.extend(row.description_id.as_deref());
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let entries: HashMap<String, RefRow> = ce::table
+            .filter(ce::id.eq_any(&ids))
+            .select(RefRow::as_select())
+            .load::<RefRow>(self.conn())
+            .map_err(repo_error)?
+            .into_iter()
+            .map(|e| (e.id.clone(), e))
+            .collect();
+        let linked = links
+            .into_iter()
+            .map(|(n, kind, id)| {
+                entries
+                    .get(&id)
+                    .cloned()
+                    .map(|e| (n, kind, e))
+                    .ok_or_else(|| corrupt("dangling link"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        assemble(rows, entries.into_values().collect(), linked)
     }
 
     /// On PostgreSQL, share-locks every catalog entry `content` uses, before the auth
