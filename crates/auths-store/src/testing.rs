@@ -150,7 +150,7 @@ fn announce_skip() {
             "SKIPPED (PostgreSQL): {TEST_DATABASE_URL} is unset, so the postgres:: tests of this binary pass without running"
         );
         // The process's own stderr, which the test harness does not capture.
-        match std::fs::OpenOptions::new().write(true).open("/dev/stderr") {
+        match std::fs::OpenOptions::new().append(true).open("/dev/stderr") {
             Ok(mut tty) => {
                 let _ = writeln!(tty, "{note}");
             }

@@ -34,7 +34,7 @@ fn full() -> bool {
 /// A line on the process's own stderr, which the test harness does not capture.
 fn report(line: &str) {
     use std::io::Write;
-    match std::fs::OpenOptions::new().write(true).open("/dev/stderr") {
+    match std::fs::OpenOptions::new().append(true).open("/dev/stderr") {
         Ok(mut f) => {
             let _ = writeln!(f, "{line}");
         }
