@@ -186,6 +186,25 @@ impl Db {
         })
     }
 
+    /// A write transaction; `bump` raises the data generation (see [`Store::write`]).
+    fn write_tx<T, E, F>(&self, bump: bool, f: F) -> Result<T, E>
+    where
+        E: From<RepoError>,
+        F: FnOnce(&mut StoreTx) -> Result<T, E>,
+    {
+        match &self.write_lock {
+            Some(lock) => {
+                // A poisoned lock only means another writer panicked; its transaction
+                // was rolled back by StoreTx's Drop, so the database is consistent.
+                let _guard = lock
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                self.run("BEGIN IMMEDIATE", bump, f)
+            }
+            None => self.run("BEGIN", bump, f),
+        }
+    }
+
     /// Runs `f` in a transaction begun with `begin`; a writer (`bump`) raises the data
     /// generation last, so that its row lock is held only for the commit.
     fn run<T, E, F>(&self, begin: &str, bump: bool, f: F) -> Result<T, E>
@@ -314,17 +333,7 @@ impl Store for Db {
         E: From<RepoError>,
         F: FnOnce(&mut StoreTx) -> Result<T, E>,
     {
-        match &self.write_lock {
-            Some(lock) => {
-                // A poisoned lock only means another writer panicked; its transaction
-                // was rolled back by StoreTx's Drop, so the database is consistent.
-                let _guard = lock
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                self.run("BEGIN IMMEDIATE", true, f)
-            }
-            None => self.run("BEGIN", true, f),
-        }
+        self.write_tx(true, f)
     }
 
     fn write_untracked<T, E, F>(&self, f: F) -> Result<T, E>
@@ -332,15 +341,7 @@ impl Store for Db {
         E: From<RepoError>,
         F: FnOnce(&mut StoreTx) -> Result<T, E>,
     {
-        match &self.write_lock {
-            Some(lock) => {
-                let _guard = lock
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                self.run("BEGIN IMMEDIATE", false, f)
-            }
-            None => self.run("BEGIN", false, f),
-        }
+        self.write_tx(false, f)
     }
 
     fn bulk_chunk(&self) -> usize {

@@ -2,12 +2,12 @@
 //! order, each item atomic on its own (a savepoint each, one commit for all).
 
 use actix_web::{HttpResponse, web};
-use auths_app::{AppError, AuthService, NewAuthSource};
-use auths_domain::{DraftId, Operation, Store};
+use auths_app::{AppError, AuthService};
+use auths_domain::{Operation, Store};
 use serde::Deserialize;
 
 use super::bulk::{BulkResponse, ItemResult, check_bulk_size};
-use super::fields::with_auth_fields;
+use super::fields::{draft_or_fields, with_auth_fields};
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::ApiError;
@@ -27,21 +27,6 @@ pub struct CreateRequest {
     auths: Vec<CreateItem>,
 }
 
-/// One item: a draft to publish, or the fields of a new auth.
-fn source(item: &CreateItem) -> Result<NewAuthSource, AppError> {
-    let fields = item.auth_fields();
-    match &item.draft_id {
-        Some(_) if fields != auths_domain::RawFields::default() => Err(AppError::invalid(
-            "draft_id",
-            "give draft_id alone, or the fields, not both",
-        )),
-        Some(d) => DraftId::parse(d)
-            .map(NewAuthSource::Draft)
-            .map_err(|_| AppError::NotFound(format!("draft {d} not found"))),
-        None => Ok(NewAuthSource::Fields(fields.parse()?)),
-    }
-}
-
 /// The handler.
 ///
 /// # Errors
@@ -56,7 +41,11 @@ pub async fn create<S: Store>(
     // Role and MCP policy refuse the whole request; department scope is per item.
     caller.may(Operation::Create).map_err(AppError::from)?;
     let svc = service.into_inner();
-    let sources: Vec<_> = body.auths.iter().map(source).collect();
+    let sources: Vec<_> = body
+        .auths
+        .iter()
+        .map(|item| draft_or_fields(item.draft_id.as_deref(), item.auth_fields()))
+        .collect();
     let results = blocking(move || svc.create_many(&caller, &sources))
         .await?
         .into_iter()

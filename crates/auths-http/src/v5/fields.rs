@@ -43,3 +43,26 @@ macro_rules! with_auth_fields {
     };
 }
 pub(crate) use with_auth_fields;
+
+/// What a create or update item asks for: a draft to publish (`draft_id`, which must
+/// come alone) or the given fields. An id that cannot be a draft's names no draft: 404.
+///
+/// # Errors
+/// `Invalid` for `draft_id` with fields, or for fields the domain rejects; `NotFound`
+/// for a malformed draft id.
+pub fn draft_or_fields(
+    draft_id: Option<&str>,
+    raw: auths_domain::RawFields,
+) -> Result<auths_app::NewAuthSource, auths_app::AppError> {
+    use auths_app::{AppError, NewAuthSource};
+    match draft_id {
+        Some(_) if raw != auths_domain::RawFields::default() => Err(AppError::invalid(
+            "draft_id",
+            "give draft_id alone, or the fields, not both",
+        )),
+        Some(d) => auths_domain::DraftId::parse(d)
+            .map(NewAuthSource::Draft)
+            .map_err(|_| AppError::NotFound(format!("draft {d} not found"))),
+        None => Ok(NewAuthSource::Fields(raw.parse()?)),
+    }
+}

@@ -2,12 +2,12 @@
 //! order, each item in its own transaction.
 
 use actix_web::{HttpResponse, web};
-use auths_app::{AppError, AuthService};
-use auths_domain::{AuthId, DraftId, Operation, Store};
+use auths_app::{AppError, AuthService, NewAuthSource};
+use auths_domain::{AuthId, Operation, Store};
 use serde::Deserialize;
 
 use super::bulk::{BulkResponse, ItemResult, check_bulk_size, each_until_down};
-use super::fields::with_auth_fields;
+use super::fields::{draft_or_fields, with_auth_fields};
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::ApiError;
@@ -51,20 +51,13 @@ pub async fn update<S: Store>(
                     item.auth_id
                 )));
             };
-            let raw = item.auth_fields();
-            match &item.draft_id {
-                Some(_) if raw != auths_domain::RawFields::default() => Err(AppError::invalid(
-                    "draft_id",
-                    "give draft_id or the fields, not both",
-                )),
-                Some(d) => DraftId::parse(d)
-                    .map_err(|_| AppError::NotFound(format!("draft {d} not found")))
-                    .and_then(|id| {
-                        svc.publish_update(&caller, &auth_id, &id, item.expected_version)
-                    }),
-                None => raw.parse().map_err(AppError::from).and_then(|patch| {
+            match draft_or_fields(item.draft_id.as_deref(), item.auth_fields())? {
+                NewAuthSource::Draft(id) => {
+                    svc.publish_update(&caller, &auth_id, &id, item.expected_version)
+                }
+                NewAuthSource::Fields(patch) => {
                     svc.update_one(&caller, &auth_id, item.expected_version, &patch)
-                }),
+                }
             }
         })
     })
