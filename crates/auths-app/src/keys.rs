@@ -15,13 +15,15 @@ use std::time::{Duration, Instant};
 use auths_domain::prelude::*;
 use auths_domain::principal::parse_principal_name;
 use auths_domain::{
-    CatalogKind, EntryId, KeyRecord, NewPrincipal, Principal, PrincipalId, Role, Store,
+    CatalogKind, Constraint, EntryId, EntryKey, KeyRecord, NewPrincipal, Principal, PrincipalId,
+    Role, Rule, Store,
 };
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::error::{Conflict, Missing};
 use crate::{AppError, AuthService, clock};
 
 /// How long a verified key stays trusted without a database read.
@@ -250,7 +252,10 @@ impl<S: Store> AuthService<S> {
                     None => {
                         return Err(AppError::invalid(
                             "department",
-                            format!("no department with id {id}"),
+                            Rule::UnknownEntry {
+                                kind: CatalogKind::Departments,
+                                key: EntryKey::Id(id.clone()),
+                            },
                         ));
                     }
                 }
@@ -266,10 +271,10 @@ impl<S: Store> AuthService<S> {
                 at: clock::now(),
             };
             tx.insert_principal(&new).map_err(|e| match e {
-                auths_domain::RepoError::Conflict { .. } => {
-                    AppError::conflict(format!("an active key is already named {name:?}"))
+                auths_domain::RepoError::Conflict(Constraint::PrincipalName) => {
+                    Conflict::KeyName { name: name.clone() }.into()
                 }
-                other => other.into(),
+                other => AppError::from(other),
             })?;
             let principal = Principal {
                 id: new.id,
@@ -319,7 +324,7 @@ impl<S: Store> AuthService<S> {
         if revoked {
             Ok(())
         } else {
-            Err(AppError::NotFound(format!("no active key named {name:?}")))
+            Err(Missing::Key(name.to_owned()).into())
         }
     }
 
@@ -335,9 +340,9 @@ impl<S: Store> AuthService<S> {
         {
             return Err(AppError::invalid(
                 "AUTHS_BOOTSTRAP_API_KEY",
-                format!(
-                    "the bootstrap key must have at least {MIN_BOOTSTRAP_KEY_CHARS} characters"
-                ),
+                Rule::BootstrapKeyTooShort {
+                    min: MIN_BOOTSTRAP_KEY_CHARS,
+                },
             ));
         }
         // "When no key exists yet": revoked keys count, so that revoking every key

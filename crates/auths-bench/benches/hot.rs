@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use auths_domain::catalog::{EntryRef, ItemRef};
-use auths_domain::external::FIELDS;
+use auths_domain::external::ExternalField;
 use auths_domain::scoped_search::{check, parse};
 use auths_domain::{Auth, AuthId, EntryId, GroupId, RawFields};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -17,9 +17,15 @@ const QUERY: &str = r#"(name ~ "corp*" or name = External) and location ^ (Berli
 
 fn parser(c: &mut Criterion) {
     c.bench_function("scoped_search parse+check", |b| {
-        b.iter(|| check(&parse(black_box(QUERY)).unwrap().unwrap(), &FIELDS, "name").unwrap())
+        b.iter(|| {
+            check(
+                &parse(black_box(QUERY)).unwrap().unwrap(),
+                ExternalField::Name,
+            )
+            .unwrap()
+        })
     });
-    let filter = check(&parse(QUERY).unwrap().unwrap(), &FIELDS, "name").unwrap();
+    let filter = check(&parse(QUERY).unwrap().unwrap(), ExternalField::Name).unwrap();
     c.bench_function("scoped_search to SQL (PostgreSQL)", |b| {
         b.iter(|| auths_store::foreman_filter_sql(black_box(&filter), true))
     });

@@ -6,9 +6,10 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{EntryRef, ItemRef};
-use crate::error::{FieldProblem, Invalid};
+use crate::catalog::{EntryRef, ItemRef, order_items, order_refs};
+use crate::error::{FieldProblem, Invalid, Required, Rule};
 use crate::ids::{AuthId, EntryId, GroupId};
+use crate::section::{Cardinality, Section};
 use crate::values::{AuthName, Description};
 
 /// Most entries one multi-valued section may hold. Generous for real configurations,
@@ -91,6 +92,32 @@ impl Auth {
     pub fn department_ids(&self) -> Vec<EntryId> {
         ids(&self.departments)
     }
+
+    /// The entries of a multi-valued section other than items (`None` for the others).
+    pub fn refs(&self, section: Section) -> Option<&[EntryRef]> {
+        match section {
+            Section::Protocols => Some(&self.protocols),
+            Section::Slugs => Some(&self.slugs),
+            Section::Departments => Some(&self.departments),
+            Section::Locations => Some(&self.locations),
+            Section::Name | Section::Description | Section::Flag | Section::Items => None,
+        }
+    }
+
+    /// Puts every multi-valued section in the order answers show it in (by label,
+    /// case-insensitively, then id: [`order_refs`]). Adapters and use cases that build
+    /// an auth call it, so that the same auth always reads the same.
+    pub fn order_sections(&mut self) {
+        for refs in [
+            &mut self.protocols,
+            &mut self.slugs,
+            &mut self.departments,
+            &mut self.locations,
+        ] {
+            order_refs(refs);
+        }
+        order_items(&mut self.items);
+    }
 }
 
 /// What an auth is made of, as catalog ids: what a create or update writes.
@@ -114,29 +141,29 @@ pub struct AuthContent {
     pub location_ids: Vec<EntryId>,
 }
 
-fn check_list(field: &str, ids: &[EntryId], min: usize, problems: &mut Vec<FieldProblem>) {
-    if ids.len() < min {
-        problems.push(FieldProblem::new(
-            field,
-            format!("at least {min} entry is required"),
-        ));
+/// The problems of one multi-valued section's ids: too few, too many, repeated.
+pub fn list_problems(section: Section, ids: &[EntryId]) -> Vec<FieldProblem> {
+    let field = section.ids_field();
+    let mut problems = Vec::new();
+    if let Cardinality::Many { min } = section.cardinality()
+        && ids.len() < min
+    {
+        problems.push(FieldProblem::new(field, Rule::TooFew { min }));
     }
     if ids.len() > MAX_SECTION_ENTRIES {
         problems.push(FieldProblem::new(
             field,
-            format!(
-                "{} entries given; at most {MAX_SECTION_ENTRIES} are allowed",
-                ids.len()
-            ),
+            Rule::TooMany {
+                len: ids.len(),
+                max: MAX_SECTION_ENTRIES,
+            },
         ));
     }
     let mut seen = HashSet::new();
     if let Some(dup) = ids.iter().find(|id| !seen.insert(*id)) {
-        problems.push(FieldProblem::new(
-            field,
-            format!("{dup} is listed more than once"),
-        ));
+        problems.push(FieldProblem::new(field, Rule::Repeated { id: dup.clone() }));
     }
+    problems
 }
 
 impl AuthContent {
@@ -147,13 +174,54 @@ impl AuthContent {
     /// # Errors
     /// Every broken rule, by field.
     pub fn check(&self) -> Result<(), Invalid> {
-        let mut problems = Vec::new();
-        check_list("protocol_ids", &self.protocol_ids, 1, &mut problems);
-        check_list("slug_ids", &self.slug_ids, 0, &mut problems);
-        check_list("item_ids", &self.item_ids, 0, &mut problems);
-        check_list("department_ids", &self.department_ids, 0, &mut problems);
-        check_list("location_ids", &self.location_ids, 0, &mut problems);
-        Invalid::check(problems)
+        Invalid::check(
+            Section::MANY
+                .into_iter()
+                .flat_map(|s| list_problems(s, self.ids(s)))
+                .collect(),
+        )
+    }
+
+    /// The ids of one section (one, none or many).
+    pub fn ids(&self, section: Section) -> &[EntryId] {
+        match section {
+            Section::Name => std::slice::from_ref(&self.name_id),
+            Section::Description => self.description_id.as_slice(),
+            Section::Flag => std::slice::from_ref(&self.flag_id),
+            Section::Protocols => &self.protocol_ids,
+            Section::Slugs => &self.slug_ids,
+            Section::Items => &self.item_ids,
+            Section::Departments => &self.department_ids,
+            Section::Locations => &self.location_ids,
+        }
+    }
+
+    /// Every entry the auth uses, with its section.
+    pub fn entries(&self) -> impl Iterator<Item = (Section, &EntryId)> {
+        Section::ALL
+            .into_iter()
+            .flat_map(move |s| self.ids(s).iter().map(move |id| (s, id)))
+    }
+
+    /// Whether the auth uses the entry `id` in any section.
+    pub fn uses(&self, id: &EntryId) -> bool {
+        self.entries().any(|(_, e)| e == id)
+    }
+
+    /// The same content with each multi-valued section as a sorted set, so that order
+    /// does not count as a change.
+    #[must_use]
+    pub fn normalized(mut self) -> Self {
+        for ids in [
+            &mut self.protocol_ids,
+            &mut self.slug_ids,
+            &mut self.item_ids,
+            &mut self.department_ids,
+            &mut self.location_ids,
+        ] {
+            ids.sort();
+        }
+        self
     }
 }
 
@@ -211,15 +279,35 @@ impl AuthFields {
     pub fn require_complete(&self) -> Result<(), Invalid> {
         let mut problems = Vec::new();
         if self.name.is_none() {
-            problems.push(FieldProblem::new("name", "a name (or name_id) is required"));
+            problems.push(FieldProblem::new(
+                "name",
+                Rule::Required {
+                    what: Required::Name,
+                },
+            ));
         }
         if self.protocol_ids.as_ref().is_none_or(Vec::is_empty) {
             problems.push(FieldProblem::new(
                 "protocol_ids",
-                "at least one protocol is required",
+                Rule::Required {
+                    what: Required::Protocol,
+                },
             ));
         }
         Invalid::check(problems)
+    }
+
+    /// The ids given for a multi-valued section (`None`: not given, or a
+    /// single-valued section).
+    pub fn list(&self, section: Section) -> Option<&[EntryId]> {
+        match section {
+            Section::Protocols => self.protocol_ids.as_deref(),
+            Section::Slugs => self.slug_ids.as_deref(),
+            Section::Items => self.item_ids.as_deref(),
+            Section::Departments => self.department_ids.as_deref(),
+            Section::Locations => self.location_ids.as_deref(),
+            Section::Name | Section::Description | Section::Flag => None,
+        }
     }
 
     /// Whether no field is present.

@@ -4,14 +4,14 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::error::Invalid;
+use crate::error::{FieldProblem, Invalid, Required, Rule};
 use crate::ids::EntryId;
-use crate::values::{ItemData, Label};
+use crate::values::{ItemData, Label, fold_case};
 
 /// The kinds of catalog, as they appear in `/api/v5/catalog/{kind}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CatalogKind {
     /// Names of auths (one per auth; unique case-insensitively).
@@ -83,12 +83,99 @@ impl CatalogKind {
             Self::Descriptions => crate::values::Description::parse(raw)
                 .map_err(|e| e.for_field("label"))?
                 .map(crate::values::Description::into_inner)
-                .ok_or_else(|| Invalid::one("label", "label must not be blank")),
+                .ok_or_else(|| {
+                    Invalid::one(
+                        "label",
+                        Rule::Blank {
+                            what: "label".into(),
+                        },
+                    )
+                }),
             Self::Names => crate::values::AuthName::parse(raw)
                 .map(crate::values::AuthName::into_inner)
                 .map_err(|e| e.for_field("label")),
             _ => Label::parse(raw).map(Label::into_inner),
         }
+    }
+
+    /// Checks an entry as a client sent it for this catalog: a label, or for items a
+    /// key, a value and whether it is secret (the key is then the label). Answers the
+    /// label and, for items, the item. Every problem is reported at once.
+    ///
+    /// # Errors
+    /// The wrong shape for the catalog (fields `label`, `key`, `value`), a missing
+    /// part, or a label, key or value the kind's rules reject.
+    pub fn parse_entry(self, entry: &EntryText) -> Result<(String, Option<ItemData>), Invalid> {
+        let required = |field: &str| {
+            FieldProblem::new(
+                field,
+                Rule::Required {
+                    what: Required::Field,
+                },
+            )
+        };
+        if self == Self::Items {
+            if entry.label.is_some() {
+                return Err(Invalid::one("label", Rule::EntryShape { kind: self }));
+            }
+            let (Some(key), Some(value)) = (&entry.key, &entry.value) else {
+                let mut missing = Vec::new();
+                if entry.key.is_none() {
+                    missing.push(required("key"));
+                }
+                if entry.value.is_none() {
+                    missing.push(required("value"));
+                }
+                return Err(Invalid { problems: missing });
+            };
+            let item = ItemData::parse(key, value, entry.secret.unwrap_or(false))?;
+            return Ok((item.key.as_str().to_owned(), Some(item)));
+        }
+        if entry.key.is_some() || entry.value.is_some() || entry.secret.is_some() {
+            return Err(Invalid::one("label", Rule::EntryShape { kind: self }));
+        }
+        match &entry.label {
+            Some(label) => Ok((self.parse_label(label)?, None)),
+            None => Err(Invalid {
+                problems: vec![required("label")],
+            }),
+        }
+    }
+}
+
+/// A catalog entry as a client sends it, unchecked: a `label`, or for items `key`,
+/// `value` and `secret`. Its `Debug` never prints the value, which may be secret.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryText {
+    /// The label (every catalog but items).
+    pub label: Option<String>,
+    /// The key (items).
+    pub key: Option<String>,
+    /// The value (items).
+    pub value: Option<String>,
+    /// Whether the value is secret (items; default false).
+    pub secret: Option<bool>,
+}
+
+impl EntryText {
+    /// An entry with this label.
+    pub fn label(label: impl Into<String>) -> Self {
+        Self {
+            label: Some(label.into()),
+            ..Self::default()
+        }
+    }
+}
+
+impl fmt::Debug for EntryText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EntryText")
+            .field("label", &self.label)
+            .field("key", &self.key)
+            .field("value", &self.value.as_ref().map(|_| "[redacted]"))
+            .field("secret", &self.secret)
+            .finish()
     }
 }
 
@@ -105,14 +192,7 @@ impl FromStr for CatalogKind {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                Invalid::one(
-                    "kind",
-                    format!(
-                        "unknown catalog {s:?}; expected one of names, descriptions, flags, protocols, slugs, items, departments, locations"
-                    ),
-                )
-            })
+            .ok_or_else(|| Invalid::one("kind", Rule::UnknownCatalog { name: s.to_owned() }))
     }
 }
 
@@ -123,6 +203,25 @@ pub struct EntryRef {
     pub id: EntryId,
     /// Its label.
     pub label: String,
+}
+
+/// Puts entries in the order every answer shows a section in: by label,
+/// case-insensitively, then by id.
+pub fn order_refs(refs: &mut [EntryRef]) {
+    refs.sort_by(|x, y| {
+        fold_case(&x.label)
+            .cmp(&fold_case(&y.label))
+            .then_with(|| x.id.cmp(&y.id))
+    });
+}
+
+/// Puts items in the section's order (as [`order_refs`]).
+pub fn order_items(items: &mut [ItemRef]) {
+    items.sort_by(|x, y| {
+        fold_case(&x.label)
+            .cmp(&fold_case(&y.label))
+            .then_with(|| x.id.cmp(&y.id))
+    });
 }
 
 /// An item as shown to clients: a secret item's value is never present.
@@ -138,6 +237,22 @@ pub struct ItemRef {
     pub value: Option<String>,
     /// Whether the value is secret.
     pub secret: bool,
+}
+
+impl ItemRef {
+    /// An item as shown, from what is stored: the value of a secret item is dropped
+    /// here, so that no adapter has to remember to.
+    pub fn new(id: EntryId, label: String, item: Option<ItemView>) -> Self {
+        let item = item.unwrap_or_else(|| ItemView::new(label.clone(), None, false));
+        let item = ItemView::new(item.key, item.value, item.secret);
+        Self {
+            id,
+            label,
+            key: item.key,
+            value: item.value,
+            secret: item.secret,
+        }
+    }
 }
 
 /// A catalog entry as stored.
@@ -173,6 +288,17 @@ pub struct ItemView {
     pub secret: bool,
 }
 
+impl ItemView {
+    /// The item as it may be read back: a secret value is dropped.
+    pub fn new(key: String, value: Option<String>, secret: bool) -> Self {
+        Self {
+            key,
+            value: if secret { None } else { value },
+            secret,
+        }
+    }
+}
+
 impl CatalogEntry {
     /// The `{id, label}` form.
     pub fn to_ref(&self) -> EntryRef {
@@ -180,6 +306,11 @@ impl CatalogEntry {
             id: self.id.clone(),
             label: self.label.clone(),
         }
+    }
+
+    /// The item form (for entries of the items catalog).
+    pub fn to_item(&self) -> ItemRef {
+        ItemRef::new(self.id.clone(), self.label.clone(), self.item.clone())
     }
 }
 
@@ -295,6 +426,74 @@ mod tests {
             assert_eq!(k.as_str().parse::<CatalogKind>(), Ok(k));
         }
         assert!("users".parse::<CatalogKind>().is_err());
+    }
+
+    #[test]
+    fn entries_have_the_shape_of_their_catalog() {
+        let item = EntryText {
+            key: Some("host".into()),
+            value: Some("ldap".into()),
+            ..EntryText::default()
+        };
+        let (label, data) = CatalogKind::Items.parse_entry(&item).unwrap();
+        assert_eq!(
+            (label.as_str(), data.map(|d| d.secret)),
+            ("host", Some(false))
+        );
+        let err = CatalogKind::Items
+            .parse_entry(&EntryText::label("x"))
+            .unwrap_err();
+        assert_eq!(
+            err.problems[0].rule,
+            Rule::EntryShape {
+                kind: CatalogKind::Items
+            }
+        );
+        let fields: Vec<_> = CatalogKind::Items
+            .parse_entry(&EntryText::default())
+            .unwrap_err()
+            .problems
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(fields, ["key", "value"]);
+        assert!(CatalogKind::Departments.parse_entry(&item).is_err());
+        assert_eq!(
+            CatalogKind::Departments
+                .parse_entry(&EntryText::label(" Finance "))
+                .unwrap()
+                .0,
+            "Finance"
+        );
+        let secret = EntryText {
+            key: Some("password".into()),
+            value: Some("hunter2".into()),
+            secret: Some(true),
+            ..EntryText::default()
+        };
+        assert!(!format!("{secret:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn sections_are_ordered_by_label_then_id() {
+        let r = |id: &str, label: &str| EntryRef {
+            id: EntryId::parse(id).unwrap(),
+            label: label.into(),
+        };
+        let mut refs = vec![r("b", "beta"), r("c", "Alpha"), r("a", "alpha")];
+        order_refs(&mut refs);
+        let ids: Vec<_> = refs.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c", "b"]);
+        let secret = ItemRef::new(
+            EntryId::parse("i").unwrap(),
+            "password".into(),
+            Some(ItemView {
+                key: "password".into(),
+                value: Some("hunter2".into()),
+                secret: true,
+            }),
+        );
+        assert_eq!(secret.value, None);
     }
 
     #[test]

@@ -5,37 +5,16 @@
 //! field by field, and whether it can be published.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::auth::Auth;
-use crate::ids::{AuthId, DraftId, PrincipalId};
+use crate::ids::{AuthId, DraftId, EntryId, PrincipalId};
+use crate::raw::{Fields, RawFields};
+use crate::section::Section;
 
-/// A draft's values: the auth fields as given, unchecked. A name is either text or an
-/// id (setting one clears the other); likewise a description.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DraftValues {
-    /// Name as text.
-    pub name: Option<String>,
-    /// Name as a catalog id.
-    pub name_id: Option<String>,
-    /// Description as text.
-    pub description: Option<String>,
-    /// Description as a catalog id.
-    pub description_id: Option<String>,
-    /// Flag id.
-    pub flag_id: Option<String>,
-    /// Protocol ids.
-    pub protocol_ids: Vec<String>,
-    /// Slug ids.
-    pub slug_ids: Vec<String>,
-    /// Item ids.
-    pub item_ids: Vec<String>,
-    /// Department ids.
-    pub department_ids: Vec<String>,
-    /// Location ids.
-    pub location_ids: Vec<String>,
-}
+/// A draft's values: the auth fields as given, unchecked, every list present. A name is
+/// either text or an id (setting one clears the other); likewise a description.
+pub type DraftValues = Fields<Option<String>, Vec<String>>;
 
 /// One field of a patch: absent (unchanged), `null` (cleared), or a value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,6 +38,11 @@ impl<T> Change<T> {
         }
     }
 
+    /// Whether the patch sets a value.
+    pub const fn is_set(&self) -> bool {
+        matches!(self, Self::Set(_))
+    }
+
     fn apply(self, slot: &mut Option<T>) {
         match self {
             Self::Keep => {}
@@ -68,30 +52,16 @@ impl<T> Change<T> {
     }
 }
 
-/// A patch of draft values.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DraftPatch {
-    /// Name as text.
-    pub name: Change<String>,
-    /// Name as an id.
-    pub name_id: Change<String>,
-    /// Description as text.
-    pub description: Change<String>,
-    /// Description as an id.
-    pub description_id: Change<String>,
-    /// Flag id.
-    pub flag_id: Change<String>,
-    /// Protocol ids (`Clear` empties the list).
-    pub protocol_ids: Change<Vec<String>>,
-    /// Slug ids.
-    pub slug_ids: Change<Vec<String>>,
-    /// Item ids.
-    pub item_ids: Change<Vec<String>>,
-    /// Department ids.
-    pub department_ids: Change<Vec<String>>,
-    /// Location ids.
-    pub location_ids: Change<Vec<String>>,
+/// Reads a present field: `null` is [`Change::Clear`], a value [`Change::Set`]. An absent
+/// field is never read, and stays [`Change::Keep`] (the default).
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Change<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<T>::deserialize(d).map(|v| v.map_or(Self::Clear, Self::Set))
+    }
 }
+
+/// A patch of draft values: each field kept, cleared or set.
+pub type DraftPatch = Fields<Change<String>, Change<Vec<String>>>;
 
 fn apply_list(change: Change<Vec<String>>, slot: &mut Vec<String>) {
     match change {
@@ -104,35 +74,35 @@ fn apply_list(change: Change<Vec<String>>, slot: &mut Vec<String>) {
 impl DraftValues {
     /// The values of a published auth (ids only): where a draft of it starts.
     pub fn of_auth(auth: &Auth) -> Self {
-        let ids =
-            |refs: &[crate::catalog::EntryRef]| refs.iter().map(|r| r.id.to_string()).collect();
+        let c = auth.content();
+        let text = |ids: Vec<EntryId>| ids.into_iter().map(|i| i.to_string()).collect();
         Self {
             name: None,
-            name_id: Some(auth.name.id.to_string()),
+            name_id: Some(c.name_id.to_string()),
             description: None,
-            description_id: auth.description.as_ref().map(|d| d.id.to_string()),
-            flag_id: Some(auth.flag.id.to_string()),
-            protocol_ids: ids(&auth.protocols),
-            slug_ids: ids(&auth.slugs),
-            item_ids: auth.items.iter().map(|i| i.id.to_string()).collect(),
-            department_ids: ids(&auth.departments),
-            location_ids: ids(&auth.locations),
+            description_id: c.description_id.map(|d| d.to_string()),
+            flag_id: Some(c.flag_id.to_string()),
+            protocol_ids: text(c.protocol_ids),
+            slug_ids: text(c.slug_ids),
+            item_ids: text(c.item_ids),
+            department_ids: text(c.department_ids),
+            location_ids: text(c.location_ids),
         }
     }
 
     /// Applies a patch: only the fields present change; setting a name as text clears
     /// the name id and the other way round (likewise descriptions).
     pub fn apply(&mut self, p: DraftPatch) {
-        if matches!(p.name, Change::Set(_)) {
+        if p.name.is_set() {
             self.name_id = None;
         }
-        if matches!(p.name_id, Change::Set(_)) {
+        if p.name_id.is_set() {
             self.name = None;
         }
-        if matches!(p.description, Change::Set(_)) {
+        if p.description.is_set() {
             self.description_id = None;
         }
-        if matches!(p.description_id, Change::Set(_)) {
+        if p.description_id.is_set() {
             self.description = None;
         }
         p.name.apply(&mut self.name);
@@ -145,6 +115,26 @@ impl DraftValues {
         apply_list(p.item_ids, &mut self.item_ids);
         apply_list(p.department_ids, &mut self.department_ids);
         apply_list(p.location_ids, &mut self.location_ids);
+    }
+
+    /// The catalog ids the values give for `section` (a name or description given as
+    /// text names no entry yet).
+    pub fn ids(&self, section: Section) -> Vec<&str> {
+        match self.field(section.ids_field()) {
+            Some(Ok(one)) => one.as_deref().into_iter().collect(),
+            Some(Err(many)) => many.iter().map(String::as_str).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The values as a complete set of raw fields: every list given, and a
+    /// description not set is "none".
+    pub fn to_raw(&self) -> RawFields {
+        let mut raw = self.clone().map(|one| one, Some);
+        if raw.description.is_none() && raw.description_id.is_none() {
+            raw.description = Some(String::new());
+        }
+        raw
     }
 }
 

@@ -1,54 +1,147 @@
 //! The Foreman-compatible view of auths: an *auth source external* is an auth whose
-//! protocols include `external`; its id is the auth's number.
+//! protocols include `external`; its id is the auth's number. Its searchable fields
+//! are [`ExternalField`]; a checked filter over them is evaluated against an
+//! [`ExternalRecord`] by [`crate::scoped_search::matches()`].
 
+use crate::auth::Auth;
+use crate::catalog::PROTOCOL_EXTERNAL;
 use crate::ids::EntryId;
 use crate::ports::PageRequest;
-use crate::scoped_search::{Direction, Field, FieldType, Filter};
+use crate::scoped_search::{Direction, FieldType, FieldValues, Filter, SearchField, Values};
 
-/// The searchable fields of `auth_source_externals`.
-pub const FIELDS: [Field; 6] = [
-    Field {
-        name: "id",
-        ty: FieldType::Integer,
-    },
-    Field {
-        name: "name",
-        ty: FieldType::String,
-    },
-    Field {
-        name: "location",
-        ty: FieldType::String,
-    },
-    Field {
-        name: "organization",
-        ty: FieldType::String,
-    },
-    Field {
-        name: "location_id",
-        ty: FieldType::Integer,
-    },
-    Field {
-        name: "organization_id",
-        ty: FieldType::Integer,
-    },
-];
+/// The searchable fields of `auth_source_externals` (foreman-v2 spec, "Search syntax").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExternalField {
+    /// The record's number.
+    Id,
+    /// Its name (bare words search it).
+    Name,
+    /// Any of its locations, by name.
+    Location,
+    /// Any of its organizations (departments), by name.
+    Organization,
+    /// Any of its locations, by number.
+    LocationId,
+    /// Any of its organizations, by number.
+    OrganizationId,
+}
+
+impl SearchField for ExternalField {
+    const ALL: &'static [Self] = &[
+        Self::Id,
+        Self::Name,
+        Self::Location,
+        Self::Organization,
+        Self::LocationId,
+        Self::OrganizationId,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Name => "name",
+            Self::Location => "location",
+            Self::Organization => "organization",
+            Self::LocationId => "location_id",
+            Self::OrganizationId => "organization_id",
+        }
+    }
+
+    fn ty(self) -> FieldType {
+        match self {
+            Self::Id | Self::LocationId | Self::OrganizationId => FieldType::Integer,
+            Self::Name | Self::Location | Self::Organization => FieldType::String,
+        }
+    }
+}
 
 /// The fields an index may be ordered by.
-pub const SORTABLE: [&str; 2] = ["id", "name"];
+pub const SORTABLE: [ExternalField; 2] = [ExternalField::Id, ExternalField::Name];
+
+/// A taxonomy (a location, or an organization) as a record holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taxon {
+    /// Its number.
+    pub number: i64,
+    /// Its name.
+    pub label: String,
+}
+
+/// What a filter over [`ExternalField`] sees of an auth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRecord {
+    /// The auth's number.
+    pub number: i64,
+    /// Its name.
+    pub name: String,
+    /// Its locations.
+    pub locations: Vec<Taxon>,
+    /// Its departments.
+    pub organizations: Vec<Taxon>,
+}
+
+impl ExternalRecord {
+    /// The record of `auth`; `number_of` gives a location's or department's number
+    /// (entries it does not know are left out).
+    pub fn of(auth: &Auth, number_of: impl Fn(&EntryId) -> Option<i64>) -> Self {
+        let taxa = |refs: &[crate::catalog::EntryRef]| {
+            refs.iter()
+                .filter_map(|r| {
+                    number_of(&r.id).map(|number| Taxon {
+                        number,
+                        label: r.label.clone(),
+                    })
+                })
+                .collect()
+        };
+        Self {
+            number: auth.number,
+            name: auth.name.label.clone(),
+            locations: taxa(&auth.locations),
+            organizations: taxa(&auth.departments),
+        }
+    }
+}
+
+impl FieldValues<ExternalField> for ExternalRecord {
+    fn values(&self, field: ExternalField) -> Values<'_> {
+        fn labels(t: &[Taxon]) -> Values<'_> {
+            Values::Texts(t.iter().map(|t| t.label.as_str()).collect())
+        }
+        fn numbers(t: &[Taxon]) -> Values<'_> {
+            Values::Ints(t.iter().map(|t| t.number).collect())
+        }
+        match field {
+            ExternalField::Id => Values::Ints(vec![self.number]),
+            ExternalField::Name => Values::Texts(vec![self.name.as_str()]),
+            ExternalField::Location => labels(&self.locations),
+            ExternalField::Organization => labels(&self.organizations),
+            ExternalField::LocationId => numbers(&self.locations),
+            ExternalField::OrganizationId => numbers(&self.organizations),
+        }
+    }
+}
+
+/// Whether an auth is an auth source external (its protocols include `external`).
+pub fn is_external(auth: &Auth) -> bool {
+    auth.protocols
+        .iter()
+        .any(|p| p.id.as_str() == PROTOCOL_EXTERNAL)
+}
 
 /// An index query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalQuery {
     /// The checked search, if any.
-    pub filter: Option<Filter>,
+    pub filter: Option<Filter<ExternalField>>,
     /// Only records linked to the location with this number.
     pub location: Option<i64>,
     /// Only records linked to the organization (department) with this number.
     pub organization: Option<i64>,
     /// The caller's department scope (`None`: global).
     pub scope: Option<Vec<EntryId>>,
-    /// Order: `id` or `name`, and direction.
-    pub order: (&'static str, Direction),
+    /// Order: [`ExternalField::Id`] or [`ExternalField::Name`], and direction.
+    pub order: (ExternalField, Direction),
     /// Which page; `None` for all.
     pub page: Option<PageRequest>,
 }

@@ -7,25 +7,29 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::error::Invalid;
+use crate::error::{Invalid, Rule};
 use crate::values::MAX_ID_CHARS;
 
 fn check_id(field: &str, raw: &str) -> Result<String, Invalid> {
     let t = raw.trim();
     if t.is_empty() {
-        return Err(Invalid::one(field, "id must not be blank"));
+        return Err(Invalid::one(field, Rule::Blank { what: "id".into() }));
     }
     if t.len() > MAX_ID_CHARS {
         return Err(Invalid::one(
             field,
-            format!("id is longer than {MAX_ID_CHARS} characters"),
+            Rule::TooLong {
+                what: "id".into(),
+                len: t.chars().count(),
+                max: MAX_ID_CHARS,
+            },
         ));
     }
     if !t
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
     {
-        return Err(Invalid::one(field, format!("{t:?} is not a valid id")));
+        return Err(Invalid::one(field, Rule::MalformedId { id: t.to_owned() }));
     }
     Ok(t.to_owned())
 }

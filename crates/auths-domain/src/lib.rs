@@ -9,11 +9,15 @@
 //!   is valid, because its only constructor checks it;
 //! - the auth and its composition ([`auth`]), catalogs ([`catalog`]), drafts
 //!   ([`draft`]);
-//! - principals, roles and every permission rule ([`principal`]);
-//! - the repository traits the application calls ([`ports`]), and, behind the
-//!   `memory` feature, an in-memory implementation of them ([`memory`]) for tests and
-//!   for services that want the rules without a database;
-//! - the errors ([`error`]).
+//! - the sections of an auth as one vocabulary ([`section`]), and the text form of its
+//!   fields ([`raw`]);
+//! - principals, roles and every permission rule ([`principal`]), with refusals as
+//!   [`Denial`]s;
+//! - Foreman's scoped_search language, checked against typed fields and evaluated
+//!   against records ([`scoped_search`], [`external`]);
+//! - the repository traits the application calls ([`ports`]); adapters live in other
+//!   crates (`auths-store` over SQL, `auths-memory` in memory);
+//! - the errors, as types ([`error`]).
 //!
 //! ```
 //! use auths_domain::{AuthName, Slug};
@@ -31,29 +35,29 @@ pub mod draft;
 pub mod error;
 pub mod external;
 pub mod ids;
-#[cfg(feature = "memory")]
-pub mod memory;
 pub mod ports;
 pub mod principal;
 pub mod raw;
 pub mod scoped_search;
 pub mod search;
+pub mod section;
 pub mod upload;
 pub mod values;
 
 pub use audit::{AuditFilter, AuditRecord, NewAuditRecord};
 pub use auth::{Auth, AuthContent, AuthFields, DescriptionChoice, NameChoice, NewAuth};
-pub use catalog::{CatalogEntry, CatalogKind, EntryRef, ItemRef, NewCatalogEntry};
+pub use catalog::{CatalogEntry, CatalogKind, EntryRef, EntryText, ItemRef, NewCatalogEntry};
 pub use draft::{Change, Draft, DraftPatch, DraftValues};
-pub use error::{FieldProblem, Invalid, RepoError};
+pub use error::{Constraint, EntryKey, FieldProblem, Invalid, RepoError, Required, Rule};
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
     AuditRepository, AuthRepository, CatalogRepository, DraftRepository, Page, PageRequest,
     PrincipalRepository, Repositories, Store, Transaction, UploadRepository,
 };
-pub use principal::{Caller, Channel, Denied, KeyRecord, NewPrincipal, Operation, Principal, Role};
-pub use raw::RawFields;
+pub use principal::{Caller, Channel, Denial, KeyRecord, NewPrincipal, Operation, Principal, Role};
+pub use raw::{Fields, RawFields};
 pub use search::{AuthHits, AuthQuery, search_terms};
+pub use section::Section;
 pub use upload::Upload;
 pub use values::{AuthName, Description, ItemData, Label, Slug};
 

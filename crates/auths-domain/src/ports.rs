@@ -1,5 +1,5 @@
 //! The ports: what the use cases need from storage. Adapters (`auths-store` for SQLite
-//! and PostgreSQL, [`crate::memory`] for tests) implement them.
+//! and PostgreSQL, `auths-memory` for tests) implement them.
 //!
 //! A use case runs its calls inside one transaction through [`Store::read`] or
 //! [`Store::write`]: the closure gets a transaction handle implementing every
@@ -11,6 +11,8 @@ use crate::audit::{AuditFilter, AuditRecord, NewAuditRecord};
 use crate::auth::{Auth, AuthContent, NewAuth};
 use crate::catalog::{CatalogEntry, CatalogKind, EntryUsage, NewCatalogEntry};
 use crate::draft::Draft;
+#[cfg(doc)]
+use crate::error::Constraint;
 use crate::error::RepoError;
 use crate::external::{ExternalHits, ExternalQuery};
 use crate::ids::{AuthId, DraftId, EntryId, PrincipalId};
@@ -64,7 +66,7 @@ pub trait CatalogRepository {
     /// Stores a new entry.
     ///
     /// # Errors
-    /// [`RepoError::Conflict`] with constraint `catalog_label` when the label is taken
+    /// [`RepoError::Conflict`] with [`Constraint::CatalogLabel`] when the label is taken
     /// in a catalog with unique labels; storage failures.
     fn insert_entry(
         &mut self,
@@ -76,7 +78,7 @@ pub trait CatalogRepository {
     /// Answers the entry as it now is, or `None` when there is no such entry.
     ///
     /// # Errors
-    /// [`RepoError::Conflict`] with constraint `catalog_label` when the label is taken;
+    /// [`RepoError::Conflict`] with [`Constraint::CatalogLabel`] when the label is taken;
     /// storage failures.
     fn update_entry(
         &mut self,
@@ -90,8 +92,8 @@ pub trait CatalogRepository {
     /// Deletes an entry; answers whether there was one.
     ///
     /// # Errors
-    /// [`RepoError::Conflict`] with constraint `in_use` while an auth or a key refers to
-    /// it; storage failures.
+    /// [`RepoError::Conflict`] with [`Constraint::InUse`] while an auth or a key refers
+    /// to it; storage failures.
     fn delete_entry(&mut self, kind: CatalogKind, id: &EntryId) -> Result<bool, RepoError>;
 
     /// Who uses the entry `id` (in any section of any auth), measured against `scope`.
@@ -143,31 +145,33 @@ pub trait AuthRepository {
     /// Stores a new auth at version 1 and answers its numeric id.
     ///
     /// # Errors
-    /// [`RepoError::Conflict`] with constraint `auth_name` (the name is another auth's),
-    /// `slug_owner` (a slug belongs to another auth) or `auth_id`; storage failures.
+    /// [`RepoError::Conflict`] with [`Constraint::AuthName`] (the name is another
+    /// auth's), [`Constraint::SlugOwner`] (a slug belongs to another auth) or
+    /// [`Constraint::AuthId`]; storage failures.
     fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError>;
 
-    /// Replaces the content of the auth `auth_id` if it is still at `expected_version`,
-    /// bumping the version; answers the new version.
+    /// Replaces the content of the auth numbered `number` if it is still at
+    /// `expected_version`, bumping the version; answers the new version. The caller
+    /// holds the auth it read, so nothing is read back.
     ///
     /// # Errors
     /// [`RepoError::Stale`] when the auth is gone or at another version (a concurrent
     /// writer won); [`RepoError::Conflict`] as for [`AuthRepository::insert_auth`].
     fn update_auth(
         &mut self,
-        auth_id: &AuthId,
+        number: i64,
         expected_version: i64,
         content: &AuthContent,
         at: DateTime<Utc>,
         by: &str,
     ) -> Result<i64, RepoError>;
 
-    /// Deletes the auth `auth_id` if it is still at `expected_version` (its sections go
-    /// with it; the catalog entries stay). Answers whether it was deleted.
+    /// Deletes the auth numbered `number` if it is still at `expected_version` (its
+    /// sections go with it; the catalog entries stay). Answers whether it was deleted.
     ///
     /// # Errors
     /// Storage failures.
-    fn delete_auth(&mut self, auth_id: &AuthId, expected_version: i64) -> Result<bool, RepoError>;
+    fn delete_auth(&mut self, number: i64, expected_version: i64) -> Result<bool, RepoError>;
 
     /// Searches auths (full-text over name, description, slugs, protocols and
     /// departments), with the department facet.
@@ -238,8 +242,8 @@ pub trait PrincipalRepository {
     /// Stores a new principal with its key hash.
     ///
     /// # Errors
-    /// [`RepoError::Conflict`] with constraint `principal_name` when an active key has
-    /// this name; storage failures.
+    /// [`RepoError::Conflict`] with [`Constraint::PrincipalName`] when an active key
+    /// has this name; storage failures.
     fn insert_principal(&mut self, principal: &NewPrincipal) -> Result<(), RepoError>;
 
     /// The keys that are not revoked and whose hash starts with `key_lookup`.

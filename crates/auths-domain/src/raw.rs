@@ -1,35 +1,197 @@
-//! Auth fields as text, as clients send them, and their parsing into domain values.
+//! The fields of an auth in text form, as clients send them: one list of fields,
+//! generic over how each field is carried, so that a create or update item
+//! ([`RawFields`]), a draft's values ([`crate::DraftValues`]) and a draft patch
+//! ([`crate::DraftPatch`]) are the same ten fields.
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::auth::{AuthFields, DescriptionChoice, NameChoice};
-use crate::draft::DraftValues;
-use crate::error::{FieldProblem, Invalid};
+use crate::error::{FieldProblem, Invalid, Rule};
 use crate::ids::EntryId;
 use crate::values::{AuthName, Description};
 
-/// The auth fields as text, each optional (absent = not given).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawFields {
+/// The ten fields of an auth in text form. `One` carries a single value (`name`,
+/// `flag_id`, ...), `Many` a list (`protocol_ids`, ...).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Fields<One, Many> {
     /// Name as text.
-    pub name: Option<String>,
-    /// Name as an id.
-    pub name_id: Option<String>,
+    pub name: One,
+    /// Name as a catalog id.
+    pub name_id: One,
     /// Description as text (blank: no description).
-    pub description: Option<String>,
-    /// Description as an id.
-    pub description_id: Option<String>,
+    pub description: One,
+    /// Description as a catalog id.
+    pub description_id: One,
     /// Flag id.
-    pub flag_id: Option<String>,
+    pub flag_id: One,
     /// Protocol ids.
-    pub protocol_ids: Option<Vec<String>>,
+    pub protocol_ids: Many,
     /// Slug ids.
-    pub slug_ids: Option<Vec<String>>,
+    pub slug_ids: Many,
     /// Item ids.
-    pub item_ids: Option<Vec<String>>,
+    pub item_ids: Many,
     /// Department ids.
-    pub department_ids: Option<Vec<String>>,
+    pub department_ids: Many,
     /// Location ids.
-    pub location_ids: Option<Vec<String>>,
+    pub location_ids: Many,
 }
+
+/// The field of `$fields` named `$key`, borrowed with `$($borrow)*`: the one place the
+/// ten names meet the ten fields.
+macro_rules! by_name {
+    ($fields:ident, $key:ident, $($borrow:tt)*) => {
+        Some(match $key {
+            "name" => Ok($($borrow)* $fields.name),
+            "name_id" => Ok($($borrow)* $fields.name_id),
+            "description" => Ok($($borrow)* $fields.description),
+            "description_id" => Ok($($borrow)* $fields.description_id),
+            "flag_id" => Ok($($borrow)* $fields.flag_id),
+            "protocol_ids" => Err($($borrow)* $fields.protocol_ids),
+            "slug_ids" => Err($($borrow)* $fields.slug_ids),
+            "item_ids" => Err($($borrow)* $fields.item_ids),
+            "department_ids" => Err($($borrow)* $fields.department_ids),
+            "location_ids" => Err($($borrow)* $fields.location_ids),
+            _ => return None,
+        })
+    };
+}
+
+/// The names of the single-valued fields, in order.
+pub const ONE_FIELDS: [&str; 5] = [
+    "name",
+    "name_id",
+    "description",
+    "description_id",
+    "flag_id",
+];
+/// The names of the list fields, in order.
+pub const MANY_FIELDS: [&str; 5] = [
+    "protocol_ids",
+    "slug_ids",
+    "item_ids",
+    "department_ids",
+    "location_ids",
+];
+
+impl<One, Many> Fields<One, Many> {
+    /// The field's slot, by name: `Ok` for a single-valued field, `Err` for a list.
+    fn slot(&mut self, key: &str) -> Option<Result<&mut One, &mut Many>> {
+        by_name!(self, key, &mut)
+    }
+
+    /// The field named `key`: `Ok` for a single-valued field, `Err` for a list.
+    pub fn field(&self, key: &str) -> Option<Result<&One, &Many>> {
+        by_name!(self, key, &)
+    }
+
+    /// Reads the value of `key` from `map` into its field, if `key` is one of the ten;
+    /// answers whether it was. Request types that carry these fields beside their own
+    /// read them through this, so that the list of fields is written once and the path
+    /// of a type error still names the field.
+    ///
+    /// # Errors
+    /// The value's own deserialization error.
+    pub fn read_field<'de, A>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>
+    where
+        A: MapAccess<'de>,
+        One: Deserialize<'de>,
+        Many: Deserialize<'de>,
+    {
+        match self.slot(key) {
+            None => Ok(false),
+            Some(Ok(one)) => {
+                *one = map.next_value()?;
+                Ok(true)
+            }
+            Some(Err(many)) => {
+                *many = map.next_value()?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Each field with its name, the lists mapped by `many` and the others by `one`.
+    pub fn map<O2, M2>(
+        self,
+        mut one: impl FnMut(One) -> O2,
+        mut many: impl FnMut(Many) -> M2,
+    ) -> Fields<O2, M2> {
+        Fields {
+            name: one(self.name),
+            name_id: one(self.name_id),
+            description: one(self.description),
+            description_id: one(self.description_id),
+            flag_id: one(self.flag_id),
+            protocol_ids: many(self.protocol_ids),
+            slug_ids: many(self.slug_ids),
+            item_ids: many(self.item_ids),
+            department_ids: many(self.department_ids),
+            location_ids: many(self.location_ids),
+        }
+    }
+
+    /// The lists with their field names.
+    pub fn lists(&self) -> [(&'static str, &Many); 5] {
+        [
+            (MANY_FIELDS[0], &self.protocol_ids),
+            (MANY_FIELDS[1], &self.slug_ids),
+            (MANY_FIELDS[2], &self.item_ids),
+            (MANY_FIELDS[3], &self.department_ids),
+            (MANY_FIELDS[4], &self.location_ids),
+        ]
+    }
+}
+
+impl<'de, One, Many> Deserialize<'de> for Fields<One, Many>
+where
+    One: Deserialize<'de> + Default,
+    Many: Deserialize<'de> + Default,
+{
+    /// An object of the ten fields, each optional (absent: its default); any other
+    /// field is refused.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<O, M>(std::marker::PhantomData<(O, M)>);
+        impl<'de, O: Deserialize<'de> + Default, M: Deserialize<'de> + Default> Visitor<'de> for V<O, M> {
+            type Value = Fields<O, M>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of auth fields")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Fields::<O, M>::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if !out.read_field(&key, &mut map)? {
+                        return Err(de::Error::unknown_field(&key, &ALL_FIELDS));
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// Every field name, singles then lists.
+pub const ALL_FIELDS: [&str; 10] = [
+    ONE_FIELDS[0],
+    ONE_FIELDS[1],
+    ONE_FIELDS[2],
+    ONE_FIELDS[3],
+    ONE_FIELDS[4],
+    MANY_FIELDS[0],
+    MANY_FIELDS[1],
+    MANY_FIELDS[2],
+    MANY_FIELDS[3],
+    MANY_FIELDS[4],
+];
+
+/// The auth fields as text, each optional (absent = not given): what a create or
+/// update item carries.
+pub type RawFields = Fields<Option<String>, Option<Vec<String>>>;
 
 fn id(field: &str, raw: &str, problems: &mut Vec<FieldProblem>) -> Option<EntryId> {
     EntryId::parse(raw)
@@ -45,7 +207,22 @@ fn ids(
     raw.map(|list| list.iter().filter_map(|r| id(field, r, problems)).collect())
 }
 
+fn either_or(one: &str, other: &str) -> FieldProblem {
+    FieldProblem::new(
+        one,
+        Rule::EitherOr {
+            one: one.to_owned(),
+            other: other.to_owned(),
+        },
+    )
+}
+
 impl RawFields {
+    /// Whether no field is given.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// The domain's fields, or every problem found, by field.
     ///
     /// # Errors
@@ -54,10 +231,7 @@ impl RawFields {
         let mut problems = Vec::new();
         let name = match (&self.name, &self.name_id) {
             (Some(_), Some(_)) => {
-                problems.push(FieldProblem::new(
-                    "name",
-                    "give either name or name_id, not both",
-                ));
+                problems.push(either_or("name", "name_id"));
                 None
             }
             (Some(n), None) => AuthName::parse(n)
@@ -69,10 +243,7 @@ impl RawFields {
         };
         let description = match (&self.description, &self.description_id) {
             (Some(_), Some(_)) => {
-                problems.push(FieldProblem::new(
-                    "description",
-                    "give either description or description_id, not both",
-                ));
+                problems.push(either_or("description", "description_id"));
                 None
             }
             (Some(d), None) => match Description::parse(d) {
@@ -87,51 +258,53 @@ impl RawFields {
             }
             (None, None) => None,
         };
+        let flag_id = self
+            .flag_id
+            .as_deref()
+            .and_then(|f| id("flag_id", f, &mut problems));
+        let [p, s, i, d, l] = self
+            .lists()
+            .map(|(field, list)| ids(field, list.as_ref(), &mut problems));
         let fields = AuthFields {
             name,
             description,
-            flag_id: self
-                .flag_id
-                .as_deref()
-                .and_then(|f| id("flag_id", f, &mut problems)),
-            protocol_ids: ids("protocol_ids", self.protocol_ids.as_ref(), &mut problems),
-            slug_ids: ids("slug_ids", self.slug_ids.as_ref(), &mut problems),
-            item_ids: ids("item_ids", self.item_ids.as_ref(), &mut problems),
-            department_ids: ids(
-                "department_ids",
-                self.department_ids.as_ref(),
-                &mut problems,
-            ),
-            location_ids: ids("location_ids", self.location_ids.as_ref(), &mut problems),
+            flag_id,
+            protocol_ids: p,
+            slug_ids: s,
+            item_ids: i,
+            department_ids: d,
+            location_ids: l,
         };
         Invalid::check(problems).map(|()| fields)
     }
-}
 
-impl DraftValues {
-    /// The values as a complete set of raw fields (a description not set is "none").
-    pub fn to_raw(&self) -> RawFields {
-        RawFields {
-            name: self.name.clone(),
-            name_id: self.name_id.clone(),
-            description: match (&self.description, &self.description_id) {
-                (None, None) => Some(String::new()),
-                (d, _) => d.clone(),
-            },
-            description_id: self.description_id.clone(),
-            flag_id: self.flag_id.clone(),
-            protocol_ids: Some(self.protocol_ids.clone()),
-            slug_ids: Some(self.slug_ids.clone()),
-            item_ids: Some(self.item_ids.clone()),
-            department_ids: Some(self.department_ids.clone()),
-            location_ids: Some(self.location_ids.clone()),
+    /// The same fields without those `problems` name, so that what remains can be
+    /// checked further (a form shows every problem at once). A dropped description
+    /// reads as "none".
+    #[must_use]
+    pub fn without(mut self, problems: &[FieldProblem]) -> Self {
+        for p in problems {
+            match p.field.as_str() {
+                "name" | "name_id" => (self.name, self.name_id) = (None, None),
+                "description" | "description_id" => {
+                    (self.description, self.description_id) = (Some(String::new()), None);
+                }
+                "flag_id" => self.flag_id = None,
+                field => {
+                    if let Some(Err(list)) = self.slot(field) {
+                        *list = Some(Vec::new());
+                    }
+                }
+            }
         }
+        self
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::draft::DraftValues;
 
     #[test]
     fn every_problem_is_reported_by_field() {
@@ -160,6 +333,17 @@ mod tests {
             ..RawFields::default()
         };
         assert_eq!(blank.parse().unwrap().description, Some(None));
+    }
+
+    #[test]
+    fn fields_deserialize_by_name_and_refuse_others() {
+        let f: RawFields =
+            serde_json::from_str(r#"{"name": "X", "slug_ids": ["a"], "flag_id": null}"#).unwrap();
+        assert_eq!(f.name.as_deref(), Some("X"));
+        assert_eq!(f.slug_ids, Some(vec!["a".to_owned()]));
+        assert_eq!(f.flag_id, None);
+        let e = serde_json::from_str::<RawFields>(r#"{"nme": "X"}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown field"), "{e}");
     }
 
     #[test]

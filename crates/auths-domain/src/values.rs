@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Invalid;
+use crate::error::{FieldProblem, Invalid, Rule};
 
 /// Longest auth name, in characters, after trimming.
 pub const MAX_NAME_CHARS: usize = 255;
@@ -28,21 +28,16 @@ fn trimmed_len_checked(
     what: &str,
 ) -> Result<String, Invalid> {
     let t = raw.trim();
+    let what = what.to_owned();
     if t.chars().any(char::is_control) {
-        return Err(Invalid::one(
-            field,
-            format!("{what} must not contain control characters"),
-        ));
+        return Err(Invalid::one(field, Rule::ControlCharacters { what }));
     }
-    let n = t.chars().count();
-    if n < min {
-        return Err(Invalid::one(field, format!("{what} must not be blank")));
+    let len = t.chars().count();
+    if len < min {
+        return Err(Invalid::one(field, Rule::Blank { what }));
     }
-    if n > max {
-        return Err(Invalid::one(
-            field,
-            format!("{what} is {n} characters long; at most {max} are allowed"),
-        ));
+    if len > max {
+        return Err(Invalid::one(field, Rule::TooLong { what, len, max }));
     }
     Ok(t.to_owned())
 }
@@ -125,21 +120,24 @@ impl Description {
         if t.is_empty() {
             return Ok(None);
         }
+        let what = "description".to_owned();
         if t.chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
         {
             return Err(Invalid::one(
                 "description",
-                "description must not contain control characters",
+                Rule::ControlCharacters { what },
             ));
         }
-        let n = t.chars().count();
-        if n > MAX_DESCRIPTION_CHARS {
+        let len = t.chars().count();
+        if len > MAX_DESCRIPTION_CHARS {
             return Err(Invalid::one(
                 "description",
-                format!(
-                    "description is {n} characters long; at most {MAX_DESCRIPTION_CHARS} are allowed"
-                ),
+                Rule::TooLong {
+                    what,
+                    len,
+                    max: MAX_DESCRIPTION_CHARS,
+                },
             ));
         }
         Ok(Some(Self(t.to_owned())))
@@ -169,13 +167,19 @@ impl Slug {
     /// doubled hyphens).
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let t = raw.trim();
+        let what = "slug".to_owned();
         if t.is_empty() {
-            return Err(Invalid::one("slug", "slug must not be blank"));
+            return Err(Invalid::one("slug", Rule::Blank { what }));
         }
-        if t.chars().count() > MAX_SLUG_CHARS {
+        let len = t.chars().count();
+        if len > MAX_SLUG_CHARS {
             return Err(Invalid::one(
                 "slug",
-                format!("slug is longer than {MAX_SLUG_CHARS} characters"),
+                Rule::TooLong {
+                    what,
+                    len,
+                    max: MAX_SLUG_CHARS,
+                },
             ));
         }
         let well_formed = t.split('-').all(|part| {
@@ -187,9 +191,7 @@ impl Slug {
         if !well_formed {
             return Err(Invalid::one(
                 "slug",
-                format!(
-                    "slug {t:?} is not URL-safe: use lower-case letters and digits, separated by single hyphens"
-                ),
+                Rule::NotUrlSafe { slug: t.to_owned() },
             ));
         }
         Ok(Self(t.to_owned()))
@@ -203,8 +205,9 @@ pub fn fold_case(s: &str) -> String {
     s.to_lowercase()
 }
 
-/// An item of configuration: a key, a value and whether the value is secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An item of configuration: a key, a value and whether the value is secret. Its
+/// `Debug` never prints a secret value.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ItemData {
     /// The key (`host`, `bind_dn`, ...): 1..=255 characters after trimming.
     pub key: Label,
@@ -212,6 +215,16 @@ pub struct ItemData {
     pub value: String,
     /// A secret value is write-only: stored, never returned, never exported.
     pub secret: bool,
+}
+
+impl fmt::Debug for ItemData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemData")
+            .field("key", &self.key)
+            .field("value", &if self.secret { "[secret]" } else { &self.value })
+            .field("secret", &self.secret)
+            .finish()
+    }
 }
 
 impl ItemData {
@@ -223,16 +236,22 @@ impl ItemData {
         let mut problems = Vec::new();
         let key = Label::parse(key).map_err(|e| problems.extend(e.for_field("key").problems));
         if value.contains('\0') {
-            problems.push(crate::error::FieldProblem::new(
+            problems.push(FieldProblem::new(
                 "value",
-                "value must not contain NUL characters",
+                Rule::NulCharacters {
+                    what: "value".into(),
+                },
             ));
         }
-        let n = value.chars().count();
-        if n > MAX_ITEM_VALUE_CHARS {
-            problems.push(crate::error::FieldProblem::new(
+        let len = value.chars().count();
+        if len > MAX_ITEM_VALUE_CHARS {
+            problems.push(FieldProblem::new(
                 "value",
-                format!("value is {n} characters long; at most {MAX_ITEM_VALUE_CHARS} are allowed"),
+                Rule::TooLong {
+                    what: "value".into(),
+                    len,
+                    max: MAX_ITEM_VALUE_CHARS,
+                },
             ));
         }
         match key {
@@ -266,7 +285,11 @@ impl<'de> Deserialize<'de> for Description {
         let s = String::deserialize(d)?;
         Self::parse(&s)
             .map_err(serde::de::Error::custom)?
-            .ok_or_else(|| serde::de::Error::custom("description must not be blank"))
+            .ok_or_else(|| {
+                serde::de::Error::custom(Rule::Blank {
+                    what: "description".into(),
+                })
+            })
     }
 }
 
@@ -285,7 +308,14 @@ mod tests {
         assert!(AuthName::parse(&"a".repeat(255)).is_ok());
         let err = AuthName::parse(&"a".repeat(256)).unwrap_err();
         assert_eq!(err.problems[0].field, "name");
-        assert!(err.problems[0].message.contains("256"));
+        assert!(matches!(
+            err.problems[0].rule,
+            Rule::TooLong {
+                len: 256,
+                max: 255,
+                ..
+            }
+        ));
         // Characters, not bytes: 255 two-byte characters are fine.
         assert!(AuthName::parse(&"é".repeat(255)).is_ok());
         assert!(AuthName::parse("a\u{0}b").is_err());
@@ -333,6 +363,14 @@ mod tests {
         assert!(Label::parse("Finance").is_ok());
         assert!(Label::parse(" ").is_err());
         assert!(Label::parse(&"l".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn a_secret_value_is_not_debug_printed() {
+        let secret = ItemData::parse("bind_password", "hunter2", true).unwrap();
+        assert!(!format!("{secret:?}").contains("hunter2"));
+        let plain = ItemData::parse("host", "ldap.example.com", false).unwrap();
+        assert!(format!("{plain:?}").contains("ldap.example.com"));
     }
 
     #[test]

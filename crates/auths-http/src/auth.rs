@@ -12,8 +12,9 @@ use auths_app::{AppError, AuthService, Credential};
 use auths_domain::{Caller, Channel, Store};
 use base64::Engine;
 
-use crate::blocking::blocking;
+use crate::blocking::run_blocking;
 use crate::error::ApiError;
+use crate::rejection::{Dialect, Rejection};
 
 /// The header that marks an AI agent's call.
 pub const MCP_HEADER: &str = "x-mcp";
@@ -65,25 +66,21 @@ pub fn channel(headers: &HeaderMap) -> Channel {
 }
 
 /// Middleware: authenticates the request and stores the [`Caller`] in its extensions,
-/// or answers 401 (503 when the keys cannot be checked) without calling the route.
+/// or answers 401 (503 when the keys cannot be checked, 429 for a throttled address)
+/// without calling the route. The answers are worded by the API's dialect `D`.
 ///
 /// # Errors
 /// Only the inner service's own errors.
-pub async fn authenticate<S: Store, B: MessageBody>(
+pub async fn authenticate<S: Store, D: Dialect, B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let refuse = |req: ServiceRequest, r: Rejection| {
+        let res = D::Error::from(r).error_response();
+        Ok(req.into_response(res).map_into_right_body())
+    };
     if req.query_string().to_ascii_lowercase().contains("%00") {
-        let e = ApiError::bad_request("NUL characters (%00) are not allowed in the query string");
-        let res = if req.path().starts_with("/api/v5") {
-            e.error_response()
-        } else {
-            crate::foreman::ForemanError::bad_request(
-                "NUL characters (%00) are not allowed in the query string",
-            )
-            .error_response()
-        };
-        return Ok(req.into_response(res).map_into_right_body());
+        return refuse(req, Rejection::NulInQuery);
     }
     if !PUBLIC.contains(&req.path()) {
         let failures = req
@@ -93,21 +90,22 @@ pub async fn authenticate<S: Store, B: MessageBody>(
         if let (Some(f), Some(ip)) = (&failures, peer)
             && f.is_throttled(ip)
         {
-            let res = too_many(req.path());
-            return Ok(req.into_response(res).map_into_right_body());
+            return refuse(req, Rejection::Throttled);
         }
+        let credential = credential(req.headers());
+        let login = credential.as_ref().and_then(|c| c.name.clone());
         let checked = match (
             req.app_data::<web::Data<AuthService<S>>>().cloned(),
-            credential(req.headers()),
+            credential,
         ) {
-            (None, _) => Err(ApiError::from(AppError::Internal(
-                "AuthService not configured".into(),
-            ))),
-            (Some(_), None) => Err(ApiError::from(AppError::Unauthenticated)),
+            (None, _) => Err(AppError::Internal("AuthService not configured".into())),
+            (Some(_), None) => Err(AppError::Unauthenticated),
             // A key verified recently needs no database, so no thread hop.
             (Some(service), Some(cred)) => match service.authenticate_cached(&cred) {
-                Some(answer) => answer.map_err(ApiError::from),
-                None => blocking(move || service.authenticate(&cred)).await,
+                Some(answer) => answer,
+                None => run_blocking(move || service.authenticate(&cred))
+                    .await
+                    .and_then(|r| r),
             },
         };
         match checked {
@@ -115,46 +113,18 @@ pub async fn authenticate<S: Store, B: MessageBody>(
                 let channel = channel(req.headers());
                 req.extensions_mut().insert(Caller { principal, channel });
             }
-            Err(e) => {
-                if e.object().code == "unauthenticated"
-                    && let (Some(f), Some(ip)) = (&failures, peer)
-                {
+            Err(AppError::Unauthenticated) => {
+                if let (Some(f), Some(ip)) = (&failures, peer) {
                     f.failed(ip);
                 }
-                // The Foreman-compatible routes answer in Foreman's words.
-                let res = if req.path().starts_with("/api/v5") {
-                    e.error_response()
-                } else {
-                    let login = credential(req.headers())
-                        .and_then(|c| c.name)
-                        .unwrap_or_default();
-                    match e.object().code {
-                        "unauthenticated" => {
-                            crate::foreman::ForemanError::unauthenticated(&login).error_response()
-                        }
-                        _ => e.error_response(),
-                    }
-                };
-                return Ok(req.into_response(res).map_into_right_body());
+                return refuse(req, Rejection::Unauthenticated { login });
             }
+            Err(e) => return refuse(req, Rejection::App(e)),
         }
     }
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
-}
-
-/// 429 for a throttled address, in the words of the API asked.
-fn too_many(path: &str) -> actix_web::HttpResponse {
-    let status = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
-    let body = if path.starts_with("/api/v5") {
-        serde_json::json!({"error": {"code": "unauthenticated", "message": crate::throttle::MESSAGE, "details": []}})
-    } else {
-        serde_json::json!({"error": {"message": crate::throttle::MESSAGE}})
-    };
-    actix_web::HttpResponse::build(status)
-        .insert_header(("Retry-After", "300"))
-        .json(body)
 }
 
 /// The authenticated caller of a request under `/api`.
@@ -171,7 +141,7 @@ impl FromRequest for ReqCaller {
                 .get::<Caller>()
                 .cloned()
                 .map(ReqCaller)
-                .ok_or_else(|| ApiError::from(AppError::Unauthenticated)),
+                .ok_or_else(|| ApiError::from(Rejection::Unauthenticated { login: None })),
         )
     }
 }

@@ -7,7 +7,22 @@ use crate::error::ApiError;
 
 /// Runs `f` on actix's blocking thread pool, inside the caller's tracing span. The
 /// closure takes its pooled connection itself (through the store), since waiting for
-/// one can block too. A panic in `f` becomes a 500, never a dead worker.
+/// one can block too. A panic in `f` becomes an internal error, never a dead worker.
+///
+/// # Errors
+/// `Internal` when the blocking task could not run or panicked.
+pub async fn run_blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let span = tracing::Span::current();
+    actix_web::web::block(move || span.in_scope(f))
+        .await
+        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))
+}
+
+/// [`run_blocking`] for a use case of the v5 API: its error becomes the API's answer.
 ///
 /// # Errors
 /// `f`'s error, or `internal` when the blocking task could not run or panicked.
@@ -16,9 +31,8 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, AppError> + Send + 'static,
 {
-    let span = tracing::Span::current();
-    actix_web::web::block(move || span.in_scope(f))
+    run_blocking(f)
         .await
-        .map_err(|e| ApiError::from(AppError::Internal(format!("blocking task failed: {e}"))))?
+        .and_then(|r| r)
         .map_err(ApiError::from)
 }

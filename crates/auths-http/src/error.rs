@@ -1,10 +1,12 @@
-//! The JSON error body, and the one place where errors become HTTP answers.
+//! The v5 API's error body, and the one place where reasons become v5 answers.
 //!
-//! Every 4xx and 5xx this server sends has the body
-//! `{"error": {"code", "message", "details": [{"field", "message"}]}}`. Client
-//! mistakes get a 4xx with a message meant for the client. `internal` and
-//! `unavailable` answers show a fixed sentence: their cause (which may hold SQL or a
-//! path) is logged here, never sent.
+//! Every 4xx and 5xx of the v5 API has the body
+//! `{"error": {"code", "message", "details": [{"field", "message"}]}}`. The code comes
+//! from the type of the reason ([`ErrorCode`]); the message is the reason's own wording
+//! (`Display` of the domain's and the app's types). `internal` and `unavailable`
+//! answers show a fixed sentence: their cause (which may hold SQL or a path) is logged
+//! here, never sent. The Foreman-compatible API words the same reasons in
+//! [`crate::foreman::error`].
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -13,17 +15,60 @@ use auths_app::AppError;
 use auths_domain::FieldProblem;
 use serde::Serialize;
 
+use crate::rejection::Rejection;
+
+/// The error codes of the v5 API (auths-v5 spec, "Common rules").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Malformed request.
+    BadRequest,
+    /// No valid credential.
+    Unauthenticated,
+    /// A valid credential without the permission.
+    Forbidden,
+    /// No such record, or not one the caller may see.
+    NotFound,
+    /// A stale version, or a taken name, label or slug.
+    Conflict,
+    /// A value the domain rejects.
+    ValidationFailed,
+    /// A body or bulk request too large.
+    PayloadTooLarge,
+    /// The database is out of reach.
+    Unavailable,
+    /// A bug.
+    Internal,
+}
+
+/// A problem with one field of a request: the domain's rules, or the request's shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = FieldProblem)]
+pub struct Detail {
+    /// The field, or its path in the body (`auths[0].name`).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl From<&FieldProblem> for Detail {
+    fn from(p: &FieldProblem) -> Self {
+        Self {
+            field: p.field.clone(),
+            message: p.rule.to_string(),
+        }
+    }
+}
+
 /// The inner error object, also used for a failed item of a bulk answer.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ErrorObject {
-    /// One of `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`,
-    /// `validation_failed`, `payload_too_large`, `unavailable`, `internal`.
-    pub code: &'static str,
+    /// What kind of error.
+    pub code: ErrorCode,
     /// A sentence for the client.
     pub message: String,
     /// Per-field problems (empty when the error is not about fields).
-    #[schema(value_type = Vec<crate::v5::schemas::FieldProblemSchema>)]
-    pub details: Vec<FieldProblem>,
+    pub details: Vec<Detail>,
 }
 
 /// The error body, as the OpenAPI document describes it.
@@ -48,7 +93,7 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error with this status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             status,
             object: ErrorObject {
@@ -61,12 +106,12 @@ impl ApiError {
 
     /// 400 `bad_request`.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     }
 
     /// Adds per-field details.
     #[must_use]
-    pub fn with_details(mut self, details: Vec<FieldProblem>) -> Self {
+    pub fn with_details(mut self, details: Vec<Detail>) -> Self {
         self.object.details = details;
         self
     }
@@ -86,7 +131,7 @@ impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} {}: {}",
+            "{} {:?}: {}",
             self.status.as_u16(),
             self.object.code,
             self.object.message
@@ -94,19 +139,38 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// The answer for a cause that must not reach the client.
+fn hidden(status: StatusCode, code: ErrorCode, cause: &str) -> ApiError {
+    if code == ErrorCode::Unavailable {
+        tracing::warn!(%cause, "database unavailable");
+        ApiError::new(
+            status,
+            code,
+            "the service is temporarily unavailable; try again shortly",
+        )
+    } else {
+        tracing::error!(%cause, "internal error");
+        ApiError::new(
+            status,
+            code,
+            "an internal error occurred; it has been logged",
+        )
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::BadRequest(m) | AppError::Query(m) => Self::bad_request(m),
-            AppError::Unauthenticated => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "a valid API key is required: send X-Api-Key, Authorization: Bearer KEY, or Authorization: Basic NAME:KEY",
-            ),
-            AppError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden", m),
-            AppError::NotFound(m) => Self::new(StatusCode::NOT_FOUND, "not_found", m),
-            AppError::Conflict { message, .. } => {
-                Self::new(StatusCode::CONFLICT, "conflict", message)
+            AppError::Query(q) => Self::bad_request(q.to_string()),
+            AppError::Unauthenticated => Rejection::Unauthenticated { login: None }.into(),
+            AppError::Forbidden(d) => {
+                Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, d.to_string())
+            }
+            AppError::NotFound(m) => {
+                Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, m.to_string())
+            }
+            AppError::Conflict(c) => {
+                Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, c.to_string())
             }
             AppError::Invalid(problems) => {
                 let message = match problems.as_slice() {
@@ -115,30 +179,67 @@ impl From<AppError> for ApiError {
                 };
                 Self::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
+                    ErrorCode::ValidationFailed,
                     message,
                 )
-                .with_details(problems)
+                .with_details(problems.iter().map(Detail::from).collect())
             }
-            AppError::PayloadTooLarge(m) => {
-                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m)
+            e @ AppError::TooMany { .. } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                e.to_string(),
+            ),
+            AppError::Unavailable(cause) => hidden(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                &cause,
+            ),
+            AppError::Internal(cause) => hidden(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                &cause,
+            ),
+        }
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> Self {
+        match r {
+            Rejection::Unauthenticated { .. } => Self::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                "a valid API key is required: send X-Api-Key, Authorization: Bearer KEY, or Authorization: Basic NAME:KEY",
+            ),
+            Rejection::Throttled => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::Unauthenticated,
+                crate::throttle::MESSAGE,
+            ),
+            Rejection::NulInQuery => {
+                Self::bad_request("NUL characters (%00) are not allowed in the query string")
             }
-            AppError::Unavailable(cause) => {
-                tracing::warn!(%cause, "database unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the service is temporarily unavailable; try again shortly",
-                )
+            Rejection::UnsupportedMediaType => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::BadRequest,
+                "the request body must be JSON: send Content-Type: application/json",
+            ),
+            Rejection::TooLarge { limit } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!("the request body is larger than {limit} bytes"),
+            ),
+            Rejection::TimedOut(why) => {
+                Self::new(StatusCode::REQUEST_TIMEOUT, ErrorCode::BadRequest, why)
             }
-            AppError::Internal(cause) => {
-                tracing::error!(%cause, "internal error");
-                Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "an internal error occurred; it has been logged",
-                )
+            Rejection::Unreadable(e) => {
+                Self::bad_request(format!("could not read the request body: {e}"))
             }
+            Rejection::MalformedJson(e) => Self::bad_request(format!("malformed JSON: {e}")),
+            Rejection::NulInBody => {
+                Self::bad_request("NUL characters (\\u0000) are not allowed in the request")
+            }
+            Rejection::App(e) => e.into(),
         }
     }
 }
@@ -160,10 +261,21 @@ impl ResponseError for ApiError {
             StatusCode::SERVICE_UNAVAILABLE => {
                 res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
             }
+            StatusCode::TOO_MANY_REQUESTS => {
+                res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("300")));
+            }
             _ => {}
         }
         res.json(ErrorBody {
             error: &self.object,
         })
     }
+}
+
+/// The v5 API's wording of the shared layer's refusals.
+#[derive(Debug)]
+pub struct V5;
+
+impl crate::rejection::Dialect for V5 {
+    type Error = ApiError;
 }

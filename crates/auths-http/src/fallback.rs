@@ -4,13 +4,13 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, Route, web};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Unknown path: 404 `not_found`.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
     )
     .error_response()
@@ -29,7 +29,7 @@ pub fn method_not_allowed(allowed: &[Method]) -> Route {
         async move {
             let mut res = ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "bad_request",
+                ErrorCode::BadRequest,
                 format!("{} is not allowed on {}", req.method(), req.path()),
             )
             .error_response();

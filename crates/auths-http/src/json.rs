@@ -1,22 +1,17 @@
-//! The JSON body extractor of the API.
+//! The JSON body extractor of the v5 API.
 //!
 //! Ours rather than `actix_web::web::Json`, so that every way a body can be wrong gets
-//! the API's error body: a content type that is not JSON (415), a body over the limit
-//! (413, checked against `Content-Length` first and again while reading), malformed
-//! JSON (400), and a field of the wrong type or an unknown field (400, with the field's
-//! path in `details`). An empty body reads as `{}`, so that operations whose fields are
-//! all optional can be called without one.
+//! the API's error body: the shared reader ([`crate::body`]) refuses a content type
+//! that is not JSON (415), a body over the limit (413), a slow one (408), malformed
+//! JSON and NUL characters (400); here a field of the wrong type or an unknown field
+//! gets 400 with the field's path in `details`. An empty body reads as `{}`, so that
+//! operations whose fields are all optional can be called without one.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
-use actix_web::http::header;
-use actix_web::web::BytesMut;
 use actix_web::{FromRequest, HttpRequest};
-use auths_domain::FieldProblem;
-use futures_util::StreamExt;
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Unexpected,
@@ -24,7 +19,8 @@ use serde::de::{
 };
 use serde_json::{Number, Value};
 
-use crate::error::ApiError;
+use crate::body::{self, MediaRule};
+use crate::error::{ApiError, Detail};
 
 /// The default body limit: a bulk request of 1000 items fits with room to spare.
 pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -42,163 +38,29 @@ pub struct NoFields {}
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
-fn is_json(req: &HttpRequest) -> bool {
-    match req.headers().get(header::CONTENT_TYPE) {
-        None => true,
-        Some(v) => v.to_str().is_ok_and(|s| {
-            let mime = s
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
-        }),
-    }
-}
-
-fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("the request body is larger than {limit} bytes"),
-    )
-}
-
 /// Parses a JSON body, naming the offending field on a data error.
 ///
-/// The body is read as JSON first (malformed JSON, nesting deeper than 128 levels,
-/// trailing characters: 400), then deserialized into `T` through [`Strict`], which
-/// holds the JSON types to what the OpenAPI document says: an object where an object is
-/// expected (serde alone also takes an array for a struct), and an integral number
-/// (`2.0` as well as `2`, as JSON Schema counts both as integers) for an integer.
+/// The body is read as JSON first ([`body::json`]), then deserialized into `T` through
+/// [`Strict`], which holds the JSON types to what the OpenAPI document says: an object
+/// where an object is expected (serde alone also takes an array for a struct), and an
+/// integral number (`2.0` as well as `2`, as JSON Schema counts both as integers) for
+/// an integer.
 ///
 /// # Errors
 /// 400 `bad_request` for malformed JSON, a wrong type, an unknown field or a NUL.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
-    // A first pass counts the values without building anything: a body of a few
-    // megabytes of tiny values (`[{"":0},{"":0},...]`) would otherwise become hundreds
-    // of megabytes of document before any check.
-    let mut left = MAX_VALUES;
-    serde::de::DeserializeSeed::deserialize(
-        Counter { left: &mut left },
-        &mut serde_json::Deserializer::from_slice(body),
-    )
-    .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("malformed JSON: {e}")))?;
-    // PostgreSQL cannot store NUL in text, and no field needs it: refuse it here, for
-    // both backends alike.
-    if has_nul(&value) {
-        return Err(ApiError::bad_request(
-            "NUL characters (\\u0000) are not allowed in the request",
-        ));
-    }
+    let value = body::json(body)?;
     serde_path_to_error::deserialize(Strict(&value)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let field = if path == "." { "body".to_owned() } else { path };
-        ApiError::bad_request(format!("invalid request body: {field}: {inner}"))
-            .with_details(vec![FieldProblem::new(field, inner.to_string())])
+        ApiError::bad_request(format!("invalid request body: {field}: {inner}")).with_details(vec![
+            Detail {
+                field,
+                message: inner.to_string(),
+            },
+        ])
     })
-}
-
-/// Most JSON values (scalars, arrays and objects) a request body may hold: far above
-/// what the largest legitimate request needs (1,000 bulk items of a few dozen values).
-pub const MAX_VALUES: usize = 200_000;
-
-/// Counts a document's values as the parser meets them, refusing past the limit.
-struct Counter<'a> {
-    left: &'a mut usize,
-}
-
-impl Counter<'_> {
-    fn tick<E: serde::de::Error>(&mut self) -> Result<(), E> {
-        if *self.left == 0 {
-            return Err(E::custom(format!(
-                "the document holds more than {MAX_VALUES} values"
-            )));
-        }
-        *self.left -= 1;
-        Ok(())
-    }
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for Counter<'_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for Counter<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: serde::de::Error>(mut self, _: bool) -> Result<(), E> {
-        self.tick()
-    }
-
-    fn visit_i64<E: serde::de::Error>(mut self, _: i64) -> Result<(), E> {
-        self.tick()
-    }
-
-    fn visit_u64<E: serde::de::Error>(mut self, _: u64) -> Result<(), E> {
-        self.tick()
-    }
-
-    fn visit_f64<E: serde::de::Error>(mut self, _: f64) -> Result<(), E> {
-        self.tick()
-    }
-
-    fn visit_str<E: serde::de::Error>(mut self, _: &str) -> Result<(), E> {
-        self.tick()
-    }
-
-    fn visit_unit<E: serde::de::Error>(mut self) -> Result<(), E> {
-        self.tick()
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        self.tick()?;
-        while seq
-            .next_element_seed(Counter {
-                left: &mut *self.left,
-            })?
-            .is_some()
-        {}
-        Ok(())
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        self.tick()?;
-        while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
-            map.next_value_seed(Counter {
-                left: &mut *self.left,
-            })?;
-        }
-        Ok(())
-    }
-}
-
-/// Whether any string (or key) of the document holds a NUL character.
-fn has_nul(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.contains('\0'),
-        Value::Array(a) => a.iter().any(has_nul),
-        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
-    }
 }
 
 /// A deserializer over a parsed document that takes a struct only from an object and
@@ -399,36 +261,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let limit = req
             .app_data::<BodyLimit>()
             .map_or(DEFAULT_BODY_LIMIT, |l| l.0);
-        let json = is_json(req);
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let json = body::media_type_ok(req, MediaRule::JsonOrNone);
+        let req = req.clone();
+        let payload = payload.take();
         Box::pin(async move {
             if !json {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "bad_request",
-                    "the request body must be JSON: send Content-Type: application/json",
-                ));
+                return Err(crate::rejection::Rejection::UnsupportedMediaType.into());
             }
-            if declared.is_some_and(|n| n > limit) {
-                return Err(too_large(limit));
-            }
-            let mut body = BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| match crate::deadline::timed_out(&e) {
-                    Some(why) => ApiError::new(StatusCode::REQUEST_TIMEOUT, "bad_request", why),
-                    None => ApiError::bad_request(format!("could not read the request body: {e}")),
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse(&body).map(ApiJson)
+            let bytes = body::read(&req, payload, limit).await?;
+            parse(&bytes).map(ApiJson)
         })
     }
 }
@@ -443,19 +284,6 @@ mod tests {
     struct Body {
         n: Option<u32>,
         list: Option<Vec<String>>,
-    }
-
-    #[test]
-    fn a_body_of_too_many_values_is_refused_before_it_is_built() {
-        let many = format!("[{}0]", "{\"\":0},".repeat(MAX_VALUES));
-        let e = parse::<serde_json::Value>(many.as_bytes()).err();
-        assert!(
-            e.as_ref()
-                .is_some_and(|e| e.to_string().contains("more than")),
-            "{e:?}"
-        );
-        let fine = format!("[{}0]", "{\"\":0},".repeat(1000));
-        assert!(parse::<serde_json::Value>(fine.as_bytes()).is_ok());
     }
 
     #[test]
@@ -504,7 +332,7 @@ mod tests {
                 .unwrap_err()
                 .object()
                 .code,
-            "bad_request"
+            crate::error::ErrorCode::BadRequest
         );
     }
 }

@@ -8,12 +8,14 @@
 
 pub mod auth;
 pub mod blocking;
+pub mod body;
 pub mod deadline;
 pub mod error;
 mod fallback;
 pub mod foreman;
 mod health;
 pub mod json;
+pub mod rejection;
 pub mod throttle;
 pub mod trace;
 pub(crate) mod v5;
@@ -35,7 +37,7 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PathConfig::default().error_handler(|e, _| {
         ApiError::new(
             actix_web::http::StatusCode::NOT_FOUND,
-            "not_found",
+            error::ErrorCode::NotFound,
             e.to_string(),
         )
         .into()
@@ -49,11 +51,19 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
     .route("/readyz", web::get().to(health::readyz::<S>))
     .route("/apidoc/v2.json", web::get().to(foreman::apidoc::apidoc))
     .route("/apidoc/v2", web::get().to(foreman::apidoc::apidoc))
+    // Each API under its own scope, with the shared credential check and body
+    // deadline, in its own words. `/api/v5` is tried first.
     .service(
-        web::scope("/api")
-            .wrap(from_fn(auth::authenticate::<S, _>))
+        web::scope("/api/v5")
+            .wrap(from_fn(auth::authenticate::<S, error::V5, _>))
             .wrap(from_fn(deadline::body_deadline))
             .configure(v5::configure::<S>)
+            .default_service(web::to(fallback::not_found)),
+    )
+    .service(
+        web::scope("/api")
+            .wrap(from_fn(auth::authenticate::<S, foreman::Foreman, _>))
+            .wrap(from_fn(deadline::body_deadline))
             .configure(foreman::configure::<S>)
             .default_service(web::to(fallback::not_found)),
     )

@@ -4,7 +4,7 @@
 //! they concern (PostgreSQL reports the constraint's name, SQLite the columns). Nothing
 //! of the SQL reaches the message a client may see: callers log the `Internal` text.
 
-use auths_domain::RepoError;
+use auths_domain::{Constraint, RepoError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// Errors of this crate that are not a port's concern (opening, migrating).
@@ -24,25 +24,60 @@ pub enum StoreError {
     Repo(#[from] RepoError),
 }
 
-/// The domain name of the unique rule a violation message or constraint concerns.
-fn constraint_name(text: &str) -> &'static str {
-    // Order matters: the slug index is on auth_links.entry_id, the name rule on
-    // auths.name_id, labels on catalog_entries.
-    if text.contains("auth_links_slug_unique") || text.ends_with(": auth_links.entry_id") {
-        "slug_owner"
-    } else if text.contains("name_id") {
-        "auth_name"
-    } else if text.contains("label") {
-        "catalog_label"
-    } else if text.contains("auth_id") {
-        "auth_id"
-    } else if text.contains("catalog_entries") && text.contains("id") {
-        "catalog_id"
-    } else if text.contains("auth_links") {
-        "auth_link"
-    } else {
-        "unique"
-    }
+/// The unique indexes of the schema, by the name PostgreSQL reports and by the columns
+/// SQLite names in its message (`UNIQUE constraint failed: <columns>`), and the rule
+/// each keeps. Matched whole, never by a part of the text.
+const UNIQUE: [(&str, &str, Constraint); 9] = [
+    (
+        "catalog_entries_id_key",
+        "catalog_entries.id",
+        Constraint::CatalogId,
+    ),
+    (
+        "catalog_entries_label_unique",
+        "catalog_entries.kind, catalog_entries.label_key",
+        Constraint::CatalogLabel,
+    ),
+    ("auths_auth_id_key", "auths.auth_id", Constraint::AuthId),
+    ("auths_name_id_key", "auths.name_id", Constraint::AuthName),
+    (
+        "auth_links_slug_unique",
+        "auth_links.entry_id",
+        Constraint::SlugOwner,
+    ),
+    (
+        "auth_links_pkey",
+        "auth_links.auth_number, auth_links.kind, auth_links.entry_id",
+        Constraint::AuthLink,
+    ),
+    (
+        "principals_id_key",
+        "principals.id",
+        Constraint::PrincipalId,
+    ),
+    (
+        "principals_key_hash_key",
+        "principals.key_hash",
+        Constraint::KeyHash,
+    ),
+    (
+        "principals_active_name",
+        "principals.name",
+        Constraint::PrincipalName,
+    ),
+];
+
+/// SQLite's prefix of a unique violation's message (sqlite3 `constraintViolation`).
+const SQLITE_UNIQUE: &str = "UNIQUE constraint failed: ";
+
+/// The rule a unique violation broke: by the constraint's name (PostgreSQL), or by the
+/// column list of SQLite's message.
+fn unique_constraint(name: Option<&str>, message: &str) -> Option<Constraint> {
+    let columns = message.strip_prefix(SQLITE_UNIQUE);
+    UNIQUE
+        .iter()
+        .find(|(pg, sqlite, _)| name == Some(*pg) || columns == Some(*sqlite))
+        .map(|(_, _, c)| *c)
 }
 
 /// Maps a diesel error.
@@ -50,16 +85,17 @@ pub fn repo_error(e: DieselError) -> RepoError {
     match e {
         DieselError::NotFound => RepoError::Internal("row not found".into()),
         DieselError::DatabaseError(kind, info) => {
-            let text = info
-                .constraint_name()
-                .map_or_else(|| info.message().to_owned(), str::to_owned);
             match kind {
-                DatabaseErrorKind::UniqueViolation => RepoError::Conflict {
-                    constraint: constraint_name(&text).to_owned(),
-                },
-                DatabaseErrorKind::ForeignKeyViolation => RepoError::Conflict {
-                    constraint: "in_use".to_owned(),
-                },
+                DatabaseErrorKind::UniqueViolation => {
+                    match unique_constraint(info.constraint_name(), info.message()) {
+                        Some(c) => RepoError::Conflict(c),
+                        None => RepoError::Internal(format!(
+                            "a unique index the store does not know: {}",
+                            info.message()
+                        )),
+                    }
+                }
+                DatabaseErrorKind::ForeignKeyViolation => RepoError::Conflict(Constraint::InUse),
                 DatabaseErrorKind::SerializationFailure => RepoError::Stale,
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
                     RepoError::Unavailable(info.message().to_owned())
@@ -67,7 +103,7 @@ pub fn repo_error(e: DieselError) -> RepoError {
                 _ if is_busy(info.message()) => RepoError::Unavailable(info.message().to_owned()),
                 // PostgreSQL chose this transaction as a deadlock's victim (40P01): a
                 // concurrent change, as a serialization failure is; read and try again.
-                _ if info.message().contains("deadlock detected") => RepoError::Stale,
+                _ if info.message().starts_with("deadlock detected") => RepoError::Stale,
                 _ => RepoError::Internal(info.message().to_owned()),
             }
         }
@@ -78,8 +114,11 @@ pub fn repo_error(e: DieselError) -> RepoError {
     }
 }
 
+/// SQLite's messages for `SQLITE_BUSY` and `SQLITE_LOCKED` (`sqlite3_errstr`), and
+/// PostgreSQL's for a deadlock victim (SQLSTATE 40P01): diesel gives these no kind of
+/// their own, so the store reads the database's fixed text here, and only here.
 fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database is busy")
+    message.starts_with("database is locked") || message.starts_with("database table is locked")
 }
 
 /// Maps a failure to get a pooled connection.
@@ -94,40 +133,56 @@ mod tests {
     #[test]
     fn constraints_are_named_in_domain_words() {
         // SQLite messages name the columns.
-        assert_eq!(
-            constraint_name("UNIQUE constraint failed: auths.name_id"),
-            "auth_name"
-        );
-        assert_eq!(
-            constraint_name("UNIQUE constraint failed: auth_links.entry_id"),
-            "slug_owner"
-        );
-        assert_eq!(
-            constraint_name(
-                "UNIQUE constraint failed: catalog_entries.kind, catalog_entries.label_key"
+        for (message, want) in [
+            (
+                "UNIQUE constraint failed: auths.name_id",
+                Constraint::AuthName,
             ),
-            "catalog_label"
-        );
-        assert_eq!(
-            constraint_name("UNIQUE constraint failed: auths.auth_id"),
-            "auth_id"
-        );
-        assert_eq!(
-            constraint_name("UNIQUE constraint failed: catalog_entries.id"),
-            "catalog_id"
-        );
-        assert_eq!(
-            constraint_name(
-                "UNIQUE constraint failed: auth_links.auth_number, auth_links.kind, auth_links.entry_id"
+            (
+                "UNIQUE constraint failed: auth_links.entry_id",
+                Constraint::SlugOwner,
             ),
-            "auth_link"
-        );
+            (
+                "UNIQUE constraint failed: catalog_entries.kind, catalog_entries.label_key",
+                Constraint::CatalogLabel,
+            ),
+            (
+                "UNIQUE constraint failed: auths.auth_id",
+                Constraint::AuthId,
+            ),
+            (
+                "UNIQUE constraint failed: catalog_entries.id",
+                Constraint::CatalogId,
+            ),
+            (
+                "UNIQUE constraint failed: auth_links.auth_number, auth_links.kind, auth_links.entry_id",
+                Constraint::AuthLink,
+            ),
+            (
+                "UNIQUE constraint failed: principals.name",
+                Constraint::PrincipalName,
+            ),
+        ] {
+            assert_eq!(unique_constraint(None, message), Some(want), "{message}");
+        }
         // PostgreSQL reports constraint names.
-        assert_eq!(constraint_name("auths_name_id_key"), "auth_name");
-        assert_eq!(constraint_name("auth_links_slug_unique"), "slug_owner");
         assert_eq!(
-            constraint_name("catalog_entries_label_unique"),
-            "catalog_label"
+            unique_constraint(Some("auths_name_id_key"), "duplicate key value"),
+            Some(Constraint::AuthName)
+        );
+        assert_eq!(
+            unique_constraint(Some("auth_links_slug_unique"), "x"),
+            Some(Constraint::SlugOwner)
+        );
+        assert_eq!(
+            unique_constraint(Some("catalog_entries_label_unique"), "x"),
+            Some(Constraint::CatalogLabel)
+        );
+        assert_eq!(unique_constraint(Some("other"), "x"), None);
+        assert_eq!(
+            unique_constraint(None, "UNIQUE constraint failed: auths.name_id, x"),
+            None,
+            "whole lists only"
         );
     }
 }

@@ -102,9 +102,7 @@ fn catalog_labels_are_unique_case_insensitively(db: &Db) {
     let err = db.write(|tx| tx.insert_entry(&dup, now())).unwrap_err();
     assert_eq!(
         err,
-        RepoError::Conflict {
-            constraint: "catalog_label".into()
-        }
+        RepoError::Conflict(auths_domain::Constraint::CatalogLabel)
     );
     // Another catalog may use the same label.
     entry(db, CatalogKind::Locations, "l1", "Finance");
@@ -284,9 +282,7 @@ fn auth_names_and_slugs_are_unique(db: &Db) {
         .unwrap_err();
     assert_eq!(
         same_name,
-        RepoError::Conflict {
-            constraint: "auth_name".into()
-        }
+        RepoError::Conflict(auths_domain::Constraint::AuthName)
     );
 
     let mut c2 = content(&n2);
@@ -296,9 +292,7 @@ fn auth_names_and_slugs_are_unique(db: &Db) {
         .unwrap_err();
     assert_eq!(
         same_slug,
-        RepoError::Conflict {
-            constraint: "slug_owner".into()
-        }
+        RepoError::Conflict(auths_domain::Constraint::SlugOwner)
     );
     assert_eq!(
         db.read(|tx| tx.slug_owners(&[s.clone(), id("other")]))
@@ -331,8 +325,8 @@ fn failed_transactions_leave_nothing(db: &Db) {
 
 mod foreman_fixture {
     use super::*;
-    use auths_domain::external::{ExternalQuery, FIELDS};
-    use auths_domain::scoped_search::{Direction, check, parse};
+    use auths_domain::external::{ExternalField, ExternalQuery, ExternalRecord, is_external};
+    use auths_domain::scoped_search::{Direction, check, matches, parse};
 
     /// Three external auths and one LDAP auth, with locations and departments.
     pub fn fill<S: Store>(store: &S) -> Vec<(i64, i64)> {
@@ -389,14 +383,47 @@ mod foreman_fixture {
         vec![(berlin.number, fin.number), (paris.number, it.number)]
     }
 
+    pub fn filter(q: &str) -> Option<auths_domain::scoped_search::Filter<ExternalField>> {
+        parse(q)
+            .unwrap()
+            .map(|q| check(&q, ExternalField::Name).unwrap())
+    }
+
+    /// What the domain's statement of the semantics says `q` finds, over every
+    /// external auth `store` holds, by number.
+    pub fn oracle<S: Store>(store: &S, q: &str) -> Vec<String> {
+        let filter = filter(q);
+        store
+            .read(|tx| {
+                let numbers = tx.auth_numbers_after(0, 1000, None)?;
+                let mut out = Vec::new();
+                for auth in tx.auths_by_numbers(&numbers)? {
+                    let content = auth.content();
+                    let entries: Vec<_> = tx
+                        .entries_by_ids(CatalogKind::Locations, &content.location_ids)?
+                        .into_iter()
+                        .chain(
+                            tx.entries_by_ids(CatalogKind::Departments, &content.department_ids)?,
+                        )
+                        .collect();
+                    let record = ExternalRecord::of(&auth, |id| {
+                        entries.iter().find(|e| &e.id == id).map(|e| e.number)
+                    });
+                    if is_external(&auth) && filter.as_ref().is_none_or(|f| matches(f, &record)) {
+                        out.push(auth.name.label.clone());
+                    }
+                }
+                Ok::<_, RepoError>(out)
+            })
+            .unwrap()
+    }
+
     pub fn names<S: Store>(
         store: &S,
         q: &str,
-        order: (&'static str, Direction),
+        order: (ExternalField, Direction),
     ) -> (Vec<String>, u64, u64) {
-        let filter = parse(q)
-            .unwrap()
-            .map(|q| check(&q, &FIELDS, "name").unwrap());
+        let filter = filter(q);
         let query = ExternalQuery {
             filter,
             location: None,
@@ -416,19 +443,24 @@ mod foreman_fixture {
 }
 
 fn foreman_queries_compile_to_the_same_answers_as_the_rules(db: &Db) {
-    use auths_domain::external::ExternalQuery;
-    use auths_domain::memory::MemoryStore;
+    use auths_domain::external::{ExternalField, ExternalQuery};
     use auths_domain::scoped_search::Direction;
+    use auths_memory::MemoryStore;
     let numbers = foreman_fixture::fill(db);
     let memory = MemoryStore::new();
     foreman_fixture::fill(&memory);
-    let by_id = ("id", Direction::Asc);
+    let by_id = (ExternalField::Id, Direction::Asc);
     let ids = |q: &str| {
         let sql = foreman_fixture::names(db, q, by_id);
         assert_eq!(
+            sql.0,
+            foreman_fixture::oracle(db, q),
+            "SQL and the domain's rules disagree on {q:?}"
+        );
+        assert_eq!(
             sql,
             foreman_fixture::names(&memory, q, by_id),
-            "SQL and the rules disagree on {q:?}"
+            "SQL and the in-memory adapter disagree on {q:?}"
         );
         sql.0
     };
@@ -486,8 +518,13 @@ fn foreman_queries_compile_to_the_same_answers_as_the_rules(db: &Db) {
         ids("(name = external or name = \"kiosk sso\") and location = paris"),
         ["Kiosk SSO"]
     );
-    // Ids are numbered differently in memory: these check the SQL store alone.
-    let sql_only = |q: &str| foreman_fixture::names(db, q, by_id).0;
+    // Ids are numbered differently in memory: these check the SQL store against the
+    // domain's rules alone.
+    let sql_only = |q: &str| {
+        let sql = foreman_fixture::names(db, q, by_id).0;
+        assert_eq!(sql, foreman_fixture::oracle(db, q), "{q:?}");
+        sql
+    };
     assert_eq!(
         sql_only(&format!("location_id = {}", numbers[1].0)),
         ["Kiosk SSO"]
@@ -521,7 +558,7 @@ fn foreman_queries_compile_to_the_same_answers_as_the_rules(db: &Db) {
         [first[0].clone(), first[2].clone()]
     );
     // Order and paging.
-    let by_name = foreman_fixture::names(db, "", ("name", Direction::Desc)).0;
+    let by_name = foreman_fixture::names(db, "", (ExternalField::Name, Direction::Desc)).0;
     assert_eq!(by_name, ["Kiosk SSO", "External", "Admin_Portal 50%"]);
     let page = ExternalQuery {
         filter: None,

@@ -2,57 +2,28 @@
 
 use auths_domain::prelude::*;
 use auths_domain::{
-    Caller, CatalogEntry, CatalogKind, EntryId, ItemData, NewCatalogEntry, Operation, Page,
-    PageRequest, RepoError, Store,
+    Caller, CatalogEntry, CatalogKind, Denial, EntryId, EntryText, NewCatalogEntry, Operation,
+    Page, PageRequest, RepoError, Store,
 };
 
+use crate::error::{Conflict, EntryAction, Missing};
 use crate::{AppError, AuthService, clock};
 
-/// What a client sends to create or change an entry: a label, or for items a key,
-/// a value and whether it is secret (the key is the label).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EntryInput {
-    /// Any catalog but items.
-    Label(String),
-    /// Items.
-    Item {
-        /// Key (the label).
-        key: String,
-        /// Value.
-        value: String,
-        /// Whether the value is secret.
-        secret: bool,
-    },
-}
-
 fn not_found(kind: CatalogKind, id: &EntryId) -> AppError {
-    AppError::NotFound(format!("no {kind} entry {id}"))
-}
-
-/// Checks an input for `kind`: its label by the kind's rule, and items as items.
-fn checked(kind: CatalogKind, input: &EntryInput) -> Result<(String, Option<ItemData>), AppError> {
-    match (kind, input) {
-        (CatalogKind::Items, EntryInput::Item { key, value, secret }) => {
-            let item = ItemData::parse(key, value, *secret)?;
-            Ok((item.key.as_str().to_owned(), Some(item)))
-        }
-        (CatalogKind::Items, EntryInput::Label(_)) => Err(AppError::invalid(
-            "key",
-            "an item needs key, value and secret",
-        )),
-        (_, EntryInput::Label(label)) => Ok((kind.parse_label(label)?, None)),
-        (_, EntryInput::Item { .. }) => Err(AppError::invalid(
-            "label",
-            format!("a {kind} entry has a label, not key, value and secret"),
-        )),
+    Missing::Entry {
+        kind,
+        id: id.to_string(),
     }
+    .into()
 }
 
 fn label_conflict(kind: CatalogKind, label: &str) -> impl Fn(RepoError) -> AppError + '_ {
     move |e| match e {
-        RepoError::Conflict { .. } => AppError::conflict(format!(
-            "the {kind} catalog already has an entry labelled {label:?}"
-        )),
+        RepoError::Conflict(_) => Conflict::LabelTaken {
+            kind,
+            label: label.to_owned(),
+        }
+        .into(),
         other => other.into(),
     }
 }
@@ -62,16 +33,19 @@ fn unseeded_entry<T: auths_domain::Repositories>(
     tx: &mut T,
     kind: CatalogKind,
     id: &EntryId,
-    verb: &str,
+    action: EntryAction,
 ) -> Result<CatalogEntry, AppError> {
     let entry = tx
         .entries_by_ids(kind, std::slice::from_ref(id))?
         .pop()
         .ok_or_else(|| not_found(kind, id))?;
     if entry.seeded {
-        return Err(AppError::conflict(format!(
-            "{id} is a seeded {kind} entry and cannot be {verb}"
-        )));
+        return Err(Conflict::Seeded {
+            kind,
+            id: id.clone(),
+            action,
+        }
+        .into());
     }
     Ok(entry)
 }
@@ -112,10 +86,10 @@ impl<S: Store> AuthService<S> {
         &self,
         caller: &Caller,
         kind: CatalogKind,
-        input: &EntryInput,
+        input: &EntryText,
     ) -> Result<CatalogEntry, AppError> {
         caller.may(Operation::CatalogWrite)?;
-        let (label, item) = checked(kind, input)?;
+        let (label, item) = kind.parse_entry(input)?;
         self.store.write(|tx| {
             let new = NewCatalogEntry {
                 id: EntryId::parse(&clock::new_id())?,
@@ -142,20 +116,21 @@ impl<S: Store> AuthService<S> {
         caller: &Caller,
         kind: CatalogKind,
         id: &EntryId,
-        input: &EntryInput,
+        input: &EntryText,
     ) -> Result<CatalogEntry, AppError> {
         caller.may(Operation::CatalogWrite)?;
-        let (label, item) = checked(kind, input)?;
+        let (label, item) = kind.parse_entry(input)?;
         self.store.write(|tx| {
-            let before = unseeded_entry(tx, kind, id, "changed")?;
+            let before = unseeded_entry(tx, kind, id, EntryAction::Change)?;
             // An entry is shared by every auth that uses it: a department-scoped editor
             // may change it only when all of those auths are theirs.
             let usage = tx.entry_usage(id, caller.scope().as_deref())?;
             if usage.outside_scope > 0 {
-                return Err(AppError::Forbidden(format!(
-                    "{id} is used by {} auth(s) outside your departments; ask an editor of theirs or an admin",
-                    usage.outside_scope
-                )));
+                return Err(Denial::EntryUsedOutside {
+                    entry: id.clone(),
+                    auths: usage.outside_scope,
+                }
+                .into());
             }
             let after = tx
                 .update_entry(kind, id, &label, item.as_ref(), clock::now())
@@ -180,14 +155,12 @@ impl<S: Store> AuthService<S> {
     ) -> Result<(), AppError> {
         caller.may(Operation::CatalogDelete)?;
         self.store.write(|tx| {
-            let before = unseeded_entry(tx, kind, id, "deleted")?;
+            let before = unseeded_entry(tx, kind, id, EntryAction::Delete)?;
             match tx.delete_entry(kind, id) {
                 Ok(true) => {}
                 Ok(false) => return Err(not_found(kind, id)),
-                Err(RepoError::Conflict { .. }) => {
-                    return Err(AppError::conflict(format!(
-                        "{id} is in use: remove it from every auth (and key) first"
-                    )));
+                Err(RepoError::Conflict(_)) => {
+                    return Err(Conflict::InUse { id: id.clone() }.into());
                 }
                 Err(e) => return Err(e.into()),
             }

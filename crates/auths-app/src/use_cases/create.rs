@@ -1,10 +1,12 @@
-//! Create one auth.
+//! Create auths.
 
 use auths_domain::{
-    AuthFields, AuthId, Caller, DraftId, GroupId, NewAuth, Operation, Repositories, Store,
-    Transaction,
+    AuthFields, AuthId, Caller, DraftId, GroupId, NewAuth, Operation, RawFields, Repositories,
+    Rule, Store, Transaction,
 };
 
+use super::bulk::check_size;
+use super::resolve::Stamp;
 use crate::{AppError, AuthService, clock};
 
 /// What a successful create answers.
@@ -24,20 +26,24 @@ pub(crate) fn create_in<T: Repositories>(
     caller: &Caller,
     fields: &AuthFields,
 ) -> Result<CreateOutcome, AppError> {
-    fields.require_complete()?;
-    let (content, departments) = super::resolve::content(tx, fields, None)?;
-    caller.may_assign(&departments)?;
+    let resolved = super::resolve::content(tx, fields, None)?;
+    caller.may_assign(&resolved.departments())?;
     let new = NewAuth {
         auth_id: AuthId::parse(&clock::new_id())?,
         group_id: GroupId::parse(&clock::new_id())?,
-        content,
+        content: resolved.content.clone(),
         at: clock::now(),
         by: caller.principal.name.clone(),
     };
     let number = tx.insert_auth(&new)?;
-    let after = tx
-        .auth_by_id(&new.auth_id)?
-        .ok_or_else(|| AppError::Internal("the auth just inserted is missing".into()))?;
+    let after = resolved.auth(&Stamp {
+        number,
+        auth_id: &new.auth_id,
+        group_id: &new.group_id,
+        version: 1,
+        created: (new.at, &new.by),
+        updated: (new.at, &new.by),
+    })?;
     crate::audit::record(tx, caller, "auth.create", None, Some(&after))?;
     Ok(CreateOutcome {
         auth_id: new.auth_id,
@@ -61,18 +67,45 @@ impl<S: Store> AuthService<S> {
         fields: &AuthFields,
     ) -> Result<CreateOutcome, AppError> {
         caller.may(Operation::Create)?;
-        fields.require_complete()?;
         self.store.write(|tx| create_in(tx, caller, fields))
     }
 }
 
-/// What one item of a bulk create publishes.
+/// One item of a bulk create, as the client sent it: a draft to publish, alone, or
+/// the fields of a new auth.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateItem {
+    /// The caller's draft of a new auth.
+    pub draft_id: Option<String>,
+    /// Or the fields.
+    pub fields: RawFields,
+}
+
+/// What one item of a bulk write publishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewAuthSource {
-    /// An auth from these fields.
+    /// An auth from these fields (or these changes).
     Fields(AuthFields),
-    /// The caller's draft of a new auth (consumed).
+    /// The caller's draft (consumed).
     Draft(DraftId),
+}
+
+impl NewAuthSource {
+    /// A draft (`draft_id`, which must come alone) or the fields given. An id that
+    /// cannot be a draft's names no draft.
+    ///
+    /// # Errors
+    /// `Invalid` for `draft_id` with fields, or for fields the domain rejects;
+    /// `NotFound` for a malformed draft id.
+    pub fn of(draft_id: Option<&str>, fields: &RawFields) -> Result<Self, AppError> {
+        match draft_id {
+            Some(_) if !fields.is_empty() => Err(AppError::invalid("draft_id", Rule::DraftIdAlone)),
+            Some(d) => DraftId::parse(d)
+                .map(Self::Draft)
+                .map_err(|_| AppError::draft_not_found(d)),
+            None => Ok(Self::Fields(fields.parse()?)),
+        }
+    }
 }
 
 fn create_from<T: Repositories>(
@@ -91,19 +124,25 @@ impl<S: Store> AuthService<S> {
     /// fails alone and whole: it runs in its own savepoint of one transaction, which
     /// commits once for all of them, or for as many as the store allows in one
     /// ([`Store::bulk_chunk`]; a commit per item would cost more than the items).
-    /// Items given as errors (refused by the caller's parsing) stay errors. Should the
-    /// shared transaction itself fail to commit (a PostgreSQL deadlock or serialization
-    /// failure, say), every item is tried again in a transaction of its own.
+    /// Should the shared transaction itself fail to commit (a PostgreSQL deadlock or
+    /// serialization failure, say), every item is tried again in a transaction of its
+    /// own. The role and MCP policy refuse the whole request.
     ///
     /// # Errors
-    /// `Forbidden` when the caller may not create at all; `Unavailable` when the
-    /// database is out of reach. Everything else is an item's result.
+    /// `TooMany` above [`super::bulk::MAX_BULK_ITEMS`] items; `Forbidden` when the
+    /// caller may not create at all; `Unavailable` when the database is out of reach.
+    /// Everything else is an item's result.
     pub fn create_many(
         &self,
         caller: &Caller,
-        items: &[Result<NewAuthSource, AppError>],
+        items: &[CreateItem],
     ) -> Result<Vec<Result<CreateOutcome, AppError>>, AppError> {
+        check_size(items.len())?;
         caller.may(Operation::Create)?;
+        let items: Vec<Result<NewAuthSource, AppError>> = items
+            .iter()
+            .map(|i| NewAuthSource::of(i.draft_id.as_deref(), &i.fields))
+            .collect();
         let mut results = Vec::with_capacity(items.len());
         for chunk in items.chunks(self.store.bulk_chunk().max(1)) {
             results.extend(self.create_chunk(caller, chunk)?);

@@ -1,9 +1,11 @@
-//! Delete one auth.
+//! Delete auths.
 
 use auths_domain::prelude::*;
 use auths_domain::{AuthId, Caller, Operation, Store};
 
+use super::bulk::{check_size, each_until_down};
 use super::get::visible_auth;
+use crate::error::Conflict;
 use crate::{AppError, AuthService};
 
 impl<S: Store> AuthService<S> {
@@ -14,18 +16,44 @@ impl<S: Store> AuthService<S> {
     /// `Forbidden` (role, MCP, scope), `NotFound`.
     pub fn delete_one(&self, caller: &Caller, auth_id: &AuthId) -> Result<(), AppError> {
         caller.may(Operation::Delete)?;
+        self.delete_allowed(caller, auth_id)
+    }
+
+    /// Deletes for a caller already allowed to delete (see [`Caller::may`]).
+    fn delete_allowed(&self, caller: &Caller, auth_id: &AuthId) -> Result<(), AppError> {
         self.store.write(|tx| {
             let before = visible_auth(tx, caller, auth_id)?;
-            if let Some(reason) = caller.delete_denial(&before.departments) {
-                return Err(AppError::Forbidden(reason));
+            if let Some(denial) = caller.delete_denial(&before.departments) {
+                return Err(denial.into());
             }
-            if !tx.delete_auth(auth_id, before.version)? {
-                return Err(AppError::conflict(format!(
-                    "auth {auth_id} changed while it was being deleted"
-                )));
+            if !tx.delete_auth(before.number, before.version)? {
+                return Err(Conflict::DeletedWhileChanging {
+                    auth_id: auth_id.clone(),
+                }
+                .into());
             }
             crate::audit::record(tx, caller, "auth.delete", Some(&before), None)?;
             Ok(())
+        })
+    }
+
+    /// Deletes many auths, by id as the client gave them, one result per id in their
+    /// order, each in a transaction of its own. The role and MCP policy refuse the
+    /// whole request; everything else is an item's result.
+    ///
+    /// # Errors
+    /// `TooMany` above [`super::bulk::MAX_BULK_ITEMS`] ids, `Forbidden` when the caller
+    /// may not delete at all, `Unavailable` when no item reached the database.
+    pub fn delete_many(
+        &self,
+        caller: &Caller,
+        auth_ids: &[String],
+    ) -> Result<Vec<Result<(), AppError>>, AppError> {
+        check_size(auth_ids.len())?;
+        caller.may(Operation::Delete)?;
+        each_until_down(auth_ids, |raw| {
+            let auth_id = AuthId::parse(raw).map_err(|_| AppError::auth_not_found(raw))?;
+            self.delete_allowed(caller, &auth_id)
         })
     }
 }

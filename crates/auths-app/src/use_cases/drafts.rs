@@ -1,14 +1,18 @@
 //! Drafts: start, edit (optimistic concurrency), list, read, publish.
 
+use auths_domain::auth::MAX_SECTION_ENTRIES;
 use auths_domain::prelude::*;
 use auths_domain::{
-    AuthId, Caller, Draft, DraftId, DraftPatch, DraftValues, FieldProblem, Operation, Store,
+    Auth, AuthId, Caller, CatalogEntry, Draft, DraftId, DraftPatch, DraftValues, EntryId,
+    FieldProblem, Operation, Rule, Section, Store,
 };
 
 use super::get::visible_auth;
+use crate::error::Conflict;
 use crate::{AppError, AuthService, clock};
 
-/// A draft edit: on `draft_id`, or a new draft (of `auth_id`, or of a new auth).
+/// A draft edit: on `draft_id`, or a new draft (of `auth_id`, or of a new auth); the
+/// two ids exclude each other.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftEdit {
     /// The draft to edit; `None` starts one.
@@ -42,42 +46,26 @@ pub struct DraftView {
     /// Its form state.
     pub form: FormState,
     /// The catalog entries its values name, by id (ids that name nothing are absent).
-    pub entries: Vec<auths_domain::CatalogEntry>,
+    pub entries: Vec<CatalogEntry>,
 }
 
-/// The entries a draft's values name, whatever their catalog.
+/// The entries a draft's values name, whatever their section.
 fn named_entries<T: Repositories>(
     tx: &mut T,
     v: &DraftValues,
-) -> Result<Vec<auths_domain::CatalogEntry>, AppError> {
-    use auths_domain::{CatalogKind as K, EntryId};
-    let parse = |ids: &[String]| {
-        ids.iter()
-            .filter_map(|i| EntryId::parse(i).ok())
-            .collect::<Vec<_>>()
-    };
-    let one = |id: &Option<String>| parse(id.as_slice());
+) -> Result<Vec<CatalogEntry>, AppError> {
     let mut out = Vec::new();
-    for (kind, ids) in [
-        (K::Names, one(&v.name_id)),
-        (K::Descriptions, one(&v.description_id)),
-        (K::Flags, one(&v.flag_id)),
-        (K::Protocols, parse(&v.protocol_ids)),
-        (K::Slugs, parse(&v.slug_ids)),
-        (K::Items, parse(&v.item_ids)),
-        (K::Departments, parse(&v.department_ids)),
-        (K::Locations, parse(&v.location_ids)),
-    ] {
-        out.extend(tx.entries_by_ids(kind, &ids)?);
+    for section in Section::ALL {
+        let ids: Vec<EntryId> = v
+            .ids(section)
+            .into_iter()
+            .filter_map(|i| EntryId::parse(i).ok())
+            .collect();
+        out.extend(tx.entries_by_ids(section.kind(), &ids)?);
     }
     Ok(out)
 }
 
-fn not_found(id: &DraftId) -> AppError {
-    AppError::NotFound(format!("draft {id} not found"))
-}
-
-/// The caller's draft `id`: another principal's draft is not found, like a missing one.
 /// Publishes the caller's draft of a new auth inside the caller's transaction,
 /// consuming it.
 pub(crate) fn publish_new_in<T: Repositories>(
@@ -86,10 +74,12 @@ pub(crate) fn publish_new_in<T: Repositories>(
     id: &DraftId,
 ) -> Result<crate::CreateOutcome, AppError> {
     let draft = owned_draft(tx, caller, id)?;
-    if let Some(auth_id) = &draft.auth_id {
-        return Err(AppError::conflict(format!(
-            "draft {id} edits auth {auth_id}: publish it through update"
-        )));
+    if let Some(auth_id) = draft.auth_id {
+        return Err(Conflict::DraftOfExisting {
+            draft_id: id.clone(),
+            auth_id,
+        }
+        .into());
     }
     let fields = draft.values.to_raw().parse()?;
     let out = super::create::create_in(tx, caller, &fields)?;
@@ -97,6 +87,47 @@ pub(crate) fn publish_new_in<T: Repositories>(
     Ok(out)
 }
 
+/// Publishes the caller's draft of `auth_id` inside the caller's transaction,
+/// consuming it, for a caller already allowed to update. It applies only if the auth
+/// is still at the version the draft started from (and at `expected_version`, when
+/// given): otherwise a conflict, never a lost update.
+pub(crate) fn publish_update_in<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    auth_id: &AuthId,
+    id: &DraftId,
+    expected_version: Option<i64>,
+) -> Result<crate::UpdateOutcome, AppError> {
+    let draft = owned_draft(tx, caller, id)?;
+    if draft.auth_id.as_ref() != Some(auth_id) {
+        return Err(AppError::invalid(
+            "draft_id",
+            Rule::NotADraftOf {
+                draft_id: id.to_string(),
+                auth_id: auth_id.to_string(),
+            },
+        ));
+    }
+    let base = draft.base_version.unwrap_or(0);
+    if let Some(expected) = expected_version
+        && expected != base
+    {
+        return Err(Conflict::DraftBase {
+            draft_id: id.clone(),
+            auth_id: auth_id.clone(),
+            base,
+            expected,
+        }
+        .into());
+    }
+    let fields = draft.values.to_raw().parse()?;
+    let before = visible_auth(tx, caller, auth_id)?;
+    let (out, _) = super::update::update_loaded(tx, caller, before, Some(base), &fields)?;
+    tx.delete_draft(id)?;
+    Ok(out)
+}
+
+/// The caller's draft `id`: another principal's draft is not found, like a missing one.
 pub(crate) fn owned_draft<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
@@ -104,44 +135,40 @@ pub(crate) fn owned_draft<T: Repositories>(
 ) -> Result<Draft, AppError> {
     match tx.draft_by_id(id)? {
         Some(d) if d.owner == caller.principal.id => Ok(d),
-        _ => Err(not_found(id)),
+        _ => Err(AppError::draft_not_found(id.as_str())),
     }
 }
 
+/// Whether two problems are about the same section (or the same field).
+fn same_subject(a: &FieldProblem, b: &FieldProblem) -> bool {
+    a.field == b.field
+        || Section::of_field(&a.field).is_some_and(|s| Section::of_field(&b.field) == Some(s))
+}
+
+/// What the form shows of `draft`; `auth` is the auth it edits when the caller has
+/// read it already.
 fn form_state<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
     draft: &Draft,
+    auth: Option<Auth>,
 ) -> Result<FormState, AppError> {
+    let auth = match (auth, &draft.auth_id) {
+        (Some(a), _) => Some(a),
+        (None, Some(id)) => tx.auth_by_id(id)?,
+        (None, None) => None,
+    };
     let raw = draft.values.to_raw();
     let problems = match raw.parse() {
-        Ok(fields) => super::resolve::problems(tx, caller, &fields, draft.auth_id.as_ref())?,
+        Ok(fields) => super::resolve::problems(tx, caller, &fields, auth.as_ref())?,
         Err(e) => {
             // Check the fields that did parse against the store too, so that every
             // problem shows at once: drop the ones that did not, and parse again.
-            let mut rest = raw;
-            for p in &e.problems {
-                match p.field.as_str() {
-                    "name" | "name_id" => (rest.name, rest.name_id) = (None, None),
-                    "description" | "description_id" => {
-                        (rest.description, rest.description_id) = (Some(String::new()), None)
-                    }
-                    "flag_id" => rest.flag_id = None,
-                    "protocol_ids" => rest.protocol_ids = Some(Vec::new()),
-                    "slug_ids" => rest.slug_ids = Some(Vec::new()),
-                    "item_ids" => rest.item_ids = Some(Vec::new()),
-                    "department_ids" => rest.department_ids = Some(Vec::new()),
-                    "location_ids" => rest.location_ids = Some(Vec::new()),
-                    _ => {}
-                }
-            }
+            let rest = raw.without(&e.problems);
             let mut problems = e.problems;
             if let Ok(fields) = rest.parse() {
-                for p in super::resolve::problems(tx, caller, &fields, draft.auth_id.as_ref())? {
-                    if !problems.iter().any(|q| {
-                        q.field == p.field
-                            || (p.field.starts_with("name") && q.field.starts_with("name"))
-                    }) {
+                for p in super::resolve::problems(tx, caller, &fields, auth.as_ref())? {
+                    if !problems.iter().any(|q| same_subject(q, &p)) {
                         problems.push(p);
                     }
                 }
@@ -193,45 +220,73 @@ fn record_draft<T: Repositories>(
     Ok(())
 }
 
+/// Refuses patch lists longer than a section may be: a draft holds work in progress,
+/// but not without bound.
+fn check_patch(edit: &DraftEdit) -> Result<(), AppError> {
+    if edit.draft_id.is_some() && edit.auth_id.is_some() {
+        return Err(AppError::invalid("auth_id", Rule::AuthIdStartsDraft));
+    }
+    let too_long = edit
+        .patch
+        .lists()
+        .into_iter()
+        .find_map(|(field, change)| match change {
+            auths_domain::Change::Set(list) if list.len() > MAX_SECTION_ENTRIES => {
+                Some((field, list.len()))
+            }
+            _ => None,
+        });
+    match too_long {
+        Some((field, len)) => Err(AppError::invalid(
+            field,
+            Rule::TooMany {
+                len,
+                max: MAX_SECTION_ENTRIES,
+            },
+        )),
+        None => Ok(()),
+    }
+}
+
 impl<S: Store> AuthService<S> {
     /// Starts or edits a draft, in one transaction, and answers it with its form state.
     ///
     /// # Errors
+    /// `Invalid` (`auth_id` with `draft_id`, a list longer than a section may be),
     /// `Forbidden` (role; a draft of an auth the caller may not edit), `NotFound` (a
     /// draft or auth the caller may not see), `Conflict` (a stale version, with the
     /// current one).
     pub fn edit_draft(&self, caller: &Caller, edit: DraftEdit) -> Result<DraftView, AppError> {
+        check_patch(&edit)?;
         caller.may(Operation::EditDraft)?;
         self.store.write(|tx| {
             let now = clock::now();
-            let draft = match &edit.draft_id {
+            let (draft, auth) = match &edit.draft_id {
                 Some(id) => {
                     let before = owned_draft(tx, caller, id)?;
                     let mut draft = before.clone();
                     draft
                         .apply(edit.expected_version, edit.patch.clone(), now)
-                        .map_err(|s| AppError::Conflict {
-                            message: format!(
-                                "draft {id} is at version {}, not {}",
-                                s.current, s.expected
-                            ),
-                            current_version: Some(s.current),
+                        .map_err(|s| Conflict::DraftVersion {
+                            draft_id: id.clone(),
+                            current: s.current,
+                            expected: s.expected,
                         })?;
                     if !tx.update_draft(&draft, before.version)? {
-                        return Err(AppError::Conflict {
-                            message: format!("draft {id} changed concurrently: read it again"),
-                            current_version: None,
-                        });
+                        return Err(Conflict::DraftChanged {
+                            draft_id: id.clone(),
+                        }
+                        .into());
                     }
                     record_draft(tx, caller, "draft.update", Some(&before), &draft)?;
-                    draft
+                    (draft, None)
                 }
                 None => {
-                    let (values, base_version) = match &edit.auth_id {
+                    let (values, auth) = match &edit.auth_id {
                         Some(auth_id) => {
                             let auth = visible_auth(tx, caller, auth_id)?;
-                            if let Some(reason) = caller.scope_denial(&auth.departments) {
-                                return Err(AppError::Forbidden(reason));
+                            if let Some(denial) = caller.scope_denial(&auth.departments) {
+                                return Err(denial.into());
                             }
                             if edit.expected_version != auth.version {
                                 return Err(super::update::stale(
@@ -240,16 +295,13 @@ impl<S: Store> AuthService<S> {
                                     edit.expected_version,
                                 ));
                             }
-                            (DraftValues::of_auth(&auth), Some(auth.version))
+                            (DraftValues::of_auth(&auth), Some(auth))
                         }
                         None if edit.expected_version != 0 => {
-                            return Err(AppError::Conflict {
-                                message: format!(
-                                    "a new draft starts from version 0, not {}",
-                                    edit.expected_version
-                                ),
-                                current_version: Some(0),
-                            });
+                            return Err(Conflict::NewDraftVersion {
+                                expected: edit.expected_version,
+                            }
+                            .into());
                         }
                         None => (DraftValues::default(), None),
                     };
@@ -257,7 +309,7 @@ impl<S: Store> AuthService<S> {
                         draft_id: DraftId::parse(&clock::new_id())?,
                         owner: caller.principal.id.clone(),
                         auth_id: edit.auth_id.clone(),
-                        base_version,
+                        base_version: auth.as_ref().map(|a| a.version),
                         version: 1,
                         values,
                         created_at: now,
@@ -266,10 +318,10 @@ impl<S: Store> AuthService<S> {
                     draft.values.apply(edit.patch.clone());
                     tx.insert_draft(&draft)?;
                     record_draft(tx, caller, "draft.create", None, &draft)?;
-                    draft
+                    (draft, auth)
                 }
             };
-            let form = form_state(tx, caller, &draft)?;
+            let form = form_state(tx, caller, &draft, auth)?;
             let entries = named_entries(tx, &draft.values)?;
             Ok(DraftView {
                 draft,
@@ -287,7 +339,7 @@ impl<S: Store> AuthService<S> {
         caller.may(Operation::Get)?;
         self.store.read(|tx| {
             let draft = owned_draft(tx, caller, id)?;
-            let form = form_state(tx, caller, &draft)?;
+            let form = form_state(tx, caller, &draft, None)?;
             let entries = named_entries(tx, &draft.values)?;
             Ok(DraftView {
                 draft,
@@ -306,72 +358,5 @@ impl<S: Store> AuthService<S> {
         self.store
             .read(|tx| tx.drafts_of(&caller.principal.id, None))
             .map_err(AppError::from)
-    }
-
-    /// The version of the caller's newest draft of `auth_id`, if any.
-    ///
-    /// # Errors
-    /// Storage errors.
-    pub fn draft_version_of(
-        &self,
-        caller: &Caller,
-        auth_id: &AuthId,
-    ) -> Result<Option<i64>, AppError> {
-        let drafts = self
-            .store
-            .read(|tx| tx.drafts_of(&caller.principal.id, Some(auth_id)))?;
-        Ok(drafts.first().map(|d| d.version))
-    }
-
-    /// Publishes the caller's draft of a new auth, consuming it, in one transaction.
-    ///
-    /// # Errors
-    /// As [`AuthService::create_one`]; `NotFound` for a draft not the caller's;
-    /// `Conflict` for a draft of an existing auth (publish it through update).
-    pub fn publish_new(
-        &self,
-        caller: &Caller,
-        id: &DraftId,
-    ) -> Result<crate::CreateOutcome, AppError> {
-        caller.may(Operation::Create)?;
-        self.store.write(|tx| publish_new_in(tx, caller, id))
-    }
-
-    /// Publishes the caller's draft of `auth_id`, consuming it, in one transaction. It
-    /// applies only if the auth is still at the version the draft started from (and at
-    /// `expected_version`, when given): otherwise a conflict, never a lost update.
-    ///
-    /// # Errors
-    /// As [`AuthService::update_one`]; `NotFound` for a draft not the caller's.
-    pub fn publish_update(
-        &self,
-        caller: &Caller,
-        auth_id: &AuthId,
-        id: &DraftId,
-        expected_version: Option<i64>,
-    ) -> Result<crate::UpdateOutcome, AppError> {
-        caller.may(Operation::Update)?;
-        self.store.write(|tx| {
-            let draft = owned_draft(tx, caller, id)?;
-            if draft.auth_id.as_ref() != Some(auth_id) {
-                return Err(AppError::invalid(
-                    "draft_id",
-                    format!("draft {id} is not a draft of auth {auth_id}"),
-                ));
-            }
-            let base = draft.base_version.unwrap_or(0);
-            if let Some(expected) = expected_version
-                && expected != base
-            {
-                return Err(AppError::Conflict {
-                    message: format!("draft {id} was started from version {base} of auth {auth_id}, not {expected}"),
-                    current_version: Some(base),
-                });
-            }
-            let fields = draft.values.to_raw().parse()?;
-            let out = super::update::update_in(tx, caller, auth_id, Some(base), &fields)?;
-            tx.delete_draft(id)?;
-            Ok(out)
-        })
     }
 }

@@ -3,7 +3,7 @@
 use auths_domain::auth::copy_names;
 use auths_domain::prelude::*;
 use auths_domain::{
-    AuthId, AuthName, Caller, CatalogKind, EntryId, GroupId, NewAuth, NewCatalogEntry, Operation,
+    AuthId, AuthName, Caller, CatalogKind, EntryId, EntryRef, NewAuth, NewCatalogEntry, Operation,
     Store,
 };
 
@@ -39,7 +39,7 @@ impl<S: Store> AuthService<S> {
             for candidate in copy_names(&base) {
                 match tx.entry_by_label(CatalogKind::Names, candidate.as_str())? {
                     Some(entry) if tx.auth_named(&entry.id)?.is_some() => continue,
-                    Some(entry) => chosen = Some((entry.id, candidate)),
+                    Some(entry) => chosen = Some(entry.to_ref()),
                     None => {
                         let entry = NewCatalogEntry {
                             id: EntryId::parse(&clock::new_id())?,
@@ -47,31 +47,37 @@ impl<S: Store> AuthService<S> {
                             label: candidate.as_str().to_owned(),
                             item: None,
                         };
-                        chosen = Some((tx.insert_entry(&entry, clock::now())?.id, candidate));
+                        chosen = Some(tx.insert_entry(&entry, clock::now())?.to_ref());
                     }
                 }
                 break;
             }
-            let (name_id, name) =
+            let name: EntryRef =
                 chosen.ok_or_else(|| AppError::Internal("no free copy name".into()))?;
             let mut content = original.content();
-            content.name_id = name_id;
+            content.name_id = name.id.clone();
             content.slug_ids.clear();
             let new = NewAuth {
                 auth_id: AuthId::parse(&clock::new_id())?,
-                group_id: GroupId::parse(original.group_id.as_str())?,
+                group_id: original.group_id.clone(),
                 content,
                 at: clock::now(),
                 by: caller.principal.name.clone(),
             };
-            tx.insert_auth(&new)?;
-            let after = tx
-                .auth_by_id(&new.auth_id)?
-                .ok_or_else(|| AppError::Internal("the copy just inserted is missing".into()))?;
+            let number = tx.insert_auth(&new)?;
+            // The copy, from what was read: nothing is read back.
+            let mut after = original;
+            after.number = number;
+            after.auth_id = new.auth_id.clone();
+            after.name = name;
+            after.slugs.clear();
+            after.version = 1;
+            (after.created_at, after.updated_at) = (new.at, new.at);
+            (after.created_by, after.updated_by) = (new.by.clone(), new.by.clone());
             crate::audit::record(tx, caller, "auth.duplicate", None, Some(&after))?;
             Ok(DuplicateOutcome {
                 auth_id: new.auth_id,
-                name: name.into_inner(),
+                name: after.name.label,
             })
         })
     }

@@ -229,7 +229,7 @@ impl<S: Store> AuthService<S> {
     /// # Errors
     /// `NotFound` for an unknown upload, one of another principal, or a missing file.
     pub fn upload(&self, caller: &Caller, upload_id: &str) -> Result<(PathBuf, Upload), AppError> {
-        let missing = || AppError::NotFound(format!("upload {upload_id} not found"));
+        let missing = || AppError::NotFound(crate::Missing::Upload(upload_id.to_owned()));
         if !upload_id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')

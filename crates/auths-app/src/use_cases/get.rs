@@ -2,8 +2,8 @@
 
 use auths_domain::prelude::*;
 use auths_domain::{
-    Auth, AuthId, Caller, CatalogKind, EntryRef, Operation, PageRequest, Repositories, Store,
-    Transaction,
+    Auth, AuthId, Caller, CatalogKind, Denial, EntryRef, Operation, PageRequest, Repositories,
+    Store, Transaction,
 };
 
 use crate::answers::Tag;
@@ -18,7 +18,7 @@ pub struct AuthView {
     /// Whether the caller may edit it.
     pub can_edit: bool,
     /// Why not, when they may not.
-    pub disabled_reason: Option<String>,
+    pub disabled_reason: Option<Denial>,
 }
 
 impl AuthView {
@@ -33,11 +33,6 @@ impl AuthView {
     }
 }
 
-/// The one answer for "does not exist" and "exists where you may not look".
-pub(crate) fn not_found(auth_id: &AuthId) -> AppError {
-    AppError::NotFound(format!("auth {auth_id} not found"))
-}
-
 /// Loads an auth the caller may see, inside a transaction.
 pub(crate) fn visible_auth<T: Repositories>(
     tx: &mut T,
@@ -46,7 +41,8 @@ pub(crate) fn visible_auth<T: Repositories>(
 ) -> Result<Auth, AppError> {
     match tx.auth_by_id(auth_id)? {
         Some(auth) if caller.can_see(&auth.department_ids()) => Ok(auth),
-        _ => Err(not_found(auth_id)),
+        // The one answer for "does not exist" and "exists where you may not look".
+        _ => Err(AppError::auth_not_found(auth_id.as_str())),
     }
 }
 
@@ -70,7 +66,7 @@ pub struct FormView {
     /// The auth, when one was asked for.
     pub auth: Option<AuthView>,
     /// For a blank form: whether the caller may create, and why not.
-    pub can_create: Result<(), String>,
+    pub can_create: Result<(), Denial>,
     /// Every flag.
     pub flag_options: Vec<EntryRef>,
     /// Every protocol.
@@ -142,7 +138,7 @@ impl<S: Store> AuthService<S> {
             };
             Ok::<_, AppError>(FormView {
                 auth,
-                can_create: caller.may(Operation::Create).map_err(|d| d.reason),
+                can_create: caller.may(Operation::Create),
                 flag_options: options.0.clone(),
                 protocol_options: options.1.clone(),
                 draft_version,

@@ -1,14 +1,16 @@
 //! One module per use case.
 
+pub mod bulk;
 pub mod catalog;
 pub mod create;
 pub mod delete;
 pub mod drafts;
 pub mod duplicate;
 pub mod export;
-pub mod foreman;
+pub mod externals;
 pub mod get;
 pub mod refresh;
 mod resolve;
 pub mod search;
+pub mod taxonomies;
 pub mod update;

@@ -1,307 +1,323 @@
 //! Turning what a client sent (free text or ids) into an auth's content (ids only),
-//! creating catalog names and descriptions on the way, and checking that every id
-//! names an entry of the right catalog.
+//! checking that every id names an entry of its section's catalog, that the name and
+//! slugs are free, and, for a caller who publishes, creating catalog names and
+//! descriptions given as text. One examination serves both publishing (every problem
+//! stops the write) and a draft's form state (every problem is listed).
 
+use std::collections::BTreeMap;
+
+use auths_domain::auth::list_problems;
 use auths_domain::catalog::FLAG_ACTIVE;
 use auths_domain::{
-    AuthContent, AuthFields, AuthId, CatalogKind, DescriptionChoice, EntryId, EntryRef,
-    FieldProblem, Invalid, NameChoice, NewCatalogEntry, Repositories,
+    Auth, AuthContent, AuthFields, AuthId, Caller, CatalogEntry, CatalogKind, DescriptionChoice,
+    EntryId, EntryKey, EntryRef, FieldProblem, GroupId, Invalid, NameChoice, NewCatalogEntry,
+    Repositories, Required, Rule, Section,
 };
+use chrono::{DateTime, Utc};
 
+use crate::error::Conflict;
 use crate::{AppError, clock};
 
-/// Finds the catalog entry with this text, or creates it (concurrent creators of the
-/// same text share one entry).
+/// What an examination is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Publishing: names and descriptions given as text are found in or added to their
+    /// catalogs.
+    Publish,
+    /// Showing a draft's problems: nothing is written.
+    Inspect,
+}
+
+/// A checked composition: the content to store and the entries it names, by section.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    /// The content, as ids.
+    pub content: AuthContent,
+    entries: BTreeMap<Section, Vec<CatalogEntry>>,
+}
+
+/// Who and when, for the auth a write produces.
+pub(crate) struct Stamp<'a> {
+    pub number: i64,
+    pub auth_id: &'a AuthId,
+    pub group_id: &'a GroupId,
+    pub version: i64,
+    pub created: (DateTime<Utc>, &'a str),
+    pub updated: (DateTime<Utc>, &'a str),
+}
+
+impl Resolved {
+    /// The department entries (for the caller's scope check).
+    pub fn departments(&self) -> Vec<EntryRef> {
+        self.refs(Section::Departments)
+    }
+
+    fn refs(&self, section: Section) -> Vec<EntryRef> {
+        self.entries
+            .get(&section)
+            .map(|es| es.iter().map(CatalogEntry::to_ref).collect())
+            .unwrap_or_default()
+    }
+
+    fn one(&self, section: Section) -> Result<EntryRef, AppError> {
+        self.refs(section)
+            .pop()
+            .ok_or_else(|| AppError::Internal(format!("resolved without a {section}")))
+    }
+
+    /// The auth as the store now holds it, built from what was read to check it: a
+    /// write reads nothing back.
+    pub fn auth(&self, stamp: &Stamp<'_>) -> Result<Auth, AppError> {
+        let mut auth = Auth {
+            number: stamp.number,
+            auth_id: stamp.auth_id.clone(),
+            group_id: stamp.group_id.clone(),
+            name: self.one(Section::Name)?,
+            description: self.refs(Section::Description).pop(),
+            flag: self.one(Section::Flag)?,
+            protocols: self.refs(Section::Protocols),
+            slugs: self.refs(Section::Slugs),
+            items: self
+                .entries
+                .get(&Section::Items)
+                .map(|es| es.iter().map(CatalogEntry::to_item).collect())
+                .unwrap_or_default(),
+            departments: self.refs(Section::Departments),
+            locations: self.refs(Section::Locations),
+            version: stamp.version,
+            created_at: stamp.created.0,
+            created_by: stamp.created.1.to_owned(),
+            updated_at: stamp.updated.0,
+            updated_by: stamp.updated.1.to_owned(),
+        };
+        auth.order_sections();
+        Ok(auth)
+    }
+}
+
+/// The entries of `section` among `ids`, in their order, with a problem for each id
+/// that names no entry of the section's catalog.
+fn known<T: Repositories>(
+    tx: &mut T,
+    section: Section,
+    ids: &[EntryId],
+    problems: &mut Vec<FieldProblem>,
+) -> Result<Vec<CatalogEntry>, AppError> {
+    let found = tx.entries_by_ids(section.kind(), ids)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        match found.iter().find(|e| &e.id == id) {
+            Some(e) => out.push(e.clone()),
+            None => problems.push(FieldProblem::new(
+                section.ids_field(),
+                Rule::UnknownEntry {
+                    kind: section.kind(),
+                    key: EntryKey::Id(id.clone()),
+                },
+            )),
+        }
+    }
+    Ok(out)
+}
+
+/// The catalog entry with this text: found, or (publishing) created; concurrent
+/// creators of the same text share one entry. Inspecting, an entry not there yet is
+/// `None`.
 fn entry_for_text<T: Repositories>(
     tx: &mut T,
     kind: CatalogKind,
     text: &str,
-) -> Result<EntryId, AppError> {
+    mode: Mode,
+) -> Result<Option<CatalogEntry>, AppError> {
+    if mode == Mode::Inspect {
+        return Ok(tx.entry_by_label(kind, text)?);
+    }
     let entry = NewCatalogEntry {
         id: EntryId::parse(&clock::new_id())?,
         kind,
         label: text.to_owned(),
         item: None,
     };
-    Ok(tx.ensure_entry(&entry, clock::now())?.id)
+    Ok(Some(tx.ensure_entry(&entry, clock::now())?))
 }
 
-/// Resolves the ids of one section, collecting a problem for each unknown one.
-fn known<T: Repositories>(
-    tx: &mut T,
-    kind: CatalogKind,
-    field: &str,
-    ids: &[EntryId],
-    problems: &mut Vec<FieldProblem>,
-) -> Result<Vec<EntryRef>, AppError> {
-    let found = tx.entries_by_ids(kind, ids)?;
-    let mut refs = Vec::with_capacity(ids.len());
-    for id in ids {
-        match found.iter().find(|e| &e.id == id) {
-            Some(e) => refs.push(e.to_ref()),
-            None => problems.push(FieldProblem::new(
-                field,
-                format!("{id} is not an entry of the {kind} catalog"),
-            )),
-        }
-    }
-    Ok(refs)
+/// What an examination found.
+struct Examined {
+    /// Values that are wrong (422).
+    problems: Vec<FieldProblem>,
+    /// A name or slugs another auth has (409 when publishing).
+    taken: Vec<FieldProblem>,
+    entries: BTreeMap<Section, Vec<CatalogEntry>>,
 }
 
-/// The content of a new or changed auth, checked against the store: the name is
-/// free (not another auth's: `this` is the auth being changed, if any), every id
-/// exists in its catalog, slugs belong to no other auth. Answers the content and the
-/// department entries (for the caller's scope check).
-pub(crate) fn content<T: Repositories>(
+fn examine<T: Repositories>(
     tx: &mut T,
     fields: &AuthFields,
     this: Option<&AuthId>,
-) -> Result<(AuthContent, Vec<EntryRef>), AppError> {
-    let mut problems = Vec::new();
-
-    let name_id = match &fields.name {
-        Some(NameChoice::Text(name)) => {
-            Some(entry_for_text(tx, CatalogKind::Names, name.as_str())?)
-        }
-        Some(NameChoice::Id(id)) => known(
-            tx,
-            CatalogKind::Names,
-            "name_id",
-            std::slice::from_ref(id),
-            &mut problems,
-        )?
-        .pop()
-        .map(|e| e.id),
-        None => {
-            problems.push(FieldProblem::new("name", "a name (or name_id) is required"));
-            None
-        }
-    };
-    let description_id = match fields.description.clone().flatten() {
-        Some(DescriptionChoice::Text(d)) => {
-            Some(entry_for_text(tx, CatalogKind::Descriptions, d.as_str())?)
-        }
-        Some(DescriptionChoice::Id(id)) => known(
-            tx,
-            CatalogKind::Descriptions,
-            "description_id",
-            std::slice::from_ref(&id),
-            &mut problems,
-        )?
-        .pop()
-        .map(|e| e.id),
-        None => None,
-    };
-    let flag_id = fields.flag_id.clone().unwrap_or_else(|| {
-        EntryId::parse(FLAG_ACTIVE).unwrap_or_else(|_| unreachable!("seed ids are valid"))
-    });
-    let flag = known(
-        tx,
-        CatalogKind::Flags,
-        "flag_id",
-        std::slice::from_ref(&flag_id),
-        &mut problems,
-    )?;
-
-    let list = |f: &Option<Vec<EntryId>>| f.clone().unwrap_or_default();
-    let protocol_ids = list(&fields.protocol_ids);
-    let slug_ids = list(&fields.slug_ids);
-    let item_ids = list(&fields.item_ids);
-    let department_ids = list(&fields.department_ids);
-    let location_ids = list(&fields.location_ids);
-    known(
-        tx,
-        CatalogKind::Protocols,
-        "protocol_ids",
-        &protocol_ids,
-        &mut problems,
-    )?;
-    known(tx, CatalogKind::Slugs, "slug_ids", &slug_ids, &mut problems)?;
-    known(tx, CatalogKind::Items, "item_ids", &item_ids, &mut problems)?;
-    let departments = known(
-        tx,
-        CatalogKind::Departments,
-        "department_ids",
-        &department_ids,
-        &mut problems,
-    )?;
-    known(
-        tx,
-        CatalogKind::Locations,
-        "location_ids",
-        &location_ids,
-        &mut problems,
-    )?;
-
-    let (Some(name_id), Some(_)) = (name_id, flag.first()) else {
-        return Err(Invalid { problems }.into());
-    };
-    let content = AuthContent {
-        name_id,
-        description_id,
-        flag_id,
-        protocol_ids,
-        slug_ids,
-        item_ids,
-        department_ids,
-        location_ids,
-    };
-    if let Err(e) = content.check() {
-        problems.extend(e.problems);
-    }
-    Invalid::check(problems)?;
-
-    if let Some(owner) = tx.auth_named(&content.name_id)?
-        && Some(&owner) != this
-    {
-        return Err(AppError::conflict("another auth already has this name"));
-    }
-    if let Some((slug, _)) = tx
-        .slug_owners(&content.slug_ids)?
-        .into_iter()
-        .find(|(_, owner)| Some(owner) != this)
-    {
-        return Err(AppError::conflict(format!(
-            "slug {slug} belongs to another auth"
-        )));
-    }
-    Ok((content, departments))
-}
-
-/// Every problem that would stop `fields` from being published, found without writing
-/// anything: unknown ids, a name or slug of another auth, sections that break the
-/// cardinality rules, departments out of the caller's scope. (`fields` parsed already.)
-pub(crate) fn problems<T: Repositories>(
-    tx: &mut T,
-    caller: &auths_domain::Caller,
-    fields: &AuthFields,
-    this: Option<&AuthId>,
-) -> Result<Vec<FieldProblem>, AppError> {
+    mode: Mode,
+) -> Result<Examined, AppError> {
     let mut problems = fields
         .require_complete()
         .err()
         .map(|e| e.problems)
         .unwrap_or_default();
-    let taken = |owner: Option<AuthId>| owner.is_some_and(|o| Some(&o) != this);
-    match &fields.name {
-        Some(NameChoice::Text(name)) => {
-            if let Some(e) = tx.entry_by_label(CatalogKind::Names, name.as_str())?
-                && taken(tx.auth_named(&e.id)?)
-            {
-                problems.push(FieldProblem::new(
-                    "name",
-                    "another auth already has this name",
-                ));
-            }
+    let mut taken = Vec::new();
+    let mut entries = BTreeMap::new();
+    let is_other = |owner: Option<AuthId>| owner.is_some_and(|o| Some(&o) != this);
+
+    let (name, name_field) = match &fields.name {
+        Some(NameChoice::Text(n)) => (
+            entry_for_text(tx, CatalogKind::Names, n.as_str(), mode)?,
+            "name",
+        ),
+        Some(NameChoice::Id(id)) => (
+            known(tx, Section::Name, std::slice::from_ref(id), &mut problems)?.pop(),
+            "name_id",
+        ),
+        None => (None, "name"),
+    };
+    if let Some(name) = name {
+        if is_other(tx.auth_named(&name.id)?) {
+            taken.push(FieldProblem::new(name_field, Rule::NameTaken));
         }
-        Some(NameChoice::Id(id)) => {
-            let exists = !known(
-                tx,
-                CatalogKind::Names,
-                "name_id",
-                std::slice::from_ref(id),
-                &mut problems,
-            )?
-            .is_empty();
-            if exists && taken(tx.auth_named(id)?) {
-                problems.push(FieldProblem::new(
-                    "name_id",
-                    "another auth already has this name",
-                ));
-            }
+        entries.insert(Section::Name, vec![name]);
+    }
+    let description = match fields.description.clone().flatten() {
+        Some(DescriptionChoice::Text(d)) => {
+            entry_for_text(tx, CatalogKind::Descriptions, d.as_str(), mode)?
         }
-        None => {}
-    }
-    if let Some(Some(DescriptionChoice::Id(id))) = &fields.description {
-        known(
+        Some(DescriptionChoice::Id(id)) => known(
             tx,
-            CatalogKind::Descriptions,
-            "description_id",
-            std::slice::from_ref(id),
+            Section::Description,
+            std::slice::from_ref(&id),
             &mut problems,
-        )?;
+        )?
+        .pop(),
+        None => None,
+    };
+    entries.insert(Section::Description, description.into_iter().collect());
+    let flag_id = match &fields.flag_id {
+        Some(f) => f.clone(),
+        None => EntryId::parse(FLAG_ACTIVE)?,
+    };
+    let flag = known(
+        tx,
+        Section::Flag,
+        std::slice::from_ref(&flag_id),
+        &mut problems,
+    )?;
+    entries.insert(Section::Flag, flag);
+
+    let required_protocol = problems.iter().any(|p| {
+        p.rule
+            == Rule::Required {
+                what: Required::Protocol,
+            }
+    });
+    for section in Section::MANY {
+        let ids = fields.list(section).unwrap_or_default();
+        let found = known(tx, section, ids, &mut problems)?;
+        // "At least one protocol" is said once, by `require_complete`.
+        problems.extend(
+            list_problems(section, ids)
+                .into_iter()
+                .filter(|p| !(required_protocol && matches!(p.rule, Rule::TooFew { .. }))),
+        );
+        entries.insert(section, found);
     }
-    if let Some(flag) = &fields.flag_id {
-        known(
-            tx,
-            CatalogKind::Flags,
-            "flag_id",
-            std::slice::from_ref(flag),
-            &mut problems,
-        )?;
-    }
-    let list = |f: &Option<Vec<EntryId>>| f.clone().unwrap_or_default();
-    known(
-        tx,
-        CatalogKind::Protocols,
-        "protocol_ids",
-        &list(&fields.protocol_ids),
-        &mut problems,
-    )?;
-    let slugs = list(&fields.slug_ids);
-    known(tx, CatalogKind::Slugs, "slug_ids", &slugs, &mut problems)?;
-    known(
-        tx,
-        CatalogKind::Items,
-        "item_ids",
-        &list(&fields.item_ids),
-        &mut problems,
-    )?;
-    let departments = known(
-        tx,
-        CatalogKind::Departments,
-        "department_ids",
-        &list(&fields.department_ids),
-        &mut problems,
-    )?;
-    known(
-        tx,
-        CatalogKind::Locations,
-        "location_ids",
-        &list(&fields.location_ids),
-        &mut problems,
-    )?;
+    let slugs = fields.list(Section::Slugs).unwrap_or_default();
     for (slug, _) in tx
-        .slug_owners(&slugs)?
+        .slug_owners(slugs)?
         .into_iter()
         .filter(|(_, owner)| Some(owner) != this)
     {
-        problems.push(FieldProblem::new(
-            "slug_ids",
-            format!("slug {slug} belongs to another auth"),
+        taken.push(FieldProblem::new(
+            Section::Slugs.ids_field(),
+            Rule::SlugTaken { slug },
         ));
     }
-    let shape = AuthContent {
-        name_id: EntryId::parse("placeholder").map_err(AppError::from)?,
-        description_id: None,
-        flag_id: EntryId::parse("placeholder").map_err(AppError::from)?,
-        protocol_ids: list(&fields.protocol_ids),
-        slug_ids: slugs,
-        item_ids: list(&fields.item_ids),
-        department_ids: list(&fields.department_ids),
-        location_ids: list(&fields.location_ids),
-    };
-    if let Err(e) = shape.check() {
-        problems.extend(
-            e.problems
-                .into_iter()
-                .filter(|p| !(p.field == "protocol_ids" && p.message.starts_with("at least"))),
-        );
+    Ok(Examined {
+        problems,
+        taken,
+        entries,
+    })
+}
+
+/// The content of a new or changed auth, checked against the store: every id exists
+/// in its catalog, the name is free (not another auth's: `this` is the auth being
+/// changed, if any), slugs belong to no other auth. Names and descriptions given as
+/// text are found in or added to their catalogs.
+///
+/// # Errors
+/// `Invalid` with every wrong value; then `Conflict` for a taken name or slug.
+pub(crate) fn content<T: Repositories>(
+    tx: &mut T,
+    fields: &AuthFields,
+    this: Option<&AuthId>,
+) -> Result<Resolved, AppError> {
+    let examined = examine(tx, fields, this, Mode::Publish)?;
+    Invalid::check(examined.problems)?;
+    if let Some(first) = examined.taken.into_iter().next() {
+        return Err(match first.rule {
+            Rule::SlugTaken { slug } => Conflict::SlugTaken { slug },
+            _ => Conflict::NameTaken,
+        }
+        .into());
     }
-    let before = match this {
-        Some(id) => tx
-            .auth_by_id(id)?
-            .map(|a| a.departments)
-            .unwrap_or_default(),
-        None => Vec::new(),
+    let e = &examined.entries;
+    let ids = |s: Section| -> Vec<EntryId> {
+        e.get(&s)
+            .map(|es| es.iter().map(|x| x.id.clone()).collect())
+            .unwrap_or_default()
     };
-    let allowed = if this.is_some() {
-        caller.may_change_departments(&before, &departments)
-    } else {
-        caller.may_assign(&departments)
+    let one = |s: Section| {
+        ids(s)
+            .pop()
+            .ok_or_else(|| AppError::Internal(format!("checked without a {s}")))
     };
-    if let Err(d) = allowed {
-        problems.push(FieldProblem::new("department_ids", d.reason));
+    let content = AuthContent {
+        name_id: one(Section::Name)?,
+        description_id: ids(Section::Description).pop(),
+        flag_id: one(Section::Flag)?,
+        protocol_ids: ids(Section::Protocols),
+        slug_ids: ids(Section::Slugs),
+        item_ids: ids(Section::Items),
+        department_ids: ids(Section::Departments),
+        location_ids: ids(Section::Locations),
+    };
+    Ok(Resolved {
+        content,
+        entries: examined.entries,
+    })
+}
+
+/// Every problem that would stop `fields` from being published, found without writing
+/// anything: unknown ids, a name or slug of another auth, sections that break the
+/// cardinality rules, departments out of the caller's scope. (`fields` parsed already;
+/// `this` is the auth the draft edits, as it is now.)
+pub(crate) fn problems<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    fields: &AuthFields,
+    this: Option<&Auth>,
+) -> Result<Vec<FieldProblem>, AppError> {
+    let examined = examine(tx, fields, this.map(|a| &a.auth_id), Mode::Inspect)?;
+    let mut problems = examined.problems;
+    problems.extend(examined.taken);
+    let departments: Vec<EntryRef> = examined
+        .entries
+        .get(&Section::Departments)
+        .map(|es| es.iter().map(CatalogEntry::to_ref).collect())
+        .unwrap_or_default();
+    let allowed = match this {
+        Some(auth) => caller.may_change_departments(&auth.departments, &departments),
+        None => caller.may_assign(&departments),
+    };
+    if let Err(denial) = allowed {
+        problems.push(FieldProblem::new(
+            Section::Departments.ids_field(),
+            Rule::Denied { denial },
+        ));
     }
     Ok(problems)
 }

@@ -1,11 +1,14 @@
-//! Update one auth (publish changes), with optimistic concurrency.
+//! Update auths (publish changes), with optimistic concurrency.
 
 use auths_domain::{
-    AuthContent, AuthFields, AuthId, Caller, Operation, RepoError, Repositories, Store,
+    Auth, AuthFields, AuthId, Caller, Operation, RawFields, RepoError, Repositories, Store,
 };
 
+use super::bulk::{check_size, each_until_down};
 use super::get::visible_auth;
-use crate::{AppError, AuthService, clock};
+use super::resolve::Stamp;
+use crate::error::Conflict;
+use crate::{AppError, AuthService, NewAuthSource, clock};
 
 /// What a successful update answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,33 +21,88 @@ pub struct UpdateOutcome {
     pub changed: bool,
 }
 
-/// The content with each section as a sorted set, so that order does not count as a
-/// change.
-fn normalized(mut c: AuthContent) -> AuthContent {
-    for ids in [
-        &mut c.protocol_ids,
-        &mut c.slug_ids,
-        &mut c.item_ids,
-        &mut c.department_ids,
-        &mut c.location_ids,
-    ] {
-        ids.sort();
-    }
-    c
+/// One item of a bulk update, as the client sent it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdateItem {
+    /// The auth, by id.
+    pub auth_id: String,
+    /// The version the change was made against (`None`: whatever is current).
+    pub expected_version: Option<i64>,
+    /// A draft of the auth to publish, alone.
+    pub draft_id: Option<String>,
+    /// Or the fields to change.
+    pub fields: RawFields,
 }
 
 /// A stale version: the conflict that tells the client what the current version is.
 pub(crate) fn stale(auth_id: &AuthId, current: i64, expected: i64) -> AppError {
-    AppError::Conflict {
-        message: format!(
-            "auth {auth_id} is at version {current}, not {expected}: read it again and reapply your change"
-        ),
-        current_version: Some(current),
+    Conflict::AuthVersion {
+        auth_id: auth_id.clone(),
+        current,
+        expected,
     }
+    .into()
 }
 
-/// Updates one auth inside the caller's transaction (also used to publish a draft).
-pub(crate) fn update_in<T: Repositories>(
+/// Updates `before`, the auth as this transaction read it, for a caller already allowed
+/// to update (see [`Caller::may`]); answers the outcome and the auth as it now is.
+/// Nothing is read again: the auth after the change is built from what was checked.
+pub(crate) fn update_loaded<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    before: Auth,
+    expected_version: Option<i64>,
+    patch: &AuthFields,
+) -> Result<(UpdateOutcome, Auth), AppError> {
+    let auth_id = before.auth_id.clone();
+    if let Some(expected) = expected_version
+        && expected != before.version
+    {
+        return Err(stale(&auth_id, before.version, expected));
+    }
+    if let Some(denial) =
+        caller.change_denial(&before.flag, &before.departments, patch.flag_id.as_ref())
+    {
+        return Err(denial.into());
+    }
+    let merged = before.fields().merged(patch.clone());
+    let resolved = super::resolve::content(tx, &merged, Some(&auth_id))?;
+    caller.may_change_departments(&before.departments, &resolved.departments())?;
+    if resolved.content.clone().normalized() == before.content().normalized() {
+        let outcome = UpdateOutcome {
+            auth_id,
+            version: before.version,
+            changed: false,
+        };
+        return Ok((outcome, before));
+    }
+    let at = clock::now();
+    let by = &caller.principal.name;
+    let version = tx
+        .update_auth(before.number, before.version, &resolved.content, at, by)
+        .map_err(|e| match e {
+            RepoError::Stale => stale(&auth_id, before.version + 1, before.version),
+            other => other.into(),
+        })?;
+    let after = resolved.auth(&Stamp {
+        number: before.number,
+        auth_id: &auth_id,
+        group_id: &before.group_id,
+        version,
+        created: (before.created_at, &before.created_by),
+        updated: (at, by),
+    })?;
+    crate::audit::record(tx, caller, "auth.update", Some(&before), Some(&after))?;
+    let outcome = UpdateOutcome {
+        auth_id,
+        version,
+        changed: true,
+    };
+    Ok((outcome, after))
+}
+
+/// Updates one auth the caller may see, inside the caller's transaction.
+fn update_in<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
     auth_id: &AuthId,
@@ -52,47 +110,7 @@ pub(crate) fn update_in<T: Repositories>(
     patch: &AuthFields,
 ) -> Result<UpdateOutcome, AppError> {
     let before = visible_auth(tx, caller, auth_id)?;
-    if let Some(expected) = expected_version
-        && expected != before.version
-    {
-        return Err(stale(auth_id, before.version, expected));
-    }
-    if let Some(reason) =
-        caller.update_denial(&before.flag, &before.departments, patch.flag_id.as_ref())
-    {
-        return Err(AppError::Forbidden(reason));
-    }
-    let merged = before.fields().merged(patch.clone());
-    let (content, departments) = super::resolve::content(tx, &merged, Some(auth_id))?;
-    caller.may_change_departments(&before.departments, &departments)?;
-    if normalized(content.clone()) == normalized(before.content()) {
-        return Ok(UpdateOutcome {
-            auth_id: auth_id.clone(),
-            version: before.version,
-            changed: false,
-        });
-    }
-    let version = tx
-        .update_auth(
-            auth_id,
-            before.version,
-            &content,
-            clock::now(),
-            &caller.principal.name,
-        )
-        .map_err(|e| match e {
-            RepoError::Stale => stale(auth_id, before.version + 1, before.version),
-            other => other.into(),
-        })?;
-    let after = tx
-        .auth_by_id(auth_id)?
-        .ok_or_else(|| AppError::Internal("the auth just updated is missing".into()))?;
-    crate::audit::record(tx, caller, "auth.update", Some(&before), Some(&after))?;
-    Ok(UpdateOutcome {
-        auth_id: auth_id.clone(),
-        version,
-        changed: true,
-    })
+    update_loaded(tx, caller, before, expected_version, patch).map(|(outcome, _)| outcome)
 }
 
 impl<S: Store> AuthService<S> {
@@ -115,5 +133,41 @@ impl<S: Store> AuthService<S> {
         caller.may(Operation::Update)?;
         self.store
             .write(|tx| update_in(tx, caller, auth_id, expected_version, patch))
+    }
+
+    /// Updates many auths, one result per item in their order, each item in a
+    /// transaction of its own: the fields given change, or the caller's draft of the
+    /// auth is published (consumed). The role and MCP policy refuse the whole request;
+    /// everything else is an item's result. Once the database turns out to be
+    /// unavailable, the items after are not tried.
+    ///
+    /// # Errors
+    /// `TooMany` above [`super::bulk::MAX_BULK_ITEMS`] items, `Forbidden` when the
+    /// caller may not update at all, `Unavailable` when no item reached the database.
+    pub fn update_many(
+        &self,
+        caller: &Caller,
+        items: &[UpdateItem],
+    ) -> Result<Vec<Result<UpdateOutcome, AppError>>, AppError> {
+        check_size(items.len())?;
+        caller.may(Operation::Update)?;
+        each_until_down(items, |item| {
+            let auth_id = AuthId::parse(&item.auth_id)
+                .map_err(|_| AppError::auth_not_found(&item.auth_id))?;
+            match NewAuthSource::of(item.draft_id.as_deref(), &item.fields)? {
+                NewAuthSource::Draft(draft_id) => self.store.write(|tx| {
+                    super::drafts::publish_update_in(
+                        tx,
+                        caller,
+                        &auth_id,
+                        &draft_id,
+                        item.expected_version,
+                    )
+                }),
+                NewAuthSource::Fields(patch) => self
+                    .store
+                    .write(|tx| update_in(tx, caller, &auth_id, item.expected_version, &patch)),
+            }
+        })
     }
 }

@@ -1,9 +1,13 @@
-//! Foreman's error bodies (`../shared/spec/foreman-v2.md`, "Errors and credentials").
+//! Foreman's error bodies (`../shared/spec/foreman-v2.md`, "Errors and credentials"),
+//! worded here from the same typed reasons the v5 API words its own way.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use auths_app::AppError;
+use auths_app::{AppError, Conflict, Missing};
+use auths_domain::{CatalogKind, EntryKey, FieldProblem, Rule};
 use serde_json::{Value, json};
+
+use crate::rejection::{Dialect, Rejection};
 
 /// An error of the Foreman-compatible API.
 #[derive(Debug, Clone)]
@@ -24,7 +28,11 @@ impl ResponseError for ForemanError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(&self.body)
+        let mut res = HttpResponse::build(self.status);
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            res.insert_header(("Retry-After", "300"));
+        }
+        res.json(&self.body)
     }
 }
 
@@ -44,92 +52,112 @@ fn full_message(field: &str, msg: &str) -> String {
     format!("{words} {msg}")
 }
 
-impl ForemanError {
-    /// 401 for `login` (the Basic name, or empty).
-    pub fn unauthenticated(login: &str) -> Self {
-        message(
-            StatusCode::UNAUTHORIZED,
-            format!("Unable to authenticate user {login}"),
-        )
+/// A taxonomy's name in Foreman's messages.
+const fn taxonomy(kind: CatalogKind) -> &'static str {
+    match kind {
+        CatalogKind::Locations => "Location",
+        _ => "Organization",
     }
+}
 
-    /// 400 for a malformed body.
-    pub fn bad_json(detail: impl std::fmt::Display) -> Self {
-        message(
-            StatusCode::BAD_REQUEST,
-            format!("There was a problem in the JSON you submitted: {detail}"),
-        )
+/// `Location with id 9 not found`.
+pub fn taxonomy_not_found(kind: CatalogKind, id: impl std::fmt::Display) -> String {
+    format!("{} with id {id} not found", taxonomy(kind))
+}
+
+/// A rule as Rails' validations word it.
+fn words(rule: &Rule) -> String {
+    match rule {
+        Rule::Blank { .. } | Rule::Required { .. } => "can't be blank".to_owned(),
+        Rule::TooLong { max, .. } => format!("is too long (maximum is {max} characters)"),
+        Rule::ControlCharacters { .. } | Rule::NulCharacters { .. } => "is invalid".to_owned(),
+        Rule::NameTaken => "has already been taken".to_owned(),
+        Rule::UnknownEntry {
+            kind,
+            key: EntryKey::Number(n),
+        } => taxonomy_not_found(*kind, n),
+        Rule::UnknownEntry {
+            kind,
+            key: EntryKey::Label(name),
+        } => format!("{} with name '{name}' not found", taxonomy(*kind)),
+        other => other.to_string(),
     }
+}
 
-    /// 400 for a malformed parameter (better than Foreman, which answers 500).
-    pub fn bad_request(m: impl Into<String>) -> Self {
-        message(StatusCode::BAD_REQUEST, m)
-    }
+/// What a use case's error needs to be worded in Foreman's words: the permission a
+/// 403 names, the record a 422 is about, the id as the client wrote it (for a 404),
+/// and the name the request gave the field the domain calls `label`.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The permission a 403 names (`view_authenticators`, ...).
+    pub permission: &'static str,
+    /// The record's number, for a 422.
+    pub record: Option<i64>,
+    /// The record's id as written, for a 404.
+    pub raw_id: &'a str,
+    /// What the request calls the field the domain calls `label` (`name`).
+    pub label: &'static str,
+}
 
-    /// 408: the client sent its body too slowly.
-    pub fn request_timeout(m: impl Into<String>) -> Self {
-        message(StatusCode::REQUEST_TIMEOUT, m)
-    }
-
-    /// 415.
-    pub fn unsupported_media_type() -> Self {
-        message(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Content-Type must be application/json",
-        )
-    }
-
-    /// 403 naming the missing permission.
-    pub fn forbidden(permission: &str) -> Self {
+impl<'a> Context<'a> {
+    /// A context naming `permission`.
+    pub const fn new(permission: &'static str) -> Self {
         Self {
-            status: StatusCode::FORBIDDEN,
-            body: json!({"error": {
-                "message": "Access denied",
-                "details": format!("Missing one of the required permissions: {permission}"),
-                "missing_permissions": [permission],
-            }}),
+            permission,
+            record: None,
+            raw_id: "",
+            label: "label",
         }
     }
 
-    /// Maps a use case's error; `permission` names what a 403 lacks, `record` is the
-    /// record's id for a 422.
-    pub fn from_app(e: AppError, permission: &str, record: Option<i64>) -> Self {
+    /// About the record written `raw_id`, numbered `record`.
+    #[must_use]
+    pub const fn record(mut self, raw_id: &'a str, record: Option<i64>) -> Self {
+        self.raw_id = raw_id;
+        self.record = record;
+        self
+    }
+
+    /// With the domain's `label` called `name`.
+    #[must_use]
+    pub const fn label_is_name(mut self) -> Self {
+        self.label = "name";
+        self
+    }
+
+    /// A use case's error in Foreman's words.
+    pub fn error(&self, e: AppError) -> ForemanError {
         match e {
-            AppError::Unauthenticated => Self::unauthenticated(""),
-            AppError::Forbidden(_) => Self::forbidden(permission),
-            AppError::NotFound(m)
-                if m.starts_with("Location with") || m.starts_with("Organization with") =>
-            {
-                Self {
-                    status: StatusCode::NOT_FOUND,
-                    body: json!({"message": m}),
-                }
-            }
-            AppError::NotFound(m) => message(StatusCode::NOT_FOUND, m),
-            AppError::Query(m) => Self {
-                status: StatusCode::BAD_REQUEST,
-                body: json!({"error": {"message": m, "class": "ScopedSearch::QueryNotSupported"}}),
+            AppError::Unauthenticated => Rejection::Unauthenticated { login: None }.into(),
+            AppError::Forbidden(_) => ForemanError::forbidden(self.permission),
+            AppError::NotFound(Missing::Taxon { kind, number }) => ForemanError {
+                status: StatusCode::NOT_FOUND,
+                body: json!({"message": taxonomy_not_found(kind, number)}),
             },
-            AppError::BadRequest(m) => message(StatusCode::BAD_REQUEST, m),
-            AppError::Invalid(problems) => {
-                let mut errors = serde_json::Map::new();
-                let mut full = Vec::new();
-                for p in &problems {
-                    let list = errors
-                        .entry(p.field.clone())
-                        .or_insert_with(|| Value::Array(Vec::new()));
-                    if let Value::Array(a) = list {
-                        a.push(Value::String(p.message.clone()));
-                    }
-                    full.push(full_message(&p.field, &p.message));
-                }
-                Self {
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    body: json!({"error": {"id": record, "errors": errors, "full_messages": full}}),
-                }
+            AppError::NotFound(Missing::External) => message(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "Resource auth_source_external not found by id '{}'",
+                    self.raw_id
+                ),
+            ),
+            AppError::NotFound(m) => message(StatusCode::NOT_FOUND, m.to_string()),
+            AppError::Query(q) => ForemanError {
+                status: StatusCode::BAD_REQUEST,
+                body: json!({"error": {"message": q.to_string(), "class": "ScopedSearch::QueryNotSupported"}}),
+            },
+            AppError::Invalid(problems) => self.invalid(
+                problems
+                    .iter()
+                    .map(|p: &FieldProblem| (p.field.clone(), words(&p.rule)))
+                    .collect(),
+            ),
+            // Foreman answers a taken name as a validation failure.
+            AppError::Conflict(Conflict::NameTaken | Conflict::LabelTaken { .. }) => {
+                self.invalid(vec![("name".to_owned(), words(&Rule::NameTaken))])
             }
-            AppError::Conflict { message: m, .. } => message(StatusCode::CONFLICT, m),
-            AppError::PayloadTooLarge(m) => message(StatusCode::PAYLOAD_TOO_LARGE, m),
+            AppError::Conflict(c) => message(StatusCode::CONFLICT, c.to_string()),
+            e @ AppError::TooMany { .. } => message(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
                 message(
@@ -146,19 +174,155 @@ impl ForemanError {
             }
         }
     }
+
+    /// 422 `{"error": {"id", "errors": {field: [message]}, "full_messages"}}`.
+    pub fn invalid(&self, problems: Vec<(String, String)>) -> ForemanError {
+        let mut errors = serde_json::Map::new();
+        let mut full = Vec::new();
+        for (field, msg) in problems {
+            let field = if field == "label" {
+                self.label.to_owned()
+            } else {
+                field
+            };
+            full.push(full_message(&field, &msg));
+            if let Value::Array(a) = errors
+                .entry(field)
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
+                a.push(Value::String(msg));
+            }
+        }
+        ForemanError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: json!({"error": {"id": self.record, "errors": errors, "full_messages": full}}),
+        }
+    }
+}
+
+impl ForemanError {
+    /// 400 for a malformed parameter (better than Foreman, which answers 500).
+    pub fn bad_request(m: impl Into<String>) -> Self {
+        message(StatusCode::BAD_REQUEST, m)
+    }
+
+    /// 404 `{"message": ...}` for a taxonomy the request names.
+    pub fn taxonomy_not_found(kind: CatalogKind, raw: &str) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            body: json!({"message": taxonomy_not_found(kind, raw)}),
+        }
+    }
+
+    /// 403 naming the missing permission.
+    pub fn forbidden(permission: &str) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            body: json!({"error": {
+                "message": "Access denied",
+                "details": format!("Missing one of the required permissions: {permission}"),
+                "missing_permissions": [permission],
+            }}),
+        }
+    }
+}
+
+impl From<Rejection> for ForemanError {
+    fn from(r: Rejection) -> Self {
+        match r {
+            Rejection::Unauthenticated { login } => message(
+                StatusCode::UNAUTHORIZED,
+                format!("Unable to authenticate user {}", login.unwrap_or_default()),
+            ),
+            Rejection::Throttled => {
+                message(StatusCode::TOO_MANY_REQUESTS, crate::throttle::MESSAGE)
+            }
+            Rejection::NulInQuery => {
+                Self::bad_request("NUL characters (%00) are not allowed in the query string")
+            }
+            Rejection::UnsupportedMediaType => message(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type must be application/json",
+            ),
+            Rejection::TooLarge { limit } => message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is larger than {limit} bytes"),
+            ),
+            Rejection::TimedOut(why) => message(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the request body came too slowly: {why}"),
+            ),
+            Rejection::Unreadable(e) => {
+                Self::bad_request(format!("could not read the request body: {e}"))
+            }
+            Rejection::MalformedJson(e) => Self::bad_request(format!(
+                "There was a problem in the JSON you submitted: {e}"
+            )),
+            Rejection::NulInBody => Self::bad_request(
+                "There was a problem in the JSON you submitted: NUL characters are not allowed",
+            ),
+            Rejection::App(e) => Context::new("").error(e),
+        }
+    }
+}
+
+/// The Foreman-compatible API's wording of the shared layer's refusals.
+#[derive(Debug)]
+pub struct Foreman;
+
+impl Dialect for Foreman {
+    type Error = ForemanError;
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn full_messages_read_like_foremans() {
         assert_eq!(
-            super::full_message("name", "has already been taken"),
+            full_message("name", "has already been taken"),
             "Name has already been taken"
         );
         assert_eq!(
-            super::full_message("location_ids", "Location with id 9 not found"),
+            full_message("location_ids", "Location with id 9 not found"),
             "Location ids Location with id 9 not found"
+        );
+    }
+
+    #[test]
+    fn rules_read_like_rails_validations() {
+        let too_long = Rule::TooLong {
+            what: "name".into(),
+            len: 256,
+            max: 255,
+        };
+        assert_eq!(words(&too_long), "is too long (maximum is 255 characters)");
+        assert_eq!(
+            words(&Rule::Blank {
+                what: "name".into()
+            }),
+            "can't be blank"
+        );
+        assert_eq!(
+            words(&Rule::UnknownEntry {
+                kind: CatalogKind::Departments,
+                key: EntryKey::Label("HR".into())
+            }),
+            "Organization with name 'HR' not found"
+        );
+        let e = Context::new("edit_authenticators")
+            .record("3", Some(3))
+            .label_is_name()
+            .error(AppError::invalid(
+                "label",
+                Rule::Blank {
+                    what: "label".into(),
+                },
+            ));
+        assert_eq!(
+            e.body,
+            json!({"error": {"id": 3, "errors": {"name": ["can't be blank"]}, "full_messages": ["Name can't be blank"]}})
         );
     }
 }

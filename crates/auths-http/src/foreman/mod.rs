@@ -1,20 +1,65 @@
 //! The Foreman-compatible API, v2 (`../shared/spec/foreman-v2.md`): auth source
 //! externals, locations, organizations, status, and the apipie document, over the same
-//! use cases as v5. Mounted under `/api` and `/api/v2`, with `.json` suffixes.
+//! use cases as v5. A plain adapter: it reads Foreman's ids and bodies, and words the
+//! use cases' typed reasons in Foreman's words ([`error`]). Mounted under `/api` and
+//! `/api/v2`, with `.json` suffixes, from one flat table (`routes`).
 
 pub mod apidoc;
 pub mod error;
-mod handlers;
+mod externals;
+mod params;
+mod request;
+mod taxonomies;
 mod views;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::web;
+use actix_web::{HttpResponse, Route, web};
+use auths_app::{AppError, AuthService, Refused, Taxonomy};
 use auths_domain::Store;
 
-pub use error::ForemanError;
+pub use error::{Foreman, ForemanError};
+
+use crate::auth::ReqCaller;
+use crate::blocking::run_blocking;
+use error::Context;
+use params::Query;
+
+/// Foreman's permission to read auth sources.
+const VIEW: &str = "view_authenticators";
+/// Largest body the Foreman API reads.
+const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Runs a use case off the async threads; its error in Foreman's words.
+async fn run<T, F>(f: F, ctx: Context<'_>) -> Result<T, ForemanError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+{
+    run_blocking(f)
+        .await
+        .and_then(|r| r)
+        .map_err(|e| ctx.error(e))
+}
+
+/// Runs a use case that takes the request as the adapter read it (see
+/// [`auths_app::Refused`]): the request's refusal is answered as it is.
+async fn run_request<T, F>(f: F, ctx: Context<'_>) -> Result<T, ForemanError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, Refused<ForemanError>> + Send + 'static,
+{
+    run_blocking(f)
+        .await
+        .map_err(|e| ctx.error(e))?
+        .map_err(|refused| match refused {
+            Refused::App(e) => ctx.error(e),
+            Refused::Request(e) => e,
+        })
+}
 
 /// The headers every Foreman answer carries; `Foreman_current_*` default to "; ANY"
 /// when the handler did not name a taxonomy.
@@ -40,90 +85,108 @@ pub async fn headers<B: MessageBody>(
     Ok(res)
 }
 
-fn both(path: &str) -> [String; 2] {
-    [path.to_owned(), format!("{path}.json")]
+/// `GET /api/status`.
+pub async fn status() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"result": "ok", "status": 200, "version": env!("CARGO_PKG_VERSION"), "api_version": 2}))
 }
 
-/// Mounts the routes under one prefix (`""` or `"/v2"`) of the `/api` scope.
-fn routes<S: Store>(cfg: &mut web::ServiceConfig, prefix: &str) {
-    use actix_web::http::Method;
-    use handlers::*;
-    let na = crate::fallback::method_not_allowed;
-    for p in both(&format!("{prefix}/auth_source_externals")) {
-        cfg.service(
-            web::resource(p)
-                .wrap(from_fn(headers))
-                .route(web::get().to(index::<S>))
-                .default_service(na(&[Method::GET])),
-        );
-    }
-    cfg.service(
-        web::resource(format!("{prefix}/auth_source_externals/{{id}}"))
-            .wrap(from_fn(headers))
-            .route(web::get().to(show::<S>))
-            .route(web::put().to(update::<S>))
-            .default_service(na(&[Method::GET, Method::PUT])),
-    );
-    for (plural, which) in [("locations", "location"), ("organizations", "organization")] {
-        for p in both(&format!(
-            "{prefix}/{plural}/{{taxonomy_id}}/auth_source_externals"
-        )) {
-            let r = if which == "location" {
-                web::get().to(index_in_location::<S>)
-            } else {
-                web::get().to(index_in_organization::<S>)
-            };
-            cfg.service(
-                web::resource(p)
-                    .wrap(from_fn(headers))
-                    .route(r)
-                    .default_service(na(&[Method::GET])),
-            );
-        }
-        for p in both(&format!("{prefix}/{plural}")) {
-            let (list, create) = if which == "location" {
-                (
-                    web::get().to(locations::<S>),
-                    web::post().to(create_location::<S>),
-                )
-            } else {
-                (
-                    web::get().to(organizations::<S>),
-                    web::post().to(create_organization::<S>),
-                )
-            };
-            cfg.service(
-                web::resource(p)
-                    .wrap(from_fn(headers))
-                    .route(list)
-                    .route(create)
-                    .default_service(na(&[Method::GET, Method::POST])),
-            );
-        }
-        let r = if which == "location" {
-            web::get().to(location::<S>)
-        } else {
-            web::get().to(organization::<S>)
-        };
-        cfg.service(
-            web::resource(format!("{prefix}/{plural}/{{taxonomy_id}}"))
-                .wrap(from_fn(headers))
-                .route(r)
-                .default_service(na(&[Method::GET])),
-        );
-    }
-    for p in both(&format!("{prefix}/status")) {
-        cfg.service(
-            web::resource(p)
-                .wrap(from_fn(headers))
-                .route(web::get().to(status))
-                .default_service(na(&[Method::GET])),
-        );
-    }
+type Data<S> = web::Data<AuthService<S>>;
+
+/// One resource: a path (under `/api` and `/api/v2`, also with `.json`), and its
+/// methods.
+struct Resource {
+    path: &'static str,
+    routes: Vec<(Method, Route)>,
 }
 
-/// Mounts the Foreman-compatible routes (inside the `/api` scope).
+fn resource(path: &'static str, routes: Vec<(Method, Route)>) -> Resource {
+    Resource { path, routes }
+}
+
+/// The taxonomy routes of `t`.
+fn taxonomy<S: Store>(t: Taxonomy) -> [(Method, Route); 3] {
+    [
+        (
+            Method::GET,
+            web::get().to(move |s: Data<S>, c: ReqCaller, q: web::Query<Query>| {
+                taxonomies::index(t, s, c, q)
+            }),
+        ),
+        (
+            Method::POST,
+            web::post().to(
+                move |r: actix_web::HttpRequest, s: Data<S>, c: ReqCaller, p: web::Payload| {
+                    taxonomies::create(t, r, s, c, p)
+                },
+            ),
+        ),
+        (
+            Method::GET,
+            web::get().to(move |s: Data<S>, c: ReqCaller, p: web::Path<String>| {
+                taxonomies::show(t, s, c, p)
+            }),
+        ),
+    ]
+}
+
+/// Every route of the API, one line a resource.
+fn routes<S: Store>() -> Vec<Resource> {
+    let [loc_index, loc_create, loc_show] = taxonomy::<S>(Taxonomy::Location);
+    let [org_index, org_create, org_show] = taxonomy::<S>(Taxonomy::Organization);
+    vec![
+        resource(
+            "/auth_source_externals",
+            vec![(Method::GET, web::get().to(externals::index::<S>))],
+        ),
+        resource(
+            "/auth_source_externals/{id}",
+            vec![
+                (Method::GET, web::get().to(externals::show::<S>)),
+                (Method::PUT, web::put().to(externals::update::<S>)),
+            ],
+        ),
+        resource(
+            "/locations/{taxonomy_id}/auth_source_externals",
+            vec![(
+                Method::GET,
+                web::get().to(externals::index_in_location::<S>),
+            )],
+        ),
+        resource(
+            "/organizations/{taxonomy_id}/auth_source_externals",
+            vec![(
+                Method::GET,
+                web::get().to(externals::index_in_organization::<S>),
+            )],
+        ),
+        resource("/locations", vec![loc_index, loc_create]),
+        resource("/locations/{taxonomy_id}", vec![loc_show]),
+        resource("/organizations", vec![org_index, org_create]),
+        resource("/organizations/{taxonomy_id}", vec![org_show]),
+        resource("/status", vec![(Method::GET, web::get().to(status))]),
+    ]
+}
+
+/// Mounts the Foreman-compatible routes (inside the `/api` scope): every resource of
+/// `routes` under `""` and `"/v2"`, with and without `.json` (an id route takes the
+/// suffix as part of the id, whose leading digits count).
 pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
-    routes::<S>(cfg, "");
-    routes::<S>(cfg, "/v2");
+    for prefix in ["", "/v2"] {
+        for suffix in ["", ".json"] {
+            for r in routes::<S>() {
+                if suffix == ".json" && r.path.ends_with('}') {
+                    continue;
+                }
+                let methods: Vec<Method> = r.routes.iter().map(|(m, _)| m.clone()).collect();
+                let mut resource =
+                    web::resource(format!("{prefix}{}{suffix}", r.path)).wrap(from_fn(headers));
+                for (_, route) in r.routes {
+                    resource = resource.route(route);
+                }
+                cfg.service(
+                    resource.default_service(crate::fallback::method_not_allowed(&methods)),
+                );
+            }
+        }
+    }
 }

@@ -2,8 +2,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use auths_app::{AppError, AuthService, EntryInput};
-use auths_domain::{CatalogEntry, CatalogKind, EntryId, Store};
+use auths_app::{AppError, AuthService, Missing};
+use auths_domain::{CatalogEntry, CatalogKind, EntryId, EntryText, Store};
 use serde::{Deserialize, Serialize};
 
 use super::paging::page;
@@ -55,60 +55,22 @@ pub struct CatalogList {
     total_count: u64,
 }
 
-/// The body of a create or rename; the OpenAPI document describes it by catalog
-/// (`schemas::EntryBodySchema`).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EntryBody {
-    label: Option<String>,
-    key: Option<String>,
-    value: Option<String>,
-    secret: Option<bool>,
-}
-
 /// The longest catalog search text accepted (400 beyond).
 pub const MAX_SEARCH_CHARS: usize = 255;
 
 fn kind_of(raw: &str) -> Result<CatalogKind, ApiError> {
     raw.parse::<CatalogKind>()
-        .map_err(|_| AppError::NotFound(format!("no catalog named {raw:?}")).into())
-}
-
-fn input(kind: CatalogKind, body: EntryBody) -> Result<EntryInput, ApiError> {
-    if kind == CatalogKind::Items {
-        if body.label.is_some() {
-            return Err(AppError::invalid(
-                "label",
-                "an item's label is its key: send key, value and secret",
-            )
-            .into());
-        }
-        let mut missing = Vec::new();
-        if body.key.is_none() {
-            missing.push(auths_domain::FieldProblem::new("key", "required"));
-        }
-        if body.value.is_none() {
-            missing.push(auths_domain::FieldProblem::new("value", "required"));
-        }
-        if !missing.is_empty() {
-            return Err(AppError::Invalid(missing).into());
-        }
-        return Ok(EntryInput::Item {
-            key: body.key.unwrap_or_default(),
-            value: body.value.unwrap_or_default(),
-            secret: body.secret.unwrap_or(false),
-        });
-    }
-    if body.key.is_some() || body.value.is_some() || body.secret.is_some() {
-        return Err(AppError::invalid("label", format!("a {kind} entry has only a label")).into());
-    }
-    body.label
-        .map(EntryInput::Label)
-        .ok_or_else(|| AppError::invalid("label", "required").into())
+        .map_err(|_| AppError::NotFound(Missing::Catalog(raw.to_owned())).into())
 }
 
 fn entry_id(kind: CatalogKind, raw: &str) -> Result<EntryId, ApiError> {
-    EntryId::parse(raw).map_err(|_| AppError::NotFound(format!("no {kind} entry {raw}")).into())
+    EntryId::parse(raw).map_err(|_| {
+        AppError::NotFound(Missing::Entry {
+            kind,
+            id: raw.to_owned(),
+        })
+        .into()
+    })
 }
 
 /// `GET /api/v5/catalog/{kind}`.
@@ -149,10 +111,9 @@ pub async fn create<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
     path: web::Path<String>,
-    ApiJson(body): ApiJson<EntryBody>,
+    ApiJson(input): ApiJson<EntryText>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind_of(&path)?;
-    let input = input(kind, body)?;
     let svc = service.into_inner();
     let entry = blocking(move || svc.create_entry(&caller.0, kind, &input)).await?;
     let location = format!("/api/v5/catalog/{kind}/{}", entry.id);
@@ -169,12 +130,11 @@ pub async fn update<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
     path: web::Path<(String, String)>,
-    ApiJson(body): ApiJson<EntryBody>,
+    ApiJson(input): ApiJson<EntryText>,
 ) -> Result<HttpResponse, ApiError> {
     let (kind, id) = path.into_inner();
     let kind = kind_of(&kind)?;
     let id = entry_id(kind, &id)?;
-    let input = input(kind, body)?;
     let svc = service.into_inner();
     let entry = blocking(move || svc.update_entry(&caller.0, kind, &id, &input)).await?;
     Ok(HttpResponse::Ok().json(EntryOut::from(entry)))

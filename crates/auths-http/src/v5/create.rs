@@ -2,24 +2,44 @@
 //! order, each item atomic on its own (a savepoint each, one commit for all).
 
 use actix_web::{HttpResponse, web};
-use auths_app::{AppError, AuthService};
-use auths_domain::{Operation, Store};
+use auths_app::AuthService;
+use auths_domain::{RawFields, Store};
 use serde::Deserialize;
+use serde::de::MapAccess;
 
-use super::bulk::{BulkResponse, ItemResult, check_bulk_size};
-use super::fields::{draft_or_fields, with_auth_fields};
+use super::bulk::{BulkResponse, ItemResult};
+use super::fields::{OwnFields, item};
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::ApiError;
 use crate::json::ApiJson;
 
-with_auth_fields! {
-    #[derive(Debug, Deserialize, utoipa::ToSchema)]
-    #[serde(deny_unknown_fields)]
-    pub struct CreateItem {
-        pub draft_id: Option<String>,
+/// One item of a bulk create: a draft of a new auth to publish (`draft_id`, alone), or
+/// the fields of a new auth.
+#[derive(Debug, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOwn {
+    draft_id: Option<String>,
+}
+
+impl OwnFields for CreateOwn {
+    const NAMES: &'static [&'static str] = &["draft_id"];
+
+    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "draft_id" => self.draft_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 }
+
+item!(
+    /// One item of a bulk create.
+    CreateItem,
+    CreateOwn,
+    RawFields
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -30,23 +50,23 @@ pub struct CreateRequest {
 /// The handler.
 ///
 /// # Errors
-/// 413 above [`MAX_BULK_ITEMS`]; otherwise 200 with per-item results.
+/// 413 above the bulk limit, 403 when the caller may not create; otherwise 200 with
+/// per-item results.
 pub async fn create<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
     ApiJson(body): ApiJson<CreateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    check_bulk_size(body.auths.len())?;
-    let caller = caller.0;
-    // Role and MCP policy refuse the whole request; department scope is per item.
-    caller.may(Operation::Create).map_err(AppError::from)?;
-    let svc = service.into_inner();
-    let sources: Vec<_> = body
+    let items: Vec<auths_app::CreateItem> = body
         .auths
-        .iter()
-        .map(|item| draft_or_fields(item.draft_id.as_deref(), item.auth_fields()))
+        .into_iter()
+        .map(|CreateItem(i)| auths_app::CreateItem {
+            draft_id: i.own.draft_id,
+            fields: i.fields,
+        })
         .collect();
-    let results = blocking(move || svc.create_many(&caller, &sources))
+    let svc = service.into_inner();
+    let results = blocking(move || svc.create_many(&caller.0, &items))
         .await?
         .into_iter()
         .enumerate()

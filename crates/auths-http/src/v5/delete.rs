@@ -1,12 +1,10 @@
 //! `POST /api/v5/artifacts/auths/delete`: bulk delete.
 
 use actix_web::{HttpResponse, web};
-use auths_app::{AppError, AuthService};
-use auths_domain::{AuthId, Operation, Store};
+use auths_app::AuthService;
+use auths_domain::Store;
 use serde::{Deserialize, Serialize};
 
-use super::bulk::check_bulk_size;
-use super::bulk::each_until_down;
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::{ApiError, ErrorObject};
@@ -41,17 +39,10 @@ pub async fn delete<S: Store>(
     caller: ReqCaller,
     ApiJson(body): ApiJson<DeleteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    check_bulk_size(body.auth_ids.len())?;
-    let caller = caller.0;
-    caller.may(Operation::Delete).map_err(AppError::from)?;
     let svc = service.into_inner();
     let ids = body.auth_ids;
     let (ids, outcomes) = blocking(move || {
-        let outcomes = each_until_down(&ids, |raw| {
-            AuthId::parse(raw)
-                .map_err(|_| AppError::NotFound(format!("auth {raw} not found")))
-                .and_then(|id| svc.delete_one(&caller, &id))
-        })?;
+        let outcomes = svc.delete_many(&caller.0, &ids)?;
         Ok((ids, outcomes))
     })
     .await?;

@@ -110,7 +110,7 @@ pub async fn docs<S: Store>(
     let entity = body
         .entity_id
         .filter(|e| !e.is_empty())
-        .map(|e| AuthId::parse(&e).map_err(|_| AppError::NotFound(format!("auth {e} not found"))))
+        .map(|e| AuthId::parse(&e).map_err(|_| AppError::auth_not_found(&e)))
         .transpose()?;
     let page_metadata = match entity {
         None => None,

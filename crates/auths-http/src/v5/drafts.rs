@@ -2,57 +2,61 @@
 
 use actix_web::{HttpResponse, web};
 use auths_app::{AppError, AuthService, DraftEdit, FormState};
-use auths_domain::{AuthId, Change, DraftId, DraftPatch, DraftValues, FieldProblem, Store};
-use serde::{Deserialize, Deserializer, Serialize};
+use auths_domain::{AuthId, DraftId, DraftPatch, DraftValues, Store};
+use serde::Serialize;
+use serde::de::MapAccess;
 
+use super::fields::{OwnFields, item};
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::ApiError;
+use crate::error::Detail;
 use crate::json::ApiJson;
 
-/// Reads a field that may be absent (`None`), `null` (`Some(None)`) or a value.
-fn double<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
+/// A draft patch: which draft (`input_draft_id`; to start one, none, or the `auth_id`
+/// it edits), the version it was made against, and the fields to change (`null`
+/// clears one).
+#[derive(Debug, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftOwn {
+    input_draft_id: Option<String>,
+    auth_id: Option<String>,
+    #[schema(value_type = i64)]
+    expected_version: Option<i64>,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatchDraftBody {
-    #[serde(default, deserialize_with = "double")]
-    input_draft_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double")]
-    auth_id: Option<Option<String>>,
-    expected_version: i64,
-    #[serde(default, deserialize_with = "double")]
-    name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double")]
-    name_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double")]
-    description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double")]
-    description_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double")]
-    flag_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double")]
-    protocol_ids: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "double")]
-    slug_ids: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "double")]
-    item_ids: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "double")]
-    department_ids: Option<Option<Vec<String>>>,
-    #[serde(default, deserialize_with = "double")]
-    location_ids: Option<Option<Vec<String>>>,
+impl OwnFields for DraftOwn {
+    const NAMES: &'static [&'static str] = &["input_draft_id", "auth_id", "expected_version"];
+
+    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "input_draft_id" => self.input_draft_id = map.next_value()?,
+            "auth_id" => self.auth_id = map.next_value()?,
+            "expected_version" => self.expected_version = Some(map.next_value()?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn missing(&self) -> Option<&'static str> {
+        self.expected_version
+            .is_none()
+            .then_some("expected_version")
+    }
 }
+
+item!(
+    /// `PATCH .../draft`'s body.
+    PatchDraftBody,
+    DraftOwn,
+    DraftPatch
+);
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FormStateOut {
     #[schema(value_type = crate::v5::schemas::DraftValuesSchema)]
     values: DraftValues,
-    #[schema(value_type = Vec<crate::v5::schemas::FieldProblemSchema>)]
-    problems: Vec<FieldProblem>,
+    problems: Vec<Detail>,
     can_publish: bool,
 }
 
@@ -60,7 +64,7 @@ impl From<FormState> for FormStateOut {
     fn from(f: FormState) -> Self {
         Self {
             values: f.values,
-            problems: f.problems,
+            problems: f.problems.iter().map(Detail::from).collect(),
             can_publish: f.can_publish,
         }
     }
@@ -82,67 +86,22 @@ pub struct PatchDraftResponse {
 pub async fn patch<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
-    ApiJson(body): ApiJson<PatchDraftBody>,
+    ApiJson(PatchDraftBody(body)): ApiJson<PatchDraftBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let draft_id = match body.input_draft_id.flatten() {
-        Some(d) => Some(
-            DraftId::parse(&d).map_err(|_| AppError::NotFound(format!("draft {d} not found")))?,
-        ),
-        None => None,
-    };
-    let auth_id = match body.auth_id.flatten() {
-        Some(_) if draft_id.is_some() => {
-            return Err(AppError::invalid(
-                "auth_id",
-                "auth_id starts a draft; leave it out when editing one",
-            )
-            .into());
-        }
-        Some(a) => {
-            Some(AuthId::parse(&a).map_err(|_| AppError::NotFound(format!("auth {a} not found")))?)
-        }
-        None => None,
-    };
-    let too_long = [
-        ("protocol_ids", &body.protocol_ids),
-        ("slug_ids", &body.slug_ids),
-        ("item_ids", &body.item_ids),
-        ("department_ids", &body.department_ids),
-        ("location_ids", &body.location_ids),
-    ]
-    .into_iter()
-    .find(|(_, v)| {
-        v.as_ref()
-            .and_then(Option::as_ref)
-            .is_some_and(|l| l.len() > auths_domain::auth::MAX_SECTION_ENTRIES)
-    });
-    if let Some((field, _)) = too_long {
-        return Err(AppError::invalid(
-            field,
-            format!(
-                "at most {} entries are allowed",
-                auths_domain::auth::MAX_SECTION_ENTRIES
-            ),
-        )
-        .into());
-    }
-    let patch = DraftPatch {
-        name: Change::from_double(body.name),
-        name_id: Change::from_double(body.name_id),
-        description: Change::from_double(body.description),
-        description_id: Change::from_double(body.description_id),
-        flag_id: Change::from_double(body.flag_id),
-        protocol_ids: Change::from_double(body.protocol_ids),
-        slug_ids: Change::from_double(body.slug_ids),
-        item_ids: Change::from_double(body.item_ids),
-        department_ids: Change::from_double(body.department_ids),
-        location_ids: Change::from_double(body.location_ids),
-    };
+    let own = body.own;
+    let draft_id = own
+        .input_draft_id
+        .map(|d| DraftId::parse(&d).map_err(|_| AppError::draft_not_found(&d)))
+        .transpose()?;
+    let auth_id = own
+        .auth_id
+        .map(|a| AuthId::parse(&a).map_err(|_| AppError::auth_not_found(&a)))
+        .transpose()?;
     let edit = DraftEdit {
         draft_id,
         auth_id,
-        expected_version: body.expected_version,
-        patch,
+        expected_version: own.expected_version.unwrap_or_default(),
+        patch: body.fields,
     };
     let svc = service.into_inner();
     let view = blocking(move || svc.edit_draft(&caller.0, edit)).await?;

@@ -32,8 +32,8 @@ pub async fn duplicate<S: Store>(
     caller: ReqCaller,
     ApiJson(body): ApiJson<DuplicateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let auth_id = AuthId::parse(&body.auth_id)
-        .map_err(|_| AppError::NotFound(format!("auth {} not found", body.auth_id)))?;
+    let auth_id =
+        AuthId::parse(&body.auth_id).map_err(|_| AppError::auth_not_found(&body.auth_id))?;
     let svc = service.into_inner();
     let caller = caller.0;
     let out = blocking(move || svc.duplicate(&caller, &auth_id)).await?;

@@ -4,7 +4,7 @@ use actix_files::NamedFile;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use auths_app::{AppError, AuthService};
-use auths_domain::{AuthId, Operation, Store};
+use auths_domain::{AuthId, Store};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ReqCaller;
@@ -35,11 +35,10 @@ pub async fn export<S: Store>(
     ApiJson(body): ApiJson<ExportBody>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
-    caller.may(Operation::Export).map_err(AppError::from)?;
     let auth_id = body
         .auth_id
         .filter(|a| !a.is_empty())
-        .map(|a| AuthId::parse(&a).map_err(|_| AppError::NotFound(format!("auth {a} not found"))))
+        .map(|a| AuthId::parse(&a).map_err(|_| AppError::auth_not_found(&a)))
         .transpose()?;
     let svc = service.into_inner();
     let done = blocking(move || svc.export(&caller, auth_id.as_ref())).await?;

@@ -1,68 +1,132 @@
-//! The auth fields as clients send them, and their conversion to domain values.
+//! Request items that carry the auth's text fields beside fields of their own: a
+//! create or update item, a draft patch. The ten fields are the domain's one list
+//! ([`auths_domain::raw::Fields`]); each item names only its own few, and its OpenAPI
+//! schema is built from the same list, so that no list of fields is written here.
 //!
-//! Types and unknown fields are checked by serde (400); values the domain rejects are
-//! collected by the domain's `RawFields::parse`, all at once, by field (422).
+//! Not `#[serde(flatten)]`, which would lose the path of a type error inside the fields
+//! and cannot refuse unknown fields.
 
-/// Declares a request struct that carries the auth fields besides its own, and
-/// `auth_fields()` to take them out. One list of fields for create and update, without
-/// `#[serde(flatten)]`, which would lose the path of a type error inside them.
-macro_rules! with_auth_fields {
-    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident : $ty:ty),* $(,)? }) => {
-        $(#[$meta])*
-        pub struct $name {
-            $($(#[$fmeta])* pub $field: $ty,)*
-            pub name: Option<String>,
-            pub name_id: Option<String>,
-            pub description: Option<String>,
-            pub description_id: Option<String>,
-            pub flag_id: Option<String>,
-            pub protocol_ids: Option<Vec<String>>,
-            pub slug_ids: Option<Vec<String>>,
-            pub item_ids: Option<Vec<String>>,
-            pub department_ids: Option<Vec<String>>,
-            pub location_ids: Option<Vec<String>>,
-        }
+use std::fmt;
+use std::marker::PhantomData;
 
-        impl $name {
-            /// The auth fields of this request, as text.
-            pub fn auth_fields(&self) -> auths_domain::RawFields {
-                auths_domain::RawFields {
-                    name: self.name.clone(),
-                    name_id: self.name_id.clone(),
-                    description: self.description.clone(),
-                    description_id: self.description_id.clone(),
-                    flag_id: self.flag_id.clone(),
-                    protocol_ids: self.protocol_ids.clone(),
-                    slug_ids: self.slug_ids.clone(),
-                    item_ids: self.item_ids.clone(),
-                    department_ids: self.department_ids.clone(),
-                    location_ids: self.location_ids.clone(),
-                }
-            }
-        }
-    };
-}
-pub(crate) use with_auth_fields;
+use auths_domain::raw::{Fields, MANY_FIELDS, ONE_FIELDS};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
 
-/// What a create or update item asks for: a draft to publish (`draft_id`, which must
-/// come alone) or the given fields. An id that cannot be a draft's names no draft: 404.
-///
-/// # Errors
-/// `Invalid` for `draft_id` with fields, or for fields the domain rejects; `NotFound`
-/// for a malformed draft id.
-pub fn draft_or_fields(
-    draft_id: Option<&str>,
-    raw: auths_domain::RawFields,
-) -> Result<auths_app::NewAuthSource, auths_app::AppError> {
-    use auths_app::{AppError, NewAuthSource};
-    match draft_id {
-        Some(_) if raw != auths_domain::RawFields::default() => Err(AppError::invalid(
-            "draft_id",
-            "give draft_id alone, or the fields, not both",
-        )),
-        Some(d) => auths_domain::DraftId::parse(d)
-            .map(NewAuthSource::Draft)
-            .map_err(|_| AppError::NotFound(format!("draft {d} not found"))),
-        None => Ok(NewAuthSource::Fields(raw.parse()?)),
+/// The fields an item has of its own, read by name. Its derived schema (an object
+/// refusing unknown properties) is the item's, with the auth's fields added.
+pub trait OwnFields: Default + utoipa::ToSchema {
+    /// Their names, for the error that lists the known fields.
+    const NAMES: &'static [&'static str];
+
+    /// Reads the value of `key` from `map` if `key` is one of them; answers whether it
+    /// was.
+    ///
+    /// # Errors
+    /// The value's own deserialization error.
+    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+
+    /// The first required one that was not given, if any.
+    fn missing(&self) -> Option<&'static str> {
+        None
     }
 }
+
+/// An item: its own fields `X` and the auth's fields `F`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WithFields<X, F> {
+    /// The item's own fields.
+    pub own: X,
+    /// The auth's fields.
+    pub fields: F,
+}
+
+impl<'de, X, O, M> Deserialize<'de> for WithFields<X, Fields<O, M>>
+where
+    X: OwnFields,
+    O: Deserialize<'de> + Default,
+    M: Deserialize<'de> + Default,
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<X, F>(PhantomData<(X, F)>);
+        impl<'de, X, O, M> Visitor<'de> for V<X, Fields<O, M>>
+        where
+            X: OwnFields,
+            O: Deserialize<'de> + Default,
+            M: Deserialize<'de> + Default,
+        {
+            type Value = WithFields<X, Fields<O, M>>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = WithFields::<X, Fields<O, M>>::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if !out.own.read(&key, &mut map)? && !out.fields.read_field(&key, &mut map)? {
+                        let known: Vec<String> = X::NAMES
+                            .iter()
+                            .chain(&ONE_FIELDS)
+                            .chain(&MANY_FIELDS)
+                            .map(|n| format!("`{n}`"))
+                            .collect();
+                        return Err(de::Error::custom(format_args!(
+                            "unknown field `{key}`, expected one of {}",
+                            known.join(", ")
+                        )));
+                    }
+                }
+                if let Some(field) = out.own.missing() {
+                    return Err(de::Error::missing_field(field));
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}
+
+impl<X: OwnFields, F> utoipa::PartialSchema for WithFields<X, F> {
+    fn schema() -> RefOr<Schema> {
+        let mut schema = X::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            for name in ONE_FIELDS {
+                let text = ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .build();
+                object.properties.insert(name.to_owned(), text.into());
+            }
+            for name in MANY_FIELDS {
+                let list = ArrayBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+                    .items(ObjectBuilder::new().schema_type(Type::String))
+                    .build();
+                object.properties.insert(name.to_owned(), list.into());
+            }
+        }
+        schema
+    }
+}
+
+/// Declares `$item`, a request item of the fields `$own` and the auth's fields `$fields`,
+/// with its OpenAPI schema under the name `$item`.
+macro_rules! item {
+    ($(#[$meta:meta])* $item:ident, $own:ty, $fields:ty) => {
+        $(#[$meta])*
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $item(pub $crate::v5::fields::WithFields<$own, $fields>);
+
+        impl utoipa::PartialSchema for $item {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                <$crate::v5::fields::WithFields<$own, $fields> as utoipa::PartialSchema>::schema()
+            }
+        }
+
+        impl utoipa::ToSchema for $item {}
+    };
+}
+pub(crate) use item;

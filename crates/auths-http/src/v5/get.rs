@@ -154,15 +154,13 @@ pub async fn get<S: Store>(
 ) -> Result<HttpResponse, ApiError> {
     let caller = caller.0;
     let draft_id = match body.draft_id.filter(|d| !d.is_empty()) {
-        Some(d) => Some(
-            DraftId::parse(&d).map_err(|_| AppError::NotFound(format!("draft {d} not found")))?,
-        ),
+        Some(d) => Some(DraftId::parse(&d).map_err(|_| AppError::draft_not_found(&d))?),
         None => None,
     };
     let auth_id = body
         .auth_id
         .filter(|a| !a.is_empty() && draft_id.is_none())
-        .map(|a| AuthId::parse(&a).map_err(|_| AppError::NotFound(format!("auth {a} not found"))))
+        .map(|a| AuthId::parse(&a).map_err(|_| AppError::auth_not_found(&a)))
         .transpose()?;
     let svc = service.into_inner();
     let show_ai = svc.settings().show_ai_generate;
@@ -193,7 +191,7 @@ pub async fn get<S: Store>(
                 auth_id: Some(a.auth_id.to_string()),
                 version: Some(a.version),
                 can_edit: view.can_edit,
-                disabled_reason: view.disabled_reason,
+                disabled_reason: view.disabled_reason.map(|d| d.to_string()),
                 draft_id: None,
                 draft_version: form.draft_version,
                 group_id: Some(a.group_id.to_string()),
@@ -225,7 +223,7 @@ pub async fn get<S: Store>(
             auth_id: None,
             version: None,
             can_edit: form.can_create.is_ok(),
-            disabled_reason: form.can_create.err(),
+            disabled_reason: form.can_create.err().map(|d| d.to_string()),
             draft_id: None,
             draft_version: None,
             group_id: None,

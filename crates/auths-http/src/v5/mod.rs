@@ -23,8 +23,8 @@ mod views;
 use actix_web::web;
 use auths_domain::Store;
 
-/// Mounts the v5 routes (under the `/api` scope), from the registry.
+/// Mounts the v5 routes (inside the `/api/v5` scope), from the registry.
 pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v5/openapi.json", web::get().to(openapi::openapi::<S>));
+    cfg.route("/openapi.json", web::get().to(openapi::openapi::<S>));
     registry::mount::<S>(cfg);
 }

@@ -86,13 +86,14 @@ pub fn endpoints<S: Store>() -> Vec<Endpoint> {
     ]
 }
 
-/// Mounts every endpoint: one resource a path, its methods, and a JSON 405 for others.
+/// Mounts every endpoint (inside the `/api/v5` scope): one resource a path, its
+/// methods, and a JSON 405 for others.
 pub fn mount<S: Store>(cfg: &mut web::ServiceConfig) {
     let all = endpoints::<S>();
     let mut paths: Vec<&'static str> = all.iter().map(|e| e.path).collect();
     paths.dedup();
     for path in paths {
-        let mut resource = web::resource(path);
+        let mut resource = web::resource(path.trim_start_matches("/v5"));
         let mut methods = Vec::new();
         for e in all.iter().filter(|e| e.path == path) {
             resource = resource.route((e.route)());

@@ -2,26 +2,54 @@
 //! order, each item in its own transaction.
 
 use actix_web::{HttpResponse, web};
-use auths_app::{AppError, AuthService, NewAuthSource};
-use auths_domain::{AuthId, Operation, Store};
+use auths_app::AuthService;
+use auths_domain::{RawFields, Store};
 use serde::Deserialize;
+use serde::de::MapAccess;
 
-use super::bulk::{BulkResponse, ItemResult, check_bulk_size, each_until_down};
-use super::fields::{draft_or_fields, with_auth_fields};
+use super::bulk::{BulkResponse, ItemResult};
+use super::fields::{OwnFields, item};
 use crate::auth::ReqCaller;
 use crate::blocking::blocking;
 use crate::error::ApiError;
 use crate::json::ApiJson;
 
-with_auth_fields! {
-    #[derive(Debug, Deserialize, utoipa::ToSchema)]
-    #[serde(deny_unknown_fields)]
-    pub struct UpdateItem {
-        pub auth_id: String,
-        pub expected_version: Option<i64>,
-        pub draft_id: Option<String>,
+/// One item of a bulk update: the auth (`auth_id`), the version the change was made
+/// against (`expected_version`), and a draft of it to publish (`draft_id`, alone) or the
+/// fields to change.
+#[derive(Debug, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOwn {
+    #[schema(value_type = String)]
+    auth_id: Option<String>,
+    expected_version: Option<i64>,
+    draft_id: Option<String>,
+}
+
+impl OwnFields for UpdateOwn {
+    const NAMES: &'static [&'static str] = &["auth_id", "expected_version", "draft_id"];
+
+    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "auth_id" => self.auth_id = Some(map.next_value()?),
+            "expected_version" => self.expected_version = map.next_value()?,
+            "draft_id" => self.draft_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn missing(&self) -> Option<&'static str> {
+        self.auth_id.is_none().then_some("auth_id")
     }
 }
+
+item!(
+    /// One item of a bulk update.
+    UpdateItem,
+    UpdateOwn,
+    RawFields
+);
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -39,32 +67,22 @@ pub async fn update<S: Store>(
     caller: ReqCaller,
     ApiJson(body): ApiJson<UpdateRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    check_bulk_size(body.auths.len())?;
-    let caller = caller.0;
-    caller.may(Operation::Update).map_err(AppError::from)?;
-    let svc = service.into_inner();
-    let results = blocking(move || {
-        each_until_down(&body.auths, |item| {
-            let Ok(auth_id) = AuthId::parse(&item.auth_id) else {
-                return Err(AppError::NotFound(format!(
-                    "auth {} not found",
-                    item.auth_id
-                )));
-            };
-            match draft_or_fields(item.draft_id.as_deref(), item.auth_fields())? {
-                NewAuthSource::Draft(id) => {
-                    svc.publish_update(&caller, &auth_id, &id, item.expected_version)
-                }
-                NewAuthSource::Fields(patch) => {
-                    svc.update_one(&caller, &auth_id, item.expected_version, &patch)
-                }
-            }
+    let items: Vec<auths_app::UpdateItem> = body
+        .auths
+        .into_iter()
+        .map(|UpdateItem(i)| auths_app::UpdateItem {
+            auth_id: i.own.auth_id.unwrap_or_default(),
+            expected_version: i.own.expected_version,
+            draft_id: i.own.draft_id,
+            fields: i.fields,
         })
-    })
-    .await?
-    .into_iter()
-    .enumerate()
-    .map(|(index, outcome)| ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version))))
-    .collect();
+        .collect();
+    let svc = service.into_inner();
+    let results = blocking(move || svc.update_many(&caller.0, &items))
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(index, outcome)| ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version))))
+        .collect();
     Ok(HttpResponse::Ok().json(BulkResponse { results }))
 }

@@ -389,9 +389,7 @@ mod races {
     use std::sync::Arc;
 
     use auths_app::{AppError, AuthService, Credential, DraftEdit};
-    use auths_domain::{
-        AuthFields, AuthName, Caller, Change, Channel, DraftPatch, EntryId, NameChoice,
-    };
+    use auths_domain::{Caller, Change, Channel, DraftPatch};
     use auths_store::Db;
     use auths_store::testing::TestDb;
 
@@ -677,16 +675,15 @@ mod races {
                             } else {
                                 format!("SHARED {n}")
                             };
-                            Ok(auths_app::NewAuthSource::Fields(AuthFields {
-                                name: Some(NameChoice::Text(AuthName::parse(&name).unwrap())),
-                                description: Some(Some(auths_domain::DescriptionChoice::Text(
-                                    auths_domain::Description::parse(&format!("shared text {n}"))
-                                        .unwrap()
-                                        .unwrap(),
-                                ))),
-                                protocol_ids: Some(vec![EntryId::parse("protocol-ldap").unwrap()]),
-                                ..AuthFields::default()
-                            }))
+                            auths_app::CreateItem {
+                                draft_id: None,
+                                fields: auths_domain::RawFields {
+                                    name: Some(name),
+                                    description: Some(format!("shared text {n}")),
+                                    protocol_ids: Some(vec!["protocol-ldap".into()]),
+                                    ..auths_domain::RawFields::default()
+                                },
+                            }
                         })
                         .collect();
                     svc.create_many(&caller, &items).unwrap()
@@ -703,14 +700,16 @@ mod races {
             "each name stored once"
         );
         for r in all.iter().filter_map(|r| r.as_ref().err()) {
-            let AppError::Conflict { message, .. } = r else {
-                panic!("a loser must be told of the conflict: {r:?}")
-            };
             // Told the name is taken, or (a PostgreSQL deadlock's victim) that the
             // data changed concurrently.
             assert!(
-                message.contains("name") || message.contains("concurrently"),
-                "{message}"
+                matches!(
+                    r,
+                    AppError::Conflict(
+                        auths_app::Conflict::NameTaken | auths_app::Conflict::Concurrent
+                    )
+                ),
+                "a loser must be told of the conflict: {r:?}"
             );
         }
         let search = auths_app::SearchRequest {

@@ -1,9 +1,9 @@
 //! Published auths.
 
-use auths_domain::catalog::{EntryRef, ItemRef};
-use auths_domain::values::fold_case;
+use auths_domain::catalog::{EntryRef, ItemRef, ItemView};
 use auths_domain::{
-    Auth, AuthContent, AuthId, AuthRepository, CatalogKind, EntryId, GroupId, NewAuth, RepoError,
+    Auth, AuthContent, AuthId, AuthRepository, CatalogKind, Constraint, EntryId, GroupId, NewAuth,
+    RepoError, Section,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -32,14 +32,6 @@ struct Sections {
     items: Vec<ItemRef>,
     departments: Vec<EntryRef>,
     locations: Vec<EntryRef>,
-}
-
-fn sort_refs(refs: &mut [EntryRef]) {
-    refs.sort_by(|x, y| {
-        fold_case(&x.label)
-            .cmp(&fold_case(&y.label))
-            .then(x.id.cmp(&y.id))
-    });
 }
 
 impl StoreTx {
@@ -157,16 +149,7 @@ impl StoreTx {
         if !self.is_pg() {
             return Ok(());
         }
-        let mut ids: Vec<&str> = [&content.name_id, &content.flag_id]
-            .into_iter()
-            .chain(content.description_id.as_ref())
-            .chain(&content.protocol_ids)
-            .chain(&content.slug_ids)
-            .chain(&content.item_ids)
-            .chain(&content.department_ids)
-            .chain(&content.location_ids)
-            .map(EntryId::as_str)
-            .collect();
+        let mut ids: Vec<&str> = content.entries().map(|(_, id)| id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
         let AnyConnection::Postgresql(c) = self.conn() else {
@@ -189,9 +172,15 @@ impl StoreTx {
             .load(self.conn())
             .one()
             .map_err(repo_error)?
-            .ok_or_else(|| RepoError::Conflict {
-                constraint: "in_use".into(),
-            })
+            .ok_or(RepoError::Conflict(Constraint::InUse))
+    }
+
+    /// Links every multi-valued section of `content` to the auth `number`.
+    fn insert_sections(&mut self, number: i64, content: &AuthContent) -> Result<(), RepoError> {
+        for section in Section::MANY {
+            self.insert_links(number, section.kind(), content.ids(section))?;
+        }
+        Ok(())
     }
 
     fn insert_links(
@@ -244,24 +233,17 @@ fn assemble(
     let mut sections: HashMap<i64, Sections> = HashMap::new();
     for (number, kind, entry) in linked {
         let s = sections.entry(number).or_default();
-        match kind.parse::<CatalogKind>() {
-            Ok(CatalogKind::Protocols) => s.protocols.push(entry.entry_ref()?),
-            Ok(CatalogKind::Slugs) => s.slugs.push(entry.entry_ref()?),
-            Ok(CatalogKind::Departments) => s.departments.push(entry.entry_ref()?),
-            Ok(CatalogKind::Locations) => s.locations.push(entry.entry_ref()?),
-            Ok(CatalogKind::Items) => {
+        match kind.parse::<CatalogKind>().map(Section::of_kind) {
+            Ok(Section::Protocols) => s.protocols.push(entry.entry_ref()?),
+            Ok(Section::Slugs) => s.slugs.push(entry.entry_ref()?),
+            Ok(Section::Departments) => s.departments.push(entry.entry_ref()?),
+            Ok(Section::Locations) => s.locations.push(entry.entry_ref()?),
+            Ok(Section::Items) => {
                 let id = entry.entry_ref()?.id;
-                s.items.push(ItemRef {
-                    id,
-                    key: entry
-                        .item_key
-                        .clone()
-                        .unwrap_or_else(|| entry.label.clone()),
-                    // A secret item's value never leaves the repository.
-                    value: if entry.secret { None } else { entry.item_value },
-                    secret: entry.secret,
-                    label: entry.label,
-                });
+                let item = entry
+                    .item_key
+                    .map(|key| ItemView::new(key, entry.item_value, entry.secret));
+                s.items.push(ItemRef::new(id, entry.label, item));
             }
             _ => return Err(corrupt(&format!("link of kind {kind:?}"))),
         }
@@ -274,21 +256,8 @@ fn assemble(
     };
     rows.into_iter()
         .map(|row| {
-            let mut s = sections.remove(&row.number).unwrap_or_default();
-            for refs in [
-                &mut s.protocols,
-                &mut s.slugs,
-                &mut s.departments,
-                &mut s.locations,
-            ] {
-                sort_refs(refs);
-            }
-            s.items.sort_by(|x, y| {
-                fold_case(&x.label)
-                    .cmp(&fold_case(&y.label))
-                    .then(x.id.cmp(&y.id))
-            });
-            Ok(Auth {
+            let s = sections.remove(&row.number).unwrap_or_default();
+            let mut auth = Auth {
                 number: row.number,
                 auth_id: AuthId::parse(&row.auth_id).map_err(|_| corrupt("auth_id"))?,
                 group_id: GroupId::parse(&row.group_id).map_err(|_| corrupt("group_id"))?,
@@ -305,7 +274,9 @@ fn assemble(
                 updated_at: utc(row.updated_at),
                 created_by: row.created_by,
                 updated_by: row.updated_by,
-            })
+            };
+            auth.order_sections();
+            Ok(auth)
         })
         .collect()
 }
@@ -336,18 +307,14 @@ impl AuthRepository for StoreTx {
             AnyConnection::Postgresql(c) => insert.get_result(c),
         }
         .map_err(repo_error)?;
-        self.insert_links(number, CatalogKind::Protocols, &c.protocol_ids)?;
-        self.insert_links(number, CatalogKind::Slugs, &c.slug_ids)?;
-        self.insert_links(number, CatalogKind::Items, &c.item_ids)?;
-        self.insert_links(number, CatalogKind::Departments, &c.department_ids)?;
-        self.insert_links(number, CatalogKind::Locations, &c.location_ids)?;
+        self.insert_sections(number, c)?;
         self.reindex(Reindex::New(number))?;
         Ok(number)
     }
 
     fn update_auth(
         &mut self,
-        auth_id: &AuthId,
+        number: i64,
         expected_version: i64,
         content: &AuthContent,
         at: DateTime<Utc>,
@@ -359,7 +326,7 @@ impl AuthRepository for StoreTx {
         let name_key = self.name_key_of(&content.name_id)?;
         let changed = diesel::update(
             a::table
-                .filter(a::auth_id.eq(auth_id.as_str()))
+                .filter(a::number.eq(number))
                 .filter(a::version.eq(expected_version)),
         )
         .set((
@@ -376,39 +343,17 @@ impl AuthRepository for StoreTx {
         if changed == 0 {
             return Err(RepoError::Stale);
         }
-        let number: i64 = a::table
-            .filter(a::auth_id.eq(auth_id.as_str()))
-            .select(a::number)
-            .load(self.conn())
-            .exactly_one()
-            .map_err(repo_error)?;
         diesel::delete(al::table.filter(al::auth_number.eq(number)))
             .execute(self.conn())
             .map_err(repo_error)?;
-        self.insert_links(number, CatalogKind::Protocols, &content.protocol_ids)?;
-        self.insert_links(number, CatalogKind::Slugs, &content.slug_ids)?;
-        self.insert_links(number, CatalogKind::Items, &content.item_ids)?;
-        self.insert_links(number, CatalogKind::Departments, &content.department_ids)?;
-        self.insert_links(number, CatalogKind::Locations, &content.location_ids)?;
+        self.insert_sections(number, content)?;
         self.reindex(Reindex::One(number))?;
         Ok(expected_version + 1)
     }
 
-    fn delete_auth(&mut self, auth_id: &AuthId, expected_version: i64) -> Result<bool, RepoError> {
-        let number: Option<i64> = a::table
-            .filter(a::auth_id.eq(auth_id.as_str()))
-            .filter(a::version.eq(expected_version))
-            .select(a::number)
-            .load(self.conn())
-            .one()
-            .map_err(repo_error)?;
-        let Some(number) = number else {
-            return Ok(false);
-        };
-        diesel::delete(al::table.filter(al::auth_number.eq(number)))
-            .execute(self.conn())
-            .map_err(repo_error)?;
-        self.unindex(number)?;
+    fn delete_auth(&mut self, number: i64, expected_version: i64) -> Result<bool, RepoError> {
+        // The condition on the version and the delete are one statement; the auth's
+        // links go with it (ON DELETE CASCADE), its search row after.
         let deleted = diesel::delete(
             a::table
                 .filter(a::number.eq(number))
@@ -416,7 +361,11 @@ impl AuthRepository for StoreTx {
         )
         .execute(self.conn())
         .map_err(repo_error)?;
-        Ok(deleted > 0)
+        if deleted == 0 {
+            return Ok(false);
+        }
+        self.unindex(number)?;
+        Ok(true)
     }
 
     fn search_auths(&mut self, query: &AuthQuery) -> Result<AuthHits, RepoError> {

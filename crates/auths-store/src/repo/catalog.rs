@@ -28,11 +28,9 @@ impl EntryRow {
             .map_err(|_| RepoError::Internal(format!("unknown catalog kind {:?}", self.kind)))?;
         let id = EntryId::parse(&self.id)
             .map_err(|_| RepoError::Internal(format!("malformed entry id {:?}", self.id)))?;
-        let item = self.item_key.map(|key| ItemView {
-            key,
-            value: if self.secret { None } else { self.item_value },
-            secret: self.secret,
-        });
+        let item = self
+            .item_key
+            .map(|key| ItemView::new(key, self.item_value, self.secret));
         Ok(CatalogEntry {
             id,
             number: self.number,

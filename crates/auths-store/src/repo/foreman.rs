@@ -3,8 +3,8 @@
 
 use auths_domain::RepoError;
 use auths_domain::catalog::PROTOCOL_EXTERNAL;
-use auths_domain::external::{ExternalHits, ExternalQuery};
-use auths_domain::scoped_search::{Direction, Filter, Op, Value};
+use auths_domain::external::{ExternalField, ExternalHits, ExternalQuery};
+use auths_domain::scoped_search::{Direction, Filter, Op, Pattern, Value};
 use auths_domain::values::fold_case;
 
 use super::search::{Bind, Count, Number, Sql, run_sql};
@@ -24,12 +24,32 @@ fn sql_op(op: Op) -> &'static str {
     }
 }
 
+/// A `LIKE ... ESCAPE '\'` pattern for a scoped_search pattern: its pieces escaped,
+/// joined by `%`, and surrounded by `%` when it is not anchored.
+fn like(p: &Pattern) -> String {
+    let mut out = String::new();
+    if !p.anchored() {
+        out.push('%');
+    }
+    for (i, piece) in p.pieces().iter().enumerate() {
+        if i > 0 {
+            out.push('%');
+        }
+        super::escape_like(piece, &mut out);
+    }
+    if !p.anchored() {
+        out.push('%');
+    }
+    out
+}
+
 fn bind_value(sql: &mut Sql, v: &Value) {
     match v {
         Value::Int(n) => sql.bind(Bind::Int(*n)),
-        // Text is compared case-folded, like the stored keys; LIKE patterns are folded
-        // already by the checker.
+        // Text is compared case-folded, like the stored keys; patterns are folded
+        // already.
         Value::Text(t) => sql.bind(Bind::Text(fold_case(t))),
+        Value::Pattern(p) => sql.bind(Bind::Text(like(p))),
     };
 }
 
@@ -102,7 +122,7 @@ fn taxonomy(sql: &mut Sql, kind: &str, column: &str, op: Op, values: &[Value]) {
     sql.push(")");
 }
 
-fn compile(sql: &mut Sql, f: &Filter) {
+fn compile(sql: &mut Sql, f: &Filter<ExternalField>) {
     match f {
         Filter::And(a, b) | Filter::Or(a, b) => {
             sql.push("(");
@@ -120,15 +140,16 @@ fn compile(sql: &mut Sql, f: &Filter) {
             compile(sql, a);
             sql.push(")");
         }
-        Filter::Term { field, op, values } => match *field {
-            "id" => compare(sql, "a.number", *op, values),
-            "name" => compare(sql, "a.name_key", *op, values),
-            "location" => taxonomy(sql, "locations", "e.label_key", *op, values),
-            "organization" => taxonomy(sql, "departments", "e.label_key", *op, values),
-            "location_id" => taxonomy(sql, "locations", "e.number", *op, values),
-            "organization_id" => taxonomy(sql, "departments", "e.number", *op, values),
-            _ => {
-                sql.push("1 = 0");
+        Filter::Term { field, op, values } => match field {
+            ExternalField::Id => compare(sql, "a.number", *op, values),
+            ExternalField::Name => compare(sql, "a.name_key", *op, values),
+            ExternalField::Location => taxonomy(sql, "locations", "e.label_key", *op, values),
+            ExternalField::Organization => {
+                taxonomy(sql, "departments", "e.label_key", *op, values);
+            }
+            ExternalField::LocationId => taxonomy(sql, "locations", "e.number", *op, values),
+            ExternalField::OrganizationId => {
+                taxonomy(sql, "departments", "e.number", *op, values);
             }
         },
     }
@@ -136,7 +157,7 @@ fn compile(sql: &mut Sql, f: &Filter) {
 
 /// The SQL condition a checked filter compiles to, and how many parameters it binds
 /// (for benchmarks and for reading; the store builds the same text when it runs one).
-pub fn filter_sql(filter: &Filter, postgres: bool) -> (String, usize) {
+pub fn filter_sql(filter: &Filter<ExternalField>, postgres: bool) -> (String, usize) {
     let mut sql = Sql::new(postgres);
     compile(&mut sql, filter);
     (sql.text, sql.binds.len())
@@ -193,7 +214,7 @@ impl StoreTx {
             " ASC"
         };
         match q.order.0 {
-            "name" => page
+            ExternalField::Name => page
                 .push(" ORDER BY a.name_key")
                 .push(dir)
                 .push(", a.number")

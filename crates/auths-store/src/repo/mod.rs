@@ -35,16 +35,21 @@ impl<U> One<U> for diesel::QueryResult<Vec<U>> {
     }
 }
 
-/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+/// Appends `text` to a `LIKE ... ESCAPE '\'` pattern, `%`, `_` and `\` escaped.
+pub(crate) fn escape_like(text: &str, out: &mut String) {
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+/// A `LIKE ... ESCAPE '\'` pattern matching `needle` anywhere.
 pub(crate) fn like_pattern(needle: &str) -> String {
     let mut p = String::with_capacity(needle.len() + 2);
     p.push('%');
-    for c in needle.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
+    escape_like(needle, &mut p);
     p.push('%');
     p
 }

@@ -73,12 +73,7 @@ impl PrincipalRepository for StoreTx {
                 created_at: principal.at.naive_utc(),
             })
             .execute(self.conn())
-            .map_err(|e| match repo_error(e) {
-                RepoError::Conflict { .. } => RepoError::Conflict {
-                    constraint: "principal_name".into(),
-                },
-                other => other,
-            })?;
+            .map_err(repo_error)?;
         for d in &principal.department_ids {
             diesel::insert_into(pd::table)
                 .values((

@@ -1,0 +1,221 @@
+//! `/api/auth_source_externals`: index (also under a location or an organization),
+//! show and update.
+
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
+use auths_app::{AuthService, ExternalChanges, IndexRequest, Taxonomy};
+use auths_domain::{CatalogEntry, CatalogKind, Store};
+
+use super::error::{Context, ForemanError};
+use super::params::{self, Query, leading_number, page_request, paging};
+use super::request::ExternalBody;
+use super::views::{self, Envelope, Sort};
+use super::{BODY_LIMIT, VIEW, run, run_request};
+use crate::auth::ReqCaller;
+use crate::body::{self, MediaRule};
+use crate::rejection::Rejection;
+
+const EDIT: &str = "edit_authenticators";
+
+fn current(res: &mut HttpResponse, name: &'static str, entry: Option<&CatalogEntry>) {
+    if let Some(e) = entry
+        && let Ok(v) = HeaderValue::from_str(&format!("{}; {}", e.number, e.label))
+    {
+        res.headers_mut().insert(HeaderName::from_static(name), v);
+    }
+}
+
+/// The answer with `Foreman_current_location` and `..._organization` naming the
+/// taxonomies the request was scoped to.
+fn with_current(mut res: HttpResponse, scope: &[CatalogEntry]) -> HttpResponse {
+    let of = |kind| scope.iter().find(|e| e.kind == kind);
+    current(
+        &mut res,
+        "foreman_current_location",
+        of(CatalogKind::Locations),
+    );
+    current(
+        &mut res,
+        "foreman_current_organization",
+        of(CatalogKind::Departments),
+    );
+    res
+}
+
+async fn index_in<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    q: Query,
+    path: Option<(Taxonomy, &String)>,
+) -> Result<HttpResponse, ForemanError> {
+    let (location, organization) = params::scope(&q, path)?;
+    let (page, per_page) = paging(&q)?;
+    let given = |key: &str| q.get(key).filter(|s| !s.trim().is_empty()).cloned();
+    let (search, order) = (given("search"), given("order"));
+    let request = IndexRequest {
+        search: search.clone(),
+        order: order.clone(),
+        page: page_request(page, per_page),
+        location,
+        organization,
+    };
+    let svc = service.into_inner();
+    let found = run(
+        move || svc.external_index(&caller.0, &request),
+        Context::new(VIEW),
+    )
+    .await?;
+    let sort = match order.as_deref() {
+        None => Sort {
+            by: None,
+            order: None,
+        },
+        Some(o) => {
+            let mut words = o.split_whitespace();
+            Sort {
+                by: words.next().map(str::to_owned),
+                order: Some(words.next().unwrap_or("ASC").to_owned()),
+            }
+        }
+    };
+    let body = Envelope {
+        total: found.total,
+        subtotal: found.subtotal,
+        page,
+        per_page: per_page.unwrap_or(found.total),
+        search,
+        sort,
+        results: found
+            .rows
+            .iter()
+            .map(|a| views::item(a, &found.entries))
+            .collect(),
+    };
+    Ok(with_current(HttpResponse::Ok().json(body), &found.scope))
+}
+
+/// `GET /api/auth_source_externals`.
+///
+/// # Errors
+/// Foreman's 400, 403, 404.
+pub async fn index<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ForemanError> {
+    index_in(service, caller, q.into_inner(), None).await
+}
+
+/// `GET /api/locations/:location_id/auth_source_externals`.
+///
+/// # Errors
+/// As [`index`].
+pub async fn index_in_location<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<String>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ForemanError> {
+    let path = path.into_inner();
+    index_in(
+        service,
+        caller,
+        q.into_inner(),
+        Some((Taxonomy::Location, &path)),
+    )
+    .await
+}
+
+/// `GET /api/organizations/:organization_id/auth_source_externals`.
+///
+/// # Errors
+/// As [`index`].
+pub async fn index_in_organization<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<String>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ForemanError> {
+    let path = path.into_inner();
+    index_in(
+        service,
+        caller,
+        q.into_inner(),
+        Some((Taxonomy::Organization, &path)),
+    )
+    .await
+}
+
+/// `GET /api/auth_source_externals/:id`.
+///
+/// # Errors
+/// Foreman's 403, 404.
+pub async fn show<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<String>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ForemanError> {
+    let raw = path.into_inner();
+    let number = leading_number(&raw);
+    let (location, organization) = params::scope(&q, None)?;
+    let svc = service.into_inner();
+    let view = run(
+        move || svc.external(&caller.0, number, location, organization),
+        Context::new(VIEW).record(&raw, None),
+    )
+    .await?;
+    Ok(with_current(
+        HttpResponse::Ok().json(views::record(&view.auth, &view.entries)),
+        &view.scope,
+    ))
+}
+
+/// The changes a request body asks for, or the reason it cannot be read: its media
+/// type, its size or pace, its JSON, the shape of its fields.
+async fn read_changes(
+    req: &HttpRequest,
+    payload: web::Payload,
+    ctx: Context<'_>,
+) -> Result<ExternalChanges, ForemanError> {
+    if !body::media_type_ok(req, MediaRule::Json) {
+        return Err(Rejection::UnsupportedMediaType.into());
+    }
+    let bytes: Bytes = body::read(req, payload.into_inner(), BODY_LIMIT).await?;
+    let value = body::json(&bytes)?;
+    let parsed: ExternalBody = serde_json::from_value(value)
+        .map_err(|e| ForemanError::from(Rejection::MalformedJson(e.to_string())))?;
+    parsed.changes().map_err(|problems| ctx.invalid(problems))
+}
+
+/// `PUT /api/auth_source_externals/:id`, checked in Foreman's order: credentials and
+/// permission, taxonomy, media type, record, validation (the body is read first, and
+/// its problems are answered where that order puts them).
+///
+/// # Errors
+/// Foreman's 400, 403, 404, 415, 422.
+pub async fn update<S: Store>(
+    req: HttpRequest,
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<String>,
+    q: web::Query<Query>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ForemanError> {
+    let raw = path.into_inner();
+    let number = leading_number(&raw);
+    let ctx = Context::new(EDIT).record(&raw, number);
+    let (location, organization) = params::scope(&q, None)?;
+    let changes = read_changes(&req, payload, ctx).await;
+    let svc = service.into_inner();
+    let view = run_request(
+        move || svc.update_external(&caller.0, number, location, organization, changes),
+        ctx,
+    )
+    .await?;
+    Ok(with_current(
+        HttpResponse::Ok().json(views::record(&view.auth, &view.entries)),
+        &view.scope,
+    ))
+}

@@ -1,0 +1,99 @@
+//! `/api/locations` and `/api/organizations`: index, show, create.
+
+use actix_web::web;
+use actix_web::{HttpRequest, HttpResponse};
+use auths_app::{AuthService, Taxonomy};
+use auths_domain::Store;
+
+use super::error::{Context, ForemanError};
+use super::params::{Query, leading_number, page_request, paging};
+use super::request::TaxonomyBody;
+use super::views::{Envelope, Sort, Taxonomy as TaxonomyView};
+use super::{BODY_LIMIT, VIEW, run, run_request};
+use crate::auth::ReqCaller;
+use crate::body::{self, MediaRule};
+use crate::rejection::Rejection;
+
+/// `GET /api/locations`, `GET /api/organizations`.
+///
+/// # Errors
+/// Foreman's 400, 403.
+pub async fn index<S: Store>(
+    t: Taxonomy,
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, ForemanError> {
+    let (page, per_page) = paging(&q)?;
+    let svc = service.into_inner();
+    let (rows, total) = run(
+        move || svc.taxonomies(&caller.0, t, page_request(page, per_page)),
+        Context::new(VIEW),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(Envelope {
+        total,
+        subtotal: total,
+        page,
+        per_page: per_page.unwrap_or(total),
+        search: None,
+        sort: Sort {
+            by: None,
+            order: None,
+        },
+        results: rows.iter().map(TaxonomyView::of).collect::<Vec<_>>(),
+    }))
+}
+
+/// `GET /api/locations/:id`, `GET /api/organizations/:id`.
+///
+/// # Errors
+/// Foreman's 403, 404.
+pub async fn show<S: Store>(
+    t: Taxonomy,
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ForemanError> {
+    let raw = path.into_inner();
+    let n = leading_number(&raw).ok_or_else(|| ForemanError::taxonomy_not_found(t.kind(), &raw))?;
+    let svc = service.into_inner();
+    let e = run(move || svc.taxonomy(&caller.0, t, n), Context::new(VIEW)).await?;
+    Ok(HttpResponse::Ok().json(TaxonomyView::of(&e)))
+}
+
+/// The name a create body gives, or why the body cannot be read.
+async fn read_name(
+    req: &HttpRequest,
+    payload: web::Payload,
+    key: &str,
+) -> Result<String, ForemanError> {
+    if !body::media_type_ok(req, MediaRule::Json) {
+        return Err(Rejection::UnsupportedMediaType.into());
+    }
+    let bytes = body::read(req, payload.into_inner(), BODY_LIMIT).await?;
+    Ok(TaxonomyBody::read(&body::json(&bytes)?, key).name)
+}
+
+/// `POST /api/locations` `{"location": {"name"}}`, likewise organizations: 201,
+/// checked in Foreman's order: permission, media type, body, validation.
+///
+/// # Errors
+/// Foreman's 400, 403, 415, 422.
+pub async fn create<S: Store>(
+    t: Taxonomy,
+    req: HttpRequest,
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    payload: web::Payload,
+) -> Result<HttpResponse, ForemanError> {
+    let (permission, key) = match t {
+        Taxonomy::Location => ("create_locations", "location"),
+        Taxonomy::Organization => ("create_organizations", "organization"),
+    };
+    let ctx = Context::new(permission).label_is_name();
+    let name = read_name(&req, payload, key).await;
+    let svc = service.into_inner();
+    let created = run_request(move || svc.create_taxonomy(&caller.0, t, name), ctx).await?;
+    Ok(HttpResponse::Created().json(TaxonomyView::of(&created)))
+}

@@ -1,0 +1,221 @@
+//! Catalog entries.
+
+use auths_domain::catalog::{CatalogEntry, CatalogKind, EntryRef, EntryUsage, ItemView};
+use auths_domain::values::fold_case;
+use auths_domain::{
+    CatalogRepository, Constraint, EntryId, ItemData, NewCatalogEntry, Page, PageRequest, RepoError,
+};
+use chrono::{DateTime, Utc};
+
+use crate::{MemoryTx, StoredEntry};
+
+impl MemoryTx {
+    /// An entry as it may be read back (a secret item's value dropped).
+    pub(crate) fn view(&self, id: &EntryId, e: &StoredEntry) -> CatalogEntry {
+        CatalogEntry {
+            id: id.clone(),
+            number: e.number,
+            kind: e.kind,
+            label: e.label.clone(),
+            item: e
+                .item
+                .as_ref()
+                .map(|i| ItemView::new(i.key.as_str().to_owned(), Some(i.value.clone()), i.secret)),
+            seeded: e.seeded,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+
+    /// The entry `id`, which an auth refers to.
+    pub(crate) fn referred(&self, id: &EntryId) -> Result<CatalogEntry, RepoError> {
+        self.entries
+            .get(id)
+            .map(|e| self.view(id, e))
+            .ok_or_else(|| RepoError::Internal(format!("dangling catalog reference {id}")))
+    }
+
+    pub(crate) fn entry_ref(&self, id: &EntryId) -> Result<EntryRef, RepoError> {
+        self.referred(id).map(|e| e.to_ref())
+    }
+
+    pub(crate) fn refs(&self, ids: &[EntryId]) -> Result<Vec<EntryRef>, RepoError> {
+        ids.iter().map(|id| self.entry_ref(id)).collect()
+    }
+
+    fn label_taken(&self, kind: CatalogKind, label: &str, but: Option<&EntryId>) -> bool {
+        let key = fold_case(label.trim());
+        kind.unique_labels()
+            && self
+                .entries
+                .iter()
+                .any(|(id, e)| e.kind == kind && fold_case(&e.label) == key && Some(id) != but)
+    }
+}
+
+impl CatalogRepository for MemoryTx {
+    fn entries_by_ids(
+        &mut self,
+        kind: CatalogKind,
+        ids: &[EntryId],
+    ) -> Result<Vec<CatalogEntry>, RepoError> {
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                self.entries
+                    .get(id)
+                    .filter(|e| e.kind == kind)
+                    .map(|e| self.view(id, e))
+            })
+            .collect())
+    }
+
+    fn entry_by_label(
+        &mut self,
+        kind: CatalogKind,
+        label: &str,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        let key = fold_case(label.trim());
+        Ok(self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.kind == kind && fold_case(&e.label) == key)
+            .min_by_key(|(_, e)| e.number)
+            .map(|(id, e)| self.view(id, e)))
+    }
+
+    fn insert_entry(
+        &mut self,
+        entry: &NewCatalogEntry,
+        at: DateTime<Utc>,
+    ) -> Result<CatalogEntry, RepoError> {
+        if self.entries.contains_key(&entry.id) {
+            return Err(RepoError::Conflict(Constraint::CatalogId));
+        }
+        if self.label_taken(entry.kind, &entry.label, None) {
+            return Err(RepoError::Conflict(Constraint::CatalogLabel));
+        }
+        let number = self.bump();
+        let stored = StoredEntry {
+            number,
+            kind: entry.kind,
+            label: entry.label.clone(),
+            item: entry.item.clone(),
+            seeded: false,
+            created_at: at,
+            updated_at: at,
+        };
+        let view = self.view(&entry.id, &stored);
+        self.entries.insert(entry.id.clone(), stored);
+        Ok(view)
+    }
+
+    fn ensure_entry(
+        &mut self,
+        entry: &NewCatalogEntry,
+        at: DateTime<Utc>,
+    ) -> Result<CatalogEntry, RepoError> {
+        match self.entry_by_label(entry.kind, &entry.label)? {
+            Some(e) if entry.kind.unique_labels() => Ok(e),
+            _ => self.insert_entry(entry, at),
+        }
+    }
+
+    fn entry_usage(
+        &mut self,
+        id: &EntryId,
+        scope: Option<&[EntryId]>,
+    ) -> Result<EntryUsage, RepoError> {
+        let mut usage = EntryUsage::default();
+        for a in self.auths.iter().filter(|a| a.content.uses(id)) {
+            let departments = &a.content.department_ids;
+            usage.departments.extend(departments.iter().cloned());
+            if scope.is_some_and(|s| !departments.iter().any(|d| s.contains(d))) {
+                usage.outside_scope += 1;
+            }
+        }
+        usage.departments.sort();
+        usage.departments.dedup();
+        Ok(usage)
+    }
+
+    fn entry_by_number(
+        &mut self,
+        kind: CatalogKind,
+        number: i64,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        Ok(self
+            .entries
+            .iter()
+            .find(|(_, e)| e.kind == kind && e.number == number)
+            .map(|(id, e)| self.view(id, e)))
+    }
+
+    fn update_entry(
+        &mut self,
+        kind: CatalogKind,
+        id: &EntryId,
+        label: &str,
+        item: Option<&ItemData>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        if self.entries.get(id).is_none_or(|e| e.kind != kind) {
+            return Ok(None);
+        }
+        if self.label_taken(kind, label, Some(id)) {
+            return Err(RepoError::Conflict(Constraint::CatalogLabel));
+        }
+        let Some(e) = self.entries.get_mut(id) else {
+            return Ok(None);
+        };
+        label.clone_into(&mut e.label);
+        if item.is_some() {
+            e.item = item.cloned();
+        }
+        e.updated_at = at;
+        let e = e.clone();
+        Ok(Some(self.view(id, &e)))
+    }
+
+    fn delete_entry(&mut self, kind: CatalogKind, id: &EntryId) -> Result<bool, RepoError> {
+        if self.entries.get(id).is_none_or(|e| e.kind != kind) {
+            return Ok(false);
+        }
+        let used = self.auths.iter().any(|a| a.content.uses(id))
+            || self
+                .keys
+                .iter()
+                .any(|k| k.principal.department_ids.contains(id));
+        if used {
+            return Err(RepoError::Conflict(Constraint::InUse));
+        }
+        Ok(self.entries.remove(id).is_some())
+    }
+
+    fn list_entries(
+        &mut self,
+        kind: CatalogKind,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<CatalogEntry>, RepoError> {
+        let needle = search.map(|s| fold_case(s.trim())).unwrap_or_default();
+        let mut matches: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.kind == kind && fold_case(&e.label).contains(&needle))
+            .collect();
+        matches.sort_by(|(ia, a), (ib, b)| {
+            fold_case(&a.label)
+                .cmp(&fold_case(&b.label))
+                .then(ia.cmp(ib))
+        });
+        let total = matches.len() as u64;
+        let rows = matches
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(page.limit as usize)
+            .map(|(id, e)| self.view(id, e))
+            .collect();
+        Ok(Page { rows, total })
+    }
+}
