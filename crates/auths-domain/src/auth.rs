@@ -93,14 +93,24 @@ impl Auth {
         ids(&self.departments)
     }
 
-    /// The entries of a multi-valued section other than items (`None` for the others).
-    pub fn refs(&self, section: Section) -> Option<&[EntryRef]> {
+    /// The entries of a section as `{id, label}` (items by their label, their key).
+    pub fn section(&self, section: Section) -> Vec<EntryRef> {
         match section {
-            Section::Protocols => Some(&self.protocols),
-            Section::Slugs => Some(&self.slugs),
-            Section::Departments => Some(&self.departments),
-            Section::Locations => Some(&self.locations),
-            Section::Name | Section::Description | Section::Flag | Section::Items => None,
+            Section::Name => vec![self.name.clone()],
+            Section::Description => self.description.iter().cloned().collect(),
+            Section::Flag => vec![self.flag.clone()],
+            Section::Protocols => self.protocols.clone(),
+            Section::Slugs => self.slugs.clone(),
+            Section::Items => self
+                .items
+                .iter()
+                .map(|i| EntryRef {
+                    id: i.id.clone(),
+                    label: i.label.clone(),
+                })
+                .collect(),
+            Section::Departments => self.departments.clone(),
+            Section::Locations => self.locations.clone(),
         }
     }
 

@@ -22,7 +22,20 @@ where
         .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))
 }
 
-/// [`run_blocking`] for a use case of the v5 API: its error becomes the API's answer.
+/// [`run_blocking`] for a use case: its error (or the task's failure) becomes the
+/// API's answer through `word`.
+///
+/// # Errors
+/// `f`'s error, or `Internal` when the blocking task could not run or panicked, worded.
+pub async fn blocking_as<T, E, F>(f: F, word: impl FnOnce(AppError) -> E) -> Result<T, E>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+{
+    run_blocking(f).await.and_then(|r| r).map_err(word)
+}
+
+/// [`blocking_as`] for a use case of the v5 API.
 ///
 /// # Errors
 /// `f`'s error, or `internal` when the blocking task could not run or panicked.
@@ -31,8 +44,5 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, AppError> + Send + 'static,
 {
-    run_blocking(f)
-        .await
-        .and_then(|r| r)
-        .map_err(ApiError::from)
+    blocking_as(f, ApiError::from).await
 }

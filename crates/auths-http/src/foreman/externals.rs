@@ -107,44 +107,20 @@ pub async fn index<S: Store>(
     index_in(service, caller, q.into_inner(), None).await
 }
 
-/// `GET /api/locations/:location_id/auth_source_externals`.
+/// `GET /api/locations/:location_id/auth_source_externals`, and likewise under an
+/// organization (`t`).
 ///
 /// # Errors
 /// As [`index`].
-pub async fn index_in_location<S: Store>(
+pub async fn index_under<S: Store>(
+    t: Taxonomy,
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
     path: web::Path<String>,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ForemanError> {
     let path = path.into_inner();
-    index_in(
-        service,
-        caller,
-        q.into_inner(),
-        Some((Taxonomy::Location, &path)),
-    )
-    .await
-}
-
-/// `GET /api/organizations/:organization_id/auth_source_externals`.
-///
-/// # Errors
-/// As [`index`].
-pub async fn index_in_organization<S: Store>(
-    service: web::Data<AuthService<S>>,
-    caller: ReqCaller,
-    path: web::Path<String>,
-    q: web::Query<Query>,
-) -> Result<HttpResponse, ForemanError> {
-    let path = path.into_inner();
-    index_in(
-        service,
-        caller,
-        q.into_inner(),
-        Some((Taxonomy::Organization, &path)),
-    )
-    .await
+    index_in(service, caller, q.into_inner(), Some((t, &path))).await
 }
 
 /// `GET /api/auth_source_externals/:id`.

@@ -24,7 +24,7 @@ use auths_domain::Store;
 pub use error::{Foreman, ForemanError};
 
 use crate::auth::ReqCaller;
-use crate::blocking::run_blocking;
+use crate::blocking::{blocking_as, run_blocking};
 use error::Context;
 use params::Query;
 
@@ -39,10 +39,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, AppError> + Send + 'static,
 {
-    run_blocking(f)
-        .await
-        .and_then(|r| r)
-        .map_err(|e| ctx.error(e))
+    blocking_as(f, |e| ctx.error(e)).await
 }
 
 /// Runs a use case that takes the request as the adapter read it (see
@@ -103,8 +100,8 @@ fn resource(path: &'static str, routes: Vec<(Method, Route)>) -> Resource {
     Resource { path, routes }
 }
 
-/// The taxonomy routes of `t`.
-fn taxonomy<S: Store>(t: Taxonomy) -> [(Method, Route); 3] {
+/// The taxonomy routes of `t`, and the index of the auth sources under one.
+fn taxonomy<S: Store>(t: Taxonomy) -> [(Method, Route); 4] {
     [
         (
             Method::GET,
@@ -126,13 +123,21 @@ fn taxonomy<S: Store>(t: Taxonomy) -> [(Method, Route); 3] {
                 taxonomies::show(t, s, c, p)
             }),
         ),
+        (
+            Method::GET,
+            web::get().to(
+                move |s: Data<S>, c: ReqCaller, p: web::Path<String>, q: web::Query<Query>| {
+                    externals::index_under(t, s, c, p, q)
+                },
+            ),
+        ),
     ]
 }
 
 /// Every route of the API, one line a resource.
 fn routes<S: Store>() -> Vec<Resource> {
-    let [loc_index, loc_create, loc_show] = taxonomy::<S>(Taxonomy::Location);
-    let [org_index, org_create, org_show] = taxonomy::<S>(Taxonomy::Organization);
+    let [loc_index, loc_create, loc_show, loc_sources] = taxonomy::<S>(Taxonomy::Location);
+    let [org_index, org_create, org_show, org_sources] = taxonomy::<S>(Taxonomy::Organization);
     vec![
         resource(
             "/auth_source_externals",
@@ -147,17 +152,11 @@ fn routes<S: Store>() -> Vec<Resource> {
         ),
         resource(
             "/locations/{taxonomy_id}/auth_source_externals",
-            vec![(
-                Method::GET,
-                web::get().to(externals::index_in_location::<S>),
-            )],
+            vec![loc_sources],
         ),
         resource(
             "/organizations/{taxonomy_id}/auth_source_externals",
-            vec![(
-                Method::GET,
-                web::get().to(externals::index_in_organization::<S>),
-            )],
+            vec![org_sources],
         ),
         resource("/locations", vec![loc_index, loc_create]),
         resource("/locations/{taxonomy_id}", vec![loc_show]),

@@ -1,8 +1,10 @@
 //! `POST /api/v5/artifacts/auths/get`: the form view of one auth, or a blank form.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, web};
 use auths_app::{AppError, AuthService, DraftView};
-use auths_domain::{AuthId, DraftId, EntryRef, Store};
+use auths_domain::{Auth, AuthId, CatalogEntry, DraftId, EntryRef, Section, Store};
 use serde::{Deserialize, Serialize};
 
 use super::views::{ItemSection, ItemView, ManySection, OneSection, ValueRef};
@@ -43,104 +45,122 @@ pub struct FormResponse {
     form_state: Option<super::drafts::FormStateOut>,
 }
 
-fn many(refs: Vec<EntryRef>, options: Option<Vec<EntryRef>>) -> ManySection {
-    ManySection {
-        values: refs.into_iter().map(ValueRef::from).collect(),
-        options,
-    }
+/// What a form says of its record, besides the sections.
+struct Head {
+    auth_exists: bool,
+    auth_id: Option<String>,
+    version: Option<i64>,
+    can_edit: bool,
+    disabled_reason: Option<String>,
+    draft_id: Option<String>,
+    draft_version: Option<i64>,
+    group_id: Option<String>,
+    updated_at: Option<String>,
 }
 
-/// The sections of a draft: ids resolved through the entries they name, text as text.
-fn draft_form(
-    view: DraftView,
+/// What the form shows in each section, by section (items apart).
+#[derive(Default)]
+struct Sections {
+    values: BTreeMap<Section, Vec<ValueRef>>,
+    items: Vec<ItemView>,
+}
+
+/// The small catalogs' options, and who asks.
+struct Shared {
     actor_name: String,
     show_ai: bool,
     flags: Vec<EntryRef>,
     protocols: Vec<EntryRef>,
-) -> FormResponse {
+}
+
+impl FormResponse {
+    fn new(
+        head: Head,
+        mut sections: Sections,
+        shared: Shared,
+        form_state: Option<super::drafts::FormStateOut>,
+    ) -> Self {
+        let mut take = |s: Section| sections.values.remove(&s).unwrap_or_default();
+        let one = |values: Vec<ValueRef>, options| OneSection {
+            value: values.into_iter().next(),
+            options,
+        };
+        let many = |values, options| ManySection { values, options };
+        Self {
+            actor_name: shared.actor_name,
+            auth_exists: head.auth_exists,
+            auth_id: head.auth_id,
+            version: head.version,
+            can_edit: head.can_edit,
+            disabled_reason: head.disabled_reason,
+            draft_id: head.draft_id,
+            draft_version: head.draft_version,
+            group_id: head.group_id,
+            basic_show_ai_generate: shared.show_ai,
+            updated_at: head.updated_at,
+            names: one(take(Section::Name), None),
+            descriptions: one(take(Section::Description), None),
+            flags: one(take(Section::Flag), Some(shared.flags)),
+            protocols: many(take(Section::Protocols), Some(shared.protocols)),
+            slugs: many(take(Section::Slugs), None),
+            items: ItemSection {
+                values: sections.items,
+            },
+            departments: many(take(Section::Departments), None),
+            locations: many(take(Section::Locations), None),
+            form_state,
+        }
+    }
+}
+
+/// The sections of a published auth.
+fn auth_sections(a: Auth) -> Sections {
+    let values = Section::ALL
+        .into_iter()
+        .filter(|s| *s != Section::Items)
+        .map(|s| (s, a.section(s).into_iter().map(ValueRef::from).collect()))
+        .collect();
+    Sections {
+        values,
+        items: a.items,
+    }
+}
+
+/// The sections of a draft: ids resolved through the entries they name (an id that
+/// names nothing shows as its own label; an item that names nothing is left out),
+/// text as text.
+fn draft_sections(view: &DraftView) -> Sections {
     let v = &view.draft.values;
     let by_id = |id: &str| view.entries.iter().find(|e| e.id.as_str() == id);
-    let one = |text: &Option<String>, id: &Option<String>| -> Option<ValueRef> {
-        match (text, id) {
-            (Some(t), _) => Some(ValueRef {
-                id: None,
-                label: t.clone(),
-            }),
-            (None, Some(i)) => Some(ValueRef {
-                id: Some(i.clone()),
-                label: by_id(i).map_or_else(|| i.clone(), |e| e.label.clone()),
-            }),
-            (None, None) => None,
-        }
-    };
-    let list = |ids: &[String]| -> Vec<ValueRef> {
-        ids.iter()
-            .map(|i| ValueRef {
-                id: Some(i.clone()),
-                label: by_id(i).map_or_else(|| i.clone(), |e| e.label.clone()),
-            })
-            .collect()
-    };
-    let items: Vec<ItemView> = v
+    let values = Section::ALL
+        .into_iter()
+        .filter(|s| *s != Section::Items)
+        .map(|s| {
+            let text = s
+                .text_field()
+                .and_then(|f| v.field(f))
+                .and_then(|f| f.ok().cloned().flatten());
+            let values = match text {
+                Some(t) => vec![ValueRef { id: None, label: t }],
+                None => v
+                    .ids(s)
+                    .into_iter()
+                    .map(|i| ValueRef {
+                        id: Some(i.to_owned()),
+                        label: by_id(i).map_or_else(|| i.to_owned(), |e| e.label.clone()),
+                    })
+                    .collect(),
+            };
+            (s, values)
+        })
+        .collect();
+    let items = v
         .item_ids
         .iter()
         .filter_map(|i| by_id(i))
-        .map(|e| {
-            let item = e.item.clone();
-            ItemView {
-                id: e.id.clone(),
-                label: e.label.clone(),
-                key: item
-                    .as_ref()
-                    .map_or_else(|| e.label.clone(), |i| i.key.clone()),
-                value: item.as_ref().and_then(|i| i.value.clone()),
-                secret: item.is_some_and(|i| i.secret),
-            }
-        })
+        .map(CatalogEntry::to_item)
         .collect();
-    FormResponse {
-        actor_name,
-        auth_exists: view.draft.auth_id.is_some(),
-        auth_id: view.draft.auth_id.as_ref().map(ToString::to_string),
-        version: view.draft.base_version,
-        can_edit: true,
-        disabled_reason: None,
-        draft_id: Some(view.draft.draft_id.to_string()),
-        draft_version: Some(view.draft.version),
-        group_id: None,
-        basic_show_ai_generate: show_ai,
-        updated_at: Some(view.draft.updated_at.to_rfc3339()),
-        names: OneSection {
-            value: one(&v.name, &v.name_id),
-            options: None,
-        },
-        descriptions: OneSection {
-            value: one(&v.description, &v.description_id),
-            options: None,
-        },
-        flags: OneSection {
-            value: one(&None, &v.flag_id),
-            options: Some(flags),
-        },
-        protocols: ManySection {
-            values: list(&v.protocol_ids),
-            options: Some(protocols),
-        },
-        slugs: ManySection {
-            values: list(&v.slug_ids),
-            options: None,
-        },
-        items: ItemSection { values: items },
-        departments: ManySection {
-            values: list(&v.department_ids),
-            options: None,
-        },
-        locations: ManySection {
-            values: list(&v.location_ids),
-            options: None,
-        },
-        form_state: Some(view.form.into()),
-    }
+    Sections { values, items }
 }
 
 /// The handler.
@@ -171,83 +191,61 @@ pub async fn get<S: Store>(
         Ok((form, draft))
     })
     .await?;
-    if let Some(view) = draft {
-        return Ok(HttpResponse::Ok().json(draft_form(
-            view,
-            actor_name,
-            show_ai,
-            form.flag_options,
-            form.protocol_options,
-        )));
-    }
-    let flags = Some(form.flag_options);
-    let protocols = Some(form.protocol_options);
-    let response = match form.auth {
-        Some(view) => {
-            let a = view.auth;
-            FormResponse {
-                actor_name,
+    let shared = Shared {
+        actor_name,
+        show_ai,
+        flags: form.flag_options,
+        protocols: form.protocol_options,
+    };
+    let response = match (draft, form.auth) {
+        (Some(view), _) => FormResponse::new(
+            Head {
+                auth_exists: view.draft.auth_id.is_some(),
+                auth_id: view.draft.auth_id.as_ref().map(ToString::to_string),
+                version: view.draft.base_version,
+                can_edit: true,
+                disabled_reason: None,
+                draft_id: Some(view.draft.draft_id.to_string()),
+                draft_version: Some(view.draft.version),
+                group_id: None,
+                updated_at: Some(view.draft.updated_at.to_rfc3339()),
+            },
+            draft_sections(&view),
+            shared,
+            Some(view.form.into()),
+        ),
+        (None, Some(view)) => FormResponse::new(
+            Head {
                 auth_exists: true,
-                auth_id: Some(a.auth_id.to_string()),
-                version: Some(a.version),
+                auth_id: Some(view.auth.auth_id.to_string()),
+                version: Some(view.auth.version),
                 can_edit: view.can_edit,
                 disabled_reason: view.disabled_reason.map(|d| d.to_string()),
                 draft_id: None,
                 draft_version: form.draft_version,
-                group_id: Some(a.group_id.to_string()),
-                basic_show_ai_generate: show_ai,
-                updated_at: Some(a.updated_at.to_rfc3339()),
-                names: OneSection {
-                    value: Some(a.name.into()),
-                    options: None,
-                },
-                descriptions: OneSection {
-                    value: a.description.map(ValueRef::from),
-                    options: None,
-                },
-                flags: OneSection {
-                    value: Some(a.flag.into()),
-                    options: flags,
-                },
-                protocols: many(a.protocols, protocols),
-                slugs: many(a.slugs, None),
-                items: ItemSection { values: a.items },
-                departments: many(a.departments, None),
-                locations: many(a.locations, None),
-                form_state: None,
-            }
-        }
-        None => FormResponse {
-            actor_name,
-            auth_exists: false,
-            auth_id: None,
-            version: None,
-            can_edit: form.can_create.is_ok(),
-            disabled_reason: form.can_create.err().map(|d| d.to_string()),
-            draft_id: None,
-            draft_version: None,
-            group_id: None,
-            basic_show_ai_generate: show_ai,
-            updated_at: None,
-            names: OneSection {
-                value: None,
-                options: None,
+                group_id: Some(view.auth.group_id.to_string()),
+                updated_at: Some(view.auth.updated_at.to_rfc3339()),
             },
-            descriptions: OneSection {
-                value: None,
-                options: None,
+            auth_sections(view.auth),
+            shared,
+            None,
+        ),
+        (None, None) => FormResponse::new(
+            Head {
+                auth_exists: false,
+                auth_id: None,
+                version: None,
+                can_edit: form.can_create.is_ok(),
+                disabled_reason: form.can_create.err().map(|d| d.to_string()),
+                draft_id: None,
+                draft_version: None,
+                group_id: None,
+                updated_at: None,
             },
-            flags: OneSection {
-                value: None,
-                options: flags,
-            },
-            protocols: many(Vec::new(), protocols),
-            slugs: many(Vec::new(), None),
-            items: ItemSection { values: Vec::new() },
-            departments: many(Vec::new(), None),
-            locations: many(Vec::new(), None),
-            form_state: None,
-        },
+            Sections::default(),
+            shared,
+            None,
+        ),
     };
     Ok(HttpResponse::Ok().json(response))
 }

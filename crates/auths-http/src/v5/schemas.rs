@@ -4,7 +4,10 @@
 
 #![allow(dead_code, reason = "schema mirrors are never built, only described")]
 
+use auths_domain::raw::{MANY_FIELDS, ONE_FIELDS};
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
 
 /// A catalog entry as `{id, label}`.
 #[derive(Debug, ToSchema)]
@@ -25,28 +28,38 @@ pub struct ItemRefSchema {
     secret: bool,
 }
 
-/// A problem with one field.
-#[derive(Debug, ToSchema)]
-#[schema(as = FieldProblem)]
-pub struct FieldProblemSchema {
-    field: String,
-    message: String,
+/// A draft's values, as given (unchecked): the domain's list of fields, every list
+/// present.
+#[derive(Debug)]
+pub struct DraftValuesSchema;
+
+impl utoipa::PartialSchema for DraftValuesSchema {
+    fn schema() -> RefOr<Schema> {
+        let mut object = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("A draft's values, as given (unchecked)."));
+        for name in ONE_FIELDS {
+            object = object.property(
+                name,
+                ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null])),
+            );
+        }
+        for name in MANY_FIELDS {
+            object = object
+                .property(
+                    name,
+                    ArrayBuilder::new().items(ObjectBuilder::new().schema_type(Type::String)),
+                )
+                .required(name);
+        }
+        RefOr::T(Schema::Object(object.build()))
+    }
 }
 
-/// A draft's values, as given (unchecked).
-#[derive(Debug, ToSchema)]
-#[schema(as = DraftValues)]
-pub struct DraftValuesSchema {
-    name: Option<String>,
-    name_id: Option<String>,
-    description: Option<String>,
-    description_id: Option<String>,
-    flag_id: Option<String>,
-    protocol_ids: Vec<String>,
-    slug_ids: Vec<String>,
-    item_ids: Vec<String>,
-    department_ids: Vec<String>,
-    location_ids: Vec<String>,
+impl ToSchema for DraftValuesSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("DraftValues")
+    }
 }
 
 /// The body of a catalog entry, by catalog: `{label}` for every catalog but items,
