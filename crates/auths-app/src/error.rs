@@ -200,7 +200,7 @@ pub enum Conflict {
     },
     /// A concurrent write won (a serialization failure or a deadlock victim).
     Concurrent,
-    /// A rule of the database refused the write.
+    /// A rule of the database refused the write (a taken name is [`Conflict::NameTaken`]).
     Constraint(Constraint),
 }
 
@@ -280,7 +280,6 @@ impl fmt::Display for Conflict {
             }
             Self::Concurrent => f.write_str("the record changed concurrently; read it again"),
             Self::Constraint(c) => f.write_str(match c {
-                Constraint::AuthName => "another auth already has this name",
                 Constraint::SlugOwner => "a slug belongs to another auth",
                 Constraint::CatalogLabel => "an entry with this label already exists",
                 Constraint::InUse => "the entry is in use by an auth",

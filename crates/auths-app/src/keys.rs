@@ -243,6 +243,13 @@ impl<S: Store> AuthService<S> {
     fn issue_key(&self, spec: &KeySpec, key: String) -> Result<IssuedKey, AppError> {
         let name = parse_principal_name(&spec.name)?;
         let hash = hash_key(&key);
+        let mut seen = std::collections::HashSet::new();
+        if let Some(id) = spec.department_ids.iter().find(|id| !seen.insert(*id)) {
+            return Err(AppError::invalid(
+                "department",
+                Rule::Repeated { id: id.clone() },
+            ));
+        }
         let principal = self.store.write(|tx| {
             let found = tx.entries_by_ids(CatalogKind::Departments, &spec.department_ids)?;
             let mut departments = Vec::new();

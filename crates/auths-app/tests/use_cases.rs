@@ -356,3 +356,19 @@ fn revoking_every_key_does_not_mint_a_new_admin() {
             .is_none()
     );
 }
+
+#[test]
+fn a_key_names_each_department_once() {
+    let svc = service();
+    let fin = add(&svc, CatalogKind::Departments, "d-fin", "Finance");
+    let spec = auths_app::KeySpec {
+        name: "twice".into(),
+        role: Role::Editor,
+        department_ids: vec![fin.id.clone(), fin.id.clone()],
+        allow_mcp_writes: false,
+    };
+    let Err(AppError::Invalid(problems)) = svc.create_key(&spec) else {
+        panic!("a repeated department must be refused")
+    };
+    assert_eq!(problems[0].rule, auths_domain::Rule::Repeated { id: fin.id });
+}

@@ -16,8 +16,9 @@ use crate::values::{AuthName, Description};
 /// small enough that one auth stays one screen and one CSV row.
 pub const MAX_SECTION_ENTRIES: usize = 200;
 
-/// A published auth with its sections resolved to catalog entries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A published auth with its sections resolved to catalog entries. Serializes as the
+/// JSON object of its fields (timestamps in RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Auth {
     /// The numeric id (what the Foreman-compatible API shows).
     pub number: i64,
@@ -260,24 +261,43 @@ pub enum DescriptionChoice {
 /// an update (only the present fields change) and a draft (a patch).
 ///
 /// `description: Some(None)` means "clear the description"; `None` means "not given".
+/// In JSON a field not given is absent and a cleared description is `null`, so that a
+/// round trip keeps the two apart.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AuthFields {
     /// The name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<NameChoice>,
     /// The description; `Some(None)` clears it.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "present")]
     pub description: Option<Option<DescriptionChoice>>,
     /// The flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flag_id: Option<EntryId>,
     /// The protocols (the whole set).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol_ids: Option<Vec<EntryId>>,
     /// The slugs (the whole set).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub slug_ids: Option<Vec<EntryId>>,
     /// The items (the whole set).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_ids: Option<Vec<EntryId>>,
     /// The departments (the whole set).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub department_ids: Option<Vec<EntryId>>,
     /// The locations (the whole set).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<EntryId>>,
+}
+
+/// Reads a field that is present: `null` is `Some(None)` (absent stays the default,
+/// `None`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 impl AuthFields {

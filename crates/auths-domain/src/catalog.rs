@@ -197,7 +197,7 @@ impl FromStr for CatalogKind {
 }
 
 /// A catalog entry shown as `{id, label}` in search rows and section values.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EntryRef {
     /// The entry's opaque id.
     pub id: EntryId,
@@ -224,8 +224,10 @@ pub fn order_items(items: &mut [ItemRef]) {
     });
 }
 
-/// An item as shown to clients: a secret item's value is never present.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An item as shown to clients: a secret item's value is never present (reading one
+/// back from JSON drops a secret's value too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ItemRefData")]
 pub struct ItemRef {
     /// The entry's opaque id.
     pub id: EntryId,
@@ -237,6 +239,22 @@ pub struct ItemRef {
     pub value: Option<String>,
     /// Whether the value is secret.
     pub secret: bool,
+}
+
+/// An [`ItemRef`] as read, before its secret value is dropped.
+#[derive(Deserialize)]
+struct ItemRefData {
+    id: EntryId,
+    label: String,
+    key: String,
+    value: Option<String>,
+    secret: bool,
+}
+
+impl From<ItemRefData> for ItemRef {
+    fn from(d: ItemRefData) -> Self {
+        Self::new(d.id, d.label, Some(ItemView::new(d.key, d.value, d.secret)))
+    }
 }
 
 impl ItemRef {

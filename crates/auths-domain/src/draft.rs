@@ -7,7 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, AuthFields};
+use crate::error::Invalid;
 use crate::ids::{AuthId, DraftId, EntryId, PrincipalId};
 use crate::raw::{Fields, RawFields};
 use crate::section::Section;
@@ -91,19 +92,21 @@ impl DraftValues {
     }
 
     /// Applies a patch: only the fields present change; setting a name as text clears
-    /// the name id and the other way round (likewise descriptions).
+    /// the name id and the other way round (likewise descriptions); clearing either
+    /// form of a name or description clears both (it has one value, in one form or the
+    /// other).
     pub fn apply(&mut self, p: DraftPatch) {
-        if p.name.is_set() {
-            self.name_id = None;
-        }
-        if p.name_id.is_set() {
+        if p.name.is_set() || p.name_id == Change::Clear {
             self.name = None;
         }
-        if p.description.is_set() {
-            self.description_id = None;
+        if p.name_id.is_set() || p.name == Change::Clear {
+            self.name_id = None;
         }
-        if p.description_id.is_set() {
+        if p.description.is_set() || p.description_id == Change::Clear {
             self.description = None;
+        }
+        if p.description_id.is_set() || p.description == Change::Clear {
+            self.description_id = None;
         }
         p.name.apply(&mut self.name);
         p.name_id.apply(&mut self.name_id);
@@ -140,7 +143,7 @@ impl DraftValues {
 
 /// A draft as stored. Its `version` starts at 1 and goes up by one on every edit; an
 /// edit must name the version it was made against (optimistic concurrency).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct Draft {
     /// Its id.
     pub draft_id: DraftId,
@@ -159,6 +162,102 @@ pub struct Draft {
     pub created_at: DateTime<Utc>,
     /// When it was last edited.
     pub updated_at: DateTime<Utc>,
+}
+
+/// Why a draft cannot be published.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishRefusal {
+    /// A draft of an existing auth published as a new one: it is published through
+    /// an update of its auth.
+    #[error("the draft edits auth {auth_id}: publish it through update")]
+    OfExistingAuth {
+        /// The auth it edits.
+        auth_id: AuthId,
+    },
+    /// A draft published as an update of an auth it does not edit.
+    #[error("the draft is not a draft of auth {auth_id}")]
+    NotADraftOf {
+        /// The auth named.
+        auth_id: AuthId,
+    },
+    /// The caller named another version than the one the draft started from.
+    #[error("the draft was started from version {base}, not {expected}")]
+    BaseMismatch {
+        /// The version the draft started from.
+        base: i64,
+        /// The version the caller named.
+        expected: i64,
+    },
+    /// The auth moved on since the draft was started: publishing would lose the
+    /// change made since.
+    #[error("the auth is at version {current}; the draft was started from {base}")]
+    Stale {
+        /// The version the draft started from.
+        base: i64,
+        /// The auth's version now.
+        current: i64,
+    },
+    /// The values break rules.
+    #[error("{0}")]
+    Invalid(Invalid),
+}
+
+impl Draft {
+    /// The fields that publishing this draft as a new auth writes (a draft's values
+    /// are a complete set: a description not set is none).
+    ///
+    /// # Errors
+    /// [`PublishRefusal::OfExistingAuth`] for a draft of an existing auth;
+    /// [`PublishRefusal::Invalid`] for values the domain rejects.
+    pub fn publish_new(&self) -> Result<AuthFields, PublishRefusal> {
+        if let Some(auth_id) = &self.auth_id {
+            return Err(PublishRefusal::OfExistingAuth {
+                auth_id: auth_id.clone(),
+            });
+        }
+        self.values
+            .to_raw()
+            .parse()
+            .map_err(PublishRefusal::Invalid)
+    }
+
+    /// The fields that publishing this draft as an update of `auth_id`, now at
+    /// `current_version`, writes. The update applies only to the version the draft
+    /// started from (and to `expected_version`, when the caller names one): no update
+    /// made since is ever lost.
+    ///
+    /// # Errors
+    /// [`PublishRefusal::NotADraftOf`], [`PublishRefusal::BaseMismatch`],
+    /// [`PublishRefusal::Stale`], [`PublishRefusal::Invalid`], in that order.
+    pub fn publish_update(
+        &self,
+        auth_id: &AuthId,
+        current_version: i64,
+        expected_version: Option<i64>,
+    ) -> Result<AuthFields, PublishRefusal> {
+        if self.auth_id.as_ref() != Some(auth_id) {
+            return Err(PublishRefusal::NotADraftOf {
+                auth_id: auth_id.clone(),
+            });
+        }
+        let base = self.base_version.unwrap_or(0);
+        if let Some(expected) = expected_version
+            && expected != base
+        {
+            return Err(PublishRefusal::BaseMismatch { base, expected });
+        }
+        if current_version != base {
+            return Err(PublishRefusal::Stale {
+                base,
+                current: current_version,
+            });
+        }
+        self.values
+            .to_raw()
+            .parse()
+            .map_err(PublishRefusal::Invalid)
+    }
 }
 
 /// A draft edit was made against a version that is no longer current.

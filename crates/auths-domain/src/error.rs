@@ -107,6 +107,11 @@ pub enum Rule {
         /// The entry.
         id: EntryId,
     },
+    /// Two items of one auth with the same key (case-insensitively).
+    RepeatedKey {
+        /// The key, case-folded.
+        key: String,
+    },
     /// A key that names no entry of the catalog the field needs.
     UnknownEntry {
         /// The catalog.
@@ -190,6 +195,7 @@ impl Rule {
             Self::TooFew { .. } => "too_few",
             Self::TooMany { .. } => "too_many",
             Self::Repeated { .. } => "repeated",
+            Self::RepeatedKey { .. } => "repeated_key",
             Self::UnknownEntry { .. } => "unknown_entry",
             Self::NameTaken => "name_taken",
             Self::SlugTaken { .. } => "slug_taken",
@@ -234,6 +240,12 @@ impl fmt::Display for Rule {
                 write!(f, "{len} entries given; at most {max} are allowed")
             }
             Self::Repeated { id } => write!(f, "{id} is listed more than once"),
+            Self::RepeatedKey { key } => {
+                write!(
+                    f,
+                    "two items have the key {key:?}; an auth lists a key once"
+                )
+            }
             Self::UnknownEntry { kind, key } => {
                 write!(f, "{key} is not an entry of the {kind} catalog")
             }

@@ -336,6 +336,28 @@ mod tests {
     }
 
     #[test]
+    fn the_fields_are_the_sections_fields() {
+        use crate::section::Section;
+        let mut from_sections: Vec<&str> = Section::ALL
+            .into_iter()
+            .flat_map(|s| s.text_field().into_iter().chain([s.ids_field()]))
+            .collect();
+        let mut fields = ALL_FIELDS.to_vec();
+        from_sections.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(from_sections, fields);
+        let f = RawFields::default();
+        assert!(ALL_FIELDS.iter().all(|n| f.field(n).is_some()));
+        for s in Section::ALL {
+            assert_eq!(
+                matches!(f.field(s.ids_field()), Some(Err(_))),
+                s.is_many(),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
     fn fields_deserialize_by_name_and_refuse_others() {
         let f: RawFields =
             serde_json::from_str(r#"{"name": "X", "slug_ids": ["a"], "flag_id": null}"#).unwrap();

@@ -89,6 +89,16 @@ impl<S: Store> AuthService<S> {
         input: &EntryText,
     ) -> Result<CatalogEntry, AppError> {
         caller.may(Operation::CatalogWrite)?;
+        self.create_entry_allowed(caller, kind, input)
+    }
+
+    /// Adds an entry for a caller already allowed to (see [`Caller::may`]).
+    pub(crate) fn create_entry_allowed(
+        &self,
+        caller: &Caller,
+        kind: CatalogKind,
+        input: &EntryText,
+    ) -> Result<CatalogEntry, AppError> {
         let (label, item) = kind.parse_entry(input)?;
         self.store.write(|tx| {
             let new = NewCatalogEntry {

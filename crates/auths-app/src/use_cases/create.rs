@@ -6,7 +6,6 @@ use auths_domain::{
 };
 
 use super::bulk::check_size;
-use super::resolve::Stamp;
 use crate::{AppError, AuthService, clock};
 
 /// What a successful create answers.
@@ -31,19 +30,19 @@ pub(crate) fn create_in<T: Repositories>(
     let new = NewAuth {
         auth_id: AuthId::parse(&clock::new_id())?,
         group_id: GroupId::parse(&clock::new_id())?,
-        content: resolved.content.clone(),
+        content: resolved.content().clone(),
         at: clock::now(),
         by: caller.principal.name.clone(),
     };
     let number = tx.insert_auth(&new)?;
-    let after = resolved.auth(&Stamp {
+    let after = resolved.auth(&auths_domain::Stamp {
         number,
         auth_id: &new.auth_id,
         group_id: &new.group_id,
         version: 1,
         created: (new.at, &new.by),
         updated: (new.at, &new.by),
-    })?;
+    });
     crate::audit::record(tx, caller, "auth.create", None, Some(&after))?;
     Ok(CreateOutcome {
         auth_id: new.auth_id,

@@ -4,21 +4,22 @@ use auths_domain::auth::MAX_SECTION_ENTRIES;
 use auths_domain::prelude::*;
 use auths_domain::{
     Auth, AuthId, Caller, CatalogEntry, Draft, DraftId, DraftPatch, DraftValues, EntryId,
-    FieldProblem, Operation, Rule, Section, Store,
+    FieldProblem, Operation, PublishRefusal, Rule, Section, Store,
 };
 
 use super::get::visible_auth;
 use crate::error::Conflict;
 use crate::{AppError, AuthService, clock};
 
-/// A draft edit: on `draft_id`, or a new draft (of `auth_id`, or of a new auth); the
-/// two ids exclude each other.
+/// A draft edit, as the client sent it: on `draft_id`, or a new draft (of `auth_id`, or
+/// of a new auth); the two ids exclude each other. An id that cannot be one names
+/// nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftEdit {
     /// The draft to edit; `None` starts one.
-    pub draft_id: Option<DraftId>,
+    pub draft_id: Option<String>,
     /// For a new draft: the auth it edits (`None`: a new auth).
-    pub auth_id: Option<AuthId>,
+    pub auth_id: Option<String>,
     /// The version the edit was made against: the draft's, or for a new draft 0 (new
     /// auth) or the auth's current version.
     pub expected_version: i64,
@@ -66,6 +67,37 @@ fn named_entries<T: Repositories>(
     Ok(out)
 }
 
+/// A refusal to publish the draft `draft_id` (of the auth `auth_id`, for an update),
+/// as the app answers it.
+fn refused(draft_id: &DraftId, auth_id: Option<&AuthId>, r: PublishRefusal) -> AppError {
+    match (r, auth_id) {
+        (PublishRefusal::OfExistingAuth { auth_id }, _) => Conflict::DraftOfExisting {
+            draft_id: draft_id.clone(),
+            auth_id,
+        }
+        .into(),
+        (PublishRefusal::NotADraftOf { auth_id }, _) => AppError::invalid(
+            "draft_id",
+            Rule::NotADraftOf {
+                draft_id: draft_id.to_string(),
+                auth_id: auth_id.to_string(),
+            },
+        ),
+        (PublishRefusal::BaseMismatch { base, expected }, Some(auth_id)) => Conflict::DraftBase {
+            draft_id: draft_id.clone(),
+            auth_id: auth_id.clone(),
+            base,
+            expected,
+        }
+        .into(),
+        (PublishRefusal::Stale { base, current }, Some(auth_id)) => {
+            super::update::stale(auth_id, current, base)
+        }
+        (PublishRefusal::Invalid(invalid), _) => invalid.into(),
+        (other, _) => AppError::Internal(format!("publishing {draft_id}: {other}")),
+    }
+}
+
 /// Publishes the caller's draft of a new auth inside the caller's transaction,
 /// consuming it.
 pub(crate) fn publish_new_in<T: Repositories>(
@@ -74,23 +106,16 @@ pub(crate) fn publish_new_in<T: Repositories>(
     id: &DraftId,
 ) -> Result<crate::CreateOutcome, AppError> {
     let draft = owned_draft(tx, caller, id)?;
-    if let Some(auth_id) = draft.auth_id {
-        return Err(Conflict::DraftOfExisting {
-            draft_id: id.clone(),
-            auth_id,
-        }
-        .into());
-    }
-    let fields = draft.values.to_raw().parse()?;
+    let fields = draft.publish_new().map_err(|r| refused(id, None, r))?;
     let out = super::create::create_in(tx, caller, &fields)?;
     tx.delete_draft(id)?;
     Ok(out)
 }
 
 /// Publishes the caller's draft of `auth_id` inside the caller's transaction,
-/// consuming it, for a caller already allowed to update. It applies only if the auth
-/// is still at the version the draft started from (and at `expected_version`, when
-/// given): otherwise a conflict, never a lost update.
+/// consuming it, for a caller already allowed to update: by the domain's rules, it
+/// applies only if the auth is still at the version the draft started from (and at
+/// `expected_version`, when given), never losing an update.
 pub(crate) fn publish_update_in<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
@@ -99,30 +124,12 @@ pub(crate) fn publish_update_in<T: Repositories>(
     expected_version: Option<i64>,
 ) -> Result<crate::UpdateOutcome, AppError> {
     let draft = owned_draft(tx, caller, id)?;
-    if draft.auth_id.as_ref() != Some(auth_id) {
-        return Err(AppError::invalid(
-            "draft_id",
-            Rule::NotADraftOf {
-                draft_id: id.to_string(),
-                auth_id: auth_id.to_string(),
-            },
-        ));
-    }
-    let base = draft.base_version.unwrap_or(0);
-    if let Some(expected) = expected_version
-        && expected != base
-    {
-        return Err(Conflict::DraftBase {
-            draft_id: id.clone(),
-            auth_id: auth_id.clone(),
-            base,
-            expected,
-        }
-        .into());
-    }
-    let fields = draft.values.to_raw().parse()?;
     let before = visible_auth(tx, caller, auth_id)?;
-    let (out, _) = super::update::update_loaded(tx, caller, before, Some(base), &fields)?;
+    let fields = draft
+        .publish_update(auth_id, before.version, expected_version)
+        .map_err(|r| refused(id, Some(auth_id), r))?;
+    let version = before.version;
+    let (out, _) = super::update::update_loaded(tx, caller, before, Some(version), &fields)?;
     tx.delete_draft(id)?;
     Ok(out)
 }
@@ -220,12 +227,23 @@ fn record_draft<T: Repositories>(
     Ok(())
 }
 
-/// Refuses patch lists longer than a section may be: a draft holds work in progress,
-/// but not without bound.
-fn check_patch(edit: &DraftEdit) -> Result<(), AppError> {
-    if edit.draft_id.is_some() && edit.auth_id.is_some() {
+/// The ids of an edit, read in this order: the draft's (a malformed one names no
+/// draft), `auth_id` only to start a draft, the auth's; and no patch list longer than
+/// a section may be (a draft holds work in progress, but not without bound).
+fn read_edit(edit: &DraftEdit) -> Result<(Option<DraftId>, Option<AuthId>), AppError> {
+    let draft_id = edit
+        .draft_id
+        .as_deref()
+        .map(|d| DraftId::parse(d).map_err(|_| AppError::draft_not_found(d)))
+        .transpose()?;
+    if draft_id.is_some() && edit.auth_id.is_some() {
         return Err(AppError::invalid("auth_id", Rule::AuthIdStartsDraft));
     }
+    let auth_id = edit
+        .auth_id
+        .as_deref()
+        .map(|a| AuthId::parse(a).map_err(|_| AppError::auth_not_found(a)))
+        .transpose()?;
     let too_long = edit
         .patch
         .lists()
@@ -244,7 +262,7 @@ fn check_patch(edit: &DraftEdit) -> Result<(), AppError> {
                 max: MAX_SECTION_ENTRIES,
             },
         )),
-        None => Ok(()),
+        None => Ok((draft_id, auth_id)),
     }
 }
 
@@ -252,16 +270,16 @@ impl<S: Store> AuthService<S> {
     /// Starts or edits a draft, in one transaction, and answers it with its form state.
     ///
     /// # Errors
-    /// `Invalid` (`auth_id` with `draft_id`, a list longer than a section may be),
-    /// `Forbidden` (role; a draft of an auth the caller may not edit), `NotFound` (a
-    /// draft or auth the caller may not see), `Conflict` (a stale version, with the
-    /// current one).
+    /// `NotFound` (a draft or auth that cannot be the caller's or that the caller may
+    /// not see), `Invalid` (`auth_id` with `draft_id`, a list longer than a section may
+    /// be), `Forbidden` (role; a draft of an auth the caller may not edit), `Conflict`
+    /// (a stale version, with the current one).
     pub fn edit_draft(&self, caller: &Caller, edit: DraftEdit) -> Result<DraftView, AppError> {
-        check_patch(&edit)?;
+        let (draft_id, auth_id) = read_edit(&edit)?;
         caller.may(Operation::EditDraft)?;
         self.store.write(|tx| {
             let now = clock::now();
-            let (draft, auth) = match &edit.draft_id {
+            let (draft, auth) = match &draft_id {
                 Some(id) => {
                     let before = owned_draft(tx, caller, id)?;
                     let mut draft = before.clone();
@@ -282,7 +300,7 @@ impl<S: Store> AuthService<S> {
                     (draft, None)
                 }
                 None => {
-                    let (values, auth) = match &edit.auth_id {
+                    let (values, auth) = match &auth_id {
                         Some(auth_id) => {
                             let auth = visible_auth(tx, caller, auth_id)?;
                             if let Some(denial) = caller.scope_denial(&auth.departments) {
@@ -308,7 +326,7 @@ impl<S: Store> AuthService<S> {
                     let mut draft = Draft {
                         draft_id: DraftId::parse(&clock::new_id())?,
                         owner: caller.principal.id.clone(),
-                        auth_id: edit.auth_id.clone(),
+                        auth_id: auth_id.clone(),
                         base_version: auth.as_ref().map(|a| a.version),
                         version: 1,
                         values,

@@ -145,6 +145,16 @@ impl<S: Store> AuthService<S> {
         out: W,
     ) -> Result<u64, AppError> {
         caller.may(Operation::Export)?;
+        self.write_csv_allowed(caller, auth_id, out)
+    }
+
+    /// Writes the CSV for a caller already allowed to export.
+    fn write_csv_allowed<W: Write>(
+        &self,
+        caller: &Caller,
+        auth_id: Option<&AuthId>,
+        out: W,
+    ) -> Result<u64, AppError> {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(HEADER).map_err(io)?;
         let rows = self.store.read(|tx| {
@@ -187,7 +197,7 @@ impl<S: Store> AuthService<S> {
         let written = (|| {
             let file = File::create(&part).map_err(io)?;
             let mut out = BufWriter::new(file);
-            let rows = self.write_csv(caller, auth_id, &mut out)?;
+            let rows = self.write_csv_allowed(caller, auth_id, &mut out)?;
             let file = out.into_inner().map_err(io)?;
             file.sync_all().map_err(io)?;
             fs::rename(&part, &done).map_err(io)?;

@@ -282,25 +282,29 @@ impl<S: Store> AuthService<S> {
 
     /// Updates an auth source external: a new name, and `*_ids`/`*_names` replacing
     /// whole sets, as one new version of the auth (audited, conditional on the
-    /// version), in one transaction that reads the auth once. The checks run in
-    /// Foreman's order: permission, taxonomy, the request (`changes`, as the adapter
-    /// read it: its media type and body), record, validation.
+    /// version), in one write transaction that reads the auth once. The checks run in
+    /// Foreman's order: permission, taxonomy (`scope`, as the adapter read it from the
+    /// request: a taxonomy id it could not read is the request's refusal), the request
+    /// (`changes`, as the adapter read it: its media type and body), record,
+    /// validation. A request refused before the record opens no write.
     ///
     /// # Errors
-    /// `Forbidden`; `NotFound` (taxonomy, record); the request's own refusal; `Invalid`
+    /// `Forbidden`; the request's own refusal; `NotFound` (taxonomy, record); `Invalid`
     /// (a blank or taken name, unknown taxonomies); `Conflict` (a concurrent writer).
     pub fn update_external<R>(
         &self,
         caller: &Caller,
         number: Option<i64>,
-        location: Option<i64>,
-        organization: Option<i64>,
+        scope: Result<(Option<i64>, Option<i64>), R>,
         changes: Result<ExternalChanges, R>,
     ) -> Result<ExternalView, Refused<R>> {
         caller.may(Operation::Update).map_err(AppError::from)?;
+        let (location, organization) = scope.map_err(Refused::Request)?;
+        let scope = self
+            .store
+            .read(|tx| scope_taxonomies(tx, caller, location, organization))?;
+        let changes = changes.map_err(Refused::Request)?;
         self.store.write(|tx| {
-            let scope = scope_taxonomies(tx, caller, location, organization)?;
-            let changes = changes.map_err(Refused::Request)?;
             let auth = visible_external(tx, caller, number, &scope)?;
             let mut problems = Vec::new();
             let name = match &changes.name {

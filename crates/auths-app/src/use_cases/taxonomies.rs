@@ -125,6 +125,6 @@ impl<S: Store> AuthService<S> {
             .may(Operation::CatalogWrite)
             .map_err(AppError::from)?;
         let name = name.map_err(Refused::Request)?;
-        Ok(self.create_entry(caller, t.kind(), &EntryText::label(name))?)
+        Ok(self.create_entry_allowed(caller, t.kind(), &EntryText::label(name))?)
     }
 }

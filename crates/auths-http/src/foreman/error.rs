@@ -130,10 +130,9 @@ impl<'a> Context<'a> {
         match e {
             AppError::Unauthenticated => Rejection::Unauthenticated { login: None }.into(),
             AppError::Forbidden(_) => ForemanError::forbidden(self.permission),
-            AppError::NotFound(Missing::Taxon { kind, number }) => ForemanError {
-                status: StatusCode::NOT_FOUND,
-                body: json!({"message": taxonomy_not_found(kind, number)}),
-            },
+            AppError::NotFound(Missing::Taxon { kind, number }) => {
+                ForemanError::taxonomy_not_found(kind, number)
+            }
             AppError::NotFound(Missing::External) => message(
                 StatusCode::NOT_FOUND,
                 format!(
@@ -206,11 +205,12 @@ impl ForemanError {
         message(StatusCode::BAD_REQUEST, m)
     }
 
-    /// 404 `{"message": ...}` for a taxonomy the request names.
-    pub fn taxonomy_not_found(kind: CatalogKind, raw: &str) -> Self {
+    /// 404 `{"message": "Location with id <id> not found"}` for a taxonomy the request
+    /// names (by its id as written, or its number).
+    pub fn taxonomy_not_found(kind: CatalogKind, id: impl std::fmt::Display) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
-            body: json!({"message": taxonomy_not_found(kind, raw)}),
+            body: json!({"message": taxonomy_not_found(kind, id)}),
         }
     }
 

@@ -2,7 +2,7 @@
 //! show and update.
 
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::web::{self, Bytes};
+use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 use auths_app::{AuthService, ExternalChanges, IndexRequest, Taxonomy};
 use auths_domain::{CatalogEntry, CatalogKind, Store};
@@ -11,10 +11,10 @@ use super::error::{Context, ForemanError};
 use super::params::{self, Query, leading_number, page_request, paging};
 use super::request::ExternalBody;
 use super::views::{self, Envelope, Sort};
-use super::{BODY_LIMIT, VIEW, run, run_request};
+use super::{VIEW, run, run_request};
 use crate::auth::ReqCaller;
-use crate::body::{self, MediaRule};
 use crate::rejection::Rejection;
+use serde_json::Value;
 
 const EDIT: &str = "edit_authenticators";
 
@@ -149,20 +149,20 @@ pub async fn show<S: Store>(
 }
 
 /// The changes a request body asks for, or the reason it cannot be read: its media
-/// type, its size or pace, its JSON, the shape of its fields.
+/// type, its size or pace, its JSON, the shape of its fields. A body that is not an
+/// object asks for nothing, as Foreman ignores what it does not know.
 async fn read_changes(
     req: &HttpRequest,
     payload: web::Payload,
     ctx: Context<'_>,
 ) -> Result<ExternalChanges, ForemanError> {
-    if !body::media_type_ok(req, MediaRule::Json) {
-        return Err(Rejection::UnsupportedMediaType.into());
-    }
-    let bytes: Bytes = body::read(req, payload.into_inner(), BODY_LIMIT).await?;
-    let value = body::json(&bytes)?;
-    let parsed: ExternalBody = serde_json::from_value(value)
-        .map_err(|e| ForemanError::from(Rejection::MalformedJson(e.to_string())))?;
-    parsed.changes().map_err(|problems| ctx.invalid(problems))
+    let value = super::read_json(req, payload, true).await?;
+    let body: ExternalBody = match value {
+        Value::Object(_) => serde_json::from_value(value)
+            .map_err(|e| ForemanError::from(Rejection::MalformedJson(e.to_string())))?,
+        _ => ExternalBody::default(),
+    };
+    body.changes().map_err(|problems| ctx.invalid(problems))
 }
 
 /// `PUT /api/auth_source_externals/:id`, checked in Foreman's order: credentials and
@@ -182,11 +182,11 @@ pub async fn update<S: Store>(
     let raw = path.into_inner();
     let number = leading_number(&raw);
     let ctx = Context::new(EDIT).record(&raw, number);
-    let (location, organization) = params::scope(&q, None)?;
+    let scope = params::scope(&q, None);
     let changes = read_changes(&req, payload, ctx).await;
     let svc = service.into_inner();
     let view = run_request(
-        move || svc.update_external(&caller.0, number, location, organization, changes),
+        move || svc.update_external(&caller.0, number, scope, changes),
         ctx,
     )
     .await?;

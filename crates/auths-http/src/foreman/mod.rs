@@ -25,6 +25,8 @@ pub use error::{Foreman, ForemanError};
 
 use crate::auth::ReqCaller;
 use crate::blocking::{blocking_as, run_blocking};
+use crate::body::{self, MediaRule};
+use crate::rejection::Rejection;
 use error::Context;
 use params::Query;
 
@@ -56,6 +58,24 @@ where
             Refused::App(e) => ctx.error(e),
             Refused::Request(e) => e,
         })
+}
+
+/// A request's JSON body: its media type must be `application/json`, its size within
+/// [`BODY_LIMIT`], its JSON well formed (an empty body reads as `{}` where
+/// `empty_is_object`, and is malformed otherwise, as Foreman's parser says).
+async fn read_json(
+    req: &actix_web::HttpRequest,
+    payload: web::Payload,
+    empty_is_object: bool,
+) -> Result<serde_json::Value, ForemanError> {
+    if !body::media_type_ok(req, MediaRule::Json) {
+        return Err(Rejection::UnsupportedMediaType.into());
+    }
+    let bytes = body::read(req, payload.into_inner(), BODY_LIMIT).await?;
+    if !empty_is_object && bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Rejection::MalformedJson("the body is empty".into()).into());
+    }
+    Ok(body::json(&bytes)?)
 }
 
 /// The headers every Foreman answer carries; `Foreman_current_*` default to "; ANY"

@@ -3,7 +3,7 @@
 //! field, every one at once: so a field here never fails to deserialize, it records
 //! what was wrong ([`Checked::Wrong`]) for the 422.
 
-use auths_app::ExternalChanges;
+use auths_app::{ExternalChanges, Taxonomy};
 use auths_domain::auth::MAX_SECTION_ENTRIES;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -174,25 +174,47 @@ impl ExternalBody {
     }
 }
 
-/// The body of `POST /api/locations` or `/api/organizations`: `{"location": {"name"}}`
-/// (the key the taxonomy's), or a bare `{"name"}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A taxonomy's parameters: its name (a string; anything else reads as blank, which
+/// the domain refuses).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct TaxonomyBody {
-    /// The name given (empty when none was).
-    pub name: String,
+    name: Checked<Name>,
+}
+
+/// The body of `POST /api/locations` or `/api/organizations`: the parameters nested
+/// under the taxonomy's key (`{"location": {"name"}}`), or at the top.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct TaxonomyEnvelope {
+    #[serde(default)]
+    location: Option<Value>,
+    #[serde(default)]
+    organization: Option<Value>,
+    #[serde(flatten)]
+    top: TaxonomyBody,
 }
 
 impl TaxonomyBody {
-    /// Reads the body of a taxonomy whose key is `key` (`location`, `organization`).
-    pub fn read(v: &Value, key: &str) -> Self {
-        let name = v
-            .get(key)
-            .unwrap_or(v)
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
-        Self { name }
+    /// The parameters of a body creating a `t` (nested under `location` or
+    /// `organization`); a body that is not an object gives none.
+    pub fn of(v: Value, t: Taxonomy) -> Self {
+        let envelope: TaxonomyEnvelope = serde_json::from_value(v).unwrap_or_default();
+        let nested = match t {
+            Taxonomy::Location => envelope.location,
+            Taxonomy::Organization => envelope.organization,
+        };
+        match nested {
+            Some(v @ Value::Object(_)) => serde_json::from_value(v).unwrap_or_default(),
+            _ => envelope.top,
+        }
+    }
+
+    /// The name given (empty when none was, or not a string).
+    pub fn name(self) -> String {
+        match self.name {
+            Checked::Given(Name(n)) => n,
+            Checked::Absent | Checked::Wrong(_) => String::new(),
+        }
     }
 }
 

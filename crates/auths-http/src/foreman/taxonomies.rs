@@ -9,10 +9,8 @@ use super::error::{Context, ForemanError};
 use super::params::{Query, leading_number, page_request, paging};
 use super::request::TaxonomyBody;
 use super::views::{Envelope, Sort, Taxonomy as TaxonomyView};
-use super::{BODY_LIMIT, VIEW, run, run_request};
+use super::{VIEW, run, run_request};
 use crate::auth::ReqCaller;
-use crate::body::{self, MediaRule};
-use crate::rejection::Rejection;
 
 /// `GET /api/locations`, `GET /api/organizations`.
 ///
@@ -66,13 +64,10 @@ pub async fn show<S: Store>(
 async fn read_name(
     req: &HttpRequest,
     payload: web::Payload,
-    key: &str,
+    t: Taxonomy,
 ) -> Result<String, ForemanError> {
-    if !body::media_type_ok(req, MediaRule::Json) {
-        return Err(Rejection::UnsupportedMediaType.into());
-    }
-    let bytes = body::read(req, payload.into_inner(), BODY_LIMIT).await?;
-    Ok(TaxonomyBody::read(&body::json(&bytes)?, key).name)
+    let value = super::read_json(req, payload, false).await?;
+    Ok(TaxonomyBody::of(value, t).name())
 }
 
 /// `POST /api/locations` `{"location": {"name"}}`, likewise organizations: 201,
@@ -87,12 +82,12 @@ pub async fn create<S: Store>(
     caller: ReqCaller,
     payload: web::Payload,
 ) -> Result<HttpResponse, ForemanError> {
-    let (permission, key) = match t {
-        Taxonomy::Location => ("create_locations", "location"),
-        Taxonomy::Organization => ("create_organizations", "organization"),
+    let permission = match t {
+        Taxonomy::Location => "create_locations",
+        Taxonomy::Organization => "create_organizations",
     };
     let ctx = Context::new(permission).label_is_name();
-    let name = read_name(&req, payload, key).await;
+    let name = read_name(&req, payload, t).await;
     let svc = service.into_inner();
     let created = run_request(move || svc.create_taxonomy(&caller.0, t, name), ctx).await?;
     Ok(HttpResponse::Created().json(TaxonomyView::of(&created)))

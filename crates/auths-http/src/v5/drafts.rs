@@ -1,8 +1,8 @@
 //! `PATCH /api/v5/artifacts/auths/draft` and `POST /api/v5/artifacts/auths/drafts`.
 
 use actix_web::{HttpResponse, web};
-use auths_app::{AppError, AuthService, DraftEdit, FormState};
-use auths_domain::{AuthId, DraftId, DraftPatch, DraftValues, Store};
+use auths_app::{AuthService, DraftEdit, FormState};
+use auths_domain::{DraftPatch, DraftValues, Store};
 use serde::Serialize;
 use serde::de::MapAccess;
 
@@ -89,17 +89,9 @@ pub async fn patch<S: Store>(
     ApiJson(PatchDraftBody(body)): ApiJson<PatchDraftBody>,
 ) -> Result<HttpResponse, ApiError> {
     let own = body.own;
-    let draft_id = own
-        .input_draft_id
-        .map(|d| DraftId::parse(&d).map_err(|_| AppError::draft_not_found(&d)))
-        .transpose()?;
-    let auth_id = own
-        .auth_id
-        .map(|a| AuthId::parse(&a).map_err(|_| AppError::auth_not_found(&a)))
-        .transpose()?;
     let edit = DraftEdit {
-        draft_id,
-        auth_id,
+        draft_id: own.input_draft_id,
+        auth_id: own.auth_id,
         expected_version: own.expected_version.unwrap_or_default(),
         patch: body.fields,
     };

@@ -10,7 +10,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use auths_domain::raw::{Fields, MANY_FIELDS, ONE_FIELDS};
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
@@ -73,10 +73,12 @@ where
                             .chain(&MANY_FIELDS)
                             .map(|n| format!("`{n}`"))
                             .collect();
-                        return Err(de::Error::custom(format_args!(
+                        // Refused as its value is read, so that the error's path
+                        // names the field.
+                        map.next_value_seed(Refuse(format!(
                             "unknown field `{key}`, expected one of {}",
                             known.join(", ")
-                        )));
+                        )))?;
                     }
                 }
                 if let Some(field) = out.own.missing() {
@@ -86,6 +88,17 @@ where
             }
         }
         d.deserialize_map(V(PhantomData))
+    }
+}
+
+/// A value refused whatever it is, with this sentence.
+struct Refuse(String);
+
+impl<'de> DeserializeSeed<'de> for Refuse {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, _: D) -> Result<(), D::Error> {
+        Err(de::Error::custom(self.0))
     }
 }
 

@@ -12,6 +12,7 @@ use crate::support::{post, send, service};
 crate::on_both_backends!(
     writes_answer_and_audit_what_a_read_gives,
     each_api_words_the_same_reasons,
+    checks_keep_their_order,
 );
 
 fn get(uri: &str, key: &str) -> TestRequest {
@@ -26,7 +27,11 @@ fn sections(v: &Value, form: bool) -> Value {
     let labels = |key: &str| -> Value {
         let list = if form { &v[key]["values"] } else { &v[key] };
         // The audit shows an item by its key, which is its label.
-        let label = if key == "items" && !form { "key" } else { "label" };
+        let label = if key == "items" && !form {
+            "key"
+        } else {
+            "label"
+        };
         Value::Array(
             list.as_array()
                 .unwrap()
@@ -135,7 +140,11 @@ async fn writes_answer_and_audit_what_a_read_gives(t: TestDb) {
         );
         for entry in log["entries"].as_array().unwrap() {
             for item in entry["after"]["items"].as_array().into_iter().flatten() {
-                let want = if item["secret"] == true { "********" } else { "v" };
+                let want = if item["secret"] == true {
+                    "********"
+                } else {
+                    "v"
+                };
                 assert_eq!(item["value"], want, "a secret value is masked: {item}");
             }
         }
@@ -284,5 +293,161 @@ async fn each_api_words_the_same_reasons(t: TestDb) {
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+}
+
+async fn checks_keep_their_order(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let admin = &keys.admin;
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", admin)
+            .set_json(json!({"auths": [{"name": "Ext", "protocol_ids": ["protocol-external"]}]})),
+    )
+    .await;
+    let auth_id = b["results"][0]["auth_id"].as_str().unwrap().to_owned();
+    let (_, index) = send(&app, get("/api/auth_source_externals", admin)).await;
+    let number = index["results"][0]["id"].as_i64().unwrap();
+    let put = |uri: String, key: &str| {
+        TestRequest::put()
+            .uri(&uri)
+            .insert_header(("X-Api-Key", key.to_owned()))
+    };
+
+    // Foreman's order: the permission before the taxonomy, even one it cannot read.
+    let (s, b) = send(
+        &app,
+        put(
+            format!("/api/auth_source_externals/{number}?location_id=abc"),
+            &keys.viewer,
+        )
+        .set_json(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    let (s, b) = send(
+        &app,
+        put(
+            format!("/api/auth_source_externals/{number}?location_id=abc"),
+            admin,
+        )
+        .set_json(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(
+        (s, b),
+        (
+            StatusCode::NOT_FOUND,
+            json!({"message": "Location with id abc not found"})
+        )
+    );
+    // A body that is not an object asks for nothing, as Foreman ignores it.
+    for body in [json!([]), json!(null), json!("name")] {
+        let (s, b) = send(
+            &app,
+            put(format!("/api/auth_source_externals/{number}"), admin).set_json(&body),
+        )
+        .await;
+        assert_eq!(
+            (s, b["name"].as_str()),
+            (StatusCode::OK, Some("Ext")),
+            "{body}"
+        );
+    }
+    // An empty body creates no taxonomy: it is no JSON.
+    let (s, b) = send(
+        &app,
+        TestRequest::post()
+            .uri("/api/locations")
+            .insert_header(("X-Api-Key", admin.clone()))
+            .insert_header(("Content-Type", "application/json")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, b) = send(
+        &app,
+        TestRequest::post()
+            .uri("/api/locations")
+            .insert_header(("X-Api-Key", admin.clone()))
+            .set_json(json!({"location": {"name": "Berlin"}})),
+    )
+    .await;
+    assert_eq!(
+        (s, b["name"].as_str()),
+        (StatusCode::CREATED, Some("Berlin"))
+    );
+
+    // v5: an unknown field of an item is named by its path.
+    for (path, body) in [
+        (
+            "/api/v5/artifacts/auths/update",
+            json!({"auths": [{"auth_id": auth_id, "nme": 1}]}),
+        ),
+        (
+            "/api/v5/artifacts/auths/create",
+            json!({"auths": [{"name": "A", "protocol": 1}]}),
+        ),
+    ] {
+        let (s, b) = send(&app, post(path, admin).set_json(&body)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+        let field = b["error"]["details"][0]["field"].as_str().unwrap();
+        assert!(
+            field == "auths[0].nme" || field == "auths[0].protocol",
+            "{b}"
+        );
+    }
+    let (s, b) = send(
+        &app,
+        TestRequest::patch()
+            .uri("/api/v5/artifacts/auths/draft")
+            .insert_header(("X-Api-Key", admin.clone()))
+            .set_json(json!({"expected_version": 0, "colour": "red"})),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"]["details"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("colour"))
+    );
+    // A draft's ids in their order: the draft's, `auth_id` only to start one, the
+    // auth's.
+    let (_, draft) = send(
+        &app,
+        TestRequest::patch()
+            .uri("/api/v5/artifacts/auths/draft")
+            .insert_header(("X-Api-Key", admin.clone()))
+            .set_json(json!({"expected_version": 0, "name": "D"})),
+    )
+    .await;
+    let draft_id = draft["draft_id"].as_str().unwrap().to_owned();
+    let (s, b) = send(
+        &app,
+        TestRequest::patch()
+            .uri("/api/v5/artifacts/auths/draft")
+            .insert_header(("X-Api-Key", admin.clone()))
+            .set_json(
+                json!({"input_draft_id": draft_id, "auth_id": "not an id", "expected_version": 1}),
+            ),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"]["details"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("auth_id")),
+        "{b}"
+    );
+    let (s, b) = send(
+        &app,
+        TestRequest::patch()
+            .uri("/api/v5/artifacts/auths/draft")
+            .insert_header(("X-Api-Key", admin.clone()))
+            .set_json(
+                json!({"input_draft_id": "not a draft id", "auth_id": "x", "expected_version": 1}),
+            ),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found")),
+        "{b}"
     );
 }

@@ -436,7 +436,7 @@ mod races {
                         svc.edit_draft(
                             &caller,
                             DraftEdit {
-                                draft_id: Some(draft),
+                                draft_id: Some(draft.to_string()),
                                 auth_id: None,
                                 expected_version: 1,
                                 patch,

@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use crate::db::{StoreTx, utc};
 use crate::error::repo_error;
 use crate::models::{EntryInsert, EntryRow};
+use crate::pool::AnyConnection;
 use crate::repo::One;
 use crate::schema::catalog_entries as ce;
 
@@ -113,28 +114,28 @@ impl CatalogRepository for StoreTx {
     ) -> Result<CatalogEntry, RepoError> {
         let key = fold_case(&entry.label);
         let at = at.naive_utc();
-        diesel::insert_into(ce::table)
-            .values(EntryInsert {
-                id: entry.id.as_str(),
-                kind: entry.kind.as_str(),
-                label: &entry.label,
-                label_key: &key,
-                item_key: entry.item.as_ref().map(|i| i.key.as_str()),
-                item_value: entry.item.as_ref().map(|i| i.value.as_str()),
-                secret: entry.item.as_ref().is_some_and(|i| i.secret),
-                seeded: false,
-                created_at: at,
-                updated_at: at,
-            })
-            .execute(self.conn())
-            .map_err(repo_error)?;
-        ce::table
-            .find(entry.id.as_str())
-            .select(EntryRow::as_select())
-            .load(self.conn())
-            .exactly_one()
-            .map_err(repo_error)?
-            .into_entry()
+        let values = EntryInsert {
+            id: entry.id.as_str(),
+            kind: entry.kind.as_str(),
+            label: &entry.label,
+            label_key: &key,
+            item_key: entry.item.as_ref().map(|i| i.key.as_str()),
+            item_value: entry.item.as_ref().map(|i| i.value.as_str()),
+            secret: entry.item.as_ref().is_some_and(|i| i.secret),
+            seeded: false,
+            created_at: at,
+            updated_at: at,
+        };
+        let insert = || diesel::insert_into(ce::table).values(&values);
+        // The row as written (its number given by the database), read by RETURNING.
+        match self.conn() {
+            AnyConnection::Sqlite(c) => insert().returning(EntryRow::as_returning()).get_result(c),
+            AnyConnection::Postgresql(c) => {
+                insert().returning(EntryRow::as_returning()).get_result(c)
+            }
+        }
+        .map_err(repo_error)?
+        .into_entry()
     }
 
     fn ensure_entry(
@@ -270,29 +271,45 @@ impl CatalogRepository for StoreTx {
             .filter(ce::kind.eq(kind.as_str()))
             .filter(ce::id.eq(id.as_str()));
         let key = fold_case(label);
-        let changed = match item {
-            Some(i) => diesel::update(target)
+        let at = at.naive_utc();
+        let base = (
+            ce::label.eq(label),
+            ce::label_key.eq(&key),
+            ce::updated_at.eq(at),
+        );
+        // The row as changed, read by RETURNING; none when there is no such entry.
+        let rows: Vec<EntryRow> = match (self.conn(), item) {
+            (AnyConnection::Sqlite(c), Some(i)) => diesel::update(target)
                 .set((
-                    ce::label.eq(label),
-                    ce::label_key.eq(&key),
+                    base,
                     ce::item_key.eq(i.key.as_str()),
                     ce::item_value.eq(i.value.as_str()),
                     ce::secret.eq(i.secret),
-                    ce::updated_at.eq(at.naive_utc()),
                 ))
-                .execute(self.conn()),
-            None => diesel::update(target)
+                .returning(EntryRow::as_returning())
+                .get_results(c),
+            (AnyConnection::Postgresql(c), Some(i)) => diesel::update(target)
                 .set((
-                    ce::label.eq(label),
-                    ce::label_key.eq(&key),
-                    ce::updated_at.eq(at.naive_utc()),
+                    base,
+                    ce::item_key.eq(i.key.as_str()),
+                    ce::item_value.eq(i.value.as_str()),
+                    ce::secret.eq(i.secret),
                 ))
-                .execute(self.conn()),
+                .returning(EntryRow::as_returning())
+                .get_results(c),
+            (AnyConnection::Sqlite(c), None) => diesel::update(target)
+                .set(base)
+                .returning(EntryRow::as_returning())
+                .get_results(c),
+            (AnyConnection::Postgresql(c), None) => diesel::update(target)
+                .set(base)
+                .returning(EntryRow::as_returning())
+                .get_results(c),
         }
         .map_err(repo_error)?;
-        if changed == 0 {
+        let Some(row) = rows.into_iter().next() else {
             return Ok(None);
-        }
+        };
         if matches!(
             kind,
             CatalogKind::Names
@@ -304,14 +321,7 @@ impl CatalogRepository for StoreTx {
             // The auths that show this label must be found by it at once.
             self.reindex(crate::repo::search::Reindex::Using(id))?;
         }
-        ce::table
-            .find(id.as_str())
-            .select(EntryRow::as_select())
-            .load(self.conn())
-            .exactly_one()
-            .map_err(repo_error)?
-            .into_entry()
-            .map(Some)
+        row.into_entry().map(Some)
     }
 
     fn delete_entry(&mut self, kind: CatalogKind, id: &EntryId) -> Result<bool, RepoError> {
