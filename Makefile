@@ -24,6 +24,7 @@ lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --all-features
+	$(CARGO) package -p auths-domain --offline --allow-dirty --quiet
 	@if [ -x ../shared/tools/check-layers ]; then ../shared/tools/check-layers; fi
 
 fmt:

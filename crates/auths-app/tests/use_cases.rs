@@ -370,5 +370,8 @@ fn a_key_names_each_department_once() {
     let Err(AppError::Invalid(problems)) = svc.create_key(&spec) else {
         panic!("a repeated department must be refused")
     };
-    assert_eq!(problems[0].rule, auths_domain::Rule::Repeated { id: fin.id });
+    assert_eq!(
+        problems[0].rule,
+        auths_domain::Rule::Repeated { id: fin.id }
+    );
 }

@@ -22,12 +22,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     catalogs.add_label(CatalogKind::Locations, "Berlin")?;
 
     // 2. A wrong auth: every problem at once, each with a field and a rule code.
-    let wrong = AuthBuilder::new("  ")
+    let Err(wrong) = AuthBuilder::new("  ")
         .protocol("ldap")
         .slug("Corp LDAP")
         .department("HR")
         .build(&mut catalogs)
-        .unwrap_err();
+    else {
+        return Err("a blank name was accepted".into());
+    };
     for p in &wrong.problems {
         println!("refused: {} [{}] {}", p.field, p.rule.code(), p.rule);
     }

@@ -96,17 +96,18 @@ impl DraftValues {
     /// form of a name or description clears both (it has one value, in one form or the
     /// other).
     pub fn apply(&mut self, p: DraftPatch) {
-        if p.name.is_set() || p.name_id == Change::Clear {
-            self.name = None;
-        }
-        if p.name_id.is_set() || p.name == Change::Clear {
+        // Any change to one form of a name replaces the other form too.
+        if p.name != Change::Keep {
             self.name_id = None;
         }
-        if p.description.is_set() || p.description_id == Change::Clear {
-            self.description = None;
+        if p.name_id != Change::Keep {
+            self.name = None;
         }
-        if p.description_id.is_set() || p.description == Change::Clear {
+        if p.description != Change::Keep {
             self.description_id = None;
+        }
+        if p.description_id != Change::Keep {
+            self.description = None;
         }
         p.name.apply(&mut self.name);
         p.name_id.apply(&mut self.name_id);
@@ -366,6 +367,27 @@ mod tests {
         });
         assert!(v.protocol_ids.is_empty());
         assert_eq!(v.description_id.as_deref(), Some("d1"));
+        // Clearing either form of a description clears it, whichever form it has.
+        v.apply(DraftPatch {
+            description: Change::Clear,
+            ..DraftPatch::default()
+        });
+        assert_eq!(
+            (v.description.as_deref(), v.description_id.as_deref()),
+            (None, None)
+        );
+        v.apply(DraftPatch {
+            description: Change::Set("text".into()),
+            ..DraftPatch::default()
+        });
+        v.apply(DraftPatch {
+            description_id: Change::Clear,
+            ..DraftPatch::default()
+        });
+        assert_eq!(
+            (v.description.as_deref(), v.description_id.as_deref()),
+            (None, None)
+        );
         assert_eq!(Change::from_double(Some(None::<u8>)), Change::Clear);
         assert_eq!(Change::<u8>::from_double(None), Change::Keep);
     }
