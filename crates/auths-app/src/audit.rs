@@ -165,7 +165,8 @@ pub(crate) fn record_for<T: Repositories>(
 
 impl<S: Store> AuthService<S> {
     /// The audit log, newest first: admins read everything; editors read the records of
-    /// auths in their departments (all of them when global); viewers may not read it.
+    /// auths in their departments (all of them when global), never those of key
+    /// management; viewers may not read it.
     /// Records of an auth outside the caller's departments are left out exactly as if
     /// there were none.
     ///
@@ -181,6 +182,7 @@ impl<S: Store> AuthService<S> {
         let filter = AuditFilter {
             auth_id,
             departments: caller.scope(),
+            key_management: caller.principal.role == Role::Admin,
         };
         self.store
             .read(|tx| tx.list_audit(&filter, page))

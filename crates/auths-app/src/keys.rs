@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use auths_domain::audit::KEY_OPERATIONS;
 use auths_domain::prelude::*;
 use auths_domain::principal::parse_principal_name;
 use auths_domain::{
@@ -293,7 +294,7 @@ impl<S: Store> AuthService<S> {
             crate::audit::record_other(
                 tx,
                 &crate::audit::system_caller(),
-                "key.create",
+                KEY_OPERATIONS[0],
                 &key_json(&principal),
             )?;
             Ok(principal)
@@ -321,7 +322,7 @@ impl<S: Store> AuthService<S> {
                 crate::audit::record_other(
                     tx,
                     &crate::audit::system_caller(),
-                    "key.revoke",
+                    KEY_OPERATIONS[1],
                     &after,
                 )?;
             }

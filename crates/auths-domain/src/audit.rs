@@ -51,6 +51,11 @@ pub struct NewAuditRecord {
     pub after: Option<String>,
 }
 
+/// The operations of key management: their records are for admins (server spec, "One
+/// scope rule for every object"), since they show every key's role, scope and MCP
+/// setting.
+pub const KEY_OPERATIONS: [&str; 2] = ["key.create", "key.revoke"];
+
 /// Which records to list.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuditFilter {
@@ -58,4 +63,6 @@ pub struct AuditFilter {
     pub auth_id: Option<AuthId>,
     /// Only records of auths in one of these departments (`None`: all records).
     pub departments: Option<Vec<EntryId>>,
+    /// Whether records of [`KEY_OPERATIONS`] are listed.
+    pub key_management: bool,
 }

@@ -345,13 +345,15 @@ pub struct NewCatalogEntry {
     pub item: Option<ItemData>,
 }
 
-/// Who uses a catalog entry.
+/// Who uses a catalog entry, measured against a department scope.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EntryUsage {
     /// The departments of the auths that use it.
     pub departments: Vec<EntryId>,
-    /// How many auths that use it lie outside the scope asked about (0 for a global
-    /// caller).
+    /// How many auths use it.
+    pub users: u64,
+    /// How many of them lie outside the scope asked about (none of their departments
+    /// in it; 0 for no scope).
     pub outside_scope: u64,
 }
 

@@ -128,7 +128,9 @@ pub trait CatalogRepository {
         at: DateTime<Utc>,
     ) -> Result<CatalogEntry, RepoError>;
 
-    /// Entries of `kind` whose label contains `search` (case-insensitively), by label.
+    /// Entries of `kind` whose label contains `search` (case-insensitively), by label;
+    /// with `scope`, only those a caller limited to these departments sees, by the one
+    /// scope rule ([`crate::principal::entry_visible`]).
     ///
     /// # Errors
     /// Storage failures.
@@ -136,6 +138,7 @@ pub trait CatalogRepository {
         &mut self,
         kind: CatalogKind,
         search: Option<&str>,
+        scope: Option<&[EntryId]>,
         page: PageRequest,
     ) -> Result<Page<CatalogEntry>, RepoError>;
 }

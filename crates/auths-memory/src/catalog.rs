@@ -1,6 +1,7 @@
 //! Catalog entries.
 
 use auths_domain::catalog::{CatalogEntry, CatalogKind, EntryRef, EntryUsage, ItemView};
+use auths_domain::principal::entry_visible;
 use auths_domain::values::fold_case;
 use auths_domain::{
     CatalogRepository, Constraint, EntryId, ItemData, NewCatalogEntry, Page, PageRequest, RepoError,
@@ -129,6 +130,7 @@ impl CatalogRepository for MemoryTx {
         let mut usage = EntryUsage::default();
         for a in self.auths.iter().filter(|a| a.content.uses(id)) {
             let departments = &a.content.department_ids;
+            usage.users += 1;
             usage.departments.extend(departments.iter().cloned());
             if scope.is_some_and(|s| !departments.iter().any(|d| s.contains(d))) {
                 usage.outside_scope += 1;
@@ -196,14 +198,21 @@ impl CatalogRepository for MemoryTx {
         &mut self,
         kind: CatalogKind,
         search: Option<&str>,
+        scope: Option<&[EntryId]>,
         page: PageRequest,
     ) -> Result<Page<CatalogEntry>, RepoError> {
         let needle = search.map(|s| fold_case(s.trim())).unwrap_or_default();
-        let mut matches: Vec<_> = self
-            .entries
-            .iter()
-            .filter(|(_, e)| e.kind == kind && fold_case(&e.label).contains(&needle))
-            .collect();
+        let mut visible = Vec::new();
+        for (id, e) in &self.entries {
+            if e.kind != kind || !fold_case(&e.label).contains(&needle) {
+                continue;
+            }
+            let usage = self.clone().entry_usage(id, scope)?;
+            if entry_visible(kind, id, &usage, scope) {
+                visible.push((id, e));
+            }
+        }
+        let mut matches = visible;
         matches.sort_by(|(ia, a), (ib, b)| {
             fold_case(&a.label)
                 .cmp(&fold_case(&b.label))

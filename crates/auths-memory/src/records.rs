@@ -1,6 +1,6 @@
 //! Keys, drafts, uploads and the audit log.
 
-use auths_domain::audit::{AuditFilter, AuditRecord, NewAuditRecord};
+use auths_domain::audit::{AuditFilter, AuditRecord, KEY_OPERATIONS, NewAuditRecord};
 use auths_domain::{
     AuditRepository, AuthId, Constraint, Draft, DraftId, DraftRepository, KeyRecord, NewPrincipal,
     Page, PageRequest, Principal, PrincipalId, PrincipalRepository, RepoError, Upload,
@@ -209,6 +209,9 @@ impl AuditRepository for MemoryTx {
                     .departments
                     .as_ref()
                     .is_none_or(|mine| r.department_ids.iter().any(|d| mine.contains(d)))
+            })
+            .filter(|(_, r)| {
+                filter.key_management || !KEY_OPERATIONS.contains(&r.operation.as_str())
             })
             .map(|(n, r)| AuditRecord {
                 id: *n,

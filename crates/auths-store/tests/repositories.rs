@@ -23,6 +23,7 @@ auths_store::on_both_backends!(
     auth_names_and_slugs_are_unique,
     failed_transactions_leave_nothing,
     foreman_queries_compile_to_the_same_answers_as_the_rules,
+    scoped_listings_follow_the_domains_rule,
 );
 
 fn now() -> DateTime<Utc> {
@@ -76,6 +77,7 @@ fn migrations_seed_flags_and_protocols_once(db: &Db) {
             .read(|tx| {
                 tx.list_entries(
                     kind,
+                    None,
                     None,
                     PageRequest {
                         limit: 100,
@@ -135,6 +137,7 @@ fn catalog_lists_page_and_search(db: &Db) {
             tx.list_entries(
                 CatalogKind::Departments,
                 search,
+                None,
                 PageRequest { limit, offset },
             )
         })
@@ -623,4 +626,118 @@ fn a_busy_pool_queues_instead_of_failing() {
         started.elapsed() < std::time::Duration::from_secs(2),
         "an unreachable database is reported within the pool's timeout, not the busy wait"
     );
+}
+
+/// The store's scope-limited listing, against the domain's statement of the rule
+/// (`entry_visible` over each entry's usage), for every catalog the rule concerns.
+fn scoped_listings_follow_the_domains_rule(db: &Db) {
+    use auths_domain::principal::entry_visible;
+    let fin = entry(db, CatalogKind::Departments, "d-fin", "Finance");
+    let hr = entry(db, CatalogKind::Departments, "d-hr", "HR");
+    let item = |eid: &str| {
+        let e = NewCatalogEntry {
+            id: id(eid),
+            kind: CatalogKind::Items,
+            label: "host".into(),
+            item: Some(ItemData::parse("host", eid, false).unwrap()),
+        };
+        db.write(|tx| tx.insert_entry(&e, now())).unwrap().id
+    };
+    let (i_fin, i_hr, i_shared, i_free) = (
+        item("i-fin"),
+        item("i-hr"),
+        item("i-shared"),
+        item("i-free"),
+    );
+    let loc = |eid: &str, label: &str| entry(db, CatalogKind::Locations, eid, label);
+    let (l_hr, l_free) = (loc("l-hr", "Berlin"), loc("l-free", "Paris"));
+    let d_hr = entry(db, CatalogKind::Descriptions, "desc-hr", "HR's directory");
+    let auths = [
+        (
+            "a-fin",
+            "n-fin",
+            vec![fin.clone()],
+            vec![i_fin.clone(), i_shared.clone()],
+            vec![],
+            None,
+        ),
+        (
+            "a-hr",
+            "n-hr",
+            vec![hr.clone()],
+            vec![i_hr.clone(), i_shared.clone()],
+            vec![l_hr.clone()],
+            Some(d_hr.clone()),
+        ),
+        ("a-none", "n-none", vec![], vec![], vec![], None),
+    ];
+    for (auth_id, name, departments, items, locations, description) in auths {
+        let n = entry(db, CatalogKind::Names, name, name);
+        let mut c = content(&n);
+        c.department_ids = departments;
+        c.item_ids = items;
+        c.location_ids = locations;
+        c.description_id = description;
+        db.write(|tx| tx.insert_auth(&new_auth(auth_id, c)))
+            .unwrap();
+    }
+    let scope = [fin.clone()];
+    for kind in [
+        CatalogKind::Names,
+        CatalogKind::Descriptions,
+        CatalogKind::Items,
+        CatalogKind::Locations,
+        CatalogKind::Departments,
+        CatalogKind::Protocols,
+    ] {
+        let page = PageRequest {
+            limit: 100,
+            offset: 0,
+        };
+        let all = db
+            .read(|tx| tx.list_entries(kind, None, None, page))
+            .unwrap();
+        let seen = db
+            .read(|tx| tx.list_entries(kind, None, Some(&scope), page))
+            .unwrap();
+        let expected: Vec<EntryId> = all
+            .rows
+            .iter()
+            .filter(|e| {
+                let usage = db.read(|tx| tx.entry_usage(&e.id, Some(&scope))).unwrap();
+                entry_visible(kind, &e.id, &usage, Some(&scope))
+            })
+            .map(|e| e.id.clone())
+            .collect();
+        let got: Vec<EntryId> = seen.rows.iter().map(|e| e.id.clone()).collect();
+        assert_eq!(got, expected, "{kind}");
+        assert_eq!(seen.total, expected.len() as u64, "{kind}");
+    }
+    let seen_items = db
+        .read(|tx| {
+            tx.list_entries(
+                CatalogKind::Items,
+                None,
+                Some(&scope),
+                PageRequest {
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+        })
+        .unwrap();
+    let ids: Vec<&str> = seen_items.rows.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    for want in [&i_fin, &i_shared, &i_free] {
+        assert!(
+            ids.contains(&want.as_str()),
+            "{want} is Finance's to see: {ids:?}"
+        );
+    }
+    let usage = db
+        .read(|tx| tx.entry_usage(&i_shared, Some(&scope)))
+        .unwrap();
+    assert_eq!((usage.users, usage.outside_scope), (2, 1));
+    let usage = db.read(|tx| tx.entry_usage(&l_free, Some(&scope))).unwrap();
+    assert_eq!((usage.users, usage.outside_scope), (0, 0));
 }

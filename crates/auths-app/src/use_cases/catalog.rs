@@ -2,8 +2,8 @@
 
 use auths_domain::prelude::*;
 use auths_domain::{
-    Caller, CatalogEntry, CatalogKind, Denial, EntryId, EntryText, NewCatalogEntry, Operation,
-    Page, PageRequest, RepoError, Store,
+    Caller, CatalogEntry, CatalogKind, EntryId, EntryText, NewCatalogEntry, Operation, Page,
+    PageRequest, RepoError, Store,
 };
 
 use crate::error::{Conflict, EntryAction, Missing};
@@ -61,7 +61,9 @@ fn entry_json(e: &CatalogEntry) -> serde_json::Value {
 }
 
 impl<S: Store> AuthService<S> {
-    /// Entries of a catalog whose label contains `search`, by label.
+    /// Entries of a catalog whose label contains `search`, by label: those the caller
+    /// sees, by the one scope rule (a department-scoped key sees its own departments,
+    /// and other entries while unused or used by an auth it sees).
     ///
     /// # Errors
     /// `Forbidden` without the view permission.
@@ -74,7 +76,7 @@ impl<S: Store> AuthService<S> {
     ) -> Result<Page<CatalogEntry>, AppError> {
         caller.may(Operation::CatalogRead)?;
         self.store
-            .read(|tx| tx.list_entries(kind, search, page))
+            .read(|tx| tx.list_entries(kind, search, caller.scope().as_deref(), page))
             .map_err(AppError::from)
     }
 
@@ -92,13 +94,15 @@ impl<S: Store> AuthService<S> {
         self.create_entry_allowed(caller, kind, input)
     }
 
-    /// Adds an entry for a caller already allowed to (see [`Caller::may`]).
+    /// Adds an entry for a caller whose role allows it (see [`Caller::may`]); a
+    /// department is added by a global caller only.
     pub(crate) fn create_entry_allowed(
         &self,
         caller: &Caller,
         kind: CatalogKind,
         input: &EntryText,
     ) -> Result<CatalogEntry, AppError> {
+        caller.may_create_entry(kind)?;
         let (label, item) = kind.parse_entry(input)?;
         self.store.write(|tx| {
             let new = NewCatalogEntry {
@@ -133,15 +137,12 @@ impl<S: Store> AuthService<S> {
         self.store.write(|tx| {
             let before = unseeded_entry(tx, kind, id, EntryAction::Change)?;
             // An entry is shared by every auth that uses it: a department-scoped editor
-            // may change it only when all of those auths are theirs.
+            // may change it only when all of those auths are theirs (one it does not
+            // see is not found).
             let usage = tx.entry_usage(id, caller.scope().as_deref())?;
-            if usage.outside_scope > 0 {
-                return Err(Denial::EntryUsedOutside {
-                    entry: id.clone(),
-                    auths: usage.outside_scope,
-                }
-                .into());
-            }
+            caller
+                .may_rename_entry(kind, id, &usage)
+                .map_err(|r| super::scope::rename_refusal(kind, id, r))?;
             let after = tx
                 .update_entry(kind, id, &label, item.as_ref(), clock::now())
                 .map_err(label_conflict(kind, &label))?

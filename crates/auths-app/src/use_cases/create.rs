@@ -25,7 +25,7 @@ pub(crate) fn create_in<T: Repositories>(
     caller: &Caller,
     fields: &AuthFields,
 ) -> Result<CreateOutcome, AppError> {
-    let resolved = super::resolve::content(tx, fields, None)?;
+    let resolved = super::resolve::content(tx, caller, fields, None)?;
     caller.may_assign(&resolved.departments())?;
     let new = NewAuth {
         auth_id: AuthId::parse(&clock::new_id())?,

@@ -50,9 +50,11 @@ pub struct DraftView {
     pub entries: Vec<CatalogEntry>,
 }
 
-/// The entries a draft's values name, whatever their section.
+/// The entries a draft's values name, whatever their section, that the caller sees (an
+/// id of an entry it does not see shows as the id it gave, as an unknown one does).
 fn named_entries<T: Repositories>(
     tx: &mut T,
+    caller: &Caller,
     v: &DraftValues,
 ) -> Result<Vec<CatalogEntry>, AppError> {
     let mut out = Vec::new();
@@ -62,7 +64,8 @@ fn named_entries<T: Repositories>(
             .into_iter()
             .filter_map(|i| EntryId::parse(i).ok())
             .collect();
-        out.extend(tx.entries_by_ids(section.kind(), &ids)?);
+        let found = tx.entries_by_ids(section.kind(), &ids)?;
+        out.extend(super::scope::seen(tx, caller, found)?);
     }
     Ok(out)
 }
@@ -134,15 +137,27 @@ pub(crate) fn publish_update_in<T: Repositories>(
     Ok(out)
 }
 
-/// The caller's draft `id`: another principal's draft is not found, like a missing one.
+/// The caller's draft `id`: another principal's draft is not found, like a missing one;
+/// so is, for a department-scoped caller, a draft of an auth that has left its scope
+/// (or is gone), which tells nothing of where the auth went.
 pub(crate) fn owned_draft<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
     id: &DraftId,
 ) -> Result<Draft, AppError> {
     match tx.draft_by_id(id)? {
-        Some(d) if d.owner == caller.principal.id => Ok(d),
+        Some(d) if d.owner == caller.principal.id && in_scope(tx, caller, &d)? => Ok(d),
         _ => Err(AppError::draft_not_found(id.as_str())),
+    }
+}
+
+/// Whether the auth a draft edits (if any) is one the caller sees.
+fn in_scope<T: Repositories>(tx: &mut T, caller: &Caller, d: &Draft) -> Result<bool, AppError> {
+    match &d.auth_id {
+        Some(auth_id) if !caller.is_global() => Ok(tx
+            .auth_by_id(auth_id)?
+            .is_some_and(|a| caller.can_see(&a.department_ids()))),
+        _ => Ok(true),
     }
 }
 
@@ -340,7 +355,7 @@ impl<S: Store> AuthService<S> {
                 }
             };
             let form = form_state(tx, caller, &draft, auth)?;
-            let entries = named_entries(tx, &draft.values)?;
+            let entries = named_entries(tx, caller, &draft.values)?;
             Ok(DraftView {
                 draft,
                 form,
@@ -358,7 +373,7 @@ impl<S: Store> AuthService<S> {
         self.store.read(|tx| {
             let draft = owned_draft(tx, caller, id)?;
             let form = form_state(tx, caller, &draft, None)?;
-            let entries = named_entries(tx, &draft.values)?;
+            let entries = named_entries(tx, caller, &draft.values)?;
             Ok(DraftView {
                 draft,
                 form,
@@ -367,14 +382,21 @@ impl<S: Store> AuthService<S> {
         })
     }
 
-    /// The caller's drafts, newest first.
+    /// The caller's drafts, newest first (for a department-scoped caller, without the
+    /// drafts of auths that have left its scope).
     ///
     /// # Errors
     /// `Forbidden` without the draft permission.
     pub fn drafts(&self, caller: &Caller) -> Result<Vec<Draft>, AppError> {
         caller.may(Operation::ListDrafts)?;
-        self.store
-            .read(|tx| tx.drafts_of(&caller.principal.id, None))
-            .map_err(AppError::from)
+        self.store.read(|tx| {
+            let mut mine = Vec::new();
+            for d in tx.drafts_of(&caller.principal.id, None)? {
+                if in_scope(tx, caller, &d)? {
+                    mine.push(d);
+                }
+            }
+            Ok(mine)
+        })
     }
 }

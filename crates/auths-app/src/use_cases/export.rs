@@ -234,11 +234,14 @@ impl<S: Store> AuthService<S> {
         })
     }
 
-    /// The file of an upload, for its creator or an admin (others: not found).
+    /// The file of an upload, for its creator or an admin (others: not found), under
+    /// the export's own permission and MCP policy.
     ///
     /// # Errors
-    /// `NotFound` for an unknown upload, one of another principal, or a missing file.
+    /// `Forbidden` as for [`AuthService::export`]; `NotFound` for an unknown upload,
+    /// one of another principal, or a missing file.
     pub fn upload(&self, caller: &Caller, upload_id: &str) -> Result<(PathBuf, Upload), AppError> {
+        caller.may(Operation::Export)?;
         let missing = || AppError::NotFound(crate::Missing::Upload(upload_id.to_owned()));
         if !upload_id
             .bytes()

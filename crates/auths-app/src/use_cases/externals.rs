@@ -162,11 +162,13 @@ fn visible_external<T: Repositories>(
     Ok(auth)
 }
 
-/// The entries of taxonomy `t` named by number and by name, checked; `None` when
-/// neither list was given (the set is left as it is).
+/// The entries of taxonomy `t` named by number and by name, checked against what the
+/// caller sees (or the record `held` already); `None` when neither list was given (the
+/// set is left as it is).
 fn taxonomy_set<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
+    held: &[EntryId],
     t: Taxonomy,
     numbers: Option<&[i64]>,
     names: Option<&[String]>,
@@ -189,15 +191,20 @@ fn taxonomy_set<T: Repositories>(
             },
         ));
     };
+    // One the caller does not see is unknown, but for one the record has already: a
+    // client may send back what it read.
+    let usable = |tx: &mut T, e: &CatalogEntry| -> Result<bool, AppError> {
+        Ok(held.contains(&e.id) || super::scope::sees(tx, caller, e)?)
+    };
     for n in numbers.unwrap_or_default() {
         match tx.entry_by_number(t.kind(), *n)? {
-            Some(e) if t.visible(caller, &e) => out.push(e.id),
+            Some(e) if usable(tx, &e)? => out.push(e.id),
             _ => unknown(ids_field, EntryKey::Number(*n)),
         }
     }
     for name in names.unwrap_or_default() {
         match tx.entry_by_label(t.kind(), name)? {
-            Some(e) if t.visible(caller, &e) => out.push(e.id),
+            Some(e) if usable(tx, &e)? => out.push(e.id),
             _ => unknown(names_field, EntryKey::Label(name.clone())),
         }
     }
@@ -317,9 +324,16 @@ impl<S: Store> AuthService<S> {
                     }
                 },
             };
+            let held: Vec<EntryId> = auth
+                .locations
+                .iter()
+                .chain(&auth.departments)
+                .map(|r| r.id.clone())
+                .collect();
             let location_ids = taxonomy_set(
                 tx,
                 caller,
+                &held,
                 Taxonomy::Location,
                 changes.location_ids.as_deref(),
                 changes.location_names.as_deref(),
@@ -328,6 +342,7 @@ impl<S: Store> AuthService<S> {
             let department_ids = taxonomy_set(
                 tx,
                 caller,
+                &held,
                 Taxonomy::Organization,
                 changes.organization_ids.as_deref(),
                 changes.organization_names.as_deref(),

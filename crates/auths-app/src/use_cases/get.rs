@@ -85,6 +85,7 @@ fn options<T: Repositories>(tx: &mut T, kind: CatalogKind) -> Result<Vec<EntryRe
     let page = tx.list_entries(
         kind,
         None,
+        None,
         PageRequest {
             limit: MAX_OPTIONS,
             offset: 0,

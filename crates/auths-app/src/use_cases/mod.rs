@@ -11,6 +11,7 @@ pub mod externals;
 pub mod get;
 pub mod refresh;
 mod resolve;
+mod scope;
 pub mod search;
 pub mod taxonomies;
 pub mod update;

@@ -4,8 +4,8 @@
 //! whole is examined; a draft's form state lists every problem without writing.
 
 use auths_domain::{
-    Auth, AuthFields, AuthId, Caller, CatalogKind, Composition, DescriptionChoice, EntryId,
-    FieldProblem, NameChoice, NewCatalogEntry, Refusal, Repositories, Rule, Section, examine,
+    Auth, AuthFields, Caller, CatalogKind, Composition, DescriptionChoice, EntryId, FieldProblem,
+    NameChoice, NewCatalogEntry, Refusal, Repositories, Rule, Section, examine,
 };
 
 use crate::error::Conflict;
@@ -27,17 +27,21 @@ fn entry_for_text<T: Repositories>(
     Ok(tx.ensure_entry(&entry, clock::now())?.id)
 }
 
-/// The content of a new or changed auth, checked against the store (`this` is the auth
-/// being changed, if any). Names and descriptions given as text are found in or added
-/// to their catalogs.
+/// The content of a new or changed auth, checked against the store and the caller's
+/// scope (`this` is the auth being changed, if any). Names and descriptions given as
+/// text are found in or added to their catalogs.
 ///
 /// # Errors
-/// `Invalid` with every wrong value; then `Conflict` for a taken name or slug.
+/// `Invalid` with every wrong value (entries the caller does not see are unknown);
+/// `Forbidden` for an entry the caller sees but may not link; `Conflict` for a taken
+/// name or slug.
 pub(crate) fn content<T: Repositories>(
     tx: &mut T,
+    caller: &Caller,
     fields: &AuthFields,
-    this: Option<&AuthId>,
+    this: Option<&Auth>,
 ) -> Result<Composition, AppError> {
+    let (unseen, denied) = super::scope::link_problems(tx, caller, fields, this)?;
     let mut fields = fields.clone();
     if let Some(NameChoice::Text(n)) = &fields.name {
         fields.name = Some(NameChoice::Id(entry_for_text(
@@ -50,15 +54,25 @@ pub(crate) fn content<T: Repositories>(
         let id = entry_for_text(tx, CatalogKind::Descriptions, d.as_str())?;
         fields.description = Some(Some(DescriptionChoice::Id(id)));
     }
-    examine(tx, &fields, this)?
-        .composition()
-        .map_err(|refusal| match refusal {
-            Refusal::Invalid(invalid) => invalid.into(),
-            Refusal::Taken(p) => match p.rule {
-                Rule::SlugTaken { slug } => Conflict::SlugTaken { slug }.into(),
-                _ => Conflict::NameTaken.into(),
-            },
-        })
+    let mut examined = examine(tx, &fields, this.map(|a| &a.auth_id))?;
+    examined.problems.extend(unseen);
+    if !examined.problems.is_empty() {
+        return Err(AppError::Invalid(examined.problems));
+    }
+    if let Some(FieldProblem {
+        rule: Rule::Denied { denial },
+        ..
+    }) = denied
+    {
+        return Err(denial.into());
+    }
+    examined.composition().map_err(|refusal| match refusal {
+        Refusal::Invalid(invalid) => invalid.into(),
+        Refusal::Taken(p) => match p.rule {
+            Rule::SlugTaken { slug } => Conflict::SlugTaken { slug }.into(),
+            _ => Conflict::NameTaken.into(),
+        },
+    })
 }
 
 /// Every problem that would stop `fields` from being published, found without writing
@@ -70,19 +84,30 @@ pub(crate) fn problems<T: Repositories>(
     fields: &AuthFields,
     this: Option<&Auth>,
 ) -> Result<Vec<FieldProblem>, AppError> {
+    let (unseen, denied) = super::scope::link_problems(tx, caller, fields, this)?;
     let examined = examine(tx, fields, this.map(|a| &a.auth_id))?;
     let mut problems = examined.all_problems();
-    let departments = match examined.composition() {
-        Ok(c) => c.departments(),
-        // The departments as far as they resolve, for the scope check.
-        Err(_) => {
-            let ids = fields.list(Section::Departments).unwrap_or_default();
-            tx.entries_by_ids(CatalogKind::Departments, ids)?
-                .iter()
-                .map(auths_domain::CatalogEntry::to_ref)
-                .collect()
-        }
+    // The departments as far as they resolve and the caller sees them (an unseen one
+    // is an unknown entry already), for the scope check.
+    let unknown = |id: &auths_domain::EntryId| {
+        unseen.iter().any(|p| {
+            matches!(&p.rule, Rule::UnknownEntry { key: auths_domain::EntryKey::Id(u), .. } if u == id)
+        })
     };
+    let ids: Vec<_> = fields
+        .list(Section::Departments)
+        .unwrap_or_default()
+        .iter()
+        .filter(|id| !unknown(id))
+        .cloned()
+        .collect();
+    let departments: Vec<_> = tx
+        .entries_by_ids(CatalogKind::Departments, &ids)?
+        .iter()
+        .map(auths_domain::CatalogEntry::to_ref)
+        .collect();
+    problems.extend(unseen);
+    problems.extend(denied);
     let allowed = match this {
         Some(auth) => caller.may_change_departments(&auth.departments, &departments),
         None => caller.may_assign(&departments),

@@ -26,12 +26,6 @@ impl Taxonomy {
         }
     }
 
-    /// Whether the caller may see `entry` of this taxonomy: any location; an
-    /// organization in their scope.
-    pub(crate) fn visible(self, caller: &Caller, entry: &CatalogEntry) -> bool {
-        self == Self::Location || caller.can_see(std::slice::from_ref(&entry.id))
-    }
-
     /// The "not found" of this taxonomy's entry numbered `number`.
     pub(crate) fn missing(self, number: i64) -> AppError {
         Missing::Taxon {
@@ -49,9 +43,10 @@ pub(crate) fn visible_taxonomy<T: Repositories>(
     t: Taxonomy,
     number: i64,
 ) -> Result<CatalogEntry, AppError> {
-    tx.entry_by_number(t.kind(), number)?
-        .filter(|e| t.visible(caller, e))
-        .ok_or_else(|| t.missing(number))
+    match tx.entry_by_number(t.kind(), number)? {
+        Some(e) if super::scope::sees(tx, caller, &e)? => Ok(e),
+        _ => Err(t.missing(number)),
+    }
 }
 
 impl<S: Store> AuthService<S> {
@@ -66,31 +61,14 @@ impl<S: Store> AuthService<S> {
         page: Option<PageRequest>,
     ) -> Result<(Vec<CatalogEntry>, u64), AppError> {
         caller.may(Operation::CatalogRead)?;
-        self.store.read(|tx| {
-            let all = tx.list_entries(
-                t.kind(),
-                None,
-                PageRequest {
-                    limit: u32::MAX,
-                    offset: 0,
-                },
-            )?;
-            let visible: Vec<CatalogEntry> = all
-                .rows
-                .into_iter()
-                .filter(|e| t.visible(caller, e))
-                .collect();
-            let total = visible.len() as u64;
-            let rows = match page {
-                Some(p) => visible
-                    .into_iter()
-                    .skip(usize::try_from(p.offset).unwrap_or(usize::MAX))
-                    .take(p.limit as usize)
-                    .collect(),
-                None => visible,
-            };
-            Ok((rows, total))
-        })
+        let page = page.unwrap_or(PageRequest {
+            limit: u32::MAX,
+            offset: 0,
+        });
+        self.store
+            .read(|tx| tx.list_entries(t.kind(), None, caller.scope().as_deref(), page))
+            .map(|p| (p.rows, p.total))
+            .map_err(AppError::from)
     }
 
     /// One taxonomy by number.

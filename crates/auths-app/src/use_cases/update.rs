@@ -65,7 +65,7 @@ pub(crate) fn update_loaded<T: Repositories>(
         return Err(denial.into());
     }
     let merged = before.fields().merged(patch.clone());
-    let resolved = super::resolve::content(tx, &merged, Some(&auth_id))?;
+    let resolved = super::resolve::content(tx, caller, &merged, Some(&before))?;
     caller.may_change_departments(&before.departments, &resolved.departments())?;
     if resolved.content().clone().normalized() == before.content().normalized() {
         let outcome = UpdateOutcome {

@@ -28,12 +28,11 @@ pub enum Denial {
         /// The operation.
         operation: Operation,
     },
-    /// A department-scoped key and an auth in a department outside its scope.
+    /// A department-scoped key, and a change to a department of the auth outside its
+    /// scope (a refusal names no department of another scope).
     OutsideDepartment {
         /// What was attempted.
         operation: Operation,
-        /// The department, by label.
-        department: String,
     },
     /// A department-scoped key and an auth with no department.
     NoDepartment,
@@ -45,17 +44,17 @@ pub enum Denial {
     GiveOneDepartment,
     /// A department-scoped key deleting an auth shared with a department outside its
     /// scope.
-    SharedWith {
-        /// The department, by label.
-        department: String,
-    },
-    /// A department-scoped key changing a catalog entry that auths outside its scope
-    /// use.
+    SharedWith,
+    /// A department-scoped key linking or changing a catalog entry that auths outside
+    /// its scope use (how many, or whose, is not said).
     EntryUsedOutside {
         /// The entry.
         entry: EntryId,
-        /// How many auths outside the scope use it.
-        auths: u64,
+    },
+    /// An operation for keys not limited to departments (creating a department).
+    GlobalOnly {
+        /// The operation.
+        operation: Operation,
     },
 }
 
@@ -70,8 +69,9 @@ impl Denial {
             Self::Deprecated => "deprecated",
             Self::KeepOneDepartment => "keep_one_department",
             Self::GiveOneDepartment => "give_one_department",
-            Self::SharedWith { .. } => "shared_with",
+            Self::SharedWith => "shared_with",
             Self::EntryUsedOutside { .. } => "entry_used_outside",
+            Self::GlobalOnly { .. } => "global_only",
         }
     }
 }
@@ -93,12 +93,9 @@ impl fmt::Display for Denial {
                 "{} is not allowed to MCP clients: the key does not allow MCP writes",
                 operation.permission()
             ),
-            Self::OutsideDepartment {
-                operation,
-                department,
-            } => write!(
+            Self::OutsideDepartment { operation } => write!(
                 f,
-                "you lack {} in department {department}",
+                "you lack {} in a department of this auth that your key is not limited to",
                 operation.permission()
             ),
             Self::NoDepartment => f.write_str(
@@ -111,13 +108,17 @@ impl fmt::Display for Denial {
             Self::GiveOneDepartment => f.write_str(
                 "your key is limited to departments: give the auth at least one of them",
             ),
-            Self::SharedWith { department } => write!(
-                f,
-                "you lack auths.delete in department {department}: the auth is shared with it"
+            Self::SharedWith => f.write_str(
+                "you lack auths.delete: the auth is shared with a department your key is not limited to",
             ),
-            Self::EntryUsedOutside { entry, auths } => write!(
+            Self::EntryUsedOutside { entry } => write!(
                 f,
-                "{entry} is used by {auths} auth(s) outside your departments; ask an editor of theirs or an admin"
+                "{entry} is used by auths outside your departments; ask an admin"
+            ),
+            Self::GlobalOnly { operation } => write!(
+                f,
+                "{} of a department needs a key that is not limited to departments",
+                operation.permission()
             ),
         }
     }

@@ -3,6 +3,7 @@
 //! a [`Denial`], worded by each API.
 
 mod denial;
+mod entries;
 mod key;
 mod operation;
 #[cfg(test)]
@@ -18,6 +19,7 @@ use crate::error::{Invalid, Rule};
 use crate::ids::{EntryId, PrincipalId};
 
 pub use denial::Denial;
+pub use entries::{EntryRefusal, entry_visible};
 pub use key::{KeyRecord, NewPrincipal, parse_principal_name};
 pub use operation::Operation;
 
@@ -172,12 +174,12 @@ impl Caller {
         if self.is_global() || departments.iter().any(|d| self.in_scope(&d.id)) {
             return None;
         }
-        Some(match departments.first() {
-            Some(d) => Denial::OutsideDepartment {
+        Some(if departments.is_empty() {
+            Denial::NoDepartment
+        } else {
+            Denial::OutsideDepartment {
                 operation: Operation::Update,
-                department: d.label.clone(),
-            },
-            None => Denial::NoDepartment,
+            }
         })
     }
 
@@ -215,8 +217,8 @@ impl Caller {
     /// auth shares stay as they are), and must leave the auth at least one of theirs.
     ///
     /// # Errors
-    /// [`Denial::OutsideDepartment`] naming the first department out of scope that would
-    /// change; [`Denial::KeepOneDepartment`].
+    /// [`Denial::OutsideDepartment`] when a department out of scope would change;
+    /// [`Denial::KeepOneDepartment`].
     pub fn may_change_departments(
         &self,
         before: &[EntryRef],
@@ -233,13 +235,10 @@ impl Caller {
                     .iter()
                     .filter(|a| !before.iter().any(|b| b.id == a.id)),
             );
-        for d in changed {
-            if !self.in_scope(&d.id) {
-                return Err(Denial::OutsideDepartment {
-                    operation: Operation::Update,
-                    department: d.label.clone(),
-                });
-            }
+        if changed.into_iter().any(|d| !self.in_scope(&d.id)) {
+            return Err(Denial::OutsideDepartment {
+                operation: Operation::Update,
+            });
         }
         if !after.iter().any(|d| self.in_scope(&d.id)) {
             return Err(Denial::KeepOneDepartment);
@@ -258,10 +257,8 @@ impl Caller {
         }
         departments
             .iter()
-            .find(|d| !self.in_scope(&d.id))
-            .map(|d| Denial::SharedWith {
-                department: d.label.clone(),
-            })
+            .any(|d| !self.in_scope(&d.id))
+            .then_some(Denial::SharedWith)
     }
 
     /// Whether a scoped caller may give an auth these departments: every one of them
@@ -269,8 +266,8 @@ impl Caller {
     /// (it would vanish from their own view).
     ///
     /// # Errors
-    /// [`Denial::GiveOneDepartment`]; [`Denial::OutsideDepartment`] naming the first
-    /// department out of scope.
+    /// [`Denial::GiveOneDepartment`]; [`Denial::OutsideDepartment`] for a department out
+    /// of scope.
     pub fn may_assign(&self, departments: &[EntryRef]) -> Result<(), Denial> {
         if self.is_global() {
             return Ok(());
@@ -278,12 +275,11 @@ impl Caller {
         if departments.is_empty() {
             return Err(Denial::GiveOneDepartment);
         }
-        match departments.iter().find(|d| !self.in_scope(&d.id)) {
-            Some(d) => Err(Denial::OutsideDepartment {
+        if departments.iter().any(|d| !self.in_scope(&d.id)) {
+            return Err(Denial::OutsideDepartment {
                 operation: Operation::Update,
-                department: d.label.clone(),
-            }),
-            None => Ok(()),
+            });
         }
+        Ok(())
     }
 }

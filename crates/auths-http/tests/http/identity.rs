@@ -225,15 +225,21 @@ async fn scoped_keys_cannot_read_or_create_in_other_departments(t: TestDb) {
         strip(&missing.1, "0190f3a2-0000-7000-8000-000000000000")
     );
 
-    // Creating into another department, or into none, is refused item by item.
-    for departments in [
-        json!([hr.as_str()]),
-        json!([]),
-        json!([fin.as_str(), hr.as_str()]),
-    ] {
+    // Creating into another department is refused item by item, that department
+    // answering as one that does not exist; into none, as a refusal.
+    for departments in [json!([hr.as_str()]), json!([fin.as_str(), hr.as_str()])] {
         let r = create_one(&app, &scoped, json!({"name": format!("try {departments}"), "protocol_ids": ["protocol-ldap"], "department_ids": departments})).await;
-        assert_eq!(r["error"]["code"], "forbidden", "{r}");
+        assert_eq!(r["error"]["code"], "validation_failed", "{r}");
+        assert_eq!(r["error"]["details"][0]["field"], "department_ids", "{r}");
+        assert!(!r.to_string().contains("HR"), "{r}");
     }
+    let r = create_one(
+        &app,
+        &scoped,
+        json!({"name": "try none", "protocol_ids": ["protocol-ldap"], "department_ids": []}),
+    )
+    .await;
+    assert_eq!(r["error"]["code"], "forbidden", "{r}");
     let r = create_one(&app, &scoped, json!({"name": "Fin 2", "protocol_ids": ["protocol-ldap"], "department_ids": [fin.as_str()]})).await;
     assert_eq!(r["success"], true, "{r}");
 }

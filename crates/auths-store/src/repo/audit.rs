@@ -1,5 +1,6 @@
 //! The audit log.
 
+use auths_domain::audit::KEY_OPERATIONS;
 use auths_domain::{
     AuditFilter, AuditRecord, AuditRepository, AuthId, Channel, EntryId, NewAuditRecord, Page,
     PageRequest, PrincipalId, RepoError,
@@ -83,6 +84,9 @@ impl AuditRepository for StoreTx {
             let mut q = al::table.into_boxed();
             if let Some(a) = &filter.auth_id {
                 q = q.filter(al::auth_id.eq(a.as_str()));
+            }
+            if !filter.key_management {
+                q = q.filter(al::operation.ne_all(KEY_OPERATIONS));
             }
             if let Some(ds) = &departments {
                 q = q.filter(

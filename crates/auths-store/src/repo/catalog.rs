@@ -237,8 +237,16 @@ impl CatalogRepository for StoreTx {
                 rows.first().map_or(0, |c| u64::try_from(c.n).unwrap_or(0))
             }
         };
+        let mut count = Sql::new(pg);
+        count.push("SELECT COUNT(*) AS n FROM (");
+        users(&mut count);
+        count.push(") u");
+        let users = run_sql!(self.conn(), &count, load::<Count>)?
+            .first()
+            .map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
         Ok(EntryUsage {
             departments,
+            users,
             outside_scope,
         })
     }
@@ -339,8 +347,14 @@ impl CatalogRepository for StoreTx {
         &mut self,
         kind: CatalogKind,
         search: Option<&str>,
+        scope: Option<&[EntryId]>,
         page: PageRequest,
     ) -> Result<Page<CatalogEntry>, RepoError> {
+        if let Some(scope) = scope
+            && !matches!(kind, CatalogKind::Flags | CatalogKind::Protocols)
+        {
+            return self.list_visible(kind, search, scope, page);
+        }
         let pattern = super::like_pattern(&fold_case(search.unwrap_or("").trim()));
         let matching = || {
             ce::table
@@ -364,6 +378,90 @@ impl CatalogRepository for StoreTx {
         Ok(Page {
             rows,
             total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+}
+
+/// The condition, on `catalog_entries ce`, that a caller limited to `scope` sees the
+/// entry (`auths_domain::principal::entry_visible`): departments of the scope; other
+/// entries unused, or used by an auth with a department of the scope.
+fn visible(sql: &mut super::search::Sql, kind: CatalogKind, scope: &[EntryId]) {
+    if kind == CatalogKind::Departments {
+        sql.push("ce.id IN ").in_list(scope);
+        return;
+    }
+    // The auths that use the entry (`u.n`), from the table its section is kept in.
+    let users = |sql: &mut super::search::Sql| match kind {
+        CatalogKind::Names => {
+            sql.push("SELECT a.number AS n FROM auths a WHERE a.name_id = ce.id");
+        }
+        CatalogKind::Descriptions => {
+            sql.push("SELECT a.number AS n FROM auths a WHERE a.description_id = ce.id");
+        }
+        _ => {
+            sql.push("SELECT l.auth_number AS n FROM auth_links l WHERE l.kind = '")
+                .push(kind.as_str())
+                .push("' AND l.entry_id = ce.id");
+        }
+    };
+    sql.push("(NOT EXISTS (");
+    users(sql);
+    sql.push(") OR EXISTS (SELECT 1 FROM (");
+    users(sql);
+    sql.push(") u JOIN auth_links d ON d.auth_number = u.n WHERE d.kind = 'departments' AND d.entry_id IN ")
+        .in_list(scope)
+        .push("))");
+}
+
+impl StoreTx {
+    /// A catalog's entries that a caller limited to `scope` sees, by label.
+    fn list_visible(
+        &mut self,
+        kind: CatalogKind,
+        search: Option<&str>,
+        scope: &[EntryId],
+        page: PageRequest,
+    ) -> Result<Page<CatalogEntry>, RepoError> {
+        use super::search::{Bind, Count, Number, Sql, run_sql};
+        let pg = self.is_pg();
+        let pattern = super::like_pattern(&fold_case(search.unwrap_or("").trim()));
+        let mut from = Sql::new(pg);
+        from.push(" FROM catalog_entries ce WHERE ce.kind = ")
+            .bind(Bind::Text(kind.as_str().to_owned()))
+            .push(" AND ce.label_key LIKE ")
+            .bind(Bind::Text(pattern))
+            .push(" ESCAPE '\\' AND ");
+        visible(&mut from, kind, scope);
+        let mut count = Sql::new(pg);
+        count.push("SELECT COUNT(*) AS n");
+        count.append(&from);
+        let total = run_sql!(self.conn(), &count, load::<Count>)?
+            .first()
+            .map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
+        let mut numbers = Sql::new(pg);
+        numbers.push("SELECT ce.number AS number");
+        numbers.append(&from);
+        numbers
+            .push(" ORDER BY ce.label_key, ce.number LIMIT ")
+            .bind(Bind::Int(i64::from(page.limit)))
+            .push(" OFFSET ")
+            .bind(Bind::Int(i64::try_from(page.offset).unwrap_or(i64::MAX)));
+        let numbers: Vec<i64> = run_sql!(self.conn(), &numbers, load::<Number>)?
+            .into_iter()
+            .map(|n| n.number)
+            .collect();
+        let mut rows = ce::table
+            .filter(ce::number.eq_any(&numbers))
+            .select(EntryRow::as_select())
+            .load(self.conn())
+            .map_err(repo_error)?;
+        rows.sort_by_key(|r| numbers.iter().position(|n| *n == r.number));
+        Ok(Page {
+            rows: rows
+                .into_iter()
+                .map(EntryRow::into_entry)
+                .collect::<Result<Vec<_>, _>>()?,
+            total,
         })
     }
 }

@@ -186,9 +186,7 @@ impl StoreTx {
         }
         let count = |tx: &mut Self, from: &Sql| -> Result<u64, RepoError> {
             let mut c = Sql::new(pg);
-            c.push("SELECT COUNT(*) AS n");
-            c.text.push_str(&from.text);
-            c.binds.extend(from.binds.iter().cloned());
+            c.push("SELECT COUNT(*) AS n").append(from);
             let rows: Vec<Count> = run_sql!(tx.conn(), &c, load::<Count>)?;
             Ok(rows.first().map_or(0, |r| u64::try_from(r.n).unwrap_or(0)))
         };
@@ -205,9 +203,7 @@ impl StoreTx {
         };
 
         let mut page = Sql::new(pg);
-        page.push("SELECT a.number AS number");
-        page.text.push_str(&matching.text);
-        page.binds.extend(matching.binds);
+        page.push("SELECT a.number AS number").append(&matching);
         let dir = if q.order.1 == Direction::Desc {
             " DESC"
         } else {

@@ -56,6 +56,18 @@ impl Sql {
         self
     }
 
+    /// Appends `tail`, a fragment built on its own, to a head that binds nothing yet (so
+    /// that PostgreSQL's numbered placeholders stay right).
+    pub(crate) fn append(&mut self, tail: &Self) -> &mut Self {
+        debug_assert!(
+            self.binds.is_empty(),
+            "a head with binds would renumber them"
+        );
+        self.text.push_str(&tail.text);
+        self.binds.extend(tail.binds.iter().cloned());
+        self
+    }
+
     pub(crate) fn in_list(&mut self, ids: &[EntryId]) -> &mut Self {
         if ids.is_empty() {
             return self.push("(NULL)");
