@@ -17,6 +17,7 @@ mod identity;
 mod limits;
 mod registry;
 mod scope;
+mod scope_rule;
 mod seams;
 mod search;
 mod support;
