@@ -184,8 +184,38 @@ impl<S: Store> AuthService<S> {
             departments: caller.scope(),
             key_management: caller.principal.role == Role::Admin,
         };
-        self.store
-            .read(|tx| tx.list_audit(&filter, page))
-            .map_err(AppError::from)
+        let mut page = self.store.read(|tx| tx.list_audit(&filter, page))?;
+        if !caller.is_global() {
+            for record in &mut page.rows {
+                hide_unseen_states(caller, record);
+            }
+        }
+        Ok(page)
+    }
+}
+
+/// The departments of an auth snapshot.
+#[derive(serde::Deserialize)]
+struct SnapshotDepartments {
+    departments: Vec<EntryRef>,
+}
+
+/// A scoped caller sees the record of a write that moved an auth into or out of its
+/// departments, but not the state it could not see: that snapshot is left out (`null`),
+/// as is one that cannot be read.
+fn hide_unseen_states(caller: &Caller, record: &mut AuditRecord) {
+    if !record.operation.starts_with("auth.") {
+        return;
+    }
+    for state in [&mut record.before, &mut record.after] {
+        let seen = state.as_deref().is_some_and(|json| {
+            serde_json::from_str::<SnapshotDepartments>(json).is_ok_and(|s| {
+                let ids: Vec<_> = s.departments.into_iter().map(|d| d.id).collect();
+                caller.can_see(&ids)
+            })
+        });
+        if !seen {
+            *state = None;
+        }
     }
 }

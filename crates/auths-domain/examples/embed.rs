@@ -7,7 +7,7 @@
 
 #![allow(clippy::print_stdout, reason = "an example shows its results")]
 
-use auths_domain::chrono::Utc;
+use auths_domain::chrono::{TimeZone, Utc};
 use auths_domain::external::{ExternalField, ExternalRecord};
 use auths_domain::scoped_search::{check, matches, parse};
 use auths_domain::{
@@ -46,7 +46,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .location("Berlin")
         .build(&mut catalogs)?;
     let (auth_id, group_id) = (AuthId::parse("a-1")?, GroupId::parse("g-1")?);
-    let now = Utc::now();
+    // The crate reads no clock: the caller stamps its records.
+    let now = Utc
+        .timestamp_opt(1_767_225_600, 0)
+        .single()
+        .ok_or("a timestamp")?;
     let auth: Auth = catalogs.register(
         &Stamp {
             number: 1,

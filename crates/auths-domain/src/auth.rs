@@ -219,6 +219,20 @@ impl AuthContent {
         self.entries().any(|(_, e)| e == id)
     }
 
+    /// The entries of catalogs with homes (see [`CatalogKind::has_home`]) that this
+    /// content uses and `after` (the same auth changed; `None`: deleted) does not: those
+    /// a write leaves to be homed in this content's departments.
+    pub fn dropped(&self, after: Option<&Self>) -> Vec<EntryId> {
+        let mut ids: Vec<EntryId> = self
+            .entries()
+            .filter(|(s, id)| s.kind().has_home() && !after.is_some_and(|a| a.uses(id)))
+            .map(|(_, id)| id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     /// The same content with each multi-valued section as a sorted set, so that order
     /// does not count as a change.
     #[must_use]
@@ -301,6 +315,20 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 impl AuthFields {
+    /// The fields that would recreate `content`, every section given by id.
+    pub fn from_content(c: &AuthContent) -> Self {
+        Self {
+            name: Some(NameChoice::Id(c.name_id.clone())),
+            description: Some(c.description_id.clone().map(DescriptionChoice::Id)),
+            flag_id: Some(c.flag_id.clone()),
+            protocol_ids: Some(c.protocol_ids.clone()),
+            slug_ids: Some(c.slug_ids.clone()),
+            item_ids: Some(c.item_ids.clone()),
+            department_ids: Some(c.department_ids.clone()),
+            location_ids: Some(c.location_ids.clone()),
+        }
+    }
+
     /// Checks that a create carries what a new auth needs: a name and at least one
     /// protocol.
     ///

@@ -132,7 +132,7 @@ impl Catalogs {
     /// # Errors
     /// [`Refusal`]: unknown ids or broken section rules, or a name or slug taken.
     pub fn register(&mut self, stamp: &Stamp<'_>, content: &AuthContent) -> Result<Auth, Refusal> {
-        let composition = self.compose(&content_fields(content), Some(stamp.auth_id))?;
+        let composition = self.compose(&AuthFields::from_content(content), Some(stamp.auth_id))?;
         self.auths
             .insert(stamp.auth_id.clone(), composition.content().clone());
         Ok(composition.auth(stamp))
@@ -143,27 +143,38 @@ impl Catalogs {
         self.auths.remove(auth_id);
     }
 
-    fn compose(
+    /// Composes a new auth (`this` = `None`) or the auth `this` changed, from fields as
+    /// a client sends them: a name and a description given as text are found in, or
+    /// added to, their catalogs first (as the server's publisher does), then the whole
+    /// is examined. Nothing is registered: [`Catalogs::register`] the content to make
+    /// its name and slugs taken. On a refusal, `self` is left as it was.
+    ///
+    /// # Errors
+    /// [`Refusal::Invalid`] with every wrong value (a text that is no valid name or
+    /// description included), else [`Refusal::Taken`].
+    pub fn compose(
         &mut self,
         fields: &AuthFields,
         this: Option<&AuthId>,
     ) -> Result<Composition, Refusal> {
-        let Ok(examination) = examine(self, fields, this);
-        examination.composition()
-    }
-}
-
-/// The fields that would recreate `content` (ids only).
-fn content_fields(c: &AuthContent) -> AuthFields {
-    AuthFields {
-        name: Some(NameChoice::Id(c.name_id.clone())),
-        description: Some(c.description_id.clone().map(DescriptionChoice::Id)),
-        flag_id: Some(c.flag_id.clone()),
-        protocol_ids: Some(c.protocol_ids.clone()),
-        slug_ids: Some(c.slug_ids.clone()),
-        item_ids: Some(c.item_ids.clone()),
-        department_ids: Some(c.department_ids.clone()),
-        location_ids: Some(c.location_ids.clone()),
+        let mut scratch = self.clone();
+        let mut fields = fields.clone();
+        if let Some(NameChoice::Text(n)) = &fields.name {
+            let id = scratch
+                .add_label(CatalogKind::Names, n.as_str())
+                .map_err(|e| Refusal::Invalid(e.for_field("name")))?;
+            fields.name = Some(NameChoice::Id(id));
+        }
+        if let Some(Some(DescriptionChoice::Text(d))) = &fields.description {
+            let id = scratch
+                .add_label(CatalogKind::Descriptions, d.as_str())
+                .map_err(|e| Refusal::Invalid(e.for_field("description")))?;
+            fields.description = Some(Some(DescriptionChoice::Id(id)));
+        }
+        let Ok(examination) = examine(&mut scratch, &fields, this);
+        let composition = examination.composition()?;
+        *self = scratch;
+        Ok(composition)
     }
 }
 
@@ -289,8 +300,8 @@ impl AuthBuilder {
         self
     }
 
-    /// The content of the auth, its new names, slugs and items added to `catalogs`; or
-    /// every problem at once, by field (`name`, `description`, `flag_id`,
+    /// The content of a new auth, its new names, slugs and items added to `catalogs`;
+    /// or every problem at once, by field (`name`, `description`, `flag_id`,
     /// `protocol_ids`, `slug_ids`, `item_ids`, `department_ids`, `location_ids`), and
     /// then `catalogs` is left as it was. The name and slugs are checked against the
     /// auths registered in `catalogs`.
@@ -298,6 +309,27 @@ impl AuthBuilder {
     /// # Errors
     /// [`Invalid`] with every broken [`Rule`].
     pub fn build(&self, catalogs: &mut Catalogs) -> Result<AuthContent, Invalid> {
+        self.build_as(catalogs, None)
+    }
+
+    /// As [`AuthBuilder::build`], for the new content of the registered auth
+    /// `auth_id`: its own name and slugs are not taken (another auth's still are).
+    ///
+    /// # Errors
+    /// As [`AuthBuilder::build`].
+    pub fn build_for(
+        &self,
+        catalogs: &mut Catalogs,
+        auth_id: &AuthId,
+    ) -> Result<AuthContent, Invalid> {
+        self.build_as(catalogs, Some(auth_id))
+    }
+
+    fn build_as(
+        &self,
+        catalogs: &mut Catalogs,
+        this: Option<&AuthId>,
+    ) -> Result<AuthContent, Invalid> {
         let mut scratch = catalogs.clone();
         let mut problems = Vec::new();
         let mut bad = |e: Invalid, field: &str| problems.extend(e.for_field(field).problems);
@@ -368,9 +400,11 @@ impl AuthBuilder {
             department_ids: Some(departments),
             location_ids: Some(locations),
         };
-        let Ok(examination) = examine(&mut scratch, &fields, None);
+        let Ok(examination) = examine(&mut scratch, &fields, this);
         // Every problem at once, a field's own first; the examination adds the rules of
         // the composition (required sections, repeated keys, taken names and slugs).
+        // Only its "required" and "too few" are dropped where a field's own problem
+        // already explains them (a name that is not valid is also missing).
         let first: Vec<FieldProblem> = problems;
         let mut all = first.clone();
         for mut p in examination.all_problems() {
@@ -378,12 +412,12 @@ impl AuthBuilder {
             if let Some(text) = Section::of_field(&p.field).and_then(Section::text_field) {
                 text.clone_into(&mut p.field);
             }
-            let said = first.iter().any(|q| {
-                q.field == p.field
-                    || Section::of_field(&q.field)
+            let explained = matches!(p.rule, Rule::Required { .. } | Rule::TooFew { .. })
+                && first.iter().any(|q| {
+                    Section::of_field(&q.field)
                         .is_some_and(|s| Section::of_field(&p.field) == Some(s))
-            });
-            if !said {
+                });
+            if !explained {
                 all.push(p);
             }
         }
@@ -395,6 +429,14 @@ impl AuthBuilder {
             .map_err(|r| match r {
                 Refusal::Invalid(i) => i,
                 Refusal::Taken(p) => Invalid { problems: vec![p] },
+                // The builder adds its texts to `scratch` before examining, so this
+                // is not expected; it is answered as the text missing, not a panic.
+                Refusal::NewText { section } => Invalid::one(
+                    section.text_field().unwrap_or("name"),
+                    Rule::Required {
+                        what: crate::error::Required::Field,
+                    },
+                ),
             })?
             .content()
             .clone();

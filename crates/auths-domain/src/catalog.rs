@@ -179,6 +179,15 @@ impl fmt::Debug for EntryText {
     }
 }
 
+impl CatalogKind {
+    /// Whether an entry of this catalog belongs somewhere while no auth uses it
+    /// ([`EntryUsage::home`]): names, descriptions, slugs, items and locations.
+    /// Departments are their own scope; flags and protocols are everyone's.
+    pub const fn has_home(self) -> bool {
+        !matches!(self, Self::Flags | Self::Protocols | Self::Departments)
+    }
+}
+
 impl fmt::Display for CatalogKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -224,10 +233,12 @@ pub fn order_items(items: &mut [ItemRef]) {
     });
 }
 
-/// An item as shown to clients: a secret item's value is never present (reading one
-/// back from JSON drops a secret's value too).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "ItemRefData")]
+/// An item as shown to clients: a secret item's value is never present. The fields
+/// are public, so a program could still set one; then neither `Debug` nor JSON shows
+/// it (a secret item serializes with `"value": null`, and reading one back from JSON
+/// drops a secret's value too).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ItemRefData", into = "ItemRefData")]
 pub struct ItemRef {
     /// The entry's opaque id.
     pub id: EntryId,
@@ -241,8 +252,8 @@ pub struct ItemRef {
     pub secret: bool,
 }
 
-/// An [`ItemRef`] as read, before its secret value is dropped.
-#[derive(Deserialize)]
+/// An [`ItemRef`] as read or written, its secret value dropped on the way.
+#[derive(Serialize, Deserialize)]
 struct ItemRefData {
     id: EntryId,
     label: String,
@@ -254,6 +265,35 @@ struct ItemRefData {
 impl From<ItemRefData> for ItemRef {
     fn from(d: ItemRefData) -> Self {
         Self::new(d.id, d.label, Some(ItemView::new(d.key, d.value, d.secret)))
+    }
+}
+
+impl From<ItemRef> for ItemRefData {
+    fn from(i: ItemRef) -> Self {
+        Self {
+            value: if i.secret { None } else { i.value },
+            id: i.id,
+            label: i.label,
+            key: i.key,
+            secret: i.secret,
+        }
+    }
+}
+
+/// A value as `Debug` may show it: a secret one never.
+fn shown(value: Option<&String>, secret: bool) -> Option<&str> {
+    value.map(|v| if secret { "[secret]" } else { v.as_str() })
+}
+
+impl fmt::Debug for ItemRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemRef")
+            .field("id", &self.id)
+            .field("label", &self.label)
+            .field("key", &self.key)
+            .field("value", &shown(self.value.as_ref(), self.secret))
+            .field("secret", &self.secret)
+            .finish()
     }
 }
 
@@ -295,8 +335,9 @@ pub struct CatalogEntry {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The item part of a catalog entry as read back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The item part of a catalog entry as read back ([`ItemView::new`] drops a secret
+/// value; `Debug` never shows one, should a program set it).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ItemView {
     /// The key.
     pub key: String,
@@ -304,6 +345,16 @@ pub struct ItemView {
     pub value: Option<String>,
     /// Whether the value is secret.
     pub secret: bool,
+}
+
+impl fmt::Debug for ItemView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemView")
+            .field("key", &self.key)
+            .field("value", &shown(self.value.as_ref(), self.secret))
+            .field("secret", &self.secret)
+            .finish()
+    }
 }
 
 impl ItemView {
@@ -355,6 +406,11 @@ pub struct EntryUsage {
     /// How many of them lie outside the scope asked about (none of their departments
     /// in it; 0 for no scope).
     pub outside_scope: u64,
+    /// Where the entry belongs while no auth uses it: `None`, everyone's (an entry a
+    /// global key made, never used since); else the departments of the scoped key
+    /// that made it, or of the auth that last stopped using it (none: global keys
+    /// only).
+    pub home: Option<Vec<EntryId>>,
 }
 
 /// A seeded entry: fixed id, label, and catalog.

@@ -93,8 +93,9 @@ pub struct Examination {
     /// A name or slugs another auth holds ([`Rule::NameTaken`], [`Rule::SlugTaken`]).
     pub taken: Vec<FieldProblem>,
     entries: BTreeMap<Section, Vec<CatalogEntry>>,
-    /// Whether a name or description was given as text that names no entry yet.
-    new_text: bool,
+    /// The sections ([`Section::Name`], [`Section::Description`]) given as text that
+    /// names no entry yet.
+    new_texts: Vec<Section>,
 }
 
 /// Who and when, for the auth a composition makes.
@@ -182,6 +183,7 @@ impl Composition {
 
 /// Why a composition could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Refusal {
     /// Values that break a rule.
     #[error("{0}")]
@@ -189,6 +191,14 @@ pub enum Refusal {
     /// A name or a slug another auth holds.
     #[error("{}", .0.rule)]
     Taken(FieldProblem),
+    /// The name or the description was given as text that no catalog entry has yet:
+    /// the caller adds it to its catalog first, as
+    /// [`Catalogs::compose`](crate::Catalogs::compose) and a store's publisher do.
+    #[error("the {section} given as text is in no catalog yet; add it first")]
+    NewText {
+        /// [`Section::Name`] or [`Section::Description`].
+        section: Section,
+    },
 }
 
 impl Examination {
@@ -200,10 +210,14 @@ impl Examination {
     /// The composition, when nothing is wrong.
     ///
     /// # Errors
-    /// [`Refusal::Invalid`] with every wrong value, else [`Refusal::Taken`] with the
-    /// first taken name or slug.
+    /// [`Refusal::Invalid`] with every wrong value, else [`Refusal::NewText`] for a
+    /// name or description given as text that is in no catalog yet, else
+    /// [`Refusal::Taken`] with the first taken name or slug.
     pub fn composition(self) -> Result<Composition, Refusal> {
         Invalid::check(self.problems).map_err(Refusal::Invalid)?;
+        if let Some(&section) = self.new_texts.first() {
+            return Err(Refusal::NewText { section });
+        }
         if let Some(first) = self.taken.into_iter().next() {
             return Err(Refusal::Taken(first));
         }
@@ -215,7 +229,7 @@ impl Examination {
         };
         let (Some(name_id), Some(flag_id)) = (ids(Section::Name).pop(), ids(Section::Flag).pop())
         else {
-            // A name given as text that is in no catalog yet: the caller adds it first.
+            // Only a missing name gets here (the flag defaults to `active`).
             return Err(Refusal::Invalid(Invalid::one(
                 "name",
                 Rule::Required {
@@ -241,8 +255,14 @@ impl Examination {
 
     /// Whether a name or description was given as text that is in no catalog yet (a
     /// publisher adds it before composing; a form shows it as new).
-    pub const fn has_new_text(&self) -> bool {
-        self.new_text
+    pub fn has_new_text(&self) -> bool {
+        !self.new_texts.is_empty()
+    }
+
+    /// The sections ([`Section::Name`], [`Section::Description`]) given as text that
+    /// is in no catalog yet, in that order.
+    pub fn new_texts(&self) -> &[Section] {
+        &self.new_texts
     }
 }
 
@@ -305,7 +325,7 @@ pub fn examine<L: Lookup>(
         .unwrap_or_default();
     let mut taken = Vec::new();
     let mut entries = BTreeMap::new();
-    let mut new_text = false;
+    let mut new_texts = Vec::new();
 
     let (name, name_field) = match &fields.name {
         Some(NameChoice::Text(n)) => (
@@ -324,7 +344,9 @@ pub fn examine<L: Lookup>(
         ),
         None => (None, "name"),
     };
-    new_text |= matches!(fields.name, Some(NameChoice::Text(_))) && name.is_none();
+    if matches!(fields.name, Some(NameChoice::Text(_))) && name.is_none() {
+        new_texts.push(Section::Name);
+    }
     if let Some(name) = name {
         if lookup
             .auth_named(&name.id)?
@@ -337,7 +359,9 @@ pub fn examine<L: Lookup>(
     let description = match fields.description.clone().flatten() {
         Some(DescriptionChoice::Text(d)) => {
             let found = lookup.entry_by_label(CatalogKind::Descriptions, d.as_str())?;
-            new_text |= found.is_none();
+            if found.is_none() {
+                new_texts.push(Section::Description);
+            }
             found
         }
         Some(DescriptionChoice::Id(id)) => known(
@@ -397,6 +421,6 @@ pub fn examine<L: Lookup>(
         problems,
         taken,
         entries,
-        new_text,
+        new_texts,
     })
 }

@@ -271,27 +271,43 @@ pub struct StaleVersion {
     pub current: i64,
 }
 
+/// Why [`Draft::apply`] changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EditRefusal {
+    /// The edit was made against another version.
+    #[error(transparent)]
+    Stale(StaleVersion),
+    /// The draft is at the last version an `i64` holds: no edit can follow it.
+    #[error("the draft is at the last possible version ({0})")]
+    LastVersion(i64),
+}
+
 impl Draft {
     /// Applies `patch` made against `expected_version`: only the present fields change,
     /// and the version goes up by one.
     ///
     /// # Errors
-    /// [`StaleVersion`] when `expected_version` is not the current version; the draft
-    /// is then unchanged.
+    /// [`EditRefusal::Stale`] when `expected_version` is not the current version,
+    /// [`EditRefusal::LastVersion`] at `i64::MAX`; the draft is then unchanged.
     pub fn apply(
         &mut self,
         expected_version: i64,
         patch: DraftPatch,
         now: DateTime<Utc>,
-    ) -> Result<(), StaleVersion> {
+    ) -> Result<(), EditRefusal> {
         if expected_version != self.version {
-            return Err(StaleVersion {
+            return Err(EditRefusal::Stale(StaleVersion {
                 expected: expected_version,
                 current: self.version,
-            });
+            }));
         }
+        let next = self
+            .version
+            .checked_add(1)
+            .ok_or(EditRefusal::LastVersion(self.version))?;
         self.values.apply(patch);
-        self.version += 1;
+        self.version = next;
         self.updated_at = now;
         Ok(())
     }
@@ -332,10 +348,19 @@ mod tests {
         let err = d.apply(1, DraftPatch::default(), now).unwrap_err();
         assert_eq!(
             err,
-            StaleVersion {
+            EditRefusal::Stale(StaleVersion {
                 expected: 1,
                 current: 2
-            }
+            })
+        );
+        assert_eq!(d, before);
+
+        // The last version is refused, not wrapped around (nor a panic).
+        d.version = i64::MAX;
+        let before = d.clone();
+        assert_eq!(
+            d.apply(i64::MAX, DraftPatch::default(), now),
+            Err(EditRefusal::LastVersion(i64::MAX))
         );
         assert_eq!(d, before);
     }

@@ -15,21 +15,27 @@ fn check_id(field: &str, raw: &str) -> Result<String, Invalid> {
     if t.is_empty() {
         return Err(Invalid::one(field, Rule::Blank { what: "id".into() }));
     }
+    if !t
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+    {
+        // Echoed at most as long as an id may be.
+        let mut id: String = t.chars().take(MAX_ID_CHARS).collect();
+        if id.len() < t.len() {
+            id.push('…');
+        }
+        return Err(Invalid::one(field, Rule::MalformedId { id }));
+    }
+    // ASCII from here on: its length in bytes is its length in characters.
     if t.len() > MAX_ID_CHARS {
         return Err(Invalid::one(
             field,
             Rule::TooLong {
                 what: "id".into(),
-                len: t.chars().count(),
+                len: t.len(),
                 max: MAX_ID_CHARS,
             },
         ));
-    }
-    if !t
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
-    {
-        return Err(Invalid::one(field, Rule::MalformedId { id: t.to_owned() }));
     }
     Ok(t.to_owned())
 }
@@ -116,5 +122,25 @@ mod tests {
             DraftId::parse("x y").unwrap_err().problems[0].field,
             "draft_id"
         );
+    }
+
+    #[test]
+    fn a_wrong_id_is_told_by_its_characters_before_its_length() {
+        let rule = |raw: &str| AuthId::parse(raw).unwrap_err().problems[0].rule.clone();
+        assert_eq!(
+            rule(&"a".repeat(129)),
+            Rule::TooLong {
+                what: "id".into(),
+                len: 129,
+                max: MAX_ID_CHARS
+            }
+        );
+        // 60 characters, 120 bytes: not "too long", but not an id either.
+        assert!(matches!(rule(&"é".repeat(60)), Rule::MalformedId { .. }));
+        // A long wrong id is echoed cut at the length of an id.
+        let Rule::MalformedId { id } = rule(&"é".repeat(10_000)) else {
+            unreachable!()
+        };
+        assert_eq!(id.chars().count(), MAX_ID_CHARS + 1);
     }
 }

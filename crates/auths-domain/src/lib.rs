@@ -122,7 +122,7 @@
 //! assert!(fields.require_complete().is_ok());
 //! assert!(matches!(
 //!     draft.apply(1, DraftPatch::default(), t),
-//!     Err(auths_domain::draft::StaleVersion { current: 2, .. })
+//!     Err(auths_domain::EditRefusal::Stale(auths_domain::StaleVersion { current: 2, .. }))
 //! ));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -156,7 +156,9 @@ pub use auth::{Auth, AuthContent, AuthFields, DescriptionChoice, NameChoice, New
 pub use builder::{AuthBuilder, Catalogs};
 pub use catalog::{CatalogEntry, CatalogKind, EntryRef, EntryText, ItemRef, NewCatalogEntry};
 pub use compose::{Composition, Examination, Lookup, Refusal, Stamp, examine};
-pub use draft::{Change, Draft, DraftPatch, DraftValues, PublishRefusal};
+pub use draft::{
+    Change, Draft, DraftPatch, DraftValues, EditRefusal, PublishRefusal, StaleVersion,
+};
 pub use error::{Constraint, EntryKey, FieldProblem, Invalid, RepoError, Required, Rule};
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{

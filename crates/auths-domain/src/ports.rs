@@ -96,7 +96,18 @@ pub trait CatalogRepository {
     /// to it; storage failures.
     fn delete_entry(&mut self, kind: CatalogKind, id: &EntryId) -> Result<bool, RepoError>;
 
-    /// Who uses the entry `id` (in any section of any auth), measured against `scope`.
+    /// Homes those of the entries `ids` that no auth uses now in the departments
+    /// `home` (an empty `home`: global keys only): until an auth uses it again, such
+    /// an entry is seen by keys scoped to one of them (see
+    /// [`entry_visible`](crate::principal::entry_visible)). Entries in use are left
+    /// as they are.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn home_unused(&mut self, ids: &[EntryId], home: &[EntryId]) -> Result<(), RepoError>;
+
+    /// Who uses the entry `id` (in any section of any auth), measured against `scope`,
+    /// and where it belongs while unused.
     ///
     /// # Errors
     /// Storage failures.

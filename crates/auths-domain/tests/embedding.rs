@@ -9,9 +9,10 @@ use auths_domain::chrono::{DateTime, TimeZone, Utc};
 use auths_domain::external::{ExternalField, ExternalRecord, Taxon};
 use auths_domain::scoped_search::{check, matches, parse};
 use auths_domain::{
-    Auth, AuthBuilder, AuthFields, AuthId, Caller, CatalogKind, Catalogs, Change, Channel, Denial,
-    DescriptionChoice, Draft, DraftId, DraftPatch, DraftValues, EntryId, EntryRef, GroupId,
-    ItemRef, NameChoice, Operation, Principal, PrincipalId, PublishRefusal, Role, Rule, Stamp,
+    Auth, AuthBuilder, AuthFields, AuthId, AuthName, Caller, CatalogKind, Catalogs, Change,
+    Channel, Denial, Description, DescriptionChoice, Draft, DraftId, DraftPatch, DraftValues,
+    EntryId, EntryRef, GroupId, ItemRef, NameChoice, Operation, Principal, PrincipalId,
+    PublishRefusal, Refusal, Role, Rule, Section, Stamp, examine,
 };
 use proptest::prelude::*;
 
@@ -56,6 +57,7 @@ fn an_auth_is_built_from_text_with_every_problem_at_once() {
             ("protocol_ids", "required"),
             ("slug_ids", "not_url_safe"),
             ("item_ids", "blank"),
+            ("item_ids", "repeated_key"),
             ("department_ids", "unknown_entry"),
         ]
     );
@@ -118,6 +120,149 @@ fn an_auth_is_built_from_text_with_every_problem_at_once() {
             .is_ok(),
         "an unregistered auth's name is free again"
     );
+}
+
+#[test]
+fn every_distinct_problem_of_a_field_is_told() {
+    let mut catalogs = Catalogs::seeded();
+    let content = AuthBuilder::new("Corp LDAP")
+        .protocol("ldap")
+        .slug("corp-ldap")
+        .build(&mut catalogs)
+        .unwrap();
+    let (id, group) = (AuthId::parse("a1").unwrap(), GroupId::parse("g1").unwrap());
+    catalogs.register(&stamp(&id, &group), &content).unwrap();
+    let err = AuthBuilder::new("Other")
+        .protocol("ldap")
+        .slug("Not A Slug")
+        .slug("corp-ldap")
+        .item("host", "a\0b", false)
+        .item("host", "c", false)
+        .item("HOST", "d", false)
+        .build(&mut catalogs)
+        .unwrap_err();
+    let found: Vec<(&str, &str)> = err
+        .problems
+        .iter()
+        .map(|p| (p.field.as_str(), p.rule.code()))
+        .collect();
+    // A slug both malformed and taken by another, an item with NUL beside two that
+    // repeat a key: each problem is its own, none hides another.
+    assert_eq!(
+        found,
+        [
+            ("slug_ids", "not_url_safe"),
+            ("slug_ids", "slug_taken"),
+            ("item_ids", "nul_characters"),
+            ("item_ids", "repeated_key"),
+        ]
+    );
+    // A name that is not valid is not also "required".
+    let err = AuthBuilder::new("")
+        .protocol("ldap")
+        .build(&mut catalogs)
+        .unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    assert_eq!(err.problems[0].rule.code(), "blank");
+}
+
+#[test]
+fn a_registered_auth_is_rebuilt_under_its_own_name() {
+    let mut catalogs = Catalogs::seeded();
+    let build = |name: &str| AuthBuilder::new(name).protocol("ldap").slug("corp");
+    let content = build("Corp LDAP").build(&mut catalogs).unwrap();
+    let (id, group) = (AuthId::parse("a1").unwrap(), GroupId::parse("g1").unwrap());
+    catalogs.register(&stamp(&id, &group), &content).unwrap();
+    // As a new auth its name and slug are taken; as itself, changed, they are its own.
+    assert!(build("Corp LDAP").build(&mut catalogs).is_err());
+    let changed = build("Corp LDAP")
+        .protocol("ldaps")
+        .build_for(&mut catalogs, &id)
+        .unwrap();
+    assert_eq!(changed.name_id, content.name_id);
+    assert_eq!(changed.protocol_ids.len(), 2);
+    let auth = catalogs.register(&stamp(&id, &group), &changed).unwrap();
+    assert_eq!(auth.protocols.len(), 2);
+    // Another auth's name stays taken for it.
+    let other = AuthId::parse("a2").unwrap();
+    let err = build("Corp LDAP")
+        .build_for(&mut catalogs, &other)
+        .unwrap_err();
+    assert_eq!(err.problems[0].rule, Rule::NameTaken);
+}
+
+#[test]
+fn texts_are_composed_after_they_are_added() {
+    let mut catalogs = Catalogs::seeded();
+    let fields = AuthFields {
+        name: Some(NameChoice::Text(AuthName::parse("Corp LDAP").unwrap())),
+        description: Some(Some(DescriptionChoice::Text(
+            Description::parse("The corporate directory")
+                .unwrap()
+                .unwrap(),
+        ))),
+        protocol_ids: Some(vec![EntryId::parse("protocol-ldap").unwrap()]),
+        ..AuthFields::default()
+    };
+    // A bare examination finds neither text, and says so rather than dropping them.
+    let Ok(examined) = examine(&mut catalogs, &fields, None);
+    assert_eq!(examined.new_texts(), [Section::Name, Section::Description]);
+    assert_eq!(
+        examined.composition().unwrap_err(),
+        Refusal::NewText {
+            section: Section::Name
+        }
+    );
+    // Composing adds them first; nothing is registered.
+    let composition = catalogs.compose(&fields, None).unwrap();
+    let description = composition.content().description_id.clone().unwrap();
+    assert_eq!(
+        catalogs.entry(&description).unwrap().label,
+        "The corporate directory"
+    );
+    let again = catalogs.compose(&fields, None).unwrap();
+    assert_eq!(
+        again.content(),
+        composition.content(),
+        "found, not added twice"
+    );
+    // A refused composition adds nothing.
+    let before = format!("{catalogs:?}");
+    let wrong = AuthFields {
+        name: Some(NameChoice::Text(AuthName::parse("New name").unwrap())),
+        protocol_ids: Some(Vec::new()),
+        ..AuthFields::default()
+    };
+    assert!(matches!(
+        catalogs.compose(&wrong, None),
+        Err(Refusal::Invalid(_))
+    ));
+    assert_eq!(format!("{catalogs:?}"), before);
+}
+
+#[test]
+fn a_secret_set_by_hand_is_neither_shown_nor_serialized() {
+    let item = ItemRef {
+        id: EntryId::parse("i1").unwrap(),
+        label: "bind_password".into(),
+        key: "bind_password".into(),
+        value: Some("hunter2".into()),
+        secret: true,
+    };
+    assert!(!format!("{item:?}").contains("hunter2"));
+    let json = serde_json::to_value(&item).unwrap();
+    assert_eq!(json["value"], serde_json::Value::Null);
+    let view = auths_domain::catalog::ItemView {
+        key: "k".into(),
+        value: Some("hunter2".into()),
+        secret: true,
+    };
+    assert!(!format!("{view:?}").contains("hunter2"));
+    let plain = ItemRef {
+        secret: false,
+        ..item
+    };
+    assert_eq!(serde_json::to_value(&plain).unwrap()["value"], "hunter2");
 }
 
 #[test]

@@ -105,6 +105,7 @@ impl CatalogRepository for MemoryTx {
             seeded: false,
             created_at: at,
             updated_at: at,
+            home: None,
         };
         let view = self.view(&entry.id, &stored);
         self.entries.insert(entry.id.clone(), stored);
@@ -138,7 +139,18 @@ impl CatalogRepository for MemoryTx {
         }
         usage.departments.sort();
         usage.departments.dedup();
+        usage.home = self.entries.get(id).and_then(|e| e.home.clone());
         Ok(usage)
+    }
+
+    fn home_unused(&mut self, ids: &[EntryId], home: &[EntryId]) -> Result<(), RepoError> {
+        for id in ids {
+            let used = self.auths.iter().any(|a| a.content.uses(id));
+            if let Some(e) = self.entries.get_mut(id).filter(|_| !used) {
+                e.home = Some(home.to_vec());
+            }
+        }
+        Ok(())
     }
 
     fn entry_by_number(

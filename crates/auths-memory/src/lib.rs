@@ -50,6 +50,8 @@ struct StoredEntry {
     seeded: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// Where it belongs while unused (`EntryUsage::home`).
+    home: Option<Vec<EntryId>>,
 }
 
 /// A stored key: its principal, when it was last used, when it was revoked.
@@ -119,6 +121,7 @@ impl MemoryStore {
                         seeded: true,
                         created_at: epoch,
                         updated_at: epoch,
+                        home: None,
                     },
                 );
             }

@@ -16,6 +16,15 @@ diesel::table! {
         seeded -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        homed -> Bool,
+    }
+}
+
+diesel::table! {
+    /// The departments an unused entry belongs to (when it is `homed`).
+    entry_homes (entry_id, department_id) {
+        entry_id -> Text,
+        department_id -> Text,
     }
 }
 

@@ -681,6 +681,25 @@ fn scoped_listings_follow_the_domains_rule(db: &Db) {
         db.write(|tx| tx.insert_auth(&new_auth(auth_id, c)))
             .unwrap();
     }
+    // Unused entries with homes: HR's, Finance's, and one for global keys only; homing
+    // an entry in use changes nothing.
+    let (h_hr, h_fin, h_none) = (item("h-hr"), item("h-fin"), item("h-none"));
+    let l_hr_old = loc("l-hr-old", "Old HR Tower");
+    db.write(|tx| {
+        tx.home_unused(
+            &[h_hr.clone(), l_hr_old.clone(), i_fin.clone()],
+            std::slice::from_ref(&hr),
+        )?;
+        tx.home_unused(std::slice::from_ref(&h_fin), &[hr.clone(), fin.clone()])?;
+        tx.home_unused(std::slice::from_ref(&h_none), &[])
+    })
+    .unwrap();
+    let home = |e: &EntryId| db.read(|tx| tx.entry_usage(e, None)).unwrap().home;
+    assert_eq!(home(&h_hr), Some(vec![hr.clone()]));
+    assert_eq!(home(&h_fin), Some(vec![fin.clone(), hr.clone()]));
+    assert_eq!(home(&h_none), Some(vec![]));
+    assert_eq!(home(&i_fin), None, "in use: not homed");
+    assert_eq!(home(&i_free), None, "never homed: everyone's");
     let scope = [fin.clone()];
     for kind in [
         CatalogKind::Names,
@@ -727,8 +746,8 @@ fn scoped_listings_follow_the_domains_rule(db: &Db) {
         })
         .unwrap();
     let ids: Vec<&str> = seen_items.rows.iter().map(|e| e.id.as_str()).collect();
-    assert_eq!(ids.len(), 3, "{ids:?}");
-    for want in [&i_fin, &i_shared, &i_free] {
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    for want in [&i_fin, &i_shared, &i_free, &h_fin] {
         assert!(
             ids.contains(&want.as_str()),
             "{want} is Finance's to see: {ids:?}"

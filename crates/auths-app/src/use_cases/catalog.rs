@@ -114,6 +114,7 @@ impl<S: Store> AuthService<S> {
             let entry = tx
                 .insert_entry(&new, clock::now())
                 .map_err(label_conflict(kind, &label))?;
+            super::scope::home_new(tx, caller, &entry)?;
             crate::audit::record_other(tx, caller, "catalog.create", &entry_json(&entry))?;
             Ok(entry)
         })

@@ -32,6 +32,7 @@ impl<S: Store> AuthService<S> {
                 }
                 .into());
             }
+            super::scope::rehome(tx, &before, None)?;
             crate::audit::record(tx, caller, "auth.delete", Some(&before), None)?;
             Ok(())
         })

@@ -3,8 +3,8 @@
 use auths_domain::auth::MAX_SECTION_ENTRIES;
 use auths_domain::prelude::*;
 use auths_domain::{
-    Auth, AuthId, Caller, CatalogEntry, Draft, DraftId, DraftPatch, DraftValues, EntryId,
-    FieldProblem, Operation, PublishRefusal, Rule, Section, Store,
+    Auth, AuthId, Caller, CatalogEntry, Draft, DraftId, DraftPatch, DraftValues, EditRefusal,
+    EntryId, FieldProblem, Operation, PublishRefusal, Rule, Section, Store,
 };
 
 use super::get::visible_auth;
@@ -300,10 +300,16 @@ impl<S: Store> AuthService<S> {
                     let mut draft = before.clone();
                     draft
                         .apply(edit.expected_version, edit.patch.clone(), now)
-                        .map_err(|s| Conflict::DraftVersion {
-                            draft_id: id.clone(),
-                            current: s.current,
-                            expected: s.expected,
+                        .map_err(|refusal| match refusal {
+                            EditRefusal::Stale(s) => Conflict::DraftVersion {
+                                draft_id: id.clone(),
+                                current: s.current,
+                                expected: s.expected,
+                            }
+                            .into(),
+                            // Unreachable by counting up from 1; a client's draft
+                            // cannot be set to it.
+                            other => AppError::Internal(other.to_string()),
                         })?;
                     if !tx.update_draft(&draft, before.version)? {
                         return Err(Conflict::DraftChanged {

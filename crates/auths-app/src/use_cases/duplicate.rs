@@ -3,8 +3,8 @@
 use auths_domain::auth::copy_names;
 use auths_domain::prelude::*;
 use auths_domain::{
-    AuthId, AuthName, Caller, CatalogKind, EntryId, EntryRef, NewAuth, NewCatalogEntry, Operation,
-    Store,
+    AuthFields, AuthId, AuthName, Caller, CatalogKind, EntryId, EntryRef, FieldProblem, NewAuth,
+    NewCatalogEntry, Operation, Rule, Store,
 };
 
 use super::get::visible_auth;
@@ -24,7 +24,8 @@ impl<S: Store> AuthService<S> {
     /// same group, and the first free name of `"<name> (copy)"`, `"<name> (copy 2)"`, ...
     ///
     /// # Errors
-    /// `Forbidden` (role, MCP, departments out of scope), `NotFound`.
+    /// `Forbidden` (role, MCP, departments out of scope, an entry of the original that
+    /// auths outside the caller's scope use), `NotFound`.
     pub fn duplicate(
         &self,
         caller: &Caller,
@@ -34,6 +35,24 @@ impl<S: Store> AuthService<S> {
         self.store.write(|tx| {
             let original = visible_auth(tx, caller, auth_id)?;
             caller.may_assign(&original.departments)?;
+            // The copy links the original's entries anew: the scope rule of linking
+            // holds as for any new auth (its name is new, its description is its text).
+            let mut links = AuthFields::from_content(&original.content());
+            links.name = None;
+            links.description = None;
+            links.slug_ids = None;
+            let (unseen, denied) = super::scope::link_problems(tx, caller, &links, None)?;
+            if let Some(FieldProblem {
+                rule: Rule::Denied { denial },
+                ..
+            }) = denied
+            {
+                return Err(denial.into());
+            }
+            if !unseen.is_empty() {
+                // The original is visible, so are its entries; a race at most.
+                return Err(AppError::auth_not_found(auth_id.as_str()));
+            }
             let base = AuthName::parse(&original.name.label)?;
             let mut chosen = None;
             for candidate in copy_names(&base) {

@@ -4,12 +4,53 @@
 //! whole is examined; a draft's form state lists every problem without writing.
 
 use auths_domain::{
-    Auth, AuthFields, Caller, CatalogKind, Composition, DescriptionChoice, EntryId, FieldProblem,
-    NameChoice, NewCatalogEntry, Refusal, Repositories, Rule, Section, examine,
+    Auth, AuthFields, AuthId, Caller, CatalogEntry, CatalogKind, Composition, DescriptionChoice,
+    EntryId, FieldProblem, Lookup, NameChoice, NewCatalogEntry, Refusal, RepoError, Repositories,
+    Rule, Section, examine,
 };
 
 use crate::error::Conflict;
 use crate::{AppError, clock};
+
+/// The store as a scoped caller reads it while composing: the entries it does not see
+/// (`unseen`) are absent, as unknown ids are, so that no rule of the composition (a
+/// taken slug, a repeated item key) tells anything about them.
+struct AsSeen<'a, T> {
+    tx: &'a mut T,
+    unseen: &'a [EntryId],
+}
+
+impl<T: Repositories> Lookup for AsSeen<'_, T> {
+    type Error = RepoError;
+
+    fn entries_by_ids(
+        &mut self,
+        kind: CatalogKind,
+        ids: &[EntryId],
+    ) -> Result<Vec<CatalogEntry>, RepoError> {
+        let mut found = self.tx.entries_by_ids(kind, ids)?;
+        found.retain(|e| !self.unseen.contains(&e.id));
+        Ok(found)
+    }
+
+    fn entry_by_label(
+        &mut self,
+        kind: CatalogKind,
+        label: &str,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        self.tx.entry_by_label(kind, label)
+    }
+
+    fn auth_named(&mut self, name_id: &EntryId) -> Result<Option<AuthId>, RepoError> {
+        self.tx.auth_named(name_id)
+    }
+
+    fn slug_owners(&mut self, slug_ids: &[EntryId]) -> Result<Vec<(EntryId, AuthId)>, RepoError> {
+        let mut owners = self.tx.slug_owners(slug_ids)?;
+        owners.retain(|(slug, _)| !self.unseen.contains(slug));
+        Ok(owners)
+    }
+}
 
 /// The catalog entry with this text, found or added (concurrent creators of the same
 /// text share one entry).
@@ -54,8 +95,11 @@ pub(crate) fn content<T: Repositories>(
         let id = entry_for_text(tx, CatalogKind::Descriptions, d.as_str())?;
         fields.description = Some(Some(DescriptionChoice::Id(id)));
     }
-    let mut examined = examine(tx, &fields, this.map(|a| &a.auth_id))?;
-    examined.problems.extend(unseen);
+    let seen = &mut AsSeen {
+        tx,
+        unseen: &unseen,
+    };
+    let examined = examine(seen, &fields, this.map(|a| &a.auth_id))?;
     if !examined.problems.is_empty() {
         return Err(AppError::Invalid(examined.problems));
     }
@@ -72,6 +116,8 @@ pub(crate) fn content<T: Repositories>(
             Rule::SlugTaken { slug } => Conflict::SlugTaken { slug }.into(),
             _ => Conflict::NameTaken.into(),
         },
+        // The texts were added above: a composition refusing one is our bug.
+        other => AppError::Internal(other.to_string()),
     })
 }
 
@@ -85,20 +131,19 @@ pub(crate) fn problems<T: Repositories>(
     this: Option<&Auth>,
 ) -> Result<Vec<FieldProblem>, AppError> {
     let (unseen, denied) = super::scope::link_problems(tx, caller, fields, this)?;
-    let examined = examine(tx, fields, this.map(|a| &a.auth_id))?;
+    let seen = &mut AsSeen {
+        tx,
+        unseen: &unseen,
+    };
+    let examined = examine(seen, fields, this.map(|a| &a.auth_id))?;
     let mut problems = examined.all_problems();
     // The departments as far as they resolve and the caller sees them (an unseen one
     // is an unknown entry already), for the scope check.
-    let unknown = |id: &auths_domain::EntryId| {
-        unseen.iter().any(|p| {
-            matches!(&p.rule, Rule::UnknownEntry { key: auths_domain::EntryKey::Id(u), .. } if u == id)
-        })
-    };
     let ids: Vec<_> = fields
         .list(Section::Departments)
         .unwrap_or_default()
         .iter()
-        .filter(|id| !unknown(id))
+        .filter(|id| !unseen.contains(id))
         .cloned()
         .collect();
     let departments: Vec<_> = tx
@@ -106,7 +151,6 @@ pub(crate) fn problems<T: Repositories>(
         .iter()
         .map(auths_domain::CatalogEntry::to_ref)
         .collect();
-    problems.extend(unseen);
     problems.extend(denied);
     let allowed = match this {
         Some(auth) => caller.may_change_departments(&auth.departments, &departments),

@@ -5,8 +5,8 @@
 use auths_domain::catalog::EntryUsage;
 use auths_domain::principal::EntryRefusal;
 use auths_domain::{
-    Auth, AuthFields, Caller, CatalogEntry, CatalogKind, DescriptionChoice, EntryId, EntryKey,
-    FieldProblem, NameChoice, Repositories, Rule, Section,
+    Auth, AuthFields, Caller, CatalogEntry, CatalogKind, DescriptionChoice, EntryId, FieldProblem,
+    NameChoice, Repositories, Rule, Section,
 };
 
 use crate::AppError;
@@ -56,16 +56,16 @@ pub(crate) fn seen<T: Repositories>(
 }
 
 /// What the scope rule says of the entries `fields` names by id that `this` (the auth
-/// being changed, if any) does not list yet: those the caller does not see are unknown
-/// entries of their field, and the first one it sees but may not link is a refusal.
-/// Names and descriptions given as text are the auth's own text, found in or added to
-/// their catalogs by label, and borrow nothing.
+/// being changed, if any) does not list yet: the ids of those the caller does not see
+/// (to be treated as unknown ids), and the first one it sees but may not link, as a
+/// refusal. Names and descriptions given as text are the auth's own text, found in or
+/// added to their catalogs by label, and borrow nothing.
 pub(crate) fn link_problems<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
     fields: &AuthFields,
     this: Option<&Auth>,
-) -> Result<(Vec<FieldProblem>, Option<FieldProblem>), AppError> {
+) -> Result<(Vec<EntryId>, Option<FieldProblem>), AppError> {
     let (mut unseen, mut denied) = (Vec::new(), None);
     if caller.is_global() {
         return Ok((unseen, denied));
@@ -101,13 +101,7 @@ pub(crate) fn link_problems<T: Repositories>(
             let usage = usage(tx, caller, &id)?;
             match caller.may_link_entry(section.kind(), &id, &usage) {
                 Ok(()) => {}
-                Err(EntryRefusal::Unseen) => unseen.push(FieldProblem::new(
-                    section.ids_field(),
-                    Rule::UnknownEntry {
-                        kind: section.kind(),
-                        key: EntryKey::Id(id),
-                    },
-                )),
+                Err(EntryRefusal::Unseen) => unseen.push(id),
                 Err(EntryRefusal::Denied(denial)) => {
                     denied.get_or_insert(FieldProblem::new(
                         section.ids_field(),
@@ -118,6 +112,36 @@ pub(crate) fn link_problems<T: Repositories>(
         }
     }
     Ok((unseen, denied))
+}
+
+/// After a write that changed (`after`) or deleted (`None`) the auth `before`: the
+/// entries it no longer uses and no other auth uses either are homed in its
+/// departments, so that a rotated-out secret or an old name stays theirs.
+pub(crate) fn rehome<T: Repositories>(
+    tx: &mut T,
+    before: &Auth,
+    after: Option<&auths_domain::AuthContent>,
+) -> Result<(), AppError> {
+    let dropped = before.content().dropped(after);
+    if !dropped.is_empty() {
+        tx.home_unused(&dropped, &before.department_ids())?;
+    }
+    Ok(())
+}
+
+/// A new entry made by a scoped caller is homed in its departments (a global
+/// caller's is everyone's until used).
+pub(crate) fn home_new<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    entry: &CatalogEntry,
+) -> Result<(), AppError> {
+    if let Some(scope) = caller.scope()
+        && entry.kind.has_home()
+    {
+        tx.home_unused(std::slice::from_ref(&entry.id), &scope)?;
+    }
+    Ok(())
 }
 
 /// An entry the caller may not rename, as the app answers it: one it does not see is

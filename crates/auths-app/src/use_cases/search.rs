@@ -82,7 +82,15 @@ impl<S: Store> AuthService<S> {
                 .collect();
             let selected = request.departments.clone().unwrap_or_default();
             let mut ids: Vec<EntryId> = hits.departments.iter().map(|(id, _)| id.clone()).collect();
-            ids.extend(selected.iter().cloned());
+            // A selected department is an option only if the caller sees it (the
+            // departments of the auths found are seen with them).
+            let usage = auths_domain::catalog::EntryUsage::default();
+            ids.extend(
+                selected
+                    .iter()
+                    .filter(|id| caller.sees_entry(CatalogKind::Departments, id, &usage))
+                    .cloned(),
+            );
             ids.sort();
             ids.dedup();
             let needle = request

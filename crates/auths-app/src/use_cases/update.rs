@@ -91,6 +91,7 @@ pub(crate) fn update_loaded<T: Repositories>(
         created: (before.created_at, &before.created_by),
         updated: (at, by),
     });
+    super::scope::rehome(tx, &before, Some(resolved.content()))?;
     crate::audit::record(tx, caller, "auth.update", Some(&before), Some(&after))?;
     let outcome = UpdateOutcome {
         auth_id,

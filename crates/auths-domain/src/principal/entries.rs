@@ -6,7 +6,12 @@
 //! |---|---|---|---|---|
 //! | flags, protocols (the product's vocabulary) | every entry | every entry | while every auth using it is in its scope | yes |
 //! | departments | its own | its own | its own | no: global keys only |
-//! | names, descriptions, slugs, items, locations | an entry unused, or used by an auth it sees | a visible entry while every auth using it is in its scope | likewise | yes |
+//! | names, descriptions, slugs, items, locations | an entry used by an auth it sees, or unused and everyone's or homed in one of its departments | a visible entry while every auth using it is in its scope | likewise | yes |
+//!
+//! An unused entry is everyone's when a global key made it and no auth has used it
+//! since; a scoped key's new entry is homed in that key's departments, and an entry an
+//! auth stops using (a rotated secret, an old name) is homed in that auth's departments,
+//! so that neither is borrowed across departments ([`EntryUsage::home`]).
 //!
 //! An entry the caller does not see answers like one that does not exist; a refusal
 //! names no other department and counts no other department's auths.
@@ -39,7 +44,11 @@ pub fn entry_visible(
     match kind {
         CatalogKind::Flags | CatalogKind::Protocols => true,
         CatalogKind::Departments => scope.contains(id),
-        _ => usage.users == 0 || usage.users > usage.outside_scope,
+        _ if usage.users > 0 => usage.users > usage.outside_scope,
+        _ => usage
+            .home
+            .as_ref()
+            .is_none_or(|home| home.iter().any(|d| scope.contains(d))),
     }
 }
 
@@ -150,6 +159,7 @@ mod tests {
             departments: Vec::new(),
             users,
             outside_scope,
+            home: None,
         }
     }
 
@@ -185,6 +195,41 @@ mod tests {
         );
         let admin = finance_editor(Role::Admin);
         assert_eq!(admin.may_link_entry(kind, &item, &usage(1, 1)), Ok(()));
+    }
+
+    #[test]
+    fn an_unused_entry_belongs_to_its_home() {
+        let fin = finance_editor(Role::Editor);
+        let secret = id("i-hr-secret");
+        let kind = CatalogKind::Items;
+        let homed = |home: &[&str]| EntryUsage {
+            home: Some(home.iter().map(|d| id(d)).collect()),
+            ..usage(0, 0)
+        };
+        // HR's new or rotated-out secret is HR's, not everyone's.
+        assert!(!fin.sees_entry(kind, &secret, &homed(&["d-hr"])));
+        assert_eq!(
+            fin.may_link_entry(kind, &secret, &homed(&["d-hr"])),
+            Err(EntryRefusal::Unseen)
+        );
+        assert_eq!(
+            fin.may_rename_entry(kind, &secret, &homed(&["d-hr"])),
+            Err(EntryRefusal::Unseen)
+        );
+        assert!(fin.sees_entry(kind, &secret, &homed(&["d-hr", "d-fin"])));
+        assert!(
+            !fin.sees_entry(kind, &secret, &homed(&[])),
+            "last used by an auth of no department: global keys only"
+        );
+        assert!(finance_editor(Role::Admin).sees_entry(kind, &secret, &homed(&[])));
+        // Once used, its users decide, whatever its home.
+        let used = EntryUsage {
+            home: Some(vec![id("d-hr")]),
+            ..usage(1, 0)
+        };
+        assert!(fin.sees_entry(kind, &secret, &used));
+        // Departments and the vocabulary have no home.
+        assert!(fin.sees_entry(CatalogKind::Departments, &id("d-fin"), &homed(&["d-hr"])));
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub use eval::{FieldValues, Values, matches};
 pub const MAX_QUERY_CHARS: usize = 4096;
 /// Deepest nesting of parentheses and negations.
 pub const MAX_DEPTH: usize = 64;
+/// Most conditions (bare words, phrases and `field op value` terms) in one query.
+pub const MAX_CONDITIONS: usize = 100;
 
 /// A query that cannot be run. `Display` is what Foreman says (class
 /// `ScopedSearch::QueryNotSupported`), for the errors the spec names.
@@ -263,6 +265,7 @@ pub enum Query {
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    conditions: usize,
 }
 
 impl Parser {
@@ -353,6 +356,16 @@ impl Parser {
     }
 
     fn primary(&mut self, depth: usize) -> Result<Query, QueryError> {
+        if !matches!(self.peek(), Some(Token::LParen)) {
+            // Every other primary is one condition; a long chain of them would make a
+            // tree every later pass walks by recursion.
+            self.conditions += 1;
+            if self.conditions > MAX_CONDITIONS {
+                return err(format!(
+                    "the query has more than {MAX_CONDITIONS} conditions"
+                ));
+            }
+        }
         match self.next() {
             Some(Token::LParen) => {
                 let q = self.or(depth + 1)?;
@@ -408,7 +421,8 @@ impl Parser {
 /// Parses a query; `None` for an empty (or blank) one.
 ///
 /// # Errors
-/// A query that is not well formed, too long, or nested too deeply.
+/// A query that is not well formed, too long, nested too deeply, or of more than
+/// [`MAX_CONDITIONS`] conditions.
 pub fn parse(input: &str) -> Result<Option<Query>, QueryError> {
     if input.chars().count() > MAX_QUERY_CHARS {
         return err(format!(
@@ -419,7 +433,11 @@ pub fn parse(input: &str) -> Result<Option<Query>, QueryError> {
     if tokens.is_empty() {
         return Ok(None);
     }
-    let mut p = Parser { tokens, at: 0 };
+    let mut p = Parser {
+        tokens,
+        at: 0,
+        conditions: 0,
+    };
     let q = p.or(0)?;
     match p.next() {
         None => Ok(Some(q)),

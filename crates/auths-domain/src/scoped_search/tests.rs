@@ -204,6 +204,32 @@ fn foremans_errors() {
         "deep nesting is refused, not a stack overflow"
     );
     assert!(parse(&"x ".repeat(5000)).is_err(), "too long");
+    assert!(
+        parse(&"a ".repeat(2048)).is_err(),
+        "4096 characters of words"
+    );
+    // A long flat chain is as deep a tree as long nesting: every later pass (the
+    // check, an evaluation, a SQL compiler, dropping it) walks it by recursion.
+    for joiner in [" ", " and ", " or ", " and not "] {
+        let chain = vec!["a"; 300].join(joiner);
+        assert_eq!(
+            parse(&chain).map_err(|e| e.to_string()),
+            Err(format!(
+                "the query has more than {MAX_CONDITIONS} conditions"
+            )),
+            "{joiner:?}"
+        );
+    }
+    let most = vec!["name = a"; MAX_CONDITIONS].join(" or ");
+    assert!(
+        filter(&most).is_ok(),
+        "{MAX_CONDITIONS} conditions are fine"
+    );
+    let grouped = vec!["(a)"; MAX_CONDITIONS + 1].join(" ");
+    assert!(
+        parse(&grouped).is_err(),
+        "parentheses do not hide a condition"
+    );
 }
 
 #[test]

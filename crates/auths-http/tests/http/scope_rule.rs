@@ -22,6 +22,11 @@ crate::on_both_backends!(
     key_management_records_are_for_admins,
     foreman_put_keeps_the_organizations_it_read,
     refusals_name_no_other_department,
+    what_a_department_makes_or_drops_stays_its_own,
+    a_copy_links_only_what_its_maker_may_link,
+    the_facet_names_only_departments_in_scope,
+    unseen_entries_answer_exactly_like_unknown_ones,
+    the_audit_hides_the_state_an_auth_left_scope_in,
 );
 
 fn get(uri: &str, key: &str) -> TestRequest {
@@ -284,13 +289,7 @@ async fn the_scope_matrix_holds_for_every_route(t: TestDb) {
         };
         assert_eq!(s.as_u16(), want, "{}", ctx("rename HR's item"));
         let (s, _) = send(&app, rename_item(&w.item_shared)).await;
-        let want = if !editor {
-            403
-        } else if limited {
-            403
-        } else {
-            200
-        };
+        let want = if !editor || limited { 403 } else { 200 };
         assert_eq!(s.as_u16(), want, "{}", ctx("rename a shared item"));
         let (s, _) = send(
             &app,
@@ -895,4 +894,227 @@ async fn refusals_name_no_other_department(t: TestDb) {
         assert!(!text.contains("HR"), "an answer names HR: {text}");
         assert!(!text.contains("auth(s)"), "an answer counts auths: {text}");
     }
+}
+
+/// Ids of a catalog list.
+fn ids(v: &Value) -> Vec<String> {
+    v["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The Finance and HR editors of a world.
+fn editors(data: &auths_app::AuthService<auths_store::Db>, w: &World) -> (String, String) {
+    let fin = key(
+        data,
+        "fin",
+        Role::Editor,
+        &[&EntryId::parse(&w.fin).unwrap()],
+        false,
+    );
+    let hr = key(
+        data,
+        "hr",
+        Role::Editor,
+        &[&EntryId::parse(&w.hr).unwrap()],
+        false,
+    );
+    (fin, hr)
+}
+
+async fn what_a_department_makes_or_drops_stays_its_own(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let w = world!(&app, &keys.admin);
+    let (fin, hr) = editors(&data, &w);
+    let items = "/api/v5/catalog/items?page_size=500";
+    // HR makes a secret, not linked yet: Finance can neither see nor take it.
+    let (_, made) = send(
+        &app,
+        post("/api/v5/catalog/items", &hr)
+            .set_json(json!({"key": "bind_password", "value": "hr-new", "secret": true})),
+    )
+    .await;
+    let new = made["id"].as_str().unwrap().to_owned();
+    let (_, list) = send(&app, get(items, &fin)).await;
+    assert!(!ids(&list).contains(&new), "HR's new secret: {list}");
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/update", &fin)
+            .set_json(json!({"auths": [{"auth_id": w.auth_fin, "item_ids": [new]}]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["error"]["code"], "validation_failed", "{b}");
+    // HR rotates: the new secret in, its old secret, host and description out.
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/update", &hr).set_json(json!({"auths": [{
+            "auth_id": w.auth_hr, "item_ids": [new, w.item_shared], "description": "HR payroll v3"}]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{b}");
+    let (_, list) = send(&app, get(items, &fin)).await;
+    for dropped in [&w.item_secret_hr, &w.item_hr] {
+        assert!(!ids(&list).contains(dropped), "dropped by HR: {list}");
+    }
+    let (_, hr_list) = send(&app, get(items, &hr)).await;
+    assert!(
+        ids(&hr_list).contains(&w.item_secret_hr),
+        "still HR's own: {hr_list}"
+    );
+    let (_, descs) = send(&app, get("/api/v5/catalog/descriptions?search=plans", &fin)).await;
+    assert_eq!(descs["total_count"], 0, "{descs}");
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &fin).set_json(json!({"auths": [{
+            "name": "Borrowed", "protocol_ids": ["protocol-ldap"], "department_ids": [w.fin],
+            "item_ids": [w.item_secret_hr]}]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["error"]["code"], "validation_failed", "{b}");
+    let (s, _) = send(
+        &app,
+        with(
+            "PATCH",
+            &format!("/api/v5/catalog/items/{}", w.item_secret_hr),
+            &fin,
+        )
+        .set_json(json!({"key": "bind_password", "value": "mine", "secret": true})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Deleting an auth leaves its entries to its departments as well.
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/delete", &keys.admin)
+            .set_json(json!({"auth_ids": [w.auth_hr]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{b}");
+    let (_, locs) = send(&app, get("/api/v5/catalog/locations", &fin)).await;
+    assert!(!labels(&locs).contains(&"HR Tower".to_owned()), "{locs}");
+    let (_, locs) = send(&app, get("/api/v5/catalog/locations", &hr)).await;
+    assert!(labels(&locs).contains(&"HR Tower".to_owned()), "{locs}");
+}
+
+async fn a_copy_links_only_what_its_maker_may_link(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let w = world!(&app, &keys.admin);
+    let (fin, _) = editors(&data, &w);
+    let duplicate =
+        |id: &str| post("/api/v5/artifacts/auths/duplicate", &fin).set_json(json!({"auth_id": id}));
+    // Finance's auth uses an item HR's auth uses too: a copy would link it anew.
+    let (s, b) = send(&app, duplicate(&w.auth_fin)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{b}");
+    assert!(!b.to_string().contains("HR"), "{b}");
+    // Without it, the copy is made.
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/update", &keys.admin)
+            .set_json(json!({"auths": [{"auth_id": w.auth_fin, "item_ids": []}]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{b}");
+    let (s, b) = send(&app, duplicate(&w.auth_fin)).await;
+    assert!(s.is_success(), "{s} {b}");
+}
+
+async fn the_facet_names_only_departments_in_scope(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let w = world!(&app, &keys.admin);
+    let (_, legal) = send(
+        &app,
+        post("/api/v5/catalog/departments", &keys.admin).set_json(json!({"label": "Legal"})),
+    )
+    .await;
+    let viewer = key(
+        &data,
+        "fin-viewer",
+        Role::Viewer,
+        &[&EntryId::parse(&w.fin).unwrap()],
+        false,
+    );
+    let search = |k: &str| {
+        post("/api/v5/artifacts/auths/search", k)
+            .set_json(json!({"filter_department_ids": [legal["id"]]}))
+    };
+    let (s, b) = send(&app, search(&viewer)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert!(!b.to_string().contains("Legal"), "{b}");
+    let (_, b) = send(&app, search(&keys.admin)).await;
+    assert!(b.to_string().contains("Legal"), "a global key sees it: {b}");
+}
+
+async fn unseen_entries_answer_exactly_like_unknown_ones(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let w = world!(&app, &keys.admin);
+    let (fin, _) = editors(&data, &w);
+    // Finance guesses that HR's item has the key "host".
+    let (_, own) = send(
+        &app,
+        post("/api/v5/catalog/items", &fin).set_json(json!({"key": "host", "value": "guess"})),
+    )
+    .await;
+    let own = own["id"].as_str().unwrap().to_owned();
+    let made_up = "0190f3a2-7c1e-7b1a-9a3e-1f2d3c4b5a69";
+    let mut answers = Vec::new();
+    for other in [w.item_hr.as_str(), made_up] {
+        let (_, created) = send(
+            &app,
+            post("/api/v5/artifacts/auths/create", &fin).set_json(json!({"auths": [{
+                "name": "Key probe", "protocol_ids": ["protocol-ldap"], "department_ids": [w.fin],
+                "item_ids": [own, other]}]})),
+        )
+        .await;
+        let (_, draft) = send(
+            &app,
+            with("PATCH", "/api/v5/artifacts/auths/draft", &fin).set_json(json!({
+                "expected_version": 0, "name": "Key probe", "protocol_ids": ["protocol-ldap"],
+                "item_ids": [own, other]})),
+        )
+        .await;
+        let draft_problems = draft["form_state"]["problems"].to_string();
+        answers.push((
+            created["results"][0]["error"]
+                .to_string()
+                .replace(other, "ID"),
+            draft_problems.replace(other, "ID"),
+        ));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert!(!answers[0].0.contains("key"), "{:?}", answers[0]);
+}
+
+async fn the_audit_hides_the_state_an_auth_left_scope_in(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let w = world!(&app, &keys.admin);
+    let (fin, hr) = editors(&data, &w);
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/update", &keys.admin).set_json(json!({"auths": [{
+            "auth_id": w.auth_shared, "department_ids": [w.hr], "description": "HR only: the merger"}]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{b}");
+    let log = |k: &str| get(&format!("/api/v5/audit?auth_id={}", w.auth_shared), k);
+    let (s, b) = send(&app, log(&fin)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let moved = b["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["operation"] == "auth.update")
+        .unwrap_or_else(|| panic!("Finance sees that its auth moved: {b}"));
+    assert!(moved["before"].is_object(), "{moved}");
+    assert!(moved["after"].is_null(), "{moved}");
+    assert!(!b.to_string().contains("merger"), "{b}");
+    let (_, b) = send(&app, log(&hr)).await;
+    assert!(b.to_string().contains("merger"), "HR sees its own: {b}");
 }

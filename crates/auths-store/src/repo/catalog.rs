@@ -244,11 +244,66 @@ impl CatalogRepository for StoreTx {
         let users = run_sql!(self.conn(), &count, load::<Count>)?
             .first()
             .map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
+        let home = self.home_of(id)?;
         Ok(EntryUsage {
             departments,
             users,
             outside_scope,
+            home,
         })
+    }
+
+    fn home_unused(&mut self, ids: &[EntryId], home: &[EntryId]) -> Result<(), RepoError> {
+        use super::search::{Sql, run_sql};
+        use crate::schema::entry_homes as eh;
+        #[derive(diesel::QueryableByName)]
+        struct IdRow {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new(self.is_pg());
+        sql.push("SELECT ce.id AS id FROM catalog_entries ce WHERE ce.id IN ")
+            .in_list(ids)
+            .push(" AND NOT EXISTS (SELECT 1 FROM auths a WHERE a.name_id = ce.id OR a.description_id = ce.id OR a.flag_id = ce.id)")
+            .push(" AND NOT EXISTS (SELECT 1 FROM auth_links l WHERE l.kind = ce.kind AND l.entry_id = ce.id)");
+        let unused: Vec<String> = run_sql!(self.conn(), &sql, load::<IdRow>)?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        if unused.is_empty() {
+            return Ok(());
+        }
+        diesel::update(ce::table.filter(ce::id.eq_any(&unused)))
+            .set(ce::homed.eq(true))
+            .execute(self.conn())
+            .map_err(repo_error)?;
+        diesel::delete(eh::table.filter(eh::entry_id.eq_any(&unused)))
+            .execute(self.conn())
+            .map_err(repo_error)?;
+        let rows: Vec<_> = unused
+            .iter()
+            .flat_map(|e| {
+                home.iter().map(move |d| {
+                    (
+                        eh::entry_id.eq(e.clone()),
+                        eh::department_id.eq(d.as_str().to_owned()),
+                    )
+                })
+            })
+            .collect();
+        if !rows.is_empty() {
+            match self.conn() {
+                AnyConnection::Sqlite(c) => diesel::insert_into(eh::table).values(&rows).execute(c),
+                AnyConnection::Postgresql(c) => {
+                    diesel::insert_into(eh::table).values(&rows).execute(c)
+                }
+            }
+            .map_err(repo_error)?;
+        }
+        Ok(())
     }
 
     fn entry_by_number(
@@ -384,7 +439,8 @@ impl CatalogRepository for StoreTx {
 
 /// The condition, on `catalog_entries ce`, that a caller limited to `scope` sees the
 /// entry (`auths_domain::principal::entry_visible`): departments of the scope; other
-/// entries unused, or used by an auth with a department of the scope.
+/// entries used by an auth with a department of the scope, or unused and either not
+/// homed (everyone's) or homed in a department of the scope.
 fn visible(sql: &mut super::search::Sql, kind: CatalogKind, scope: &[EntryId]) {
     if kind == CatalogKind::Departments {
         sql.push("ce.id IN ").in_list(scope);
@@ -404,9 +460,11 @@ fn visible(sql: &mut super::search::Sql, kind: CatalogKind, scope: &[EntryId]) {
                 .push("' AND l.entry_id = ce.id");
         }
     };
-    sql.push("(NOT EXISTS (");
+    sql.push("((NOT EXISTS (");
     users(sql);
-    sql.push(") OR EXISTS (SELECT 1 FROM (");
+    sql.push(") AND (NOT ce.homed OR EXISTS (SELECT 1 FROM entry_homes h WHERE h.entry_id = ce.id AND h.department_id IN ")
+        .in_list(scope)
+        .push("))) OR EXISTS (SELECT 1 FROM (");
     users(sql);
     sql.push(") u JOIN auth_links d ON d.auth_number = u.n WHERE d.kind = 'departments' AND d.entry_id IN ")
         .in_list(scope)
@@ -414,6 +472,32 @@ fn visible(sql: &mut super::search::Sql, kind: CatalogKind, scope: &[EntryId]) {
 }
 
 impl StoreTx {
+    /// Where the entry `id` belongs while unused (`EntryUsage::home`).
+    fn home_of(&mut self, id: &EntryId) -> Result<Option<Vec<EntryId>>, RepoError> {
+        use crate::schema::entry_homes as eh;
+        let homed: Option<bool> = ce::table
+            .filter(ce::id.eq(id.as_str()))
+            .select(ce::homed)
+            .first(self.conn())
+            .optional()
+            .map_err(repo_error)?;
+        if homed != Some(true) {
+            return Ok(None);
+        }
+        let ids: Vec<String> = eh::table
+            .filter(eh::entry_id.eq(id.as_str()))
+            .select(eh::department_id)
+            .order(eh::department_id.asc())
+            .load(self.conn())
+            .map_err(repo_error)?;
+        ids.iter()
+            .map(|d| {
+                EntryId::parse(d).map_err(|_| RepoError::Internal("corrupt entry home".into()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
     /// A catalog's entries that a caller limited to `scope` sees, by label.
     fn list_visible(
         &mut self,

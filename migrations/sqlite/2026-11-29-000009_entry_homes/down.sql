@@ -1,0 +1,2 @@
+DROP TABLE entry_homes;
+ALTER TABLE catalog_entries DROP COLUMN homed;
