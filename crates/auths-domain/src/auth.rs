@@ -219,7 +219,7 @@ impl AuthContent {
         self.entries().any(|(_, e)| e == id)
     }
 
-    /// The entries of catalogs with homes (see [`CatalogKind::has_home`]) that this
+    /// The entries of catalogs with homes (see [`CatalogKind::has_home`](crate::CatalogKind::has_home)) that this
     /// content uses and `after` (the same auth changed; `None`: deleted) does not: those
     /// a write leaves to be homed in this content's departments.
     pub fn dropped(&self, after: Option<&Self>) -> Vec<EntryId> {

@@ -216,27 +216,22 @@ async fn the_scope_matrix_holds_for_every_route(t: TestDb) {
         if limited {
             assert_eq!(seen.len(), 1, "{}", ctx("a scoped key's departments"));
         }
-        let (_, locs) = send(&app, get("/api/v5/catalog/locations", &k)).await;
-        assert_eq!(
-            labels(&locs).contains(&"HR Tower".to_owned()),
-            !limited,
-            "{}",
-            ctx("locations")
-        );
-        let (_, names) = send(&app, get("/api/v5/catalog/names?search=ldap", &k)).await;
-        assert_eq!(
-            labels(&names).contains(&"HR Payroll LDAP".to_owned()),
-            !limited,
-            "{}",
-            ctx("names")
-        );
-        let (_, descs) = send(&app, get("/api/v5/catalog/descriptions", &k)).await;
-        assert_eq!(
-            labels(&descs).contains(&"HR secret plans".to_owned()),
-            !limited,
-            "{}",
-            ctx("descriptions")
-        );
+        // HR's labels, in every list of both APIs that could show them.
+        for (uri, hr_label) in [
+            ("/api/v5/catalog/locations", "HR Tower"),
+            ("/api/v5/catalog/names?search=ldap", "HR Payroll LDAP"),
+            ("/api/v5/catalog/descriptions", "HR secret plans"),
+            ("/api/organizations?per_page=all", "HR"),
+            ("/api/locations?per_page=all", "HR Tower"),
+        ] {
+            let (_, list) = send(&app, get(uri, &k)).await;
+            assert_eq!(
+                labels(&list).contains(&hr_label.to_owned()),
+                !limited,
+                "{} {list}",
+                ctx(uri)
+            );
+        }
         let (_, protocols) = send(&app, get("/api/v5/catalog/protocols", &k)).await;
         assert_eq!(
             protocols["total_count"],
@@ -473,21 +468,7 @@ async fn the_scope_matrix_holds_for_every_route(t: TestDb) {
             assert_eq!(s.as_u16(), 403, "{}", ctx("viewers export nothing"));
         }
 
-        // Foreman: organizations, locations, and an update of the shared record.
-        let (_, orgs) = send(&app, get("/api/organizations?per_page=all", &k)).await;
-        assert_eq!(
-            labels(&orgs).contains(&"HR".to_owned()),
-            !limited,
-            "{}",
-            ctx("organizations")
-        );
-        let (_, locations) = send(&app, get("/api/locations?per_page=all", &k)).await;
-        assert_eq!(
-            labels(&locations).contains(&"HR Tower".to_owned()),
-            !limited,
-            "{}",
-            ctx("Foreman locations")
-        );
+        // Foreman: an update of the shared record.
         let (_, show) = send(
             &app,
             get(
