@@ -57,11 +57,14 @@ pub fn credential(headers: &HeaderMap) -> Option<Credential> {
     None
 }
 
-/// The channel a call came through.
+/// The channel a call came through: any `X-MCP` header, whatever its value (empty,
+/// repeated, not ASCII), marks an agent's call (server spec, "The MCP front door"), so
+/// that the MCP policy fails closed.
 pub fn channel(headers: &HeaderMap) -> Channel {
-    match headers.get(MCP_HEADER).and_then(|v| v.to_str().ok()) {
-        Some(v) if !v.trim().is_empty() => Channel::Mcp,
-        _ => Channel::Api,
+    if headers.contains_key(MCP_HEADER) {
+        Channel::Mcp
+    } else {
+        Channel::Api
     }
 }
 
@@ -191,7 +194,9 @@ mod tests {
     #[test]
     fn mcp_header_sets_the_channel() {
         assert_eq!(channel(&headers(&[("x-mcp", "claude")])), Channel::Mcp);
-        assert_eq!(channel(&headers(&[("x-mcp", " ")])), Channel::Api);
+        assert_eq!(channel(&headers(&[("x-mcp", " ")])), Channel::Mcp);
+        assert_eq!(channel(&headers(&[("x-mcp", "")])), Channel::Mcp);
+        assert_eq!(channel(&headers(&[])), Channel::Api);
         assert_eq!(channel(&headers(&[])), Channel::Api);
     }
 }

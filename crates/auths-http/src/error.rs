@@ -244,6 +244,11 @@ impl From<Rejection> for ApiError {
     }
 }
 
+/// The challenge of a 401, in both APIs. Bearer only: a Basic challenge makes a
+/// browser ask for, keep and send credentials on its own, cross-site requests
+/// included. (Foreman clients send their credentials without being asked.)
+pub const CHALLENGE: &str = "Bearer realm=\"auths\"";
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -253,10 +258,7 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.status);
         match self.status {
             StatusCode::UNAUTHORIZED => {
-                res.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer realm=\"auths\", Basic realm=\"auths\""),
-                ));
+                res.insert_header((header::WWW_AUTHENTICATE, CHALLENGE));
             }
             StatusCode::SERVICE_UNAVAILABLE => {
                 res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));

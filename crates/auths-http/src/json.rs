@@ -261,14 +261,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let limit = req
             .app_data::<BodyLimit>()
             .map_or(DEFAULT_BODY_LIMIT, |l| l.0);
-        let json = body::media_type_ok(req, MediaRule::JsonOrNone);
+        // A body must say it is JSON (a form or text body is refused with 415, so that
+        // no cross-site form post reaches an operation); an empty body may say nothing.
+        let json = body::media_type_ok(req, MediaRule::Json);
+        let untyped = body::media_type_ok(req, MediaRule::JsonOrNone);
         let req = req.clone();
         let payload = payload.take();
         Box::pin(async move {
-            if !json {
+            if !untyped {
                 return Err(crate::rejection::Rejection::UnsupportedMediaType.into());
             }
             let bytes = body::read(&req, payload, limit).await?;
+            if !json && !bytes.is_empty() {
+                return Err(crate::rejection::Rejection::UnsupportedMediaType.into());
+            }
             parse(&bytes).map(ApiJson)
         })
     }

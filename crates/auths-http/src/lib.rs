@@ -29,6 +29,20 @@ pub use json::{BodyLimit, DEFAULT_BODY_LIMIT};
 pub use v5::openapi::document as openapi_document;
 pub use v5::registry::{Endpoint, endpoints as v5_endpoints};
 
+/// The headers every answer carries (JSON and CSV alike): never cached, never
+/// sniffed as another type, never framed, no referrer, no active content.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("Cache-Control", "no-store"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+}
+
 /// Mounts every route. The application must hold, as app data, a
 /// `web::Data<AuthService<S>>` and, optionally, a [`BodyLimit`] and a
 /// `web::Data<throttle::FailedLogins>` (shared by all workers; without it, failed
@@ -47,16 +61,28 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
             ApiError::bad_request(format!("invalid query string: {e}")).into()
         }),
     )
-    .route("/healthz", web::get().to(health::healthz))
-    .route("/readyz", web::get().to(health::readyz::<S>))
-    .route("/apidoc/v2.json", web::get().to(foreman::apidoc::apidoc))
-    .route("/apidoc/v2", web::get().to(foreman::apidoc::apidoc))
+    .service(
+        web::resource("/healthz")
+            .wrap(security_headers())
+            .route(web::get().to(health::healthz)),
+    )
+    .service(
+        web::resource("/readyz")
+            .wrap(security_headers())
+            .route(web::get().to(health::readyz::<S>)),
+    )
+    .service(
+        web::resource(["/apidoc/v2.json", "/apidoc/v2"])
+            .wrap(security_headers())
+            .route(web::get().to(foreman::apidoc::apidoc)),
+    )
     // Each API under its own scope, with the shared credential check and body
     // deadline, in its own words. `/api/v5` is tried first.
     .service(
         web::scope("/api/v5")
             .wrap(from_fn(auth::authenticate::<S, error::V5, _>))
             .wrap(from_fn(deadline::body_deadline))
+            .wrap(security_headers())
             .configure(v5::configure::<S>)
             .default_service(web::to(fallback::not_found)),
     )
@@ -64,6 +90,7 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .wrap(from_fn(auth::authenticate::<S, foreman::Foreman, _>))
             .wrap(from_fn(deadline::body_deadline))
+            .wrap(security_headers())
             .configure(foreman::configure::<S>)
             .default_service(web::to(fallback::not_found)),
     )

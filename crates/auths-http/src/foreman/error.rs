@@ -32,6 +32,9 @@ impl ResponseError for ForemanError {
         if self.status == StatusCode::TOO_MANY_REQUESTS {
             res.insert_header(("Retry-After", "300"));
         }
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.insert_header(("WWW-Authenticate", crate::error::CHALLENGE));
+        }
         res.json(&self.body)
     }
 }

@@ -18,6 +18,7 @@ mod limits;
 mod registry;
 mod scope;
 mod scope_rule;
+mod sealed;
 mod seams;
 mod search;
 mod support;

@@ -1,0 +1,132 @@
+//! Bounded, sealed, revocable (issue "Bounded, sealed, revocable"): one named test a
+//! finding of the review that asked for it, as far as it is built.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::test::{TestRequest, call_service};
+use auths_domain::Role;
+use auths_store::testing::TestDb;
+use serde_json::json;
+
+use crate::support::{key, post, send, service};
+
+crate::on_both_backends!(
+    any_mcp_header_marks_an_agents_call,
+    a_v5_body_must_say_it_is_json,
+    every_answer_carries_the_security_headers,
+    a_refused_credential_gets_no_basic_challenge,
+);
+
+const CREATE: &str = "/api/v5/artifacts/auths/create";
+
+fn create_body() -> serde_json::Value {
+    json!({"auths": [{"name": "Agent's auth", "protocol_ids": ["protocol-ldap"]}]})
+}
+
+async fn any_mcp_header_marks_an_agents_call(t: TestDb) {
+    let (data, _keys) = service(&t);
+    let app = crate::app!(data);
+    // An editor whose key may not make MCP writes.
+    let editor = key(&data, "agent-editor", Role::Editor, &[], false);
+    let empty = HeaderValue::from_static("");
+    let latin1 = HeaderValue::from_bytes(b"caf\xe9").unwrap();
+    for (what, values) in [
+        ("empty", vec![empty.clone()]),
+        ("blank", vec![HeaderValue::from_static("   ")]),
+        ("not ASCII", vec![latin1]),
+        ("repeated", vec![empty, HeaderValue::from_static("claude")]),
+    ] {
+        let mut req = post(CREATE, &editor).set_json(create_body());
+        for v in values {
+            req = req.append_header((HeaderName::from_static("x-mcp"), v));
+        }
+        let (s, b) = send(&app, req).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{what}: {b}");
+    }
+    // Without the header, the same call is an ordinary one.
+    let (s, b) = send(&app, post(CREATE, &editor).set_json(create_body())).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
+async fn a_v5_body_must_say_it_is_json(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let body = create_body().to_string();
+    // No Content-Type, or a form's, or text: 415, and nothing is created.
+    for content_type in [
+        None,
+        Some("application/x-www-form-urlencoded"),
+        Some("text/plain"),
+    ] {
+        let mut req = post(CREATE, &keys.admin).set_payload(body.clone());
+        if let Some(ct) = content_type {
+            req = req.insert_header(("Content-Type", ct));
+        }
+        let (s, b) = send(&app, req).await;
+        assert_eq!(
+            s,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}: {b}"
+        );
+    }
+    let (_, found) = send(
+        &app,
+        post("/api/v5/artifacts/auths/search", &keys.admin).set_json(json!({})),
+    )
+    .await;
+    assert_eq!(found["total_count"], 0, "{found}");
+    // An operation without a body still needs no Content-Type.
+    let (s, b) = send(&app, post("/api/v5/artifacts/auths/drafts", &keys.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
+async fn every_answer_carries_the_security_headers(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let requests = [
+        TestRequest::get().uri("/healthz"),
+        TestRequest::get().uri("/api/v5/openapi.json"),
+        TestRequest::get().uri("/api/v5/catalog/protocols"),
+        TestRequest::get()
+            .uri("/api/v5/catalog/protocols")
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+        TestRequest::get()
+            .uri("/api/auth_source_externals")
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+        TestRequest::get().uri("/apidoc/v2.json"),
+    ];
+    for req in requests {
+        let res = call_service(&app, req.to_request()).await;
+        let path = res.request().path().to_owned();
+        let h = res.headers();
+        for (name, want) in [
+            ("cache-control", "no-store"),
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+        ] {
+            assert_eq!(
+                h.get(name).and_then(|v| v.to_str().ok()),
+                Some(want),
+                "{path} ({}): {name}",
+                res.status()
+            );
+        }
+    }
+}
+
+async fn a_refused_credential_gets_no_basic_challenge(t: TestDb) {
+    let (data, _keys) = service(&t);
+    let app = crate::app!(data);
+    for uri in ["/api/v5/catalog/protocols", "/api/auth_source_externals"] {
+        let res = call_service(&app, TestRequest::get().uri(uri).to_request()).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{uri}");
+        let challenge = res
+            .headers()
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(challenge.starts_with("Bearer"), "{uri}: {challenge}");
+        assert!(!challenge.contains("Basic"), "{uri}: {challenge}");
+    }
+}
