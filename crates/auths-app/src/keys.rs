@@ -6,7 +6,11 @@
 //! A short prefix of the hash finds the candidate rows; the full hash is then compared
 //! in constant time. Verified keys are cached for [`CACHE_TTL`] so that a request costs
 //! no database read; revoking through this process empties the cache at once, and a
-//! revocation made by another process (the CLI) takes effect within the TTL.
+//! revocation made by another process (the CLI, another instance on the same database)
+//! empties it within [`REVOCATION_CHECK`]: at most that often, one request reads how
+//! many keys were ever revoked (`count_revoked_keys`) and forgets every verification
+//! when the number moved (server spec, "Keys over HTTP, and revocation": within one
+//! second).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -29,6 +33,8 @@ use crate::{AppError, AuthService, clock};
 
 /// How long a verified key stays trusted without a database read.
 pub const CACHE_TTL: Duration = Duration::from_secs(30);
+/// How often the cache asks the database whether a key was revoked elsewhere.
+pub const REVOCATION_CHECK: Duration = Duration::from_millis(500);
 /// Most keys the cache holds; past that it starts over (keys are few in practice).
 const CACHE_MAX: usize = 10_000;
 /// Shortest bootstrap key accepted from the environment.
@@ -116,9 +122,29 @@ fn key_json(p: &Principal) -> serde_json::Value {
 pub(crate) struct KeyCache {
     verified: Mutex<HashMap<String, (Principal, Instant)>>,
     used: Mutex<HashMap<PrincipalId, DateTime<Utc>>>,
+    /// The revocation count last read, and when.
+    revocations: Mutex<Option<(u64, Instant)>>,
 }
 
 impl KeyCache {
+    /// Whether the revocation count is due to be read again.
+    fn check_due(&self) -> bool {
+        self.revocations.lock().map_or(true, |r| {
+            r.is_none_or(|(_, at)| at.elapsed() >= REVOCATION_CHECK)
+        })
+    }
+
+    /// Notes the revocation count just read; forgets every verification when it moved.
+    fn revocations_are(&self, count: u64) {
+        let Ok(mut r) = self.revocations.lock() else {
+            return;
+        };
+        if r.is_some_and(|(seen, _)| seen != count) {
+            self.clear();
+        }
+        *r = Some((count, Instant::now()));
+    }
+
     fn get(&self, hash: &str) -> Option<Principal> {
         let map = self.verified.lock().ok()?;
         map.get(hash)
@@ -166,6 +192,10 @@ impl<S: Store> AuthService<S> {
     /// # Errors
     /// `Unauthenticated`, or `Unavailable` when the database cannot be asked.
     pub fn authenticate(&self, credential: &Credential) -> Result<Principal, AppError> {
+        if self.keys.check_due() {
+            let revoked = self.store.read(|tx| tx.count_revoked_keys())?;
+            self.keys.revocations_are(revoked);
+        }
         if let Some(answer) = self.authenticate_cached(credential) {
             return answer;
         }
@@ -204,6 +234,11 @@ impl<S: Store> AuthService<S> {
         let key = credential.key.trim();
         if key.is_empty() || key.len() > 512 {
             return Some(Err(unauthenticated()));
+        }
+        if self.keys.check_due() {
+            // Time to ask whether a key was revoked elsewhere: a database read, which
+            // is `authenticate`'s to make.
+            return None;
         }
         let principal = self.keys.get(&hash_key(key))?;
         if credential

@@ -284,6 +284,14 @@ pub trait PrincipalRepository {
     /// Storage failures.
     fn count_active_keys(&mut self) -> Result<u64, RepoError>;
 
+    /// How many keys were ever revoked: a revocation is final, so this number changes
+    /// with every revocation, by any process, and with nothing else. A cache of
+    /// verified keys compares it to notice revocations made elsewhere.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn count_revoked_keys(&mut self) -> Result<u64, RepoError>;
+
     /// Records when keys were last used (a batch, written now and then).
     ///
     /// # Errors

@@ -100,6 +100,10 @@ impl PrincipalRepository for MemoryTx {
         }
     }
 
+    fn count_revoked_keys(&mut self) -> Result<u64, RepoError> {
+        Ok(self.keys.iter().filter(|k| k.revoked_at.is_some()).count() as u64)
+    }
+
     fn count_active_keys(&mut self) -> Result<u64, RepoError> {
         Ok(self.keys.iter().filter(|k| k.revoked_at.is_none()).count() as u64)
     }

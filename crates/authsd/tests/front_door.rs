@@ -153,3 +153,66 @@ fn json_logs_are_one_json_object_a_line() {
         assert!(v["level"].is_string() && v["fields"].is_object(), "{line}");
     }
 }
+
+/// A key revoked by the CLI (another process) is refused by a running server within a
+/// second, though the server had verified and cached it: on SQLite, and on PostgreSQL
+/// when `AUTHS_TEST_DATABASE_URL` names one.
+#[test]
+fn a_key_revoked_by_the_cli_is_refused_by_the_server_within_a_second() {
+    revoked_by_the_cli(None);
+    if let Some(pg) = auths_store::testing::TestDb::postgres() {
+        revoked_by_the_cli(Some(&pg.url));
+    }
+}
+
+fn revoked_by_the_cli(database_url: Option<&str>) {
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = || {
+        let mut c = authsd(dir.path());
+        if let Some(url) = database_url {
+            c.env("AUTHS_DATABASE_URL", url);
+        }
+        c
+    };
+    let server = support::start_with(cmd());
+    let out = cmd()
+        .args(["keys", "create", "--name", "doomed", "--role", "viewer"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let get = || {
+        server
+            .request(
+                "GET",
+                "/api/v5/catalog/protocols",
+                &[("X-Api-Key", &key)],
+                "",
+            )
+            .0
+    };
+    assert_eq!(get(), 200, "{database_url:?}");
+    assert_eq!(get(), 200, "verified, and cached");
+    assert!(
+        cmd()
+            .args(["keys", "revoke", "doomed"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let revoked = std::time::Instant::now();
+    while get() == 200 {
+        assert!(
+            revoked.elapsed() < std::time::Duration::from_secs(1),
+            "still accepted a second after the CLI revoked it ({database_url:?})"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(get(), 401);
+    let (ok, _) = server.stop();
+    assert!(ok);
+}

@@ -15,6 +15,7 @@ crate::on_both_backends!(
     a_v5_body_must_say_it_is_json,
     every_answer_carries_the_security_headers,
     a_refused_credential_gets_no_basic_challenge,
+    a_revoked_key_is_refused_at_once_here_and_within_a_second_elsewhere,
 );
 
 const CREATE: &str = "/api/v5/artifacts/auths/create";
@@ -128,5 +129,55 @@ async fn a_refused_credential_gets_no_basic_challenge(t: TestDb) {
             .to_owned();
         assert!(challenge.starts_with("Bearer"), "{uri}: {challenge}");
         assert!(!challenge.contains("Basic"), "{uri}: {challenge}");
+    }
+}
+
+async fn a_revoked_key_is_refused_at_once_here_and_within_a_second_elsewhere(t: TestDb) {
+    use auths_app::{AppError, AuthService, Credential, Settings};
+    use std::time::{Duration, Instant};
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    // Another instance on the same database: its own pool, its own key cache.
+    let elsewhere = AuthService::new(
+        auths_store::Db::open(&t.url, &auths_store::PoolOptions::default()).unwrap(),
+        Settings {
+            data_dir: keys.data_dir.path().to_owned(),
+            ..Settings::default()
+        },
+    );
+    let doomed = key(&data, "doomed", Role::Editor, &[], false);
+    let credential = Credential {
+        key: doomed.clone(),
+        name: None,
+    };
+    let protocols = || {
+        TestRequest::get()
+            .uri("/api/v5/catalog/protocols")
+            .insert_header(("X-Api-Key", doomed.clone()))
+    };
+    // Both have verified it, and keep it.
+    assert!(elsewhere.authenticate(&credential).is_ok());
+    assert_eq!(send(&app, protocols()).await.0, StatusCode::OK);
+    assert!(elsewhere.authenticate(&credential).is_ok(), "cached");
+
+    data.revoke_key("doomed").unwrap();
+    assert_eq!(
+        send(&app, protocols()).await.0,
+        StatusCode::UNAUTHORIZED,
+        "refused at once where it was revoked"
+    );
+    let revoked = Instant::now();
+    loop {
+        match elsewhere.authenticate(&credential) {
+            Err(AppError::Unauthenticated) => break,
+            Ok(_) => {
+                assert!(
+                    revoked.elapsed() < Duration::from_secs(1),
+                    "still accepted elsewhere after a second"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e}"),
+        }
     }
 }

@@ -126,6 +126,15 @@ impl PrincipalRepository for StoreTx {
             .map_err(repo_error)
     }
 
+    fn count_revoked_keys(&mut self) -> Result<u64, RepoError> {
+        p::table
+            .filter(p::revoked_at.is_not_null())
+            .count()
+            .get_result::<i64>(self.conn())
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(repo_error)
+    }
+
     fn record_key_use(&mut self, uses: &[(PrincipalId, DateTime<Utc>)]) -> Result<(), RepoError> {
         for (id, at) in uses {
             let at = at.naive_utc();
