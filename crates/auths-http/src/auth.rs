@@ -90,11 +90,9 @@ pub async fn authenticate<S: Store, D: Dialect, B: MessageBody>(
             .app_data::<web::Data<crate::throttle::FailedLogins>>()
             .cloned();
         let peer = req.peer_addr().map(|a| a.ip());
-        if let (Some(f), Some(ip)) = (&failures, peer)
-            && f.is_throttled(ip)
-        {
-            return refuse(req, Rejection::Throttled);
-        }
+        // A throttled address still gets its valid keys through (many clients may
+        // share one address); only its failures are answered 429.
+        let throttled = matches!((&failures, peer), (Some(f), Some(ip)) if f.is_throttled(ip));
         let credential = credential(req.headers());
         let login = credential.as_ref().and_then(|c| c.name.clone());
         let checked = match (
@@ -119,6 +117,9 @@ pub async fn authenticate<S: Store, D: Dialect, B: MessageBody>(
             Err(AppError::Unauthenticated) => {
                 if let (Some(f), Some(ip)) = (&failures, peer) {
                     f.failed(ip);
+                }
+                if throttled {
+                    return refuse(req, Rejection::Throttled);
                 }
                 return refuse(req, Rejection::Unauthenticated { login });
             }

@@ -1,7 +1,8 @@
 //! Slowing down credential guessing: after [`MAX_FAILURES`] failed credentials from one
-//! address within [`WINDOW`], every request from that address is refused with 429
-//! ("Too many tries, please try again in a few minutes.", as Foreman says) until the
-//! oldest failure leaves the window. Memory is bounded: at most [`MAX_ADDRESSES`]
+//! address within [`WINDOW`], every failed credential from that address is answered
+//! 429 ("Too many tries, please try again in a few minutes.", as Foreman says) instead
+//! of 401 until the oldest failure leaves the window, while valid keys from the same
+//! address (other clients behind one proxy or NAT) go through. Memory is bounded: at most [`MAX_ADDRESSES`]
 //! addresses are tracked; past that the tracker starts over. The number of failures is
 //! the server's setting ([`FailedLogins::new`]); 0 turns the slow-down off (behind a
 //! reverse proxy every client has the proxy's address).
