@@ -376,17 +376,26 @@ impl<S: Store> AuthService<S> {
     /// answered so that the caller can show it once. Answers `None` when keys exist.
     ///
     /// # Errors
-    /// `Invalid` when the configured key is shorter than [`MIN_BOOTSTRAP_KEY_CHARS`].
+    /// `Invalid` when the configured key is shorter than [`MIN_BOOTSTRAP_KEY_CHARS`], or
+    /// scores under `MIN_BOOTSTRAP_KEY_BITS` by `auths_domain::principal::estimated_bits`.
     pub fn bootstrap(&self, configured: Option<&str>) -> Result<Option<IssuedKey>, AppError> {
-        if let Some(k) = configured
-            && k.trim().chars().count() < MIN_BOOTSTRAP_KEY_CHARS
-        {
-            return Err(AppError::invalid(
-                "AUTHS_BOOTSTRAP_API_KEY",
-                Rule::BootstrapKeyTooShort {
-                    min: MIN_BOOTSTRAP_KEY_CHARS,
-                },
-            ));
+        if let Some(k) = configured {
+            let k = k.trim();
+            if k.chars().count() < MIN_BOOTSTRAP_KEY_CHARS {
+                return Err(AppError::invalid(
+                    "AUTHS_BOOTSTRAP_API_KEY",
+                    Rule::BootstrapKeyTooShort {
+                        min: MIN_BOOTSTRAP_KEY_CHARS,
+                    },
+                ));
+            }
+            let min_bits = auths_domain::principal::MIN_BOOTSTRAP_KEY_BITS;
+            if auths_domain::principal::estimated_bits(k) < f64::from(min_bits) {
+                return Err(AppError::invalid(
+                    "AUTHS_BOOTSTRAP_API_KEY",
+                    Rule::BootstrapKeyWeak { min_bits },
+                ));
+            }
         }
         // "When no key exists yet": revoked keys count, so that revoking every key
         // never mints a new admin key at the next start.

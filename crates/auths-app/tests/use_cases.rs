@@ -332,6 +332,15 @@ fn key_use_is_batched_and_revocation_beats_the_cache() {
         svc.bootstrap(Some("short")),
         Err(AppError::Invalid(_))
     ));
+    // ...and not predictable: 24 times one letter, or a short pattern, is no secret.
+    for weak in ["a".repeat(24), "ab12".repeat(8)] {
+        match svc.bootstrap(Some(&weak)) {
+            Err(AppError::Invalid(problems)) => {
+                assert_eq!(problems[0].rule.code(), "bootstrap_key_weak", "{weak}");
+            }
+            other => panic!("{weak}: {other:?}"),
+        }
+    }
     assert_eq!(
         svc.bootstrap(Some("a-long-enough-bootstrap-key-value"))
             .unwrap()

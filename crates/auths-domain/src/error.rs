@@ -149,6 +149,12 @@ pub enum Rule {
         /// The fewest characters allowed.
         min: usize,
     },
+    /// A configured bootstrap key too predictable to be a secret (24 times one letter,
+    /// a short pattern repeated).
+    BootstrapKeyWeak {
+        /// The least estimated entropy allowed, in bits.
+        min_bits: u32,
+    },
     /// A draft published as an update of an auth it does not edit.
     NotADraftOf {
         /// The draft.
@@ -204,6 +210,7 @@ impl Rule {
             Self::UnknownRole { .. } => "unknown_role",
             Self::KeyName => "key_name",
             Self::BootstrapKeyTooShort { .. } => "bootstrap_key_too_short",
+            Self::BootstrapKeyWeak { .. } => "bootstrap_key_weak",
             Self::NotADraftOf { .. } => "not_a_draft_of",
             Self::DraftIdAlone => "draft_id_alone",
             Self::AuthIdStartsDraft => "auth_id_starts_draft",
@@ -265,6 +272,11 @@ impl fmt::Display for Rule {
             Self::BootstrapKeyTooShort { min } => {
                 write!(f, "the bootstrap key must have at least {min} characters")
             }
+            Self::BootstrapKeyWeak { min_bits } => write!(
+                f,
+                "the bootstrap key is too predictable (under {min_bits} bits by estimate): \
+                 use a random one, such as the output of `openssl rand -hex 32`"
+            ),
             Self::NotADraftOf { draft_id, auth_id } => {
                 write!(f, "draft {draft_id} is not a draft of auth {auth_id}")
             }

@@ -5,8 +5,34 @@ use crate::ids::{EntryId, PrincipalId};
 
 use super::{Principal, Role};
 
+/// Least estimated entropy of a bootstrap key given by an operator, in bits (see
+/// [`estimated_bits`]). A generated key has 256.
+pub const MIN_BOOTSTRAP_KEY_BITS: u32 = 96;
+
+/// An estimate of the entropy of a key chosen by a person, in bits: its length times
+/// the Shannon entropy of the frequencies of its characters. It is 0 for one character
+/// repeated and low for a short pattern repeated; it cannot see dictionary words, so
+/// it is a floor against the obviously predictable, not a measure of strength.
+pub fn estimated_bits(key: &str) -> f64 {
+    let mut counts = std::collections::BTreeMap::<char, u32>::new();
+    for c in key.chars() {
+        *counts.entry(c).or_default() += 1;
+    }
+    let n: u32 = counts.values().sum();
+    let n = f64::from(n);
+    let per_char: f64 = counts
+        .values()
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum();
+    per_char * n
+}
+
 /// An API key's stored record: the principal and what is kept of the key (its hash).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` shows neither the hash nor its lookup prefix.
+#[derive(Clone, PartialEq, Eq)]
 pub struct KeyRecord {
     /// The principal the key authenticates.
     pub principal: Principal,
@@ -20,8 +46,21 @@ pub struct KeyRecord {
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// A new principal and the hash of its key, ready to be stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl std::fmt::Debug for KeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRecord")
+            .field("principal", &self.principal)
+            .field("key_hash", &"[redacted]")
+            .field("created_at", &self.created_at)
+            .field("last_used_at", &self.last_used_at)
+            .field("revoked_at", &self.revoked_at)
+            .finish()
+    }
+}
+
+/// A new principal and the hash of its key, ready to be stored. `Debug` shows neither
+/// the hash nor its lookup prefix.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewPrincipal {
     /// Its id.
     pub id: PrincipalId,
@@ -41,6 +80,21 @@ pub struct NewPrincipal {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
+impl std::fmt::Debug for NewPrincipal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewPrincipal")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("department_ids", &self.department_ids)
+            .field("allow_mcp_writes", &self.allow_mcp_writes)
+            .field("key_lookup", &"[redacted]")
+            .field("key_hash", &"[redacted]")
+            .field("at", &self.at)
+            .finish()
+    }
+}
+
 /// Checks a principal's display name: 1..=100 characters, no control characters, no
 /// `:` (it would break `Authorization: Basic NAME:KEY`).
 ///
@@ -57,6 +111,40 @@ pub fn parse_principal_name(raw: &str) -> Result<String, Invalid> {
 
 #[cfg(test)]
 mod key_tests {
+    #[test]
+    fn predictable_keys_score_low() {
+        use super::{MIN_BOOTSTRAP_KEY_BITS, estimated_bits};
+        let min = f64::from(MIN_BOOTSTRAP_KEY_BITS);
+        assert!(estimated_bits(&"a".repeat(24)) < 1.0);
+        assert!(estimated_bits(&"abc".repeat(8)) < min);
+        assert!(estimated_bits(&"ab12".repeat(10)) < min);
+        assert!(
+            estimated_bits("Zq8vN2kLmR4tW9xYpB3sH6jD") >= min,
+            "24 random"
+        );
+        assert!(
+            estimated_bits("0123456789abcdef") < min,
+            "16 distinct, once each"
+        );
+        let hex64 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert!(estimated_bits(hex64) >= min, "openssl rand -hex 32");
+    }
+
+    #[test]
+    fn key_hashes_stay_out_of_debug() {
+        let p = super::NewPrincipal {
+            id: crate::ids::PrincipalId::parse("p1").unwrap_or_else(|_| unreachable!()),
+            name: "n".into(),
+            role: super::Role::Admin,
+            department_ids: Vec::new(),
+            allow_mcp_writes: false,
+            key_lookup: "deadbeefdeadbeef".into(),
+            key_hash: "deadbeefdeadbeefcafe".into(),
+            at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+        };
+        assert!(!format!("{p:?}").contains("deadbeef"));
+    }
+
     #[test]
     fn principal_names_fit_basic_auth() {
         assert_eq!(super::parse_principal_name(" ci-bot ").unwrap(), "ci-bot");
