@@ -4,7 +4,7 @@
 //!
 //! | catalog | a scoped key sees | links into an auth | renames | creates |
 //! |---|---|---|---|---|
-//! | flags, protocols (the product's vocabulary) | every entry | every entry | while every auth using it is in its scope | yes |
+//! | flags, protocols (the product's vocabulary) | every entry | every entry | no: global keys only | no: global keys only |
 //! | departments | its own | its own | its own | no: global keys only |
 //! | names, descriptions, slugs, items, locations | an entry used by an auth it sees, or unused and everyone's or homed in one of its departments | a visible entry while every auth using it is in its scope | likewise | yes |
 //!
@@ -19,6 +19,12 @@
 use super::{Caller, Denial, Operation};
 use crate::catalog::{CatalogKind, EntryUsage};
 use crate::ids::EntryId;
+
+/// Whether `kind` is the product's vocabulary (flags, protocols): everyone's to see and
+/// link, global keys' to change.
+const fn is_vocabulary(kind: CatalogKind) -> bool {
+    matches!(kind, CatalogKind::Flags | CatalogKind::Protocols)
+}
 
 /// Why a scoped caller may not link or rename an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,14 +88,19 @@ impl Caller {
     /// `kind`, which every auth using it shows.
     ///
     /// # Errors
-    /// As [`Caller::may_link_entry`]; flags and protocols follow the rule of shared
-    /// entries here.
+    /// As [`Caller::may_link_entry`]; the vocabulary (flags, protocols) is everyone's,
+    /// so only global keys change it ([`Denial::GlobalOnly`]).
     pub fn may_rename_entry(
         &self,
         kind: CatalogKind,
         id: &EntryId,
         usage: &EntryUsage,
     ) -> Result<(), EntryRefusal> {
+        if is_vocabulary(kind) && !self.is_global() {
+            return Err(EntryRefusal::Denied(Denial::GlobalOnly {
+                operation: Operation::CatalogWrite,
+            }));
+        }
         self.may_touch(kind, id, usage)
     }
 
@@ -113,12 +124,14 @@ impl Caller {
         Ok(())
     }
 
-    /// Whether the caller may add an entry to `kind`: departments are for global keys.
+    /// Whether the caller may add an entry to `kind`: departments and the vocabulary
+    /// (flags, protocols, which every key sees at once) are for global keys.
     ///
     /// # Errors
-    /// [`Denial::GlobalOnly`] for a scoped caller adding a department.
+    /// [`Denial::GlobalOnly`] for a scoped caller adding a department, a flag or a
+    /// protocol.
     pub fn may_create_entry(&self, kind: CatalogKind) -> Result<(), Denial> {
-        if kind == CatalogKind::Departments && !self.is_global() {
+        if (kind == CatalogKind::Departments || is_vocabulary(kind)) && !self.is_global() {
             return Err(Denial::GlobalOnly {
                 operation: Operation::CatalogWrite,
             });
@@ -262,5 +275,14 @@ mod tests {
                 .is_err(),
             "but not renamed under others"
         );
+        // Nor made or renamed by a scoped key at all: every key would see it at once.
+        assert!(
+            fin.may_rename_entry(CatalogKind::Protocols, &p, &usage(0, 0))
+                .is_err()
+        );
+        assert!(fin.may_create_entry(CatalogKind::Flags).is_err());
+        assert!(fin.may_create_entry(CatalogKind::Protocols).is_err());
+        let admin = finance_editor(Role::Admin);
+        assert!(admin.may_create_entry(CatalogKind::Protocols).is_ok());
     }
 }

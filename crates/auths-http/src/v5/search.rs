@@ -18,6 +18,7 @@ pub struct SearchBody {
     search: Option<String>,
     #[schema(max_items = 500)]
     filter_department_ids: Option<Vec<String>>,
+    #[schema(max_length = 255)]
     department_search: Option<String>,
     #[schema(minimum = 1, maximum = 500)]
     page_size: Option<i64>,
@@ -74,7 +75,7 @@ const MAX_SEARCH_CHARS: usize = 1000;
 /// The handler.
 ///
 /// # Errors
-/// 400 (paging, over-long search), 403, 422 (a malformed department id).
+/// 400 (paging, over-long search or department search), 403, 422 (a malformed department id).
 pub async fn search<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
@@ -88,6 +89,18 @@ pub async fn search<S: Store>(
     {
         return Err(ApiError::bad_request(format!(
             "search is longer than {MAX_SEARCH_CHARS} characters"
+        )));
+    }
+    // A department's label is at most this long: a longer needle finds nothing, and
+    // the answer echoes it.
+    let most = auths_domain::values::MAX_LABEL_CHARS;
+    if body
+        .department_search
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > most)
+    {
+        return Err(ApiError::bad_request(format!(
+            "department_search is longer than {most} characters"
         )));
     }
     if body

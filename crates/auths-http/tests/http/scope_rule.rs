@@ -27,6 +27,7 @@ crate::on_both_backends!(
     the_facet_names_only_departments_in_scope,
     unseen_entries_answer_exactly_like_unknown_ones,
     the_audit_hides_the_state_an_auth_left_scope_in,
+    a_scoped_key_changes_no_vocabulary,
 );
 
 fn get(uri: &str, key: &str) -> TestRequest {
@@ -1098,4 +1099,43 @@ async fn the_audit_hides_the_state_an_auth_left_scope_in(t: TestDb) {
     assert!(!b.to_string().contains("merger"), "{b}");
     let (_, b) = send(&app, log(&hr)).await;
     assert!(b.to_string().contains("merger"), "HR sees its own: {b}");
+}
+
+async fn a_scoped_key_changes_no_vocabulary(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let w = world!(&app, &keys.admin);
+    let (fin, hr) = editors(&data, &w);
+    // A new protocol or flag would be every department's to see at once.
+    for kind in ["protocols", "flags"] {
+        let (s, b) = send(
+            &app,
+            post(&format!("/api/v5/catalog/{kind}"), &hr).set_json(json!({"label": "hr-layoffs"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{kind}: {b}");
+    }
+    let (s, made) = send(
+        &app,
+        post("/api/v5/catalog/protocols", &keys.admin).set_json(json!({"label": "webauthn"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let (_, list) = send(&app, get("/api/v5/catalog/protocols", &fin)).await;
+    assert!(labels(&list).contains(&"webauthn".to_owned()), "{list}");
+    let (s, _) = send(
+        &app,
+        with(
+            "PATCH",
+            &format!("/api/v5/catalog/protocols/{}", made["id"].as_str().unwrap()),
+            &fin,
+        )
+        .set_json(json!({"label": "renamed-by-finance"})),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "unused, still not Finance's to rename"
+    );
 }

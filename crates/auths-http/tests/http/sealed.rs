@@ -16,6 +16,7 @@ crate::on_both_backends!(
     every_answer_carries_the_security_headers,
     a_refused_credential_gets_no_basic_challenge,
     a_revoked_key_is_refused_at_once_here_and_within_a_second_elsewhere,
+    a_department_search_is_no_longer_than_a_label,
 );
 
 const CREATE: &str = "/api/v5/artifacts/auths/create";
@@ -180,4 +181,19 @@ async fn a_revoked_key_is_refused_at_once_here_and_within_a_second_elsewhere(t: 
             Err(e) => panic!("{e}"),
         }
     }
+}
+
+async fn a_department_search_is_no_longer_than_a_label(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let search = |needle: String| {
+        post("/api/v5/artifacts/auths/search", &keys.admin)
+            .set_json(json!({"department_search": needle}))
+    };
+    let (s, b) = send(&app, search("x".repeat(255))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // Past it: refused, not echoed (3 MB came back in the answer before).
+    let (s, b) = send(&app, search("x".repeat(256))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    assert!(b.to_string().len() < 1000, "{}", b.to_string().len());
 }
