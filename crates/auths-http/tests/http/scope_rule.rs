@@ -512,20 +512,7 @@ async fn a_scoped_editor_cannot_borrow_another_departments_secret_item(t: TestDb
     let (data, keys) = service(&t);
     let app = crate::app!(data);
     let w = world!(&app, &keys.admin);
-    let fin = key(
-        &data,
-        "fin",
-        Role::Editor,
-        &[&EntryId::parse(&w.fin).unwrap()],
-        false,
-    );
-    let hr = key(
-        &data,
-        "hr",
-        Role::Editor,
-        &[&EntryId::parse(&w.hr).unwrap()],
-        false,
-    );
+    let (fin, hr) = editors(&data, &w);
     // Finance tries to pair HR's bind password with a host of its own choosing.
     let (_, host) = send(
         &app,
@@ -623,13 +610,7 @@ async fn scoped_editors_rename_only_their_departments_and_create_none(t: TestDb)
         &[&EntryId::parse(keyed["id"].as_str().unwrap()).unwrap()],
         false,
     );
-    let fin = key(
-        &data,
-        "fin",
-        Role::Editor,
-        &[&EntryId::parse(&w.fin).unwrap()],
-        false,
-    );
+    let (fin, _) = editors(&data, &w);
     for id in [
         unused["id"].as_str().unwrap(),
         keyed["id"].as_str().unwrap(),
@@ -665,13 +646,7 @@ async fn a_draft_of_an_auth_that_left_scope_is_not_found(t: TestDb) {
     let (data, keys) = service(&t);
     let app = crate::app!(data);
     let w = world!(&app, &keys.admin);
-    let fin = key(
-        &data,
-        "fin",
-        Role::Editor,
-        &[&EntryId::parse(&w.fin).unwrap()],
-        false,
-    );
+    let (fin, _) = editors(&data, &w);
     let (_, draft) = send(
         &app,
         with("PATCH", "/api/v5/artifacts/auths/draft", &fin)
@@ -773,13 +748,7 @@ async fn foreman_put_keeps_the_organizations_it_read(t: TestDb) {
     let (data, keys) = service(&t);
     let app = crate::app!(data);
     let w = world!(&app, &keys.admin);
-    let fin = key(
-        &data,
-        "fin",
-        Role::Editor,
-        &[&EntryId::parse(&w.fin).unwrap()],
-        false,
-    );
+    let (fin, _) = editors(&data, &w);
     let (_, index) = send(&app, get("/api/auth_source_externals", &fin)).await;
     let number = index["results"][0]["id"].as_i64().unwrap();
     let (_, show) = send(
@@ -832,13 +801,7 @@ async fn refusals_name_no_other_department(t: TestDb) {
     let (data, keys) = service(&t);
     let app = crate::app!(data);
     let w = world!(&app, &keys.admin);
-    let fin = key(
-        &data,
-        "fin",
-        Role::Editor,
-        &[&EntryId::parse(&w.fin).unwrap()],
-        false,
-    );
+    let (fin, _) = editors(&data, &w);
     let mut answers = Vec::new();
     for body in [
         json!({"auth_id": w.auth_shared, "department_ids": [w.fin]}),
