@@ -64,6 +64,65 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Change<T> {
 /// A patch of draft values: each field kept, cleared or set.
 pub type DraftPatch = Fields<Change<String>, Change<Vec<String>>>;
 
+impl DraftPatch {
+    /// The bounds a draft shares with publishing, which a draft may not exceed even
+    /// though it keeps values that are otherwise wrong: a name of at most
+    /// [`MAX_NAME_CHARS`](crate::values::MAX_NAME_CHARS) characters, a description of
+    /// at most [`MAX_DESCRIPTION_CHARS`](crate::values::MAX_DESCRIPTION_CHARS), ids of
+    /// at most [`MAX_ID_CHARS`](crate::values::MAX_ID_CHARS), lists of at most
+    /// [`MAX_SECTION_ENTRIES`](crate::auth::MAX_SECTION_ENTRIES).
+    ///
+    /// # Errors
+    /// Every field past its bound ([`Rule::TooLong`](crate::Rule::TooLong),
+    /// [`Rule::TooMany`](crate::Rule::TooMany)).
+    pub fn check_bounds(&self) -> Result<(), Invalid> {
+        use crate::error::{FieldProblem, Rule};
+        use crate::values::{MAX_DESCRIPTION_CHARS, MAX_ID_CHARS, MAX_NAME_CHARS};
+        let too_long = |field: &str, what: &str, text: &str, max: usize| {
+            let len = text.chars().count();
+            (len > max).then(|| {
+                FieldProblem::new(
+                    field,
+                    Rule::TooLong {
+                        what: what.to_owned(),
+                        len,
+                        max,
+                    },
+                )
+            })
+        };
+        let mut problems = Vec::new();
+        for key in crate::raw::ONE_FIELDS {
+            if let Some(Ok(Change::Set(text))) = self.field(key) {
+                problems.extend(match key {
+                    "name" => too_long(key, "name", text, MAX_NAME_CHARS),
+                    "description" => too_long(key, "description", text, MAX_DESCRIPTION_CHARS),
+                    _ => too_long(key, "id", text, MAX_ID_CHARS),
+                });
+            }
+        }
+        for (key, change) in self.lists() {
+            let Change::Set(list) = change else { continue };
+            let max = crate::auth::MAX_SECTION_ENTRIES;
+            if list.len() > max {
+                problems.push(FieldProblem::new(
+                    key,
+                    Rule::TooMany {
+                        len: list.len(),
+                        max,
+                    },
+                ));
+            } else if let Some(p) = list
+                .iter()
+                .find_map(|id| too_long(key, "id", id, MAX_ID_CHARS))
+            {
+                problems.push(p);
+            }
+        }
+        Invalid::check(problems)
+    }
+}
+
 fn apply_list(change: Change<Vec<String>>, slot: &mut Vec<String>) {
     match change {
         Change::Keep => {}

@@ -1,6 +1,5 @@
 //! Drafts: start, edit (optimistic concurrency), list, read, publish.
 
-use auths_domain::auth::MAX_SECTION_ENTRIES;
 use auths_domain::prelude::*;
 use auths_domain::{
     Auth, AuthId, Caller, CatalogEntry, Draft, DraftId, DraftPatch, DraftValues, EditRefusal,
@@ -259,26 +258,8 @@ fn read_edit(edit: &DraftEdit) -> Result<(Option<DraftId>, Option<AuthId>), AppE
         .as_deref()
         .map(|a| AuthId::parse(a).map_err(|_| AppError::auth_not_found(a)))
         .transpose()?;
-    let too_long = edit
-        .patch
-        .lists()
-        .into_iter()
-        .find_map(|(field, change)| match change {
-            auths_domain::Change::Set(list) if list.len() > MAX_SECTION_ENTRIES => {
-                Some((field, list.len()))
-            }
-            _ => None,
-        });
-    match too_long {
-        Some((field, len)) => Err(AppError::invalid(
-            field,
-            Rule::TooMany {
-                len,
-                max: MAX_SECTION_ENTRIES,
-            },
-        )),
-        None => Ok((draft_id, auth_id)),
-    }
+    edit.patch.check_bounds()?;
+    Ok((draft_id, auth_id))
 }
 
 impl<S: Store> AuthService<S> {

@@ -17,6 +17,7 @@ crate::on_both_backends!(
     a_refused_credential_gets_no_basic_challenge,
     a_revoked_key_is_refused_at_once_here_and_within_a_second_elsewhere,
     a_department_search_is_no_longer_than_a_label,
+    a_draft_keeps_wrong_values_but_none_past_the_publish_bounds,
 );
 
 const CREATE: &str = "/api/v5/artifacts/auths/create";
@@ -196,4 +197,51 @@ async fn a_department_search_is_no_longer_than_a_label(t: TestDb) {
     let (s, b) = send(&app, search("x".repeat(256))).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
     assert!(b.to_string().len() < 1000, "{}", b.to_string().len());
+}
+
+async fn a_draft_keeps_wrong_values_but_none_past_the_publish_bounds(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let draft = |body: serde_json::Value| {
+        actix_web::test::TestRequest::patch()
+            .uri("/api/v5/artifacts/auths/draft")
+            .insert_header(("X-Api-Key", keys.admin.clone()))
+            .set_json(body)
+    };
+    // A wrong but bounded value is kept, for the form to show.
+    let (s, b) = send(
+        &app,
+        draft(json!({"expected_version": 0, "name": " ", "slug_ids": ["?"]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // Past the bounds publishing has, nothing is kept (the review stored 63 MB).
+    for (body, field) in [
+        (
+            json!({"expected_version": 0, "name": "n".repeat(256)}),
+            "name",
+        ),
+        (
+            json!({"expected_version": 0, "description": "d".repeat(4097)}),
+            "description",
+        ),
+        (
+            json!({"expected_version": 0, "item_ids": ["i".repeat(129)]}),
+            "item_ids",
+        ),
+        (
+            json!({"expected_version": 0, "flag_id": "f".repeat(129)}),
+            "flag_id",
+        ),
+    ] {
+        let (s, b) = send(&app, draft(body)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {b}");
+        assert!(b.to_string().contains(field), "{field}: {b}");
+        assert!(
+            b.to_string().len() < 2000,
+            "{field}: the value is not echoed"
+        );
+    }
+    let (_, list) = send(&app, post("/api/v5/artifacts/auths/drafts", &keys.admin)).await;
+    assert_eq!(list["entries"].as_array().map(Vec::len), Some(1), "{list}");
 }
