@@ -139,7 +139,9 @@ impl CatalogRepository for MemoryTx {
         }
         usage.departments.sort();
         usage.departments.dedup();
-        usage.home = self.entries.get(id).and_then(|e| e.home.clone());
+        if usage.users == 0 {
+            usage.home = self.entries.get(id).and_then(|e| e.home.clone());
+        }
         Ok(usage)
     }
 

@@ -187,7 +187,13 @@ impl CatalogKind {
     /// ([`EntryUsage::home`]): names, descriptions, slugs, items and locations.
     /// Departments are their own scope; flags and protocols are everyone's.
     pub const fn has_home(self) -> bool {
-        !matches!(self, Self::Flags | Self::Protocols | Self::Departments)
+        !self.is_vocabulary() && !matches!(self, Self::Departments)
+    }
+
+    /// Whether this catalog is the product's vocabulary (flags, protocols): every
+    /// key's to see and link, global keys' to add and rename.
+    pub const fn is_vocabulary(self) -> bool {
+        matches!(self, Self::Flags | Self::Protocols)
     }
 }
 
@@ -296,10 +302,10 @@ pub struct EntryUsage {
     /// How many of them lie outside the scope asked about (none of their departments
     /// in it; 0 for no scope).
     pub outside_scope: u64,
-    /// Where the entry belongs while no auth uses it: `None`, everyone's (an entry a
-    /// global key made, never used since); else the departments of the scoped key
-    /// that made it, or of the auth that last stopped using it (none: global keys
-    /// only).
+    /// Where the entry belongs while no auth uses it (`None` while one does): `None`,
+    /// everyone's (an entry a global key made, never used since); else the departments
+    /// of the scoped key that made it, or of the auth that last stopped using it (none:
+    /// global keys only).
     pub home: Option<Vec<EntryId>>,
 }
 

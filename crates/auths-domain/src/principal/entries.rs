@@ -20,12 +20,6 @@ use super::{Caller, Denial, Operation};
 use crate::catalog::{CatalogKind, EntryUsage};
 use crate::ids::EntryId;
 
-/// Whether `kind` is the product's vocabulary (flags, protocols): everyone's to see and
-/// link, global keys' to change.
-const fn is_vocabulary(kind: CatalogKind) -> bool {
-    matches!(kind, CatalogKind::Flags | CatalogKind::Protocols)
-}
-
 /// Why a scoped caller may not link or rename an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryRefusal {
@@ -48,7 +42,7 @@ pub fn entry_visible(
         return true;
     };
     match kind {
-        CatalogKind::Flags | CatalogKind::Protocols => true,
+        _ if kind.is_vocabulary() => true,
         CatalogKind::Departments => scope.contains(id),
         _ if usage.users > 0 => usage.users > usage.outside_scope,
         _ => usage
@@ -78,7 +72,7 @@ impl Caller {
         id: &EntryId,
         usage: &EntryUsage,
     ) -> Result<(), EntryRefusal> {
-        if matches!(kind, CatalogKind::Flags | CatalogKind::Protocols) {
+        if kind.is_vocabulary() {
             return Ok(());
         }
         self.may_touch(kind, id, usage)
@@ -96,7 +90,7 @@ impl Caller {
         id: &EntryId,
         usage: &EntryUsage,
     ) -> Result<(), EntryRefusal> {
-        if is_vocabulary(kind) && !self.is_global() {
+        if kind.is_vocabulary() && !self.is_global() {
             return Err(EntryRefusal::Denied(Denial::GlobalOnly {
                 operation: Operation::CatalogWrite,
             }));
@@ -131,7 +125,7 @@ impl Caller {
     /// [`Denial::GlobalOnly`] for a scoped caller adding a department, a flag or a
     /// protocol.
     pub fn may_create_entry(&self, kind: CatalogKind) -> Result<(), Denial> {
-        if (kind == CatalogKind::Departments || is_vocabulary(kind)) && !self.is_global() {
+        if (kind == CatalogKind::Departments || kind.is_vocabulary()) && !self.is_global() {
             return Err(Denial::GlobalOnly {
                 operation: Operation::CatalogWrite,
             });

@@ -244,7 +244,8 @@ impl CatalogRepository for StoreTx {
         let users = run_sql!(self.conn(), &count, load::<Count>)?
             .first()
             .map_or(0, |c| u64::try_from(c.n).unwrap_or(0));
-        let home = self.home_of(id)?;
+        // A home counts only while no auth uses the entry.
+        let home = if users == 0 { self.home_of(id)? } else { None };
         Ok(EntryUsage {
             departments,
             users,
