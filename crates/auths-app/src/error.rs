@@ -34,8 +34,9 @@ pub enum AppError {
     /// The write would lose an update or break uniqueness.
     #[error("{0}")]
     Conflict(Conflict),
-    /// Values the domain rejects, by field.
-    #[error("validation failed")]
+    /// Values the domain rejects, by field. `Display` names every problem with its
+    /// field (what the command line prints).
+    #[error("validation failed: {}", problems_text(.0))]
     Invalid(Vec<FieldProblem>),
     /// A bulk request with more items than allowed.
     #[error("{given} items given; at most {max} are allowed in one request")]
@@ -304,6 +305,14 @@ impl AppError {
     pub fn draft_not_found(raw: &str) -> Self {
         Self::NotFound(Missing::Draft(raw.to_owned()))
     }
+}
+
+fn problems_text(problems: &[FieldProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl From<Invalid> for AppError {

@@ -20,8 +20,8 @@ use auths_domain::audit::KEY_OPERATIONS;
 use auths_domain::prelude::*;
 use auths_domain::principal::parse_principal_name;
 use auths_domain::{
-    CatalogKind, Constraint, EntryId, EntryKey, KeyRecord, NewPrincipal, Principal, PrincipalId,
-    Role, Rule, Store,
+    Caller, CatalogKind, Constraint, EntryId, EntryKey, KeyRecord, NewPrincipal, Operation,
+    Principal, PrincipalId, Role, Rule, Store,
 };
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -67,6 +67,10 @@ pub struct IssuedKey {
     pub key: String,
     /// Its principal.
     pub principal: Principal,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it stops authenticating, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for IssuedKey {
@@ -88,6 +92,8 @@ pub struct KeySpec {
     pub department_ids: Vec<EntryId>,
     /// Whether MCP calls may publish, delete and export.
     pub allow_mcp_writes: bool,
+    /// When the key stops authenticating (`None`: never). Must be in the future.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 fn hash_key(key: &str) -> String {
@@ -117,10 +123,13 @@ fn key_json(p: &Principal) -> serde_json::Value {
     })
 }
 
+/// A verified key as cached: its principal, when it was verified, when it expires.
+type Verified = (Principal, Instant, Option<DateTime<Utc>>);
+
 /// Verified keys and pending `last_used_at` updates.
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
-    verified: Mutex<HashMap<String, (Principal, Instant)>>,
+    verified: Mutex<HashMap<String, Verified>>,
     used: Mutex<HashMap<PrincipalId, DateTime<Utc>>>,
     /// The revocation count last read, and when.
     revocations: Mutex<Option<(u64, Instant)>>,
@@ -148,16 +157,19 @@ impl KeyCache {
     fn get(&self, hash: &str) -> Option<Principal> {
         let map = self.verified.lock().ok()?;
         map.get(hash)
-            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
-            .map(|(p, _)| p.clone())
+            .filter(|(_, at, expires_at)| {
+                at.elapsed() < CACHE_TTL
+                    && !auths_domain::principal::expired(*expires_at, clock::now())
+            })
+            .map(|(p, _, _)| p.clone())
     }
 
-    fn put(&self, hash: String, principal: Principal) {
+    fn put(&self, hash: String, principal: Principal, expires_at: Option<DateTime<Utc>>) {
         if let Ok(mut map) = self.verified.lock() {
             if map.len() >= CACHE_MAX {
                 map.clear();
             }
-            map.insert(hash, (principal, Instant::now()));
+            map.insert(hash, (principal, Instant::now(), expires_at));
         }
     }
 
@@ -207,11 +219,14 @@ impl<S: Store> AuthService<S> {
                 let candidates = self
                     .store
                     .read(|tx| tx.active_keys_by_lookup(lookup_of(&hash)))?;
+                let now = clock::now();
                 let found = candidates
                     .into_iter()
                     .find(|k| bool::from(k.key_hash.as_bytes().ct_eq(hash.as_bytes())))
+                    .filter(|k| k.is_active(now))
                     .ok_or_else(unauthenticated)?;
-                self.keys.put(hash, found.principal.clone());
+                self.keys
+                    .put(hash, found.principal.clone(), found.expires_at);
                 found.principal
             }
         };
@@ -267,17 +282,66 @@ impl<S: Store> AuthService<S> {
         Ok(uses.len())
     }
 
-    /// Issues a new key (the CLI's `keys create`).
+    /// Issues a new key (the CLI's `keys create`, audited as the system).
     ///
     /// # Errors
-    /// `Invalid` for a bad name or unknown department, `Conflict` when an active key
-    /// has the name.
+    /// `Invalid` for a bad name, an unknown department or an `expires_at` not in the
+    /// future; `Conflict` when an active key has the name.
     pub fn create_key(&self, spec: &KeySpec) -> Result<IssuedKey, AppError> {
-        self.issue_key(spec, generate_key())
+        self.issue_key(&crate::audit::system_caller(), spec, generate_key())
     }
 
-    fn issue_key(&self, spec: &KeySpec, key: String) -> Result<IssuedKey, AppError> {
+    /// Issues a new key for `caller` (`POST /api/v5/keys`), audited under its name.
+    ///
+    /// # Errors
+    /// `Forbidden` unless the caller may manage keys (admins; an MCP call needs MCP
+    /// writes); else as [`AuthService::create_key`].
+    pub fn create_key_as(&self, caller: &Caller, spec: &KeySpec) -> Result<IssuedKey, AppError> {
+        caller.may(Operation::ManageKeys)?;
+        self.issue_key(caller, spec, generate_key())
+    }
+
+    /// Every key for `caller` (`GET /api/v5/keys`).
+    ///
+    /// # Errors
+    /// `Forbidden` unless the caller may manage keys; storage errors.
+    pub fn list_keys_as(&self, caller: &Caller) -> Result<Vec<KeyRecord>, AppError> {
+        caller.may(Operation::ManageKeys)?;
+        self.list_keys()
+    }
+
+    /// Revokes the active key named `name` for `caller` (`DELETE /api/v5/keys/{name}`),
+    /// audited under its name; refused at once by this process.
+    ///
+    /// # Errors
+    /// `Forbidden` unless the caller may manage keys; `NotFound` when no active key has
+    /// that name.
+    pub fn revoke_key_as(&self, caller: &Caller, name: &str) -> Result<(), AppError> {
+        caller.may(Operation::ManageKeys)?;
+        self.revoke(caller, name)
+    }
+
+    fn issue_key(
+        &self,
+        caller: &Caller,
+        spec: &KeySpec,
+        key: String,
+    ) -> Result<IssuedKey, AppError> {
         let name = parse_principal_name(&spec.name)?;
+        let at = clock::now();
+        if spec.expires_at.is_some_and(|e| e <= at) {
+            return Err(AppError::invalid("expires_at", Rule::ExpiryPast));
+        }
+        let max = auths_domain::auth::MAX_SECTION_ENTRIES;
+        if spec.department_ids.len() > max {
+            return Err(AppError::invalid(
+                "department_ids",
+                Rule::TooMany {
+                    len: spec.department_ids.len(),
+                    max,
+                },
+            ));
+        }
         let hash = hash_key(&key);
         let mut seen = std::collections::HashSet::new();
         if let Some(id) = spec.department_ids.iter().find(|id| !seen.insert(*id)) {
@@ -311,7 +375,8 @@ impl<S: Store> AuthService<S> {
                 allow_mcp_writes: spec.allow_mcp_writes,
                 key_lookup: lookup_of(&hash).to_owned(),
                 key_hash: hash.clone(),
-                at: clock::now(),
+                at,
+                expires_at: spec.expires_at,
             };
             tx.insert_principal(&new).map_err(|e| match e {
                 auths_domain::RepoError::Conflict(Constraint::PrincipalName) => {
@@ -326,15 +391,17 @@ impl<S: Store> AuthService<S> {
                 departments: (!departments.is_empty()).then_some(departments),
                 allow_mcp_writes: new.allow_mcp_writes,
             };
-            crate::audit::record_other(
-                tx,
-                &crate::audit::system_caller(),
-                KEY_OPERATIONS[0],
-                &key_json(&principal),
-            )?;
+            let mut after = key_json(&principal);
+            after["expires_at"] = serde_json::json!(spec.expires_at.map(|e| e.to_rfc3339()));
+            crate::audit::record_other(tx, caller, KEY_OPERATIONS[0], &after)?;
             Ok(principal)
         })?;
-        Ok(IssuedKey { key, principal })
+        Ok(IssuedKey {
+            key,
+            principal,
+            created_at: at,
+            expires_at: spec.expires_at,
+        })
     }
 
     /// Every key, revoked ones included (never the keys themselves).
@@ -350,16 +417,15 @@ impl<S: Store> AuthService<S> {
     /// # Errors
     /// `NotFound` when no active key has that name.
     pub fn revoke_key(&self, name: &str) -> Result<(), AppError> {
+        self.revoke(&crate::audit::system_caller(), name)
+    }
+
+    fn revoke(&self, caller: &Caller, name: &str) -> Result<(), AppError> {
         let revoked = self.store.write(|tx| {
             let revoked = tx.revoke_key(name, clock::now())?;
             if revoked {
                 let after = serde_json::json!({"name": name, "revoked": true});
-                crate::audit::record_other(
-                    tx,
-                    &crate::audit::system_caller(),
-                    KEY_OPERATIONS[1],
-                    &after,
-                )?;
+                crate::audit::record_other(tx, caller, KEY_OPERATIONS[1], &after)?;
             }
             Ok::<_, AppError>(revoked)
         })?;
@@ -407,9 +473,11 @@ impl<S: Store> AuthService<S> {
             role: Role::Admin,
             department_ids: Vec::new(),
             allow_mcp_writes: false,
+            expires_at: None,
         };
         let key = configured.map_or_else(generate_key, |k| k.trim().to_owned());
-        self.issue_key(&spec, key).map(Some)
+        self.issue_key(&crate::audit::system_caller(), &spec, key)
+            .map(Some)
     }
 }
 

@@ -291,6 +291,7 @@ fn key_use_is_batched_and_revocation_beats_the_cache() {
             role: Role::Editor,
             department_ids: vec![],
             allow_mcp_writes: false,
+            expires_at: None,
         })
         .unwrap();
     let cred = Credential {
@@ -316,6 +317,7 @@ fn key_use_is_batched_and_revocation_beats_the_cache() {
             role: Role::Viewer,
             department_ids: vec![],
             allow_mcp_writes: false,
+            expires_at: None,
         })
         .unwrap();
     let named = |name: &str| Credential {
@@ -378,6 +380,7 @@ fn a_key_names_each_department_once() {
         role: Role::Editor,
         department_ids: vec![fin.id.clone(), fin.id.clone()],
         allow_mcp_writes: false,
+        expires_at: None,
     };
     let Err(AppError::Invalid(problems)) = svc.create_key(&spec) else {
         panic!("a repeated department must be refused")

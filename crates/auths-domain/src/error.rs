@@ -155,6 +155,8 @@ pub enum Rule {
         /// The least estimated entropy allowed, in bits.
         min_bits: u32,
     },
+    /// A key's `expires_at` that is not in the future (it would never authenticate).
+    ExpiryPast,
     /// A draft published as an update of an auth it does not edit.
     NotADraftOf {
         /// The draft.
@@ -211,6 +213,7 @@ impl Rule {
             Self::KeyName => "key_name",
             Self::BootstrapKeyTooShort { .. } => "bootstrap_key_too_short",
             Self::BootstrapKeyWeak { .. } => "bootstrap_key_weak",
+            Self::ExpiryPast => "expiry_past",
             Self::NotADraftOf { .. } => "not_a_draft_of",
             Self::DraftIdAlone => "draft_id_alone",
             Self::AuthIdStartsDraft => "auth_id_starts_draft",
@@ -277,6 +280,7 @@ impl fmt::Display for Rule {
                 "the bootstrap key is too predictable (under {min_bits} bits by estimate): \
                  use a random one, such as the output of `openssl rand -hex 32`"
             ),
+            Self::ExpiryPast => f.write_str("expires_at must be in the future"),
             Self::NotADraftOf { draft_id, auth_id } => {
                 write!(f, "draft {draft_id} is not a draft of auth {auth_id}")
             }

@@ -42,6 +42,7 @@ impl MemoryTx {
             created_at: p.at,
             last_used_at: k.last_used_at,
             revoked_at: k.revoked_at,
+            expires_at: p.expires_at,
         })
     }
 }

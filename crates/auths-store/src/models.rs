@@ -109,6 +109,7 @@ pub struct PrincipalRow {
     pub created_at: NaiveDateTime,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 /// A principal to insert.
@@ -122,6 +123,7 @@ pub struct PrincipalInsert<'a> {
     pub key_lookup: &'a str,
     pub key_hash: &'a str,
     pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
 }
 
 /// An audit record as read.

@@ -26,6 +26,10 @@ pub enum KeysCommand {
         /// Let MCP calls with this key publish, delete and export.
         #[arg(long)]
         allow_mcp_writes: bool,
+        /// When the key stops working, RFC 3339 (e.g. `2027-01-31T00:00:00Z`); never
+        /// by default.
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// List keys (never the keys themselves).
     List,
@@ -34,6 +38,12 @@ pub enum KeysCommand {
         /// The key's name.
         name: String,
     },
+}
+
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.to_utc())
+        .map_err(|e| format!("{e}; expected RFC 3339, such as 2027-01-31T00:00:00Z"))
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -53,6 +63,7 @@ pub fn run(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
             role,
             departments,
             allow_mcp_writes,
+            expires_at,
         } => {
             let department_ids = departments
                 .iter()
@@ -64,6 +75,7 @@ pub fn run(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
                     role,
                     department_ids,
                     allow_mcp_writes,
+                    expires_at,
                 })
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             writeln!(out, "{}", issued.key).context("writing the key")?;
@@ -72,7 +84,7 @@ pub fn run(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
             let keys = service.list_keys().map_err(|e| anyhow::anyhow!("{e}"))?;
             writeln!(
                 out,
-                "NAME\tROLE\tDEPARTMENTS\tMCP_WRITES\tCREATED\tLAST_USED\tREVOKED"
+                "NAME\tROLE\tDEPARTMENTS\tMCP_WRITES\tCREATED\tLAST_USED\tEXPIRES\tREVOKED"
             )?;
             for k in keys {
                 let p = &k.principal;
@@ -93,13 +105,14 @@ pub fn run(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
                 };
                 writeln!(
                     out,
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     p.name,
                     p.role,
                     departments,
                     p.allow_mcp_writes,
                     time(Some(k.created_at)),
                     time(k.last_used_at),
+                    time(k.expires_at),
                     time(k.revoked_at),
                 )?;
             }

@@ -94,6 +94,41 @@ fn migrate_and_keys_commands() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
+    // An expiry in the past is refused with what is wrong; one in the future is listed.
+    let late = authsd(dir.path())
+        .args(["keys", "create", "--name", "late", "--role", "viewer"])
+        .args(["--expires-at", "2001-01-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    assert!(!late.status.success());
+    assert!(
+        String::from_utf8_lossy(&late.stderr).contains("future"),
+        "{}",
+        String::from_utf8_lossy(&late.stderr)
+    );
+    let brief = authsd(dir.path())
+        .args(["keys", "create", "--name", "brief", "--role", "viewer"])
+        .args(["--expires-at", "2999-01-01T00:00:00+01:00"])
+        .output()
+        .unwrap();
+    assert!(
+        brief.status.success(),
+        "{}",
+        String::from_utf8_lossy(&brief.stderr)
+    );
+    let listing = String::from_utf8(
+        authsd(dir.path())
+            .args(["keys", "list"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let brief = listing.lines().find(|l| l.starts_with("brief	")).unwrap();
+    assert!(
+        brief.contains("	2998-12-31 23:00:00	-"),
+        "expiry, in UTC: {brief}"
+    );
 
     assert!(
         authsd(dir.path())

@@ -44,6 +44,25 @@ pub struct KeyRecord {
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When it was revoked; a revoked key authenticates nobody.
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it stops authenticating, if ever (server spec, "Keys over HTTP, and
+    /// revocation": a key past `expires_at` is refused like a revoked one).
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl KeyRecord {
+    /// Whether the key authenticates at `now`: neither revoked nor expired.
+    pub fn is_active(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.revoked_at.is_none() && !expired(self.expires_at, now)
+    }
+}
+
+/// Whether a key with this `expires_at` is expired at `now` (expiry is exclusive: a
+/// key expiring at 12:00:00 is refused from 12:00:00 on).
+pub fn expired(
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    expires_at.is_some_and(|e| e <= now)
 }
 
 impl std::fmt::Debug for KeyRecord {
@@ -54,6 +73,7 @@ impl std::fmt::Debug for KeyRecord {
             .field("created_at", &self.created_at)
             .field("last_used_at", &self.last_used_at)
             .field("revoked_at", &self.revoked_at)
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }
@@ -78,6 +98,8 @@ pub struct NewPrincipal {
     pub key_hash: String,
     /// When it is created.
     pub at: chrono::DateTime<chrono::Utc>,
+    /// When it stops authenticating, if ever.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl std::fmt::Debug for NewPrincipal {
@@ -91,6 +113,7 @@ impl std::fmt::Debug for NewPrincipal {
             .field("key_lookup", &"[redacted]")
             .field("key_hash", &"[redacted]")
             .field("at", &self.at)
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }
@@ -141,8 +164,19 @@ mod key_tests {
             key_lookup: "deadbeefdeadbeef".into(),
             key_hash: "deadbeefdeadbeefcafe".into(),
             at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+            expires_at: None,
         };
         assert!(!format!("{p:?}").contains("deadbeef"));
+    }
+
+    #[test]
+    fn expiry_is_exclusive() {
+        use chrono::{Duration, TimeZone, Utc};
+        let noon = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        assert!(!super::expired(None, noon));
+        assert!(!super::expired(Some(noon), noon - Duration::seconds(1)));
+        assert!(super::expired(Some(noon), noon));
+        assert!(super::expired(Some(noon), noon + Duration::seconds(1)));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod duplicate;
 mod export;
 mod fields;
 mod get;
+mod keys;
 pub mod openapi;
 pub mod paging;
 mod refresh;

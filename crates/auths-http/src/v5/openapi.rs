@@ -57,6 +57,10 @@ use super::registry::endpoints;
         super::catalog::EntryOut,
         super::catalog::CatalogList,
         super::audit::AuditResponse,
+        super::schemas::RoleSchema,
+        super::keys::KeysResponse,
+        super::keys::KeyBody,
+        super::keys::CreatedKey,
     ))
 )]
 struct Schemas;

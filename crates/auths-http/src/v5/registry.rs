@@ -47,7 +47,7 @@ macro_rules! endpoint {
 /// Every v5 endpoint, in the order the docs list them.
 #[rustfmt::skip]
 pub fn endpoints<S: Store>() -> Vec<Endpoint> {
-    use super::{audit, catalog, create, delete, drafts, duplicate, export, get, refresh, search, update};
+    use super::{audit, catalog, create, delete, drafts, duplicate, export, get, keys, refresh, search, update};
     vec![
         endpoint!(Get, POST, "/v5/artifacts/auths/get", "The form view of an auth, a draft, or a blank new auth",
             Some("GetRequest"), Some("FormResponse"), &[], get::get::<S>),
@@ -83,6 +83,12 @@ pub fn endpoints<S: Store>() -> Vec<Endpoint> {
             None, None, &[], export::download::<S>),
         endpoint!(AuditRead, GET, "/v5/audit", "The audit log, newest first",
             None, Some("AuditResponse"), &["auth_id", "page_size", "page_offset"], audit::list::<S>),
+        endpoint!(ManageKeys, GET, "/v5/keys", "Every API key, revoked and expired ones included (never the keys)",
+            None, Some("KeysResponse"), &[], keys::list::<S>),
+        endpoint!(ManageKeys, POST, "/v5/keys", "Issue an API key; the answer shows it this once",
+            Some("KeyBody"), Some("CreatedKey"), &[], keys::create::<S>),
+        endpoint!(ManageKeys, DELETE, "/v5/keys/{name}", "Revoke an API key, at once on every instance",
+            None, None, &[], keys::revoke::<S>),
     ]
 }
 

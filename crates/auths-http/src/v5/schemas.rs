@@ -91,3 +91,16 @@ pub struct ItemBodySchema {
     value: String,
     secret: Option<bool>,
 }
+
+/// A key's role; each includes the ones before it.
+#[derive(Debug, ToSchema, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = Role)]
+pub enum RoleSchema {
+    /// Read, search, docs.
+    Viewer,
+    /// Viewer, plus drafts, create, update, duplicate, delete, export.
+    Editor,
+    /// Editor, plus refresh, key management, catalog deletes, every department.
+    Admin,
+}

@@ -14,6 +14,7 @@ mod export;
 mod foreman;
 mod foundation;
 mod identity;
+mod keys;
 mod limits;
 mod registry;
 mod scope;

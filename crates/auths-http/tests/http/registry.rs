@@ -22,13 +22,14 @@ fn concrete(path: &str) -> String {
     path.replace("{kind}", "departments")
         .replace("{id}", "x")
         .replace("{upload_id}", "x")
+        .replace("{name}", "x")
 }
 
 async fn every_registered_endpoint_is_mounted_behind_credentials(t: TestDb) {
     let (data, _keys) = service(&t);
     let app = crate::app!(data);
     let all = v5_endpoints::<Db>();
-    assert_eq!(all.len(), 17);
+    assert_eq!(all.len(), 20);
     for e in &all {
         let uri = format!("/api{}", concrete(e.path));
         let (s, b) = send(
@@ -290,6 +291,7 @@ async fn the_error_matrix_holds_for_every_endpoint(t: TestDb) {
             "/v5/artifacts/auths/duplicate" => json!({"auth_id": "x"}),
             "/v5/artifacts/auths/draft" => json!({"expected_version": 0}),
             "/v5/catalog/{kind}" | "/v5/catalog/{kind}/{id}" => json!({"label": "x"}),
+            "/v5/keys" => json!({"name": "x", "role": "viewer"}),
             _ => json!({}),
         };
         let mut req = TestRequest::default()

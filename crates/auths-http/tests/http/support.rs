@@ -86,6 +86,7 @@ pub fn key(
         role,
         department_ids: departments.iter().map(|d| (*d).clone()).collect(),
         allow_mcp_writes: mcp,
+        expires_at: None,
     })
     .unwrap()
     .key

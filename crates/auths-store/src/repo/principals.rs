@@ -54,6 +54,7 @@ impl StoreTx {
                     created_at: utc(r.created_at),
                     last_used_at: r.last_used_at.map(utc),
                     revoked_at: r.revoked_at.map(utc),
+                    expires_at: r.expires_at.map(utc),
                 })
             })
             .collect()
@@ -71,6 +72,7 @@ impl PrincipalRepository for StoreTx {
                 key_lookup: &principal.key_lookup,
                 key_hash: &principal.key_hash,
                 created_at: principal.at.naive_utc(),
+                expires_at: principal.expires_at.map(|e| e.naive_utc()),
             })
             .execute(self.conn())
             .map_err(repo_error)?;
