@@ -49,6 +49,10 @@ pub enum AppError {
     /// The database is unreachable or overloaded; try again later.
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// An operation needs a secret value's key, which this server lacks; the message
+    /// names the key and may be shown.
+    #[error("secret values are unavailable: {0}")]
+    SecretsUnavailable(String),
     /// A bug or a corrupt database.
     #[error("internal error: {0}")]
     Internal(String),
@@ -352,6 +356,7 @@ impl From<RepoError> for AppError {
             RepoError::Conflict(c) => Self::Conflict(Conflict::Constraint(c)),
             RepoError::Stale => Self::Conflict(Conflict::Concurrent),
             RepoError::Unavailable(m) => Self::Unavailable(m),
+            RepoError::SecretsUnavailable(m) => Self::SecretsUnavailable(m),
             RepoError::Internal(m) => Self::Internal(m),
         }
     }

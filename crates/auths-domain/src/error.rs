@@ -434,6 +434,11 @@ pub enum RepoError {
     /// The database cannot be reached or is overloaded; the call may succeed later.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// Secret values cannot be sealed or opened: the secrets key is missing (server
+    /// spec, "Secrets at rest": everything else is served). The message says which key,
+    /// for the client.
+    #[error("secret values are unavailable: {0}")]
+    SecretsUnavailable(String),
     /// Anything else: a bug or a corrupt database. The message is for logs only.
     #[error("storage failure: {0}")]
     Internal(String),

@@ -189,6 +189,11 @@ impl From<AppError> for ApiError {
                 ErrorCode::PayloadTooLarge,
                 e.to_string(),
             ),
+            e @ AppError::SecretsUnavailable(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                e.to_string(),
+            ),
             AppError::Unavailable(cause) => hidden(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Unavailable,

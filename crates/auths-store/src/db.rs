@@ -1,7 +1,7 @@
 //! [`Db`]: the pool, migrations, seeding, and the transaction boundary of the ports.
 
 use std::ops::DerefMut;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use auths_domain::catalog::SEEDS;
 use auths_domain::{RepoError, Store};
@@ -16,6 +16,11 @@ use crate::models::EntryInsert;
 use crate::pool::{AnyConnection, Backend, Manager, PoolOptions, Target};
 use crate::repo::One;
 use crate::schema::{catalog_entries, data_generation};
+use crate::secrets::Secrets;
+
+/// What a server without a secrets key tells a client that needs one.
+const NO_SECRETS_KEY: &str = "this server has no secrets key: its key file \
+     (AUTHS_SECRET_KEY_FILE, by default secret.key in the data folder) is missing";
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -34,6 +39,8 @@ pub struct Db {
     /// `busy_timeout`).
     write_lock: Option<Arc<Mutex<()>>>,
     busy_wait: std::time::Duration,
+    /// The keys of secret values, shared by every clone (set once at start-up).
+    secrets: Arc<RwLock<Arc<Secrets>>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -84,7 +91,26 @@ impl Db {
             backend,
             write_lock,
             busy_wait: options.busy_wait,
+            secrets: Arc::new(RwLock::new(Arc::new(Secrets::missing(NO_SECRETS_KEY)))),
         })
+    }
+
+    /// Sets the keys secret values are sealed and opened with, for this handle and
+    /// every clone. Until then, writing a secret value fails with
+    /// [`RepoError::SecretsUnavailable`].
+    pub fn set_secrets(&self, secrets: Secrets) {
+        let mut held = self
+            .secrets
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *held = Arc::new(secrets);
+    }
+
+    pub(crate) fn secrets(&self) -> Arc<Secrets> {
+        self.secrets
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The backend in use.
@@ -141,6 +167,7 @@ impl Db {
                         item_key: None,
                         item_value: None,
                         secret: false,
+                        sealed_value: None,
                         seeded: true,
                         created_at: now,
                         updated_at: now,
@@ -173,7 +200,7 @@ impl Db {
     /// A connection within the pool's timeout; when that passes with every connection
     /// in use (busy, not down: a connection that fails is dropped from the pool), a
     /// while longer.
-    fn connection(&self) -> Result<PooledConnection<Manager>, RepoError> {
+    pub(crate) fn connection(&self) -> Result<PooledConnection<Manager>, RepoError> {
         self.pool.get().or_else(|e| {
             let state = self.pool.state();
             if state.connections >= self.pool.max_size() && state.idle_connections == 0 {
@@ -220,6 +247,7 @@ impl Db {
             savepoints: 0,
             index_later: Vec::new(),
             poisoned: false,
+            secrets: self.secrets(),
         };
         let value = f(&mut tx)?; // on error, StoreTx's Drop rolls back
         if tx.poisoned {
@@ -288,6 +316,8 @@ pub struct StoreTx {
     pub(crate) index_later: Vec<i64>,
     /// A savepoint failed to roll back: the transaction may not commit.
     poisoned: bool,
+    /// The keys of secret values.
+    pub(crate) secrets: Arc<Secrets>,
 }
 
 impl std::fmt::Debug for StoreTx {

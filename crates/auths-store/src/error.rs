@@ -19,6 +19,9 @@ pub enum StoreError {
     /// Migrations failed.
     #[error("cannot migrate the database: {0}")]
     Migrate(String),
+    /// The secrets key file cannot be read or written.
+    #[error("secrets key: {0}")]
+    Secrets(String),
     /// A port-level failure during start-up work (seeding).
     #[error(transparent)]
     Repo(#[from] RepoError),

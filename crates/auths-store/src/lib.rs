@@ -18,6 +18,8 @@ mod models;
 mod pool;
 mod repo;
 mod schema;
+mod sealing;
+pub mod secrets;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -25,3 +27,5 @@ pub use db::{Db, StoreTx};
 pub use error::StoreError;
 pub use pool::{Backend, ConnectionSettings, PoolOptions, Target};
 pub use repo::foreman::filter_sql as foreman_filter_sql;
+pub use sealing::Resealed;
+pub use secrets::{SecretKey, Secrets};

@@ -47,6 +47,8 @@ pub struct EntryInsert<'a> {
     pub item_key: Option<&'a str>,
     pub item_value: Option<&'a str>,
     pub secret: bool,
+    /// A secret item's value, sealed (`item_value` is then NULL).
+    pub sealed_value: Option<&'a str>,
     pub seeded: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

@@ -133,7 +133,9 @@ impl r2d2::ManageConnection for Manager {
 ///
 /// SQLite: `busy_timeout` first (so that the next pragmas already wait for a lock
 /// instead of failing), then `foreign_keys` (off by default in SQLite, per
-/// connection) and `synchronous = NORMAL` (safe with WAL: a crash loses no committed
+/// connection), `secure_delete` (freed content is zeroed, so that a re-sealed or
+/// deleted secret value does not linger in free pages) and `synchronous = NORMAL`
+/// (safe with WAL: a crash loses no committed
 /// transaction, a power cut at most the last ones). `journal_mode = WAL` is a property
 /// of the file and is set once at start-up by [`crate::Db::open`].
 ///
@@ -160,7 +162,7 @@ impl r2d2::CustomizeConnection<AnyConnection, ConnectionError> for ConnectionSet
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
         let sql = match conn {
             AnyConnection::Sqlite(_) => format!(
-                "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+                "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;",
                 self.busy_timeout.as_millis()
             ),
             // Custom plans for every execution: a generic plan is made once per

@@ -13,6 +13,7 @@ diesel::table! {
         item_key -> Nullable<Text>,
         item_value -> Nullable<Text>,
         secret -> Bool,
+        sealed_value -> Nullable<Text>,
         seeded -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,

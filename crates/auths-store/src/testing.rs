@@ -1,6 +1,8 @@
 //! Test fixtures (feature `testing`): a migrated database of either backend, fresh for
 //! each test and removed afterwards.
 //!
+//! Each holds a fresh in-memory secrets key ([`crate::Secrets::ephemeral`]).
+//!
 //! - SQLite: a new file in a temporary folder.
 //! - PostgreSQL: a new schema in the database `AUTHS_TEST_DATABASE_URL` names, used
 //!   through `search_path`, dropped when the fixture is dropped. Tests may run in
@@ -68,6 +70,7 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.path().join("auths.db").display());
         let db = Db::open(&url, &options()).expect("open SQLite");
         db.migrate().expect("migrate SQLite");
+        db.set_secrets(crate::Secrets::ephemeral());
         Self {
             db,
             url,
@@ -97,6 +100,7 @@ impl TestDb {
         let url = format!("{base_url}{sep}options=-csearch_path%3D{schema}");
         let db = Db::open(&url, &options()).expect("open PostgreSQL");
         db.migrate().expect("migrate PostgreSQL");
+        db.set_secrets(crate::Secrets::ephemeral());
         Some(Self {
             db,
             url,
@@ -113,6 +117,27 @@ impl TestDb {
             .connect()
             .expect("connect");
         conn.batch_execute(sql).expect("execute");
+    }
+
+    /// The texts a query answers in its column `t`, one a row (NULL as empty), for
+    /// tests that check what is (not) stored.
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            t: Option<String>,
+        }
+        let mut conn = Target::parse(&self.url)
+            .expect("url")
+            .connect()
+            .expect("connect");
+        diesel::sql_query(sql)
+            .load::<Row>(&mut conn)
+            .expect("query")
+            .into_iter()
+            .map(|r| r.t.unwrap_or_default())
+            .collect()
     }
 
     /// Every text the `principals` table holds, row by row, for tests that check what

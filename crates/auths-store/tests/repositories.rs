@@ -760,3 +760,87 @@ fn scoped_listings_follow_the_domains_rule(db: &Db) {
     let usage = db.read(|tx| tx.entry_usage(&l_free, Some(&scope))).unwrap();
     assert_eq!((usage.users, usage.outside_scope), (0, 0));
 }
+
+/// Values stored in clear by a version before sealing are sealed by `reseal`; a
+/// rotation re-seals under the new key; without the right key nothing is lost.
+fn values_in_clear_are_sealed_and_a_rotation_reseals_them(t: &auths_store::testing::TestDb) {
+    use auths_store::{SecretKey, Secrets};
+    let db = &t.db;
+    let first = SecretKey::generate();
+    db.set_secrets(Secrets::new(vec![first.clone()]));
+    // As an older version stored it: the value in clear, in item_value.
+    t.execute(
+        "INSERT INTO catalog_entries (id, kind, label, label_key, item_key, item_value, secret, seeded, created_at, updated_at) \
+         VALUES ('old-pw', 'items', 'bind_password', 'bind_password', 'bind_password', 'canary-in-clear', true, false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    );
+    let stored = || {
+        t.texts("SELECT COALESCE(item_value, '') || '|' || COALESCE(sealed_value, '') AS t FROM catalog_entries WHERE secret")
+            .join("\n")
+    };
+    assert!(stored().contains("canary-in-clear"));
+    assert_eq!(db.sealed_values_by_key().unwrap().get(""), Some(&1));
+
+    let done = db.reseal().unwrap();
+    assert_eq!((done.from_clear, done.from_old_key), (1, 0));
+    let sealed = stored();
+    assert!(!sealed.contains("canary"), "{sealed}");
+    assert!(sealed.starts_with(&format!("|{}:", first.id())), "{sealed}");
+    assert_eq!(
+        db.reseal().unwrap(),
+        auths_store::Resealed::default(),
+        "idempotent"
+    );
+
+    // A new secret value is sealed when written.
+    let item = NewCatalogEntry {
+        id: id("new-pw"),
+        kind: CatalogKind::Items,
+        label: "client_secret".into(),
+        item: Some(ItemData::parse("client_secret", "canary-new", true).unwrap()),
+    };
+    db.write(|tx| tx.insert_entry(&item, now())).unwrap();
+    assert!(!stored().contains("canary"));
+
+    // Rotation: the new key seals, the old one opens.
+    let second = SecretKey::generate();
+    db.set_secrets(Secrets::new(vec![second.clone(), first.clone()]));
+    let done = db.reseal().unwrap();
+    assert_eq!((done.from_clear, done.from_old_key), (0, 2));
+    let by_key = db.sealed_values_by_key().unwrap();
+    assert_eq!(by_key.get(second.id()), Some(&2), "{by_key:?}");
+    assert_eq!(by_key.len(), 1);
+
+    // Without the key the values are under, a reseal fails whole and changes nothing.
+    let before = stored();
+    db.set_secrets(Secrets::new(vec![SecretKey::generate()]));
+    assert!(matches!(
+        db.reseal(),
+        Err(auths_store::StoreError::Repo(
+            RepoError::SecretsUnavailable(_)
+        ))
+    ));
+    assert_eq!(stored(), before);
+    // Without any key, a secret value cannot be written, and nothing is.
+    db.set_secrets(Secrets::missing("the key file is missing"));
+    let refused = NewCatalogEntry {
+        id: id("refused-pw"),
+        ..item
+    };
+    assert!(matches!(
+        db.write(|tx| tx.insert_entry(&refused, now())),
+        Err(RepoError::SecretsUnavailable(m)) if m == "the key file is missing"
+    ));
+    assert_eq!(stored(), before);
+}
+
+#[test]
+fn values_in_clear_are_sealed_on_sqlite() {
+    values_in_clear_are_sealed_and_a_rotation_reseals_them(&auths_store::testing::TestDb::sqlite());
+}
+
+#[test]
+fn values_in_clear_are_sealed_on_postgres() {
+    if let Some(t) = auths_store::testing::TestDb::postgres() {
+        values_in_clear_are_sealed_and_a_rotation_reseals_them(&t);
+    }
+}

@@ -40,6 +40,11 @@ pub struct Config {
     #[arg(long, env = "AUTHS_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
 
+    /// The key file of secret values (default: `secret.key` in the data folder),
+    /// created with mode 0600 on first start.
+    #[arg(long, env = "AUTHS_SECRET_KEY_FILE", global = true)]
+    pub secret_key_file: Option<PathBuf>,
+
     /// When set and no key exists yet, an admin key with this value is created at
     /// start-up. Read from the environment only, so that it never shows in `ps`.
     #[arg(skip = std::env::var("AUTHS_BOOTSTRAP_API_KEY").ok())]
@@ -88,6 +93,13 @@ pub struct Config {
 }
 
 impl Config {
+    /// The key file of secret values.
+    pub fn secret_key_file(&self) -> PathBuf {
+        self.secret_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("secret.key"))
+    }
+
     /// The number of workers.
     pub fn workers(&self) -> usize {
         self.workers.filter(|w| *w > 0).unwrap_or_else(|| {

@@ -55,7 +55,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 /// # Errors
 /// Database errors, an unknown department, a taken name, an unknown key.
 pub fn run(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
-    let service = crate::open_service(config)?;
+    let service = crate::open_service(config, crate::secrets::KeyAccess::ReadOnly)?;
     let mut out = std::io::stdout().lock();
     match cmd {
         KeysCommand::Create {

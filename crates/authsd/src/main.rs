@@ -2,6 +2,7 @@
 
 mod config;
 mod keys;
+mod secrets;
 mod serve;
 
 use std::process::ExitCode;
@@ -33,6 +34,9 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Manage the key of secret values.
+    #[command(subcommand)]
+    Secrets(secrets::SecretsCommand),
     /// Export every auth as CSV (secret values left out).
     Export {
         /// The file to write (`-` for stdout).
@@ -54,7 +58,7 @@ fn init_logging(config: &Config) {
 }
 
 /// Opens and migrates the database named by the configuration.
-fn open_service(config: &Config) -> anyhow::Result<AuthService<Db>> {
+fn open_db(config: &Config) -> anyhow::Result<Db> {
     let options = PoolOptions {
         max_size: config.pool_size(),
         ..PoolOptions::default()
@@ -64,6 +68,16 @@ fn open_service(config: &Config) -> anyhow::Result<AuthService<Db>> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
     }
+    Ok(db)
+}
+
+/// Opens and migrates the database, and gives it the secrets key as `access` says.
+fn open_service(config: &Config, access: secrets::KeyAccess) -> anyhow::Result<AuthService<Db>> {
+    if access == secrets::KeyAccess::Prepare {
+        secrets::prepare_data_dir(config)?;
+    }
+    let db = open_db(config)?;
+    secrets::load(&db, config, access)?;
     Ok(AuthService::new(
         db,
         Settings {
@@ -76,7 +90,7 @@ fn open_service(config: &Config) -> anyhow::Result<AuthService<Db>> {
 /// `authsd export --out FILE`: all auths, as the server's admin sees them. The file is
 /// written beside its target and renamed into place only when complete.
 fn export(config: &Config, out: &std::path::Path) -> anyhow::Result<()> {
-    let service = open_service(config)?;
+    let service = open_service(config, secrets::KeyAccess::ReadOnly)?;
     let caller = auths_app::audit::cli_caller();
     if out.as_os_str() == "-" {
         let rows = service
@@ -114,14 +128,16 @@ fn export(config: &Config, out: &std::path::Path) -> anyhow::Result<()> {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve::serve(&cli.config),
-        Command::Migrate => open_service(&cli.config).map(drop),
+        Command::Migrate => open_service(&cli.config, secrets::KeyAccess::Prepare).map(drop),
         Command::Keys(cmd) => keys::run(&cli.config, cmd),
+        Command::Secrets(cmd) => secrets::run(&cli.config, cmd),
         Command::Export { out } => export(&cli.config, &out),
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    secrets::private_umask();
     init_logging(&cli.config);
     let json_logs = cli.config.log_format == LogFormat::Json;
     match run(cli) {

@@ -21,9 +21,7 @@ const SHUTDOWN_GRACE: u64 = 30;
 /// A database that cannot be opened or migrated, a bad bootstrap key, an address that
 /// cannot be bound.
 pub fn serve(config: &Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
-    let service = crate::open_service(config)?;
+    let service = crate::open_service(config, crate::secrets::KeyAccess::Prepare)?;
     if let Some(issued) = service
         .bootstrap(config.bootstrap_api_key.as_deref())
         .map_err(|e| anyhow::anyhow!("{e}"))?

@@ -251,3 +251,50 @@ fn revoked_by_the_cli(database_url: Option<&str>) {
     let (ok, _) = server.stop();
     assert!(ok);
 }
+
+#[test]
+fn without_its_key_file_a_server_serves_all_but_secret_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("data/secret.key");
+    let first = start(dir.path());
+    let (ok, stderr) = first.stop();
+    assert!(ok, "{stderr}");
+    assert!(key_file.is_file(), "created on first start");
+    let key = bootstrap_key(&stderr).unwrap();
+    let item = |server: &support::Server, key_name: &str| {
+        server.request(
+            "POST",
+            "/api/v5/catalog/items",
+            &[("X-Api-Key", &key), ("Content-Type", "application/json")],
+            &format!(r#"{{"key":"{key_name}","value":"hunter2-canary","secret":true}}"#),
+        )
+    };
+
+    let second = start(dir.path());
+    let sealed = item(&second, "bind_password");
+    assert_eq!(sealed.0, 201, "{}", sealed.1);
+    assert!(second.stop().0);
+
+    // The key file is lost: the server starts, does not make a new key (the sealed value
+    // would never open again), serves the rest, and names the missing key.
+    std::fs::remove_file(&key_file).unwrap();
+    let third = start(dir.path());
+    let refused = item(&third, "client_secret");
+    assert_eq!(refused.0, 503, "{}", refused.1);
+    assert!(
+        refused.1.contains("\"unavailable\"") && refused.1.contains("AUTHS_SECRET_KEY_FILE"),
+        "{}",
+        refused.1
+    );
+    let plain = third.request(
+        "POST",
+        "/api/v5/catalog/items",
+        &[("X-Api-Key", &key), ("Content-Type", "application/json")],
+        r#"{"key":"host","value":"ldap.example.org"}"#,
+    );
+    assert_eq!(plain.0, 201, "{}", plain.1);
+    let (ok, stderr) = third.stop();
+    assert!(ok);
+    assert!(!key_file.exists(), "no new key over sealed values");
+    assert!(stderr.contains("restore the file from backup"), "{stderr}");
+}

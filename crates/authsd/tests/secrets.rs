@@ -133,20 +133,31 @@ fn files_under(dir: &Path, seen: &mut Seen) -> usize {
         let path = entry.unwrap().path();
         if path.is_dir() {
             n += files_under(&path, seen);
-        } else if !path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .starts_with("auths.db")
-        {
-            // The database keeps secret values (it must) and key hashes; every other
-            // file is searched.
+        } else {
+            // Every file: the database and its WAL too (secret values are sealed, keys
+            // kept as hashes), the key file, exports.
             let bytes = std::fs::read(&path).unwrap();
             seen.add(path.display().to_string(), String::from_utf8_lossy(&bytes));
             n += 1;
         }
     }
     n
+}
+
+/// `dir` is 0700 and every file under it 0600 (folders 0700).
+fn assert_private(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "{}", dir.display());
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            assert_private(&path);
+        } else {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+    }
 }
 
 fn scenario(log_format: &str) {
@@ -442,6 +453,44 @@ fn scenario(log_format: &str) {
     let (stopped, logs) = server.stop();
     assert!(stopped, "{logs}");
     seen.add("server log", logs.clone());
+
+    // The data folder is private, and so is every file in it.
+    assert_private(&dir.path().join("data"));
+    // A rotation re-seals every value under a new key, which the status then shows.
+    let status_before = cli(&mut seen, dir.path(), log_format, &["secrets", "status"]);
+    let rotated = cli(
+        &mut seen,
+        dir.path(),
+        log_format,
+        &["secrets", "rotate-key"],
+    );
+    assert!(
+        rotated.starts_with("sealed 2 secret values under the new key"),
+        "{rotated}"
+    );
+    let status_after = cli(&mut seen, dir.path(), log_format, &["secrets", "status"]);
+    let new_id = rotated.split_whitespace().nth(8).unwrap();
+    assert!(
+        status_after.contains(&format!("sealing key: {new_id}")),
+        "{status_after}"
+    );
+    assert!(
+        status_after.contains(&format!("{new_id}\t2")),
+        "{status_after}"
+    );
+    assert_ne!(status_before, status_after);
+    // Rotated twice: the values opened under the first new key, so it sealed them.
+    let again = cli(
+        &mut seen,
+        dir.path(),
+        log_format,
+        &["secrets", "rotate-key"],
+    );
+    assert!(again.starts_with("sealed 2 secret values"), "{again}");
+    assert!(
+        files_under(dir.path(), &mut seen) >= 4,
+        "the database is searched"
+    );
 
     // The logs were verbose, and saw the requests.
     let lines = logs.lines().count();

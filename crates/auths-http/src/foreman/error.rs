@@ -160,6 +160,9 @@ impl<'a> Context<'a> {
             }
             AppError::Conflict(c) => message(StatusCode::CONFLICT, c.to_string()),
             e @ AppError::TooMany { .. } => message(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
+            e @ AppError::SecretsUnavailable(_) => {
+                message(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+            }
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
                 message(

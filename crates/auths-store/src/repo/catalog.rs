@@ -114,14 +114,16 @@ impl CatalogRepository for StoreTx {
     ) -> Result<CatalogEntry, RepoError> {
         let key = fold_case(&entry.label);
         let at = at.naive_utc();
+        let (plain, sealed) = self.item_values(entry.id.as_str(), entry.item.as_ref())?;
         let values = EntryInsert {
             id: entry.id.as_str(),
             kind: entry.kind.as_str(),
             label: &entry.label,
             label_key: &key,
             item_key: entry.item.as_ref().map(|i| i.key.as_str()),
-            item_value: entry.item.as_ref().map(|i| i.value.as_str()),
+            item_value: plain,
             secret: entry.item.as_ref().is_some_and(|i| i.secret),
+            sealed_value: sealed.as_deref(),
             seeded: false,
             created_at: at,
             updated_at: at,
@@ -336,6 +338,7 @@ impl CatalogRepository for StoreTx {
             .filter(ce::id.eq(id.as_str()));
         let key = fold_case(label);
         let at = at.naive_utc();
+        let (plain, sealed) = self.item_values(id.as_str(), item)?;
         let base = (
             ce::label.eq(label),
             ce::label_key.eq(&key),
@@ -347,8 +350,9 @@ impl CatalogRepository for StoreTx {
                 .set((
                     base,
                     ce::item_key.eq(i.key.as_str()),
-                    ce::item_value.eq(i.value.as_str()),
+                    ce::item_value.eq(plain),
                     ce::secret.eq(i.secret),
+                    ce::sealed_value.eq(sealed.as_deref()),
                 ))
                 .returning(EntryRow::as_returning())
                 .get_results(c),
@@ -356,8 +360,9 @@ impl CatalogRepository for StoreTx {
                 .set((
                     base,
                     ce::item_key.eq(i.key.as_str()),
-                    ce::item_value.eq(i.value.as_str()),
+                    ce::item_value.eq(plain),
                     ce::secret.eq(i.secret),
+                    ce::sealed_value.eq(sealed.as_deref()),
                 ))
                 .returning(EntryRow::as_returning())
                 .get_results(c),

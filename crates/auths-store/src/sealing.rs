@@ -1,0 +1,148 @@
+//! Where secret values meet the tables: the columns a written item fills, and the pass
+//! that (re-)seals every secret value under the current key (after the migration that
+//! introduced sealing, and after a key rotation).
+
+use std::collections::BTreeMap;
+use std::ops::DerefMut;
+
+use auths_domain::RepoError;
+use auths_domain::values::ItemData;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use crate::db::{Db, StoreTx};
+use crate::error::{StoreError, repo_error};
+use crate::pool::AnyConnection;
+use crate::schema::catalog_entries as ce;
+use crate::secrets::Secrets;
+
+/// What the sealing pass did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Resealed {
+    /// Values stored in clear (before sealing existed) now sealed.
+    pub from_clear: u64,
+    /// Values sealed under an older key now sealed under the current one.
+    pub from_old_key: u64,
+}
+
+impl StoreTx {
+    /// The `item_value` and `sealed_value` columns of an item: a secret value is
+    /// sealed for entry `entry_id` and never stored in clear.
+    ///
+    /// # Errors
+    /// [`RepoError::SecretsUnavailable`] for a secret value without a key.
+    pub(crate) fn item_values<'a>(
+        &self,
+        entry_id: &str,
+        item: Option<&'a ItemData>,
+    ) -> Result<(Option<&'a str>, Option<String>), RepoError> {
+        match item {
+            Some(i) if i.secret => Ok((None, Some(self.secrets.seal(entry_id, &i.value)?))),
+            Some(i) => Ok((Some(i.value.as_str()), None)),
+            None => Ok((None, None)),
+        }
+    }
+}
+
+impl Db {
+    /// How many secret values are sealed under each key id (`""`: stored in clear,
+    /// before sealing existed).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn sealed_values_by_key(&self) -> Result<BTreeMap<String, u64>, StoreError> {
+        let rows: Vec<(Option<String>, Option<String>)> = auths_domain::Store::read(self, |tx| {
+            ce::table
+                .filter(ce::secret.eq(true))
+                .select((ce::item_value, ce::sealed_value))
+                .load(tx.conn())
+                .map_err(repo_error)
+        })?;
+        let mut by_key = BTreeMap::new();
+        for (plain, sealed) in rows {
+            let id = match (&sealed, &plain) {
+                (Some(s), _) => Secrets::key_id_of(s).to_owned(),
+                (None, Some(_)) => String::new(),
+                (None, None) => continue,
+            };
+            *by_key.entry(id).or_insert(0) += 1;
+        }
+        Ok(by_key)
+    }
+
+    /// Seals under the current key every secret value stored in clear or sealed under
+    /// another key, in one transaction (all or nothing), then, on SQLite, truncates the
+    /// write-ahead log so that no copy of an old value stays in it (`secure_delete`
+    /// zeroes what the database file frees).
+    ///
+    /// # Errors
+    /// No key ([`RepoError::SecretsUnavailable`]), a value sealed under a key not held,
+    /// a value that does not open, storage errors.
+    pub fn reseal(&self) -> Result<Resealed, StoreError> {
+        let secrets = self.secrets();
+        let Some(current) = secrets.current() else {
+            // Nothing can be sealed; say so only when something waits to be.
+            let waiting = self.sealed_values_by_key()?;
+            if waiting.contains_key("") {
+                return Err(StoreError::Repo(RepoError::SecretsUnavailable(
+                    "secret values stored in clear wait to be sealed, and there is no key".into(),
+                )));
+            }
+            return Ok(Resealed::default());
+        };
+        let prefix = format!("{}:", current.id());
+        let done = auths_domain::Store::write_untracked(self, |tx| {
+            let rows: Vec<(String, Option<String>, Option<String>)> = ce::table
+                .filter(ce::secret.eq(true))
+                .filter(
+                    ce::item_value
+                        .is_not_null()
+                        .or(ce::sealed_value.not_like(format!("{prefix}%"))),
+                )
+                .select((ce::id, ce::item_value, ce::sealed_value))
+                .load(tx.conn())
+                .map_err(repo_error)?;
+            let mut done = Resealed::default();
+            for (id, plain, sealed) in rows {
+                let value = match (plain, sealed) {
+                    (Some(p), _) => {
+                        done.from_clear += 1;
+                        zeroize::Zeroizing::new(p)
+                    }
+                    (None, Some(s)) => {
+                        done.from_old_key += 1;
+                        secrets.open(&id, &s)?
+                    }
+                    (None, None) => continue,
+                };
+                let sealed = secrets.seal(&id, &value)?;
+                diesel::update(ce::table.filter(ce::id.eq(&id)))
+                    .set((
+                        ce::item_value.eq(None::<String>),
+                        ce::sealed_value.eq(Some(sealed)),
+                    ))
+                    .execute(tx.conn())
+                    .map_err(repo_error)?;
+            }
+            Ok::<_, RepoError>(done)
+        })?;
+        if done != Resealed::default() {
+            self.truncate_wal()?;
+        }
+        Ok(done)
+    }
+
+    /// SQLite: writes the write-ahead log into the database and truncates it. Nothing
+    /// on PostgreSQL (its WAL is the server's, outside the data folder).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn truncate_wal(&self) -> Result<(), StoreError> {
+        let mut conn = self.connection().map_err(StoreError::Repo)?;
+        if let AnyConnection::Sqlite(c) = conn.deref_mut() {
+            c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                .map_err(|e| StoreError::Repo(repo_error(e)))?;
+        }
+        Ok(())
+    }
+}

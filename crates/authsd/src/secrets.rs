@@ -1,0 +1,207 @@
+//! The secrets key file, the data folder's permissions, and `authsd secrets ...`
+//! (server spec, "Secrets at rest"; docs/decisions.md, 29).
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use auths_store::secrets::{read_key_file, write_key_file};
+use auths_store::{Db, SecretKey, Secrets};
+use clap::Subcommand;
+
+use crate::config::Config;
+
+/// Secret values' key.
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Seal every secret value under a new key. The previous key stays in the key file,
+    /// second, to open values written meanwhile by servers still running with it:
+    /// restart them after a rotation.
+    RotateKey,
+    /// Say which key seals, and how many secret values each key holds.
+    Status,
+}
+
+/// How a command treats the key file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAccess {
+    /// Create it when missing (first start), and seal values still in clear: `serve`,
+    /// `migrate`.
+    Prepare,
+    /// Read it when present; create and change nothing.
+    ReadOnly,
+}
+
+/// Every file and folder this process creates is private to its user (0700 folders,
+/// 0600 files): the database, its WAL, the key file, export files.
+pub fn private_umask() {
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
+/// Removes group and other permissions from `path`, if it exists and has any (a data
+/// folder or database made by an older version, 0755 and 0644).
+fn tighten(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                let private = mode & 0o700;
+                match std::fs::set_permissions(path, std::fs::Permissions::from_mode(private)) {
+                    Ok(()) => {
+                        tracing::info!(path = %path.display(), from = format!("{:o}", mode & 0o777), to = format!("{private:o}"), "made private")
+                    }
+                    Err(e) => {
+                        tracing::warn!(path = %path.display(), error = %e, "could not make private")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Creates the data folder (0700) and makes it, the SQLite files and the key file
+/// private when an older version left them readable by others.
+///
+/// # Errors
+/// When the folder cannot be created.
+pub fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
+    let dir = &config.data_dir;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("creating the data folder {}", dir.display()))?;
+    tighten(dir);
+    tighten(&dir.join("uploads"));
+    tighten(&config.secret_key_file());
+    if let Ok(auths_store::Target::Sqlite(db)) = auths_store::Target::parse(&config.database_url) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = db.clone().into_os_string();
+            name.push(suffix);
+            tighten(Path::new(&name));
+        }
+    }
+    Ok(())
+}
+
+/// Gives `db` the keys of the key file. With [`KeyAccess::Prepare`], a missing key file
+/// is created (mode 0600) unless sealed values exist (they need the lost key: the
+/// server then starts without one, and operations that need it answer 503), and values
+/// stored in clear are sealed.
+///
+/// # Errors
+/// An unreadable or malformed key file, a key file that cannot be created, a failed
+/// sealing pass.
+pub fn load(db: &Db, config: &Config, access: KeyAccess) -> anyhow::Result<()> {
+    let path = config.secret_key_file();
+    if path.exists() {
+        let keys = read_key_file(&path)?;
+        tracing::debug!(key = keys[0].id(), "secrets key loaded");
+        db.set_secrets(Secrets::new(keys));
+    } else {
+        let by_key = db.sealed_values_by_key()?;
+        let sealed = by_key
+            .iter()
+            .filter(|(k, _)| !k.is_empty())
+            .map(|(_, n)| n)
+            .sum::<u64>();
+        if sealed > 0 {
+            tracing::error!(
+                path = %path.display(),
+                sealed,
+                "the secrets key file is missing, but secret values are sealed under it: \
+                 restore the file from backup; until then, operations that need a secret \
+                 value answer 503"
+            );
+            return Ok(());
+        }
+        if access == KeyAccess::ReadOnly {
+            return Ok(());
+        }
+        let key = SecretKey::generate();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        write_key_file(&path, std::slice::from_ref(&key))?;
+        tracing::info!(path = %path.display(), key = key.id(), "created the secrets key file: back it up with the database");
+        db.set_secrets(Secrets::new(vec![key]));
+    }
+    if access == KeyAccess::Prepare {
+        let done = db.reseal()?;
+        if done.from_clear > 0 || done.from_old_key > 0 {
+            tracing::info!(
+                from_clear = done.from_clear,
+                from_old_key = done.from_old_key,
+                "sealed secret values under the current key"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs a `secrets` command.
+///
+/// # Errors
+/// No key file, a failed sealing pass, an unwritable key file.
+pub fn run(config: &Config, cmd: SecretsCommand) -> anyhow::Result<()> {
+    let path = config.secret_key_file();
+    let db = crate::open_db(config)?;
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        SecretsCommand::Status => {
+            load(&db, config, KeyAccess::ReadOnly)?;
+            let keys = if path.exists() {
+                read_key_file(&path)?
+            } else {
+                Vec::new()
+            };
+            match keys.first() {
+                Some(k) => writeln!(out, "sealing key: {} ({})", k.id(), path.display())?,
+                None => writeln!(out, "sealing key: none ({} is missing)", path.display())?,
+            }
+            for (id, n) in db.sealed_values_by_key()? {
+                let id = if id.is_empty() {
+                    "in clear".to_owned()
+                } else {
+                    id
+                };
+                writeln!(out, "{id}\t{n}")?;
+            }
+        }
+        SecretsCommand::RotateKey => {
+            anyhow::ensure!(
+                path.exists(),
+                "no key file at {}: start the server once to create it (or restore it)",
+                path.display()
+            );
+            let old = read_key_file(&path)?;
+            let in_use = db.sealed_values_by_key()?;
+            let new = SecretKey::generate();
+            // The new key first; the previous sealing key, and any older key values
+            // still use, kept to open them. The file is written before the values are
+            // re-sealed, so that a crash between the two loses nothing: the next start
+            // re-seals what is left.
+            let mut keys = vec![new.clone()];
+            for (i, k) in old.into_iter().enumerate() {
+                if i == 0 || in_use.contains_key(k.id()) {
+                    keys.push(k);
+                }
+            }
+            write_key_file(&path, &keys)?;
+            db.set_secrets(Secrets::new(keys));
+            let done = db.reseal()?;
+            writeln!(
+                out,
+                "sealed {} secret values under the new key {} (and {} stored in clear); restart every authsd on this database",
+                done.from_old_key,
+                new.id(),
+                done.from_clear
+            )?;
+        }
+    }
+    Ok(())
+}
