@@ -355,6 +355,27 @@ impl AuthFields {
         Invalid::check(problems)
     }
 
+    /// The lists longer than [`MAX_SECTION_ENTRIES`], one problem each: checked before
+    /// anything is looked up, so that a list of 40,000 ids costs no query and its
+    /// answer names the bound once, not every unknown id.
+    pub fn oversized_lists(&self) -> Vec<FieldProblem> {
+        Section::MANY
+            .into_iter()
+            .filter_map(|s| {
+                let ids = self.list(s)?;
+                (ids.len() > MAX_SECTION_ENTRIES).then(|| {
+                    FieldProblem::new(
+                        s.ids_field(),
+                        Rule::TooMany {
+                            len: ids.len(),
+                            max: MAX_SECTION_ENTRIES,
+                        },
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// The ids given for a multi-valued section (`None`: not given, or a
     /// single-valued section).
     pub fn list(&self, section: Section) -> Option<&[EntryId]> {

@@ -73,6 +73,8 @@ fn open_db(config: &Config) -> anyhow::Result<Db> {
 
 /// Opens and migrates the database, and gives it the secrets key as `access` says.
 fn open_service(config: &Config, access: secrets::KeyAccess) -> anyhow::Result<AuthService<Db>> {
+    // The URL first: a wrong one creates nothing.
+    auths_store::Target::parse(&config.database_url)?;
     if access == secrets::KeyAccess::Prepare {
         secrets::prepare_data_dir(config)?;
     }

@@ -257,6 +257,7 @@ fn without_its_key_file_a_server_serves_all_but_secret_values() {
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("data/secret.key");
     let first = start(dir.path());
+    assert_eq!(first.request("GET", "/readyz", &[], "").0, 200);
     let (ok, stderr) = first.stop();
     assert!(ok, "{stderr}");
     assert!(key_file.is_file(), "created on first start");

@@ -82,6 +82,10 @@ pub(crate) fn content<T: Repositories>(
     fields: &AuthFields,
     this: Option<&Auth>,
 ) -> Result<Composition, AppError> {
+    let oversized = fields.oversized_lists();
+    if !oversized.is_empty() {
+        return Err(AppError::Invalid(oversized));
+    }
     let (unseen, denied) = super::scope::link_problems(tx, caller, fields, this)?;
     let mut fields = fields.clone();
     if let Some(NameChoice::Text(n)) = &fields.name {
@@ -130,6 +134,10 @@ pub(crate) fn problems<T: Repositories>(
     fields: &AuthFields,
     this: Option<&Auth>,
 ) -> Result<Vec<FieldProblem>, AppError> {
+    let oversized = fields.oversized_lists();
+    if !oversized.is_empty() {
+        return Ok(oversized);
+    }
     let (unseen, denied) = super::scope::link_problems(tx, caller, fields, this)?;
     let seen = &mut AsSeen {
         tx,

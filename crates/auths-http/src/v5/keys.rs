@@ -4,8 +4,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use auths_app::{AuthService, KeySpec};
-use auths_domain::{EntryId, KeyRecord, Role, Store};
+use auths_app::{AppError, AuthService, KeySpec};
+use auths_domain::{EntryId, KeyRecord, Role, Rule, Store};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -71,8 +71,7 @@ pub struct KeyBody {
     name: String,
     #[schema(value_type = super::schemas::RoleSchema)]
     role: Role,
-    #[schema(value_type = Option<Vec<String>>)]
-    department_ids: Option<Vec<EntryId>>,
+    department_ids: Option<Vec<String>>,
     allow_mcp_writes: Option<bool>,
     #[schema(value_type = Option<String>, format = DateTime)]
     expires_at: Option<DateTime<Utc>>,
@@ -112,10 +111,26 @@ pub async fn create<S: Store>(
     caller: ReqCaller,
     ApiJson(body): ApiJson<KeyBody>,
 ) -> Result<HttpResponse, ApiError> {
+    // An id that cannot be one is a value the domain rejects (422), like an unknown one.
+    let department_ids = body
+        .department_ids
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            EntryId::parse(d).map_err(|_| {
+                AppError::invalid(
+                    "department",
+                    Rule::MalformedId {
+                        id: d.trim().to_owned(),
+                    },
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let spec = KeySpec {
         name: body.name,
         role: body.role,
-        department_ids: body.department_ids.unwrap_or_default(),
+        department_ids,
         allow_mcp_writes: body.allow_mcp_writes.unwrap_or(false),
         expires_at: body.expires_at,
     };

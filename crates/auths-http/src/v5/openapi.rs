@@ -201,7 +201,7 @@ pub fn document<S: Store>() -> utoipa::openapi::OpenApi {
         };
         let status = match (e.method.clone(), e.path) {
             (Method::DELETE, _) => "204",
-            (Method::POST, "/v5/catalog/{kind}") => "201",
+            (Method::POST, "/v5/catalog/{kind}" | "/v5/keys") => "201",
             _ => "200",
         };
         op = op.response(status, ok);

@@ -11,6 +11,7 @@
 mod catalog;
 mod drafts;
 mod export;
+mod findings;
 mod foreman;
 mod foundation;
 mod identity;

@@ -1,0 +1,71 @@
+//! The review's findings of unbounded work (issue "Bounded, sealed, revocable"), one
+//! named regression test each, beside the ones in `sealed.rs` and `keys.rs`.
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use auths_store::Db;
+use auths_store::testing::TestDb;
+use serde_json::json;
+
+use crate::support::{post, send, service};
+
+crate::on_both_backends!(
+    forty_thousand_ids_in_a_create_item_are_a_clear_422,
+    a_scoped_search_of_a_thousand_terms_is_a_clear_400,
+);
+
+async fn forty_thousand_ids_in_a_create_item_are_a_clear_422(t: TestDb) {
+    let (data, keys) = service(&t);
+    // The server's own body limit (4 MiB), not the test app's small one.
+    let app = actix_web::test::init_service(
+        actix_web::App::new()
+            .app_data(data.clone())
+            .configure(auths_http::configure::<Db>),
+    )
+    .await;
+    let ids: Vec<String> = (0..40_000).map(|i| format!("d{i}")).collect();
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": [{
+            "name": "Too many", "protocol_ids": ["protocol-ldap"], "department_ids": ids,
+        }]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let result = &b["results"][0];
+    assert_eq!(result["success"], false, "{b}");
+    assert_eq!(result["error"]["code"], "validation_failed", "{result}");
+    assert!(
+        result["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("200")),
+        "names the bound: {result}"
+    );
+    let (_, found) = send(
+        &app,
+        post("/api/v5/artifacts/auths/search", &keys.admin).set_json(json!({})),
+    )
+    .await;
+    assert_eq!(found["total_count"], 0, "nothing created");
+}
+
+async fn a_scoped_search_of_a_thousand_terms_is_a_clear_400(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    // A thousand terms pass the length bound (4096 characters); 150 short ones pass
+    // it but not the bound of conditions (100). Each is a 400 naming its bound.
+    for (terms, bound) in [(1000, "4096"), (150, "100")] {
+        let search: Vec<String> = (0..terms).map(|i| format!("name=n{i}")).collect();
+        let query = search.join("%20or%20").replace('=', "%3D");
+        let (s, b) = send(
+            &app,
+            TestRequest::get()
+                .uri(&format!("/api/auth_source_externals?search={query}"))
+                .insert_header(("X-Api-Key", keys.admin.clone())),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{terms} terms: {b}");
+        let message = b["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(bound), "{terms} terms, names {bound}: {b}");
+    }
+}
