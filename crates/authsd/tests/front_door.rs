@@ -299,3 +299,25 @@ fn without_its_key_file_a_server_serves_all_but_secret_values() {
     assert!(!key_file.exists(), "no new key over sealed values");
     assert!(stderr.contains("restore the file from backup"), "{stderr}");
 }
+
+#[test]
+fn a_bootstrap_key_of_one_letter_repeated_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (weak, why) in [
+        ("a".repeat(24), "too predictable"),
+        ("ab12".repeat(10), "too predictable"),
+        ("short-key".to_owned(), "at least 24 characters"),
+    ] {
+        let out = authsd(dir.path())
+            .env("AUTHS_BOOTSTRAP_API_KEY", &weak)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{weak}: {stderr}");
+        assert!(stderr.contains(why), "{weak}: {stderr}");
+        assert!(!stderr.contains(&weak), "the key is not echoed: {stderr}");
+    }
+    let list = authsd(dir.path()).args(["keys", "list"]).output().unwrap();
+    let listing = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(listing.lines().count(), 1, "no key was made: {listing}");
+}
