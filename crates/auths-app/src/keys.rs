@@ -20,8 +20,8 @@ use auths_domain::audit::KEY_OPERATIONS;
 use auths_domain::prelude::*;
 use auths_domain::principal::parse_principal_name;
 use auths_domain::{
-    Caller, CatalogKind, Constraint, EntryId, EntryKey, KeyRecord, NewPrincipal, Operation,
-    Principal, PrincipalId, Role, Rule, Store,
+    Caller, CatalogKind, Constraint, EntryId, EntryKey, KeyRecord, NewPrincipal, Operation, Page,
+    PageRequest, Principal, PrincipalId, Role, Rule, Store,
 };
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -301,13 +301,19 @@ impl<S: Store> AuthService<S> {
         self.issue_key(caller, spec, generate_key())
     }
 
-    /// Every key for `caller` (`GET /api/v5/keys`).
+    /// One page of the keys, by name, for `caller` (`GET /api/v5/keys`).
     ///
     /// # Errors
     /// `Forbidden` unless the caller may manage keys; storage errors.
-    pub fn list_keys_as(&self, caller: &Caller) -> Result<Vec<KeyRecord>, AppError> {
+    pub fn list_keys_as(
+        &self,
+        caller: &Caller,
+        page: PageRequest,
+    ) -> Result<Page<KeyRecord>, AppError> {
         caller.may(Operation::ManageKeys)?;
-        self.list_keys()
+        self.store
+            .read(|tx| tx.keys_page(page))
+            .map_err(AppError::from)
     }
 
     /// Revokes the active key named `name` for `caller` (`DELETE /api/v5/keys/{name}`),

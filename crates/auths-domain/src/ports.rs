@@ -272,6 +272,12 @@ pub trait PrincipalRepository {
     /// Storage failures.
     fn list_keys(&mut self) -> Result<Vec<KeyRecord>, RepoError>;
 
+    /// One page of [`PrincipalRepository::list_keys`], and how many keys there are.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn keys_page(&mut self, page: PageRequest) -> Result<Page<KeyRecord>, RepoError>;
+
     /// Revokes the active key named `name`; answers whether there was one.
     ///
     /// # Errors

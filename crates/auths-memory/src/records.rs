@@ -87,6 +87,17 @@ impl PrincipalRepository for MemoryTx {
         Ok(all)
     }
 
+    fn keys_page(&mut self, page: PageRequest) -> Result<Page<KeyRecord>, RepoError> {
+        let all = self.list_keys()?;
+        let total = all.len() as u64;
+        let rows = all
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(page.limit as usize)
+            .collect();
+        Ok(Page { rows, total })
+    }
+
     fn revoke_key(&mut self, name: &str, at: DateTime<Utc>) -> Result<bool, RepoError> {
         match self
             .keys

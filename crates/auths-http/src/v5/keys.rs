@@ -58,10 +58,19 @@ impl From<KeyRecord> for KeyOut {
     }
 }
 
-/// Every key, revoked and expired ones included, by name.
+/// One page of the keys, revoked and expired ones included, by name, and how many
+/// there are.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KeysResponse {
     entries: Vec<KeyOut>,
+    total_count: u64,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeysQuery {
+    page_size: Option<i64>,
+    page_offset: Option<i64>,
 }
 
 /// A new key. `expires_at` is RFC 3339 and must be in the future.
@@ -86,18 +95,22 @@ pub struct CreatedKey {
     key: String,
 }
 
-/// `GET /api/v5/keys`.
+/// `GET /api/v5/keys?page_size=&page_offset=`.
 ///
 /// # Errors
-/// 403 unless admin.
+/// 400 (paging), 403 unless admin.
 pub async fn list<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
+    query: web::Query<KeysQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let page = super::paging::page(q.page_size, q.page_offset)?;
     let svc = service.into_inner();
-    let keys = blocking(move || svc.list_keys_as(&caller.0)).await?;
+    let keys = blocking(move || svc.list_keys_as(&caller.0, page)).await?;
     Ok(HttpResponse::Ok().json(KeysResponse {
-        entries: keys.into_iter().map(KeyOut::from).collect(),
+        entries: keys.rows.into_iter().map(KeyOut::from).collect(),
+        total_count: keys.total,
     }))
 }
 

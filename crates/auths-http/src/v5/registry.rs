@@ -84,7 +84,7 @@ pub fn endpoints<S: Store>() -> Vec<Endpoint> {
         endpoint!(AuditRead, GET, "/v5/audit", "The audit log, newest first",
             None, Some("AuditResponse"), &["auth_id", "page_size", "page_offset"], audit::list::<S>),
         endpoint!(ManageKeys, GET, "/v5/keys", "Every API key, revoked and expired ones included (never the keys)",
-            None, Some("KeysResponse"), &[], keys::list::<S>),
+            None, Some("KeysResponse"), &["page_size", "page_offset"], keys::list::<S>),
         endpoint!(ManageKeys, POST, "/v5/keys", "Issue an API key; the answer shows it this once",
             Some("KeyBody"), Some("CreatedKey"), &[], keys::create::<S>),
         endpoint!(ManageKeys, DELETE, "/v5/keys/{name}", "Revoke an API key, at once on every instance",

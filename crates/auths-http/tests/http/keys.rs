@@ -103,6 +103,19 @@ async fn admins_issue_list_and_revoke_keys_over_http(t: TestDb) {
         assert_eq!(listed[field], created[field], "{field}");
     }
 
+    // Paged, like every list.
+    let (s, page) = send(
+        &app,
+        get("/api/v5/keys?page_size=1&page_offset=1", &keys.admin),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(page["total_count"], 3);
+    assert_eq!(page["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(page["entries"][0]["name"], "ci bot");
+    let (s, b) = send(&app, get("/api/v5/keys?page_size=501", &keys.admin)).await;
+    assert_error(s, &b, 400, "bad_request");
+
     // A second active key of that name: 409.
     let (s, b) = send(
         &app,

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use auths_domain::{
-    EntryRef, KeyRecord, NewPrincipal, Principal, PrincipalId, PrincipalRepository, RepoError,
+    EntryRef, KeyRecord, NewPrincipal, Page, PageRequest, Principal, PrincipalId,
+    PrincipalRepository, RepoError,
 };
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -105,6 +106,24 @@ impl PrincipalRepository for StoreTx {
             .load(self.conn())
             .map_err(repo_error)?;
         self.key_records(rows)
+    }
+
+    fn keys_page(&mut self, page: PageRequest) -> Result<Page<KeyRecord>, RepoError> {
+        let total = p::table
+            .count()
+            .get_result::<i64>(self.conn())
+            .map_err(repo_error)?;
+        let rows = p::table
+            .order((p::name.asc(), p::number.asc()))
+            .limit(i64::from(page.limit))
+            .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
+            .select(PrincipalRow::as_select())
+            .load(self.conn())
+            .map_err(repo_error)?;
+        Ok(Page {
+            rows: self.key_records(rows)?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     fn revoke_key(&mut self, name: &str, at: DateTime<Utc>) -> Result<bool, RepoError> {
