@@ -18,6 +18,7 @@ crate::on_both_backends!(
     a_revoked_key_is_refused_at_once_here_and_within_a_second_elsewhere,
     a_department_search_is_no_longer_than_a_label,
     a_draft_keeps_wrong_values_but_none_past_the_publish_bounds,
+    drafts_are_counted_and_paged,
 );
 
 const CREATE: &str = "/api/v5/artifacts/auths/create";
@@ -244,4 +245,106 @@ async fn a_draft_keeps_wrong_values_but_none_past_the_publish_bounds(t: TestDb) 
     }
     let (_, list) = send(&app, post("/api/v5/artifacts/auths/drafts", &keys.admin)).await;
     assert_eq!(list["entries"].as_array().map(Vec::len), Some(1), "{list}");
+}
+
+async fn drafts_are_counted_and_paged(t: TestDb) {
+    use auths_domain::draft::MAX_DRAFTS_PER_PRINCIPAL;
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let draft = |key: &str, body: serde_json::Value| {
+        TestRequest::patch()
+            .uri("/api/v5/artifacts/auths/draft")
+            .insert_header(("X-Api-Key", key.to_owned()))
+            .set_json(body)
+    };
+    let drafts = "/api/v5/artifacts/auths/drafts";
+    // The first draft can be published; the others are work in progress.
+    let (s, first) = send(
+        &app,
+        draft(
+            &keys.admin,
+            json!({"expected_version": 0, "name": "Draft 0", "protocol_ids": ["protocol-ldap"]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    for i in 1..MAX_DRAFTS_PER_PRINCIPAL {
+        let (s, b) = send(
+            &app,
+            draft(
+                &keys.admin,
+                json!({"expected_version": 0, "name": format!("Draft {i}")}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "draft {i}: {b}");
+    }
+    // One more is refused, with a conflict that says what to do.
+    let (s, b) = send(&app, draft(&keys.admin, json!({"expected_version": 0}))).await;
+    crate::support::assert_error(s, &b, 409, "conflict");
+    let message = b["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("500 drafts"), "{b}");
+    assert!(message.contains("publish or delete"), "{b}");
+    // Editing one it keeps is still allowed.
+    let (s, b) = send(
+        &app,
+        draft(
+            &keys.admin,
+            json!({"input_draft_id": first["draft_id"], "expected_version": 1, "description": "kept"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // The limit is a key's: another editor starts drafts of its own.
+    let editor = key(&data, "drafting-editor", Role::Editor, &[], false);
+    let (s, b) = send(&app, draft(&editor, json!({"expected_version": 0}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    // The list is paged (25 by default), newest first, with the count.
+    let (s, b) = send(&app, post(drafts, &keys.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["total_count"], 500, "{}", b["total_count"]);
+    assert_eq!(b["entries"].as_array().map(Vec::len), Some(25));
+    assert_eq!(
+        b["entries"][0]["draft_id"], first["draft_id"],
+        "the edited one is newest"
+    );
+    let (_, b) = send(
+        &app,
+        post(drafts, &keys.admin).set_json(json!({"page_size": 500})),
+    )
+    .await;
+    assert_eq!(b["entries"].as_array().map(Vec::len), Some(500));
+    let (_, b) = send(
+        &app,
+        post(drafts, &keys.admin).set_json(json!({"page_size": 20, "page_offset": 490})),
+    )
+    .await;
+    assert_eq!(b["entries"].as_array().map(Vec::len), Some(10));
+    assert_eq!(b["total_count"], 500);
+    let (_, b) = send(&app, post(drafts, &editor)).await;
+    assert_eq!(
+        b["total_count"], 1,
+        "another key's drafts are not counted: {b}"
+    );
+    for body in [
+        json!({"page_size": 501}),
+        json!({"page_size": 0}),
+        json!({"page_offset": -1}),
+    ] {
+        let (s, b) = send(&app, post(drafts, &keys.admin).set_json(body.clone())).await;
+        crate::support::assert_error(s, &b, 400, "bad_request");
+    }
+
+    // Publishing a draft makes room for a new one.
+    let (s, b) = send(
+        &app,
+        post(CREATE, &keys.admin).set_json(json!({"auths": [{"draft_id": first["draft_id"]}]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{s} {b}");
+    let (s, b) = send(&app, draft(&keys.admin, json!({"expected_version": 0}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = send(&app, draft(&keys.admin, json!({"expected_version": 0}))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
 }
