@@ -19,6 +19,7 @@ crate::on_both_backends!(
     a_department_search_is_no_longer_than_a_label,
     a_draft_keeps_wrong_values_but_none_past_the_publish_bounds,
     drafts_are_counted_and_paged,
+    exports_expire_and_are_bounded_per_key,
 );
 
 const CREATE: &str = "/api/v5/artifacts/auths/create";
@@ -347,4 +348,76 @@ async fn drafts_are_counted_and_paged(t: TestDb) {
     assert_eq!(s, StatusCode::OK, "{b}");
     let (s, b) = send(&app, draft(&keys.admin, json!({"expected_version": 0}))).await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
+}
+
+async fn exports_expire_and_are_bounded_per_key(t: TestDb) {
+    use auths_app::{AuthService, Settings};
+    use auths_domain::upload::MAX_EXPORTS_PER_PRINCIPAL;
+    use auths_domain::{Store, UploadRepository};
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let export = "/api/v5/artifacts/auths/export";
+    let files = || {
+        std::fs::read_dir(keys.data_dir.path().join("uploads"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let download = |id: &serde_json::Value, key: &str| {
+        TestRequest::get()
+            .uri(&format!("/api/v5/uploads/{}", id.as_str().unwrap_or("?")))
+            .insert_header(("X-Api-Key", key.to_owned()))
+            .to_request()
+    };
+    let editor = key(&data, "exporting-editor", Role::Editor, &[], false);
+
+    // Past the retention, a file answers 404, and the next export (or a start) removes
+    // it with its record.
+    let short = actix_web::web::Data::new(AuthService::new(
+        t.db.clone(),
+        Settings {
+            data_dir: keys.data_dir.path().to_owned(),
+            export_retention: std::time::Duration::from_secs(2),
+            ..Settings::default()
+        },
+    ));
+    let short_app = crate::app!(short);
+    let (_, kept) = send(&short_app, post(export, &keys.admin)).await;
+    let res = call_service(&short_app, download(&kept["upload_id"], &keys.admin)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let res = call_service(&short_app, download(&kept["upload_id"], &keys.admin)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "expired");
+    assert_eq!(files(), 1, "not removed before the next export");
+    let (s, fresh) = send(&short_app, post(export, &editor)).await;
+    assert_eq!(s, StatusCode::OK, "{fresh}");
+    assert_eq!(files(), 1, "only the new export is left");
+    let res = call_service(&short_app, download(&fresh["upload_id"], &editor)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let gone = kept["upload_id"].as_str().unwrap_or_default().to_owned();
+    let row = short.store().read(|tx| tx.upload_by_id(&gone)).unwrap();
+    assert!(row.is_none(), "expired records are removed too");
+    // At start-up, the same clean-up.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(short.remove_expired_exports().unwrap(), 1);
+    assert_eq!(files(), 0);
+
+    // A key keeps its newest 20 files: the 21st export removes the oldest.
+    let mut made = Vec::new();
+    for _ in 0..=MAX_EXPORTS_PER_PRINCIPAL {
+        let (s, b) = send(&app, post(export, &keys.admin)).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        made.push(b["upload_id"].clone());
+    }
+    assert_eq!(files(), 20);
+    let res = call_service(&app, download(&made[0], &keys.admin)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "the oldest went");
+    let res = call_service(&app, download(&made[1], &keys.admin)).await;
+    assert_eq!(res.status(), StatusCode::OK, "the 20 newest stay");
+    let first = made[0].as_str().unwrap_or_default().to_owned();
+    let row = data.store().read(|tx| tx.upload_by_id(&first)).unwrap();
+    assert!(row.is_none(), "its record went with it");
+    // The quota is a key's own: another key's export removes none of these.
+    let (s, _) = send(&app, post(export, &editor)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(files(), 21);
 }
