@@ -20,6 +20,7 @@ crate::on_both_backends!(
     a_draft_keeps_wrong_values_but_none_past_the_publish_bounds,
     drafts_are_counted_and_paged,
     exports_expire_and_are_bounded_per_key,
+    foreman_per_page_all_answers_every_auth_in_batches,
 );
 
 const CREATE: &str = "/api/v5/artifacts/auths/create";
@@ -420,4 +421,107 @@ async fn exports_expire_and_are_bounded_per_key(t: TestDb) {
     let (s, _) = send(&app, post(export, &editor)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(files(), 21);
+}
+
+async fn foreman_per_page_all_answers_every_auth_in_batches(t: TestDb) {
+    // More records than a batch (500) several times over, and more than one statement
+    // could bind on SQLite if the index loaded them at once.
+    const N: usize = 2400;
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let caller = auths_app::audit::cli_caller();
+    let items: Vec<auths_app::CreateItem> = (0..N)
+        .map(|n| auths_app::CreateItem {
+            draft_id: None,
+            fields: auths_domain::RawFields {
+                name: Some(format!("Ext {n:04}")),
+                protocol_ids: Some(vec!["protocol-external".into()]),
+                ..auths_domain::RawFields::default()
+            },
+        })
+        .collect();
+    for chunk in items.chunks(1000) {
+        let results = data.create_many(&caller, chunk).unwrap();
+        assert!(results.iter().all(Result::is_ok));
+    }
+    // Not external: counted nowhere here.
+    let (s, b) = send(
+        &app,
+        post(CREATE, &keys.admin)
+            .set_json(json!({"auths": [{"name": "Corp LDAP", "protocol_ids": ["protocol-ldap"]}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let get = |uri: &str| {
+        TestRequest::get()
+            .uri(uri)
+            .insert_header(("X-Api-Key", keys.viewer.clone()))
+    };
+    let ids = |b: &serde_json::Value| -> Vec<i64> {
+        b["results"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|x| x["id"].as_i64()).collect())
+            .unwrap_or_default()
+    };
+    let index = "/api/auth_source_externals";
+    for per_page in ["all", "ALL", "4294967296"] {
+        let (s, b) = send(&app, get(&format!("{index}?per_page={per_page}"))).await;
+        assert_eq!(s, StatusCode::OK, "{per_page}");
+        assert_eq!(
+            (b["total"].as_u64(), b["subtotal"].as_u64()),
+            (Some(2400), Some(2400))
+        );
+        let want = if per_page == "4294967296" {
+            4_294_967_296_u64
+        } else {
+            2400
+        };
+        assert_eq!(b["per_page"], want, "{per_page}: per_page as asked");
+        let found = ids(&b);
+        assert_eq!(found.len(), N, "{per_page}: every row");
+        assert!(found.windows(2).all(|w| w[0] < w[1]), "by id, once each");
+        assert_eq!(b["results"][0]["name"], "Ext 0000");
+        assert!(b["results"][0]["locations"].is_array());
+    }
+    // A long page of a number starts where it should and stops at its size.
+    let (_, all) = send(&app, get(&format!("{index}?per_page=all"))).await;
+    let every = ids(&all);
+    let (s, b) = send(&app, get(&format!("{index}?per_page=1000&page=2"))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ids(&b), every[1000..2000]);
+    let (_, b) = send(&app, get(&format!("{index}?per_page=1000&page=3"))).await;
+    assert_eq!(ids(&b), every[2000..]);
+    let (_, b) = send(&app, get(&format!("{index}?per_page=all&page=2"))).await;
+    assert_eq!(ids(&b).len(), 0, "past the last page: {}", b["per_page"]);
+    assert_eq!(b["per_page"], 2400);
+    // The search, its subtotal and the order hold across batches.
+    let (s, b) = send(
+        &app,
+        get(&format!(
+            "{index}?per_page=all&search=name%20~%20%22Ext%201%22&order=name%20DESC"
+        )),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", b["error"]);
+    assert_eq!(
+        (b["total"].as_u64(), b["subtotal"].as_u64()),
+        (Some(2400), Some(1000))
+    );
+    assert_eq!(ids(&b).len(), 1000);
+    assert_eq!(b["results"][0]["name"], "Ext 1999");
+    assert_eq!(b["results"][999]["name"], "Ext 1000");
+    // A bad search is still a 400 before anything is written.
+    let (s, _) = send(
+        &app,
+        get(&format!("{index}?per_page=all&search=foo%20%3D%201")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Taxonomies likewise.
+    let (s, b) = send(&app, get("/api/locations?per_page=all")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        b["results"].as_array().map(Vec::len),
+        b["total"].as_u64().map(|n| n as usize)
+    );
 }
