@@ -147,6 +147,12 @@ pub enum Conflict {
         /// The version given.
         expected: i64,
     },
+    /// The caller keeps as many drafts as a principal may: a new one is refused until
+    /// some are published or deleted.
+    DraftLimit {
+        /// The most drafts a principal keeps.
+        limit: u64,
+    },
     /// A draft published with an `expected_version` other than its base.
     DraftBase {
         /// The draft.
@@ -248,6 +254,10 @@ impl fmt::Display for Conflict {
             Self::NewDraftVersion { expected } => {
                 write!(f, "a new draft starts from version 0, not {expected}")
             }
+            Self::DraftLimit { limit } => write!(
+                f,
+                "you already keep {limit} drafts, the most a key may: publish or delete drafts before starting a new one"
+            ),
             Self::DraftBase {
                 draft_id,
                 auth_id,

@@ -22,7 +22,9 @@ pub use use_cases::create::{CreateItem, CreateOutcome, NewAuthSource};
 pub use use_cases::drafts::{DraftEdit, DraftView, FormState};
 pub use use_cases::duplicate::DuplicateOutcome;
 pub use use_cases::export::{Export, HEADER as EXPORT_HEADER, record as export_record};
-pub use use_cases::externals::{ExternalChanges, ExternalView, IndexRequest, IndexResult, Refused};
+pub use use_cases::externals::{
+    ExternalChanges, ExternalView, INDEX_BATCH, IndexBatch, IndexRequest, IndexResult, Refused,
+};
 pub use use_cases::get::{AuthView, FormView};
 pub use use_cases::refresh::Refreshed;
 pub use use_cases::search::{FacetOption, SearchRequest, SearchResult};

@@ -15,6 +15,11 @@ pub struct Settings {
     pub show_ai_generate: bool,
     /// Where export files are kept (in its `uploads` folder).
     pub data_dir: std::path::PathBuf,
+    /// How long an export file is kept: older ones answer 404 and are removed, with
+    /// their records, at the next export and at start-up.
+    pub export_retention: std::time::Duration,
+    /// Most export files one key keeps: making another removes that key's oldest.
+    pub exports_per_key: u32,
 }
 
 impl Default for Settings {
@@ -22,6 +27,8 @@ impl Default for Settings {
         Self {
             show_ai_generate: false,
             data_dir: std::path::PathBuf::from("data"),
+            export_retention: auths_domain::upload::DEFAULT_EXPORT_RETENTION,
+            exports_per_key: auths_domain::upload::MAX_EXPORTS_PER_PRINCIPAL,
         }
     }
 }

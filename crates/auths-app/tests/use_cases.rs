@@ -390,3 +390,48 @@ fn a_key_names_each_department_once() {
         auths_domain::Rule::Repeated { id: fin.id }
     );
 }
+
+#[test]
+fn a_key_keeps_a_bounded_number_of_drafts_listed_a_page_at_a_time() {
+    use auths_app::{Conflict, DraftEdit};
+    use auths_domain::DraftPatch;
+    use auths_domain::draft::MAX_DRAFTS_PER_PRINCIPAL;
+    let svc = service();
+    let me = editor();
+    let new_draft = || DraftEdit {
+        draft_id: None,
+        auth_id: None,
+        expected_version: 0,
+        patch: DraftPatch::default(),
+    };
+    let mut first = None;
+    for _ in 0..MAX_DRAFTS_PER_PRINCIPAL {
+        let view = svc.edit_draft(&me, new_draft()).unwrap();
+        first.get_or_insert(view.draft.draft_id);
+    }
+    let refused = svc.edit_draft(&me, new_draft()).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            AppError::Conflict(Conflict::DraftLimit { limit: 500 })
+        ),
+        "{refused:?}"
+    );
+    // Editing one kept is allowed.
+    let edit = DraftEdit {
+        draft_id: first.map(|d| d.to_string()),
+        expected_version: 1,
+        ..new_draft()
+    };
+    assert_eq!(svc.edit_draft(&me, edit).unwrap().draft.version, 2);
+    let page = svc
+        .drafts(
+            &me,
+            PageRequest {
+                limit: 30,
+                offset: 480,
+            },
+        )
+        .unwrap();
+    assert_eq!((page.rows.len(), page.total), (20, 500));
+}

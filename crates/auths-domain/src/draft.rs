@@ -13,6 +13,11 @@ use crate::ids::{AuthId, DraftId, EntryId, PrincipalId};
 use crate::raw::{Fields, RawFields};
 use crate::section::Section;
 
+/// Most drafts one principal keeps. Past it, starting a new draft is refused (a
+/// conflict: publish or delete drafts first); editing, publishing and deleting the ones
+/// it has stay allowed. A draft is work in progress, not storage.
+pub const MAX_DRAFTS_PER_PRINCIPAL: u64 = 500;
+
 /// A draft's values: the auth fields as given, unchecked, every list present. A name is
 /// either text or an id (setting one clears the other); likewise a description.
 pub type DraftValues = Fields<Option<String>, Vec<String>>;

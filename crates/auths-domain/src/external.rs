@@ -144,6 +144,9 @@ pub struct ExternalQuery {
     pub order: (ExternalField, Direction),
     /// Which page; `None` for all.
     pub page: Option<PageRequest>,
+    /// Whether to count `total` and `subtotal` (a batch after the first of a streamed
+    /// answer need not: they are then 0).
+    pub counted: bool,
 }
 
 /// What an index finds.

@@ -341,6 +341,26 @@ pub trait DraftRepository {
         owner: &PrincipalId,
         auth_id: Option<&AuthId>,
     ) -> Result<Vec<Draft>, RepoError>;
+
+    /// How many drafts `owner` keeps, whatever they edit (for the limit,
+    /// [`MAX_DRAFTS_PER_PRINCIPAL`](crate::draft::MAX_DRAFTS_PER_PRINCIPAL)).
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn count_drafts(&mut self, owner: &PrincipalId) -> Result<u64, RepoError>;
+
+    /// A page of the drafts of `owner`, newest first, and how many there are in all.
+    /// With `scope`, only the drafts of new auths and of existing auths in one of these
+    /// departments (a draft of an auth that is gone is then left out too).
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn list_drafts(
+        &mut self,
+        owner: &PrincipalId,
+        scope: Option<&[EntryId]>,
+        page: PageRequest,
+    ) -> Result<Page<Draft>, RepoError>;
 }
 
 /// Export files (uploads) and who may read them.
@@ -356,6 +376,35 @@ pub trait UploadRepository {
     /// # Errors
     /// Storage failures.
     fn upload_by_id(&mut self, upload_id: &str) -> Result<Option<Upload>, RepoError>;
+
+    /// Up to `limit` uploads made before `before`, oldest first (expired ones, for
+    /// removal).
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn uploads_before(
+        &mut self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Upload>, RepoError>;
+
+    /// Up to `limit` uploads of `owner` past its newest `keep`, oldest first (those
+    /// over its quota, for removal).
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn uploads_beyond(
+        &mut self,
+        owner: &PrincipalId,
+        keep: u32,
+        limit: u32,
+    ) -> Result<Vec<Upload>, RepoError>;
+
+    /// Deletes an upload's record; answers whether there was one.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn delete_upload(&mut self, upload_id: &str) -> Result<bool, RepoError>;
 }
 
 /// The audit log.

@@ -4,6 +4,13 @@ use chrono::{DateTime, Utc};
 
 use crate::ids::PrincipalId;
 
+/// How long an export file is kept by default (a day): long enough to download it,
+/// short enough that files of secrets-adjacent configuration do not pile up.
+pub const DEFAULT_EXPORT_RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Most export files one principal keeps: making another removes its oldest ones.
+pub const MAX_EXPORTS_PER_PRINCIPAL: u32 = 20;
+
 /// A finished export file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {

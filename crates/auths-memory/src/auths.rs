@@ -78,7 +78,7 @@ impl MemoryTx {
         Ok(())
     }
 
-    fn in_scope(a: &StoredAuth, scope: Option<&[EntryId]>) -> bool {
+    pub(crate) fn in_scope(a: &StoredAuth, scope: Option<&[EntryId]>) -> bool {
         scope.is_none_or(|s| a.content.department_ids.iter().any(|d| s.contains(d)))
     }
 }

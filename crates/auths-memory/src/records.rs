@@ -2,9 +2,9 @@
 
 use auths_domain::audit::{AuditFilter, AuditRecord, KEY_OPERATIONS, NewAuditRecord};
 use auths_domain::{
-    AuditRepository, AuthId, Constraint, Draft, DraftId, DraftRepository, KeyRecord, NewPrincipal,
-    Page, PageRequest, Principal, PrincipalId, PrincipalRepository, RepoError, Upload,
-    UploadRepository,
+    AuditRepository, AuthId, Constraint, Draft, DraftId, DraftRepository, EntryId, KeyRecord,
+    NewPrincipal, Page, PageRequest, Principal, PrincipalId, PrincipalRepository, RepoError,
+    Upload, UploadRepository,
 };
 use chrono::{DateTime, Utc};
 
@@ -143,6 +143,50 @@ impl UploadRepository for MemoryTx {
             .find(|u| u.upload_id == upload_id)
             .cloned())
     }
+
+    fn uploads_before(
+        &mut self,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Upload>, RepoError> {
+        let mut found: Vec<Upload> = self
+            .uploads
+            .iter()
+            .filter(|u| u.created_at < before)
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| (a.created_at, &a.upload_id).cmp(&(b.created_at, &b.upload_id)));
+        found.truncate(limit as usize);
+        Ok(found)
+    }
+
+    fn uploads_beyond(
+        &mut self,
+        owner: &PrincipalId,
+        keep: u32,
+        limit: u32,
+    ) -> Result<Vec<Upload>, RepoError> {
+        let mut found: Vec<Upload> = self
+            .uploads
+            .iter()
+            .filter(|u| &u.owner == owner)
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| (b.created_at, &b.upload_id).cmp(&(a.created_at, &a.upload_id)));
+        let mut found: Vec<Upload> = found
+            .into_iter()
+            .skip(keep as usize)
+            .take(limit as usize)
+            .collect();
+        found.reverse();
+        Ok(found)
+    }
+
+    fn delete_upload(&mut self, upload_id: &str) -> Result<bool, RepoError> {
+        let before = self.uploads.len();
+        self.uploads.retain(|u| u.upload_id != upload_id);
+        Ok(self.uploads.len() < before)
+    }
 }
 
 impl DraftRepository for MemoryTx {
@@ -196,6 +240,29 @@ impl DraftRepository for MemoryTx {
                 .then(b.draft_id.cmp(&a.draft_id))
         });
         Ok(found)
+    }
+
+    fn count_drafts(&mut self, owner: &PrincipalId) -> Result<u64, RepoError> {
+        Ok(self.drafts.iter().filter(|d| &d.owner == owner).count() as u64)
+    }
+
+    fn list_drafts(
+        &mut self,
+        owner: &PrincipalId,
+        scope: Option<&[EntryId]>,
+        page: PageRequest,
+    ) -> Result<Page<Draft>, RepoError> {
+        let mut found = self.drafts_of(owner, None)?;
+        if scope.is_some() {
+            found.retain(|d| {
+                d.auth_id.as_ref().is_none_or(|id| {
+                    self.auths
+                        .iter()
+                        .any(|a| &a.auth_id == id && Self::in_scope(a, scope))
+                })
+            });
+        }
+        Ok(page_of(found, page))
     }
 }
 

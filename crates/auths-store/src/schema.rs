@@ -138,3 +138,6 @@ diesel::table! {
         value -> BigInt,
     }
 }
+
+diesel::allow_tables_to_appear_in_same_query!(drafts, auths);
+diesel::allow_tables_to_appear_in_same_query!(drafts, auth_links);

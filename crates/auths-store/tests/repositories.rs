@@ -434,6 +434,7 @@ mod foreman_fixture {
             scope: None,
             order,
             page: None,
+            counted: true,
         };
         let hits = store.read(|tx| tx.search_externals(&query)).unwrap();
         let auths = store.read(|tx| tx.auths_by_numbers(&hits.numbers)).unwrap();
@@ -547,6 +548,7 @@ fn foreman_queries_compile_to_the_same_answers_as_the_rules(db: &Db) {
                     scope: None,
                     order: by_id,
                     page: None,
+                    counted: true,
                 })
             })
             .unwrap();
@@ -573,6 +575,7 @@ fn foreman_queries_compile_to_the_same_answers_as_the_rules(db: &Db) {
             limit: 1,
             offset: 1,
         }),
+        counted: true,
     };
     let hits = db.read(|tx| tx.search_externals(&page)).unwrap();
     assert_eq!((hits.numbers.len(), hits.total, hits.subtotal), (1, 2, 2));

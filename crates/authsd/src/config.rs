@@ -45,6 +45,18 @@ pub struct Config {
     #[arg(long, env = "AUTHS_SECRET_KEY_FILE", global = true)]
     pub secret_key_file: Option<PathBuf>,
 
+    /// How long export files are kept (`90s`, `30m`, `24h`, `7d`; a bare number is
+    /// seconds): older ones answer 404 and are removed at the next export and at
+    /// start-up.
+    #[arg(
+        long,
+        env = "AUTHS_EXPORT_RETENTION",
+        default_value = "24h",
+        value_parser = parse_retention,
+        global = true
+    )]
+    pub export_retention: std::time::Duration,
+
     /// When set and no key exists yet, an admin key with this value is created at
     /// start-up. Read from the environment only, so that it never shows in `ps`.
     #[arg(skip = std::env::var("AUTHS_BOOTSTRAP_API_KEY").ok())]
@@ -92,6 +104,32 @@ pub struct Config {
     pub show_ai_generate: bool,
 }
 
+/// A retention period: a positive whole number of seconds, or of `s`, `m`, `h` or `d`.
+///
+/// # Errors
+/// Anything else, with what is expected.
+pub fn parse_retention(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (digits, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let seconds = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0 && seconds > 0)
+        .and_then(|n| n.checked_mul(seconds))
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("{s:?} is not a retention period such as 90s, 30m, 24h or 7d"))
+}
+
 impl Config {
     /// The key file of secret values.
     pub fn secret_key_file(&self) -> PathBuf {
@@ -113,5 +151,23 @@ impl Config {
         self.db_pool_size
             .filter(|n| *n > 0)
             .unwrap_or_else(|| u32::try_from(self.workers() * 2).unwrap_or(u32::MAX).max(4))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_retention;
+    use std::time::Duration;
+
+    #[test]
+    fn retention_periods_read_with_their_unit() {
+        assert_eq!(parse_retention("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_retention("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_retention("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_retention("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_retention("3600"), Ok(Duration::from_secs(3600)));
+        for wrong in ["", "0", "0h", "h", "1w", "-1h", "1.5h"] {
+            assert!(parse_retention(wrong).is_err(), "{wrong}");
+        }
     }
 }

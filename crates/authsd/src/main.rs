@@ -85,6 +85,8 @@ fn open_service(config: &Config, access: secrets::KeyAccess) -> anyhow::Result<A
         Settings {
             show_ai_generate: config.show_ai_generate,
             data_dir: config.data_dir.clone(),
+            export_retention: config.export_retention,
+            ..Settings::default()
         },
     ))
 }

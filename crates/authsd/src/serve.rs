@@ -44,6 +44,15 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
         ),
         Err(e) => tracing::warn!(error = %e, "could not clean the uploads folder"),
     }
+    match service.remove_expired_exports() {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            files = n,
+            retention = ?service.settings().export_retention,
+            "removed expired exports"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not remove expired exports"),
+    }
     let data = web::Data::new(service);
     let failed_logins = web::Data::new(auths_http::throttle::FailedLogins::new(
         config.failed_login_limit,

@@ -1,9 +1,10 @@
 //! Drafts: start, edit (optimistic concurrency), list, read, publish.
 
+use auths_domain::draft::MAX_DRAFTS_PER_PRINCIPAL;
 use auths_domain::prelude::*;
 use auths_domain::{
     Auth, AuthId, Caller, CatalogEntry, Draft, DraftId, DraftPatch, DraftValues, EditRefusal,
-    EntryId, FieldProblem, Operation, PublishRefusal, Rule, Section, Store,
+    EntryId, FieldProblem, Operation, Page, PageRequest, PublishRefusal, Rule, Section, Store,
 };
 
 use super::get::visible_auth;
@@ -302,6 +303,12 @@ impl<S: Store> AuthService<S> {
                     (draft, None)
                 }
                 None => {
+                    if tx.count_drafts(&caller.principal.id)? >= MAX_DRAFTS_PER_PRINCIPAL {
+                        return Err(Conflict::DraftLimit {
+                            limit: MAX_DRAFTS_PER_PRINCIPAL,
+                        }
+                        .into());
+                    }
                     let (values, auth) = match &auth_id {
                         Some(auth_id) => {
                             let auth = visible_auth(tx, caller, auth_id)?;
@@ -369,21 +376,17 @@ impl<S: Store> AuthService<S> {
         })
     }
 
-    /// The caller's drafts, newest first (for a department-scoped caller, without the
-    /// drafts of auths that have left its scope).
+    /// A page of the caller's drafts, newest first, and how many it has (for a
+    /// department-scoped caller, without the drafts of auths that have left its scope):
+    /// paged by the store, so memory does not grow with the drafts kept.
     ///
     /// # Errors
     /// `Forbidden` without the draft permission.
-    pub fn drafts(&self, caller: &Caller) -> Result<Vec<Draft>, AppError> {
+    pub fn drafts(&self, caller: &Caller, page: PageRequest) -> Result<Page<Draft>, AppError> {
         caller.may(Operation::ListDrafts)?;
-        self.store.read(|tx| {
-            let mut mine = Vec::new();
-            for d in tx.drafts_of(&caller.principal.id, None)? {
-                if in_scope(tx, caller, &d)? {
-                    mine.push(d);
-                }
-            }
-            Ok(mine)
-        })
+        let scope = caller.scope();
+        self.store
+            .read(|tx| tx.list_drafts(&caller.principal.id, scope.as_deref(), page))
+            .map_err(AppError::from)
     }
 }

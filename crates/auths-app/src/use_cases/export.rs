@@ -4,13 +4,24 @@
 //! written as they come, so memory does not grow with the number of auths. The file is
 //! written as `<id>.csv.part` and renamed to `<id>.csv` only when complete and synced:
 //! a failed or interrupted export never leaves a file that can be offered.
+//!
+//! Files are bounded: one older than the retention ([`Settings::export_retention`])
+//! answers 404 and is removed with its record at the next export and at start-up, and a
+//! key keeps at most [`Settings::exports_per_key`] files, its oldest removed when it
+//! makes another. A file is removed before its record, so that a failure in between
+//! leaves a record without a file (a 404, removed again next time), never a file
+//! nothing points at.
+//!
+//! [`Settings::export_retention`]: crate::Settings::export_retention
+//! [`Settings::exports_per_key`]: crate::Settings::exports_per_key
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use auths_domain::prelude::*;
-use auths_domain::{Auth, AuthId, Caller, EntryRef, Operation, Role, Store, Upload};
+use auths_domain::{Auth, AuthId, Caller, EntryRef, Operation, PrincipalId, Role, Store, Upload};
+use chrono::{DateTime, Utc};
 
 use super::get::visible_auth;
 use crate::{AppError, AuthService, clock};
@@ -132,6 +143,80 @@ impl<S: Store> AuthService<S> {
         self.settings.data_dir.join("uploads")
     }
 
+    /// The instant before which an export has expired.
+    fn expiry_line(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        chrono::Duration::from_std(self.settings.export_retention)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
+    /// Removes the files of `uploads`, then their records; answers how many records
+    /// went.
+    fn remove_uploads(&self, uploads: &[Upload]) -> Result<usize, AppError> {
+        let dir = self.uploads_dir();
+        for u in uploads {
+            match fs::remove_file(dir.join(format!("{}.csv", u.upload_id))) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+        self.store.write(|tx| {
+            let mut removed = 0;
+            for u in uploads {
+                if tx.delete_upload(&u.upload_id)? {
+                    removed += 1;
+                }
+            }
+            Ok(removed)
+        })
+    }
+
+    /// Removes, in batches of [`BATCH`], every export older than the retention, files
+    /// and records. Run at start-up and before each export. Answers how many went.
+    ///
+    /// # Errors
+    /// `Internal` when a file cannot be removed; storage failures.
+    pub fn remove_expired_exports(&self) -> Result<usize, AppError> {
+        let line = self.expiry_line(clock::now());
+        let mut removed = 0;
+        loop {
+            let batch = self.store.read(|tx| tx.uploads_before(line, BATCH))?;
+            if batch.is_empty() {
+                return Ok(removed);
+            }
+            let gone = self.remove_uploads(&batch)?;
+            removed += gone;
+            if gone == 0 {
+                // Someone else removed these records meanwhile; they will go on.
+                return Ok(removed);
+            }
+        }
+    }
+
+    /// Removes the exports of `owner` past its newest [`Settings::exports_per_key`]
+    /// (oldest first). Answers how many went.
+    ///
+    /// [`Settings::exports_per_key`]: crate::Settings::exports_per_key
+    fn remove_exports_over_quota(&self, owner: &PrincipalId) -> Result<usize, AppError> {
+        let keep = self.settings.exports_per_key;
+        let mut removed = 0;
+        loop {
+            let batch = self
+                .store
+                .read(|tx| tx.uploads_beyond(owner, keep, BATCH))?;
+            if batch.is_empty() {
+                return Ok(removed);
+            }
+            let gone = self.remove_uploads(&batch)?;
+            removed += gone;
+            if gone == 0 {
+                return Ok(removed);
+            }
+        }
+    }
+
     /// Writes the CSV of the auths the caller may see (or of one) to `out`; answers the
     /// number of data rows.
     ///
@@ -189,6 +274,11 @@ impl<S: Store> AuthService<S> {
     /// no file and no upload remain).
     pub fn export(&self, caller: &Caller, auth_id: Option<&AuthId>) -> Result<Export, AppError> {
         caller.may(Operation::Export)?;
+        // Expired files go first; a failure to remove them must not stop the export
+        // (the next one, or the next start, tries again).
+        if let Err(e) = self.remove_expired_exports() {
+            tracing::warn!(error = %e, "could not remove expired exports");
+        }
         let dir = self.uploads_dir();
         fs::create_dir_all(&dir).map_err(io)?;
         let upload_id = clock::new_id();
@@ -227,6 +317,10 @@ impl<S: Store> AuthService<S> {
             let _ = fs::remove_file(&done);
             return Err(e);
         }
+        // The new file counts: past the quota, this key's oldest files go.
+        if let Err(e) = self.remove_exports_over_quota(&upload.owner) {
+            tracing::warn!(error = %e, "could not remove exports over a key's quota");
+        }
         Ok(Export {
             upload_id,
             file_name: upload.file_name,
@@ -239,7 +333,7 @@ impl<S: Store> AuthService<S> {
     ///
     /// # Errors
     /// `Forbidden` as for [`AuthService::export`]; `NotFound` for an unknown upload,
-    /// one of another principal, or a missing file.
+    /// one of another principal, an expired one, or a missing file.
     pub fn upload(&self, caller: &Caller, upload_id: &str) -> Result<(PathBuf, Upload), AppError> {
         caller.may(Operation::Export)?;
         let missing = || AppError::NotFound(crate::Missing::Upload(upload_id.to_owned()));
@@ -255,6 +349,10 @@ impl<S: Store> AuthService<S> {
             .read(|tx| tx.upload_by_id(upload_id))?
             .ok_or_else(missing)?;
         if upload.owner != caller.principal.id && caller.principal.role != Role::Admin {
+            return Err(missing());
+        }
+        // Expired: gone, even before the next clean-up removes it.
+        if upload.created_at < self.expiry_line(clock::now()) {
             return Err(missing());
         }
         let path = self.uploads_dir().join(format!("{upload_id}.csv"));

@@ -125,11 +125,15 @@ fn scope_taxonomies<T: Repositories>(
 
 /// The locations and departments `auths` show.
 fn entries_of<T: Repositories>(tx: &mut T, auths: &[Auth]) -> Result<Vec<CatalogEntry>, AppError> {
-    let locations: Vec<EntryId> = auths
+    let mut locations: Vec<EntryId> = auths
         .iter()
         .flat_map(|a| a.locations.iter().map(|r| r.id.clone()))
         .collect();
-    let departments: Vec<EntryId> = auths.iter().flat_map(Auth::department_ids).collect();
+    let mut departments: Vec<EntryId> = auths.iter().flat_map(Auth::department_ids).collect();
+    for ids in [&mut locations, &mut departments] {
+        ids.sort();
+        ids.dedup();
+    }
     let mut out = tx.entries_by_ids(CatalogKind::Locations, &locations)?;
     out.extend(tx.entries_by_ids(CatalogKind::Departments, &departments)?);
     Ok(out)
@@ -213,7 +217,84 @@ fn taxonomy_set<T: Repositories>(
     Ok(Some(out))
 }
 
+/// Records read at a time when an index answer is longer than one page
+/// (`per_page=all`, or above this): each batch is its own short read.
+pub const INDEX_BATCH: u32 = 500;
+
+/// A batch of a long index answer: its records and the taxonomies they show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexBatch {
+    /// The records, in the index's order.
+    pub rows: Vec<Auth>,
+    /// The locations and departments they show (for their numbers).
+    pub entries: Vec<CatalogEntry>,
+}
+
+/// The search and order of an index request, checked.
+type Checked = (
+    Option<scoped_search::Filter<ExternalField>>,
+    (ExternalField, Direction),
+);
+
+fn checked(req: &IndexRequest) -> Result<Checked, AppError> {
+    let filter = match req
+        .search
+        .as_deref()
+        .map(scoped_search::parse)
+        .transpose()?
+    {
+        Some(Some(q)) => Some(scoped_search::check(&q, ExternalField::Name)?),
+        _ => None,
+    };
+    let order = match req.order.as_deref().filter(|o| !o.trim().is_empty()) {
+        None => (ExternalField::Id, Direction::Asc),
+        Some(o) => {
+            let (f, d) = scoped_search::parse_order(o, &SORTABLE)?;
+            (f, d.unwrap_or(Direction::Asc))
+        }
+    };
+    Ok((filter, order))
+}
+
 impl<S: Store> AuthService<S> {
+    /// A batch of the index of auth source externals, from `req.page` (at most
+    /// [`INDEX_BATCH`] records): one short read, neither counted nor cached, for an
+    /// answer served a batch at a time. The order is total (by number, or by name then
+    /// number), so batches read one after the other neither repeat nor skip a record
+    /// that stays put.
+    ///
+    /// # Errors
+    /// As [`AuthService::external_index`].
+    pub fn external_batch(
+        &self,
+        caller: &Caller,
+        req: &IndexRequest,
+    ) -> Result<IndexBatch, AppError> {
+        caller.may(Operation::Search)?;
+        let (filter, order) = checked(req)?;
+        let page = req.page.map(|p| PageRequest {
+            limit: p.limit.min(INDEX_BATCH),
+            offset: p.offset,
+        });
+        self.store.read(|tx| {
+            let hits = tx.search_externals(&ExternalQuery {
+                filter,
+                location: req.location,
+                organization: req.organization,
+                scope: caller.scope(),
+                order,
+                page: page.or(Some(PageRequest {
+                    limit: INDEX_BATCH,
+                    offset: 0,
+                })),
+                counted: false,
+            })?;
+            let rows = tx.auths_by_numbers(&hits.numbers)?;
+            let entries = entries_of(tx, &rows)?;
+            Ok(IndexBatch { rows, entries })
+        })
+    }
+
     /// The index of auth source externals.
     ///
     /// # Errors
@@ -224,22 +305,7 @@ impl<S: Store> AuthService<S> {
         req: &IndexRequest,
     ) -> Result<Arc<IndexResult>, AppError> {
         caller.may(Operation::Search)?;
-        let filter = match req
-            .search
-            .as_deref()
-            .map(scoped_search::parse)
-            .transpose()?
-        {
-            Some(Some(q)) => Some(scoped_search::check(&q, ExternalField::Name)?),
-            _ => None,
-        };
-        let order = match req.order.as_deref().filter(|o| !o.trim().is_empty()) {
-            None => (ExternalField::Id, Direction::Asc),
-            Some(o) => {
-                let (f, d) = scoped_search::parse_order(o, &SORTABLE)?;
-                (f, d.unwrap_or(Direction::Asc))
-            }
-        };
+        let (filter, order) = checked(req)?;
         let key = format!("{caller:?}{req:?}");
         self.cached(Tag::ExternalIndex, key, IndexResult::weight, |tx| {
             let scope = scope_taxonomies(tx, caller, req.location, req.organization)?;
@@ -250,6 +316,7 @@ impl<S: Store> AuthService<S> {
                 scope: caller.scope(),
                 order,
                 page: req.page,
+                counted: true,
             })?;
             let rows = tx.auths_by_numbers(&hits.numbers)?;
             let entries = entries_of(tx, &rows)?;

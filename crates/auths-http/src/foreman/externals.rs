@@ -11,10 +11,13 @@ use super::error::{Context, ForemanError};
 use super::params::{self, Query, leading_number, page_request, paging};
 use super::request::ExternalBody;
 use super::views::{self, Envelope, Sort};
-use super::{VIEW, run, run_request};
+use super::{VIEW, run, run_request, stream};
 use crate::auth::ReqCaller;
+use crate::blocking::run_blocking;
 use crate::rejection::Rejection;
+use auths_domain::PageRequest;
 use serde_json::Value;
+use std::sync::Arc;
 
 const EDIT: &str = "edit_authenticators";
 
@@ -53,16 +56,27 @@ async fn index_in<S: Store>(
     let (page, per_page) = paging(&q)?;
     let given = |key: &str| q.get(key).filter(|s| !s.trim().is_empty()).cloned();
     let (search, order) = (given("search"), given("order"));
+    let long = stream::streamed(per_page);
+    let (start, wanted) = stream::span(page, per_page);
     let request = IndexRequest {
         search: search.clone(),
         order: order.clone(),
-        page: page_request(page, per_page),
+        page: if long {
+            Some(PageRequest {
+                limit: stream::limit(wanted),
+                offset: start,
+            })
+        } else {
+            page_request(page, per_page)
+        },
         location,
         organization,
     };
     let svc = service.into_inner();
+    let (first_svc, first_caller, first_request) =
+        (Arc::clone(&svc), caller.0.clone(), request.clone());
     let found = run(
-        move || svc.external_index(&caller.0, &request),
+        move || first_svc.external_index(&first_caller, &first_request),
         Context::new(VIEW),
     )
     .await?;
@@ -79,6 +93,39 @@ async fn index_in<S: Store>(
             }
         }
     };
+    if long {
+        let head = stream::Head {
+            total: found.total,
+            subtotal: found.subtotal,
+            page,
+            per_page: per_page.unwrap_or(found.total),
+            search,
+            sort,
+        };
+        let first: Vec<views::Item> = found
+            .rows
+            .iter()
+            .map(|a| views::item(a, &found.entries))
+            .collect();
+        let caller = Arc::new(caller.0);
+        let next = move |offset: u64, limit: u32| -> stream::Batch<views::Item> {
+            let (svc, caller) = (Arc::clone(&svc), Arc::clone(&caller));
+            let mut request = request.clone();
+            request.page = Some(PageRequest { limit, offset });
+            Box::pin(async move {
+                let batch = run_blocking(move || svc.external_batch(&caller, &request))
+                    .await
+                    .and_then(|r| r)?;
+                Ok(batch
+                    .rows
+                    .iter()
+                    .map(|a| views::item(a, &batch.entries))
+                    .collect())
+            })
+        };
+        let res = stream::answer(&head, first, start, wanted, next);
+        return Ok(with_current(res, &found.scope));
+    }
     let body = Envelope {
         total: found.total,
         subtotal: found.subtotal,

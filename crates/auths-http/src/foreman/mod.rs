@@ -9,6 +9,7 @@ pub mod error;
 mod externals;
 mod params;
 mod request;
+pub mod stream;
 mod taxonomies;
 mod views;
 

@@ -9,8 +9,11 @@ use super::error::{Context, ForemanError};
 use super::params::{Query, leading_number, page_request, paging};
 use super::request::TaxonomyBody;
 use super::views::{Envelope, Sort, Taxonomy as TaxonomyView};
-use super::{VIEW, run, run_request};
+use super::{VIEW, run, run_request, stream};
 use crate::auth::ReqCaller;
+use crate::blocking::run_blocking;
+use auths_domain::PageRequest;
+use std::sync::Arc;
 
 /// `GET /api/locations`, `GET /api/organizations`.
 ///
@@ -24,6 +27,45 @@ pub async fn index<S: Store>(
 ) -> Result<HttpResponse, ForemanError> {
     let (page, per_page) = paging(&q)?;
     let svc = service.into_inner();
+    if stream::streamed(per_page) {
+        // Served in batches, each its own read (see `stream`).
+        let (start, wanted) = stream::span(page, per_page);
+        let caller = Arc::new(caller.0);
+        let (first_svc, first_caller) = (Arc::clone(&svc), Arc::clone(&caller));
+        let first_page = PageRequest {
+            limit: stream::limit(wanted),
+            offset: start,
+        };
+        let (rows, total) = run(
+            move || first_svc.taxonomies(&first_caller, t, Some(first_page)),
+            Context::new(VIEW),
+        )
+        .await?;
+        let head = stream::Head {
+            total,
+            subtotal: total,
+            page,
+            per_page: per_page.unwrap_or(total),
+            search: None,
+            sort: Sort {
+                by: None,
+                order: None,
+            },
+        };
+        let first = rows.iter().map(TaxonomyView::of).collect();
+        let next = move |offset: u64, limit: u32| -> stream::Batch<TaxonomyView> {
+            let (svc, caller) = (Arc::clone(&svc), Arc::clone(&caller));
+            Box::pin(async move {
+                let (rows, _) = run_blocking(move || {
+                    svc.taxonomies(&caller, t, Some(PageRequest { limit, offset }))
+                })
+                .await
+                .and_then(|r| r)?;
+                Ok(rows.iter().map(TaxonomyView::of).collect())
+            })
+        };
+        return Ok(stream::answer(&head, first, start, wanted, next));
+    }
     let (rows, total) = run(
         move || svc.taxonomies(&caller.0, t, page_request(page, per_page)),
         Context::new(VIEW),

@@ -127,21 +127,36 @@ pub struct DraftEntry {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DraftsResponse {
     entries: Vec<DraftEntry>,
+    /// How many drafts the caller has in all.
+    total_count: u64,
 }
 
-/// `POST .../drafts`: the caller's drafts, newest first.
+/// `POST .../drafts`'s body (it may be empty): which page.
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftsBody {
+    #[schema(minimum = 1, maximum = 500)]
+    page_size: Option<i64>,
+    #[schema(minimum = 0)]
+    page_offset: Option<i64>,
+}
+
+/// `POST .../drafts`: a page of the caller's drafts, newest first, with their count.
 ///
 /// # Errors
-/// 403 for viewers.
+/// 400 (paging out of range), 403 for viewers.
 pub async fn list<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
-    _body: ApiJson<crate::json::NoFields>,
+    ApiJson(body): ApiJson<DraftsBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let page = super::paging::page(body.page_size, body.page_offset)?;
     let svc = service.into_inner();
-    let drafts = blocking(move || svc.drafts(&caller.0)).await?;
+    let drafts = blocking(move || svc.drafts(&caller.0, page)).await?;
     Ok(HttpResponse::Ok().json(DraftsResponse {
+        total_count: drafts.total,
         entries: drafts
+            .rows
             .into_iter()
             .map(|d| DraftEntry {
                 draft_id: d.draft_id.to_string(),

@@ -65,11 +65,25 @@ pub async fn download<S: Store>(
     let (file, upload) = blocking(move || svc.upload(&caller.0, &upload_id)).await?;
     let named = NamedFile::open_async(&file)
         .await
-        .map_err(|e| ApiError::from(AppError::Internal(format!("opening an upload: {e}"))))?
+        .map_err(|e| {
+            ApiError::from(if e.kind() == std::io::ErrorKind::NotFound {
+                // Removed (expired, or over its key's quota) since it was looked up.
+                AppError::NotFound(auths_app::Missing::Upload(upload_id_of(&file)))
+            } else {
+                AppError::Internal(format!("opening an upload: {e}"))
+            })
+        })?
         .set_content_type(mime::TEXT_CSV_UTF_8)
         .set_content_disposition(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters: vec![DispositionParam::Filename(upload.file_name)],
         });
     Ok(named.into_response(&req))
+}
+
+/// The upload id a file is named after (`<id>.csv`).
+fn upload_id_of(file: &std::path::Path) -> String {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }

@@ -45,6 +45,7 @@ use super::registry::endpoints;
         super::delete::DeleteResponse,
         super::drafts::PatchDraftBody,
         super::drafts::PatchDraftResponse,
+        super::drafts::DraftsBody,
         super::drafts::DraftsResponse,
         super::docs::DocsBody,
         super::docs::DocsResponse,

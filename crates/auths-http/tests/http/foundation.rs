@@ -253,6 +253,7 @@ async fn the_ai_generate_setting_reaches_the_form() {
     let settings = auths_app::Settings {
         show_ai_generate: true,
         data_dir: keys.data_dir.path().to_owned(),
+        ..auths_app::Settings::default()
     };
     let on = actix_web::web::Data::new(auths_app::AuthService::new(t.db.clone(), settings));
     let app = crate::app!(on);

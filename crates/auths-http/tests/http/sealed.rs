@@ -18,6 +18,9 @@ crate::on_both_backends!(
     a_revoked_key_is_refused_at_once_here_and_within_a_second_elsewhere,
     a_department_search_is_no_longer_than_a_label,
     a_draft_keeps_wrong_values_but_none_past_the_publish_bounds,
+    drafts_are_counted_and_paged,
+    exports_expire_and_are_bounded_per_key,
+    foreman_per_page_all_answers_every_auth_in_batches,
 );
 
 const CREATE: &str = "/api/v5/artifacts/auths/create";
@@ -244,4 +247,281 @@ async fn a_draft_keeps_wrong_values_but_none_past_the_publish_bounds(t: TestDb) 
     }
     let (_, list) = send(&app, post("/api/v5/artifacts/auths/drafts", &keys.admin)).await;
     assert_eq!(list["entries"].as_array().map(Vec::len), Some(1), "{list}");
+}
+
+async fn drafts_are_counted_and_paged(t: TestDb) {
+    use auths_domain::draft::MAX_DRAFTS_PER_PRINCIPAL;
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let draft = |key: &str, body: serde_json::Value| {
+        TestRequest::patch()
+            .uri("/api/v5/artifacts/auths/draft")
+            .insert_header(("X-Api-Key", key.to_owned()))
+            .set_json(body)
+    };
+    let drafts = "/api/v5/artifacts/auths/drafts";
+    // The first draft can be published; the others are work in progress.
+    let (s, first) = send(
+        &app,
+        draft(
+            &keys.admin,
+            json!({"expected_version": 0, "name": "Draft 0", "protocol_ids": ["protocol-ldap"]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    for i in 1..MAX_DRAFTS_PER_PRINCIPAL {
+        let (s, b) = send(
+            &app,
+            draft(
+                &keys.admin,
+                json!({"expected_version": 0, "name": format!("Draft {i}")}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "draft {i}: {b}");
+    }
+    // One more is refused, with a conflict that says what to do.
+    let (s, b) = send(&app, draft(&keys.admin, json!({"expected_version": 0}))).await;
+    crate::support::assert_error(s, &b, 409, "conflict");
+    let message = b["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("500 drafts"), "{b}");
+    assert!(message.contains("publish or delete"), "{b}");
+    // Editing one it keeps is still allowed.
+    let (s, b) = send(
+        &app,
+        draft(
+            &keys.admin,
+            json!({"input_draft_id": first["draft_id"], "expected_version": 1, "description": "kept"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    // The limit is a key's: another editor starts drafts of its own.
+    let editor = key(&data, "drafting-editor", Role::Editor, &[], false);
+    let (s, b) = send(&app, draft(&editor, json!({"expected_version": 0}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+
+    // The list is paged (25 by default), newest first, with the count.
+    let (s, b) = send(&app, post(drafts, &keys.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["total_count"], 500, "{}", b["total_count"]);
+    assert_eq!(b["entries"].as_array().map(Vec::len), Some(25));
+    assert_eq!(
+        b["entries"][0]["draft_id"], first["draft_id"],
+        "the edited one is newest"
+    );
+    let (_, b) = send(
+        &app,
+        post(drafts, &keys.admin).set_json(json!({"page_size": 500})),
+    )
+    .await;
+    assert_eq!(b["entries"].as_array().map(Vec::len), Some(500));
+    let (_, b) = send(
+        &app,
+        post(drafts, &keys.admin).set_json(json!({"page_size": 20, "page_offset": 490})),
+    )
+    .await;
+    assert_eq!(b["entries"].as_array().map(Vec::len), Some(10));
+    assert_eq!(b["total_count"], 500);
+    let (_, b) = send(&app, post(drafts, &editor)).await;
+    assert_eq!(
+        b["total_count"], 1,
+        "another key's drafts are not counted: {b}"
+    );
+    for body in [
+        json!({"page_size": 501}),
+        json!({"page_size": 0}),
+        json!({"page_offset": -1}),
+    ] {
+        let (s, b) = send(&app, post(drafts, &keys.admin).set_json(body.clone())).await;
+        crate::support::assert_error(s, &b, 400, "bad_request");
+    }
+
+    // Publishing a draft makes room for a new one.
+    let (s, b) = send(
+        &app,
+        post(CREATE, &keys.admin).set_json(json!({"auths": [{"draft_id": first["draft_id"]}]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{s} {b}");
+    let (s, b) = send(&app, draft(&keys.admin, json!({"expected_version": 0}))).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = send(&app, draft(&keys.admin, json!({"expected_version": 0}))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{b}");
+}
+
+async fn exports_expire_and_are_bounded_per_key(t: TestDb) {
+    use auths_app::{AuthService, Settings};
+    use auths_domain::upload::MAX_EXPORTS_PER_PRINCIPAL;
+    use auths_domain::{Store, UploadRepository};
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let export = "/api/v5/artifacts/auths/export";
+    let files = || {
+        std::fs::read_dir(keys.data_dir.path().join("uploads"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    let download = |id: &serde_json::Value, key: &str| {
+        TestRequest::get()
+            .uri(&format!("/api/v5/uploads/{}", id.as_str().unwrap_or("?")))
+            .insert_header(("X-Api-Key", key.to_owned()))
+            .to_request()
+    };
+    let editor = key(&data, "exporting-editor", Role::Editor, &[], false);
+
+    // Past the retention, a file answers 404, and the next export (or a start) removes
+    // it with its record.
+    let short = actix_web::web::Data::new(AuthService::new(
+        t.db.clone(),
+        Settings {
+            data_dir: keys.data_dir.path().to_owned(),
+            export_retention: std::time::Duration::from_secs(2),
+            ..Settings::default()
+        },
+    ));
+    let short_app = crate::app!(short);
+    let (_, kept) = send(&short_app, post(export, &keys.admin)).await;
+    let res = call_service(&short_app, download(&kept["upload_id"], &keys.admin)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let res = call_service(&short_app, download(&kept["upload_id"], &keys.admin)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "expired");
+    assert_eq!(files(), 1, "not removed before the next export");
+    let (s, fresh) = send(&short_app, post(export, &editor)).await;
+    assert_eq!(s, StatusCode::OK, "{fresh}");
+    assert_eq!(files(), 1, "only the new export is left");
+    let res = call_service(&short_app, download(&fresh["upload_id"], &editor)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let gone = kept["upload_id"].as_str().unwrap_or_default().to_owned();
+    let row = short.store().read(|tx| tx.upload_by_id(&gone)).unwrap();
+    assert!(row.is_none(), "expired records are removed too");
+    // At start-up, the same clean-up.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(short.remove_expired_exports().unwrap(), 1);
+    assert_eq!(files(), 0);
+
+    // A key keeps its newest 20 files: the 21st export removes the oldest.
+    let mut made = Vec::new();
+    for _ in 0..=MAX_EXPORTS_PER_PRINCIPAL {
+        let (s, b) = send(&app, post(export, &keys.admin)).await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+        made.push(b["upload_id"].clone());
+    }
+    assert_eq!(files(), 20);
+    let res = call_service(&app, download(&made[0], &keys.admin)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "the oldest went");
+    let res = call_service(&app, download(&made[1], &keys.admin)).await;
+    assert_eq!(res.status(), StatusCode::OK, "the 20 newest stay");
+    let first = made[0].as_str().unwrap_or_default().to_owned();
+    let row = data.store().read(|tx| tx.upload_by_id(&first)).unwrap();
+    assert!(row.is_none(), "its record went with it");
+    // The quota is a key's own: another key's export removes none of these.
+    let (s, _) = send(&app, post(export, &editor)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(files(), 21);
+}
+
+async fn foreman_per_page_all_answers_every_auth_in_batches(t: TestDb) {
+    // More records than a batch (500) several times over, and more than one statement
+    // could bind on SQLite if the index loaded them at once.
+    const N: usize = 2400;
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let caller = auths_app::audit::cli_caller();
+    let items: Vec<auths_app::CreateItem> = (0..N)
+        .map(|n| auths_app::CreateItem {
+            draft_id: None,
+            fields: auths_domain::RawFields {
+                name: Some(format!("Ext {n:04}")),
+                protocol_ids: Some(vec!["protocol-external".into()]),
+                ..auths_domain::RawFields::default()
+            },
+        })
+        .collect();
+    for chunk in items.chunks(1000) {
+        let results = data.create_many(&caller, chunk).unwrap();
+        assert!(results.iter().all(Result::is_ok));
+    }
+    // Not external: counted nowhere here.
+    let (s, b) = send(
+        &app,
+        post(CREATE, &keys.admin)
+            .set_json(json!({"auths": [{"name": "Corp LDAP", "protocol_ids": ["protocol-ldap"]}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let get = |uri: &str| {
+        TestRequest::get()
+            .uri(uri)
+            .insert_header(("X-Api-Key", keys.viewer.clone()))
+    };
+    let ids = |b: &serde_json::Value| -> Vec<i64> {
+        b["results"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|x| x["id"].as_i64()).collect())
+            .unwrap_or_default()
+    };
+    let index = "/api/auth_source_externals";
+    for per_page in ["all", "ALL", "4294967296"] {
+        let (s, b) = send(&app, get(&format!("{index}?per_page={per_page}"))).await;
+        assert_eq!(s, StatusCode::OK, "{per_page}");
+        assert_eq!(
+            (b["total"].as_u64(), b["subtotal"].as_u64()),
+            (Some(2400), Some(2400))
+        );
+        let want = if per_page == "4294967296" {
+            4_294_967_296_u64
+        } else {
+            2400
+        };
+        assert_eq!(b["per_page"], want, "{per_page}: per_page as asked");
+        let found = ids(&b);
+        assert_eq!(found.len(), N, "{per_page}: every row");
+        assert!(found.windows(2).all(|w| w[0] < w[1]), "by id, once each");
+        assert_eq!(b["results"][0]["name"], "Ext 0000");
+        assert!(b["results"][0]["locations"].is_array());
+    }
+    // A long page of a number starts where it should and stops at its size.
+    let (_, all) = send(&app, get(&format!("{index}?per_page=all"))).await;
+    let every = ids(&all);
+    let (s, b) = send(&app, get(&format!("{index}?per_page=1000&page=2"))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ids(&b), every[1000..2000]);
+    let (_, b) = send(&app, get(&format!("{index}?per_page=1000&page=3"))).await;
+    assert_eq!(ids(&b), every[2000..]);
+    let (_, b) = send(&app, get(&format!("{index}?per_page=all&page=2"))).await;
+    assert_eq!(ids(&b).len(), 0, "past the last page: {}", b["per_page"]);
+    assert_eq!(b["per_page"], 2400);
+    // The search, its subtotal and the order hold across batches.
+    let (s, b) = send(
+        &app,
+        get(&format!(
+            "{index}?per_page=all&search=name%20~%20%22Ext%201%22&order=name%20DESC"
+        )),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", b["error"]);
+    assert_eq!(
+        (b["total"].as_u64(), b["subtotal"].as_u64()),
+        (Some(2400), Some(1000))
+    );
+    assert_eq!(ids(&b).len(), 1000);
+    assert_eq!(b["results"][0]["name"], "Ext 1999");
+    assert_eq!(b["results"][999]["name"], "Ext 1000");
+    // A bad search is still a 400 before anything is written.
+    let (s, _) = send(
+        &app,
+        get(&format!("{index}?per_page=all&search=foo%20%3D%201")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Taxonomies likewise.
+    let (s, b) = send(&app, get("/api/locations?per_page=all")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(
+        b["results"].as_array().map(Vec::len),
+        b["total"].as_u64().map(|n| n as usize)
+    );
 }

@@ -405,16 +405,15 @@ impl AuthRepository for StoreTx {
         if numbers.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = a::table
-            .filter(a::number.eq_any(numbers))
-            .select(AuthRow::as_select())
-            .load(self.conn())
-            .map_err(repo_error)?;
-        let mut by_number: HashMap<i64, Auth> = self
-            .resolve_many(rows)?
-            .into_iter()
-            .map(|a| (a.number, a))
-            .collect();
+        let mut by_number: HashMap<i64, Auth> = HashMap::with_capacity(numbers.len());
+        for chunk in numbers.chunks(super::CHUNK) {
+            let rows = a::table
+                .filter(a::number.eq_any(chunk))
+                .select(AuthRow::as_select())
+                .load(self.conn())
+                .map_err(repo_error)?;
+            by_number.extend(self.resolve_many(rows)?.into_iter().map(|a| (a.number, a)));
+        }
         Ok(numbers.iter().filter_map(|n| by_number.remove(n)).collect())
     }
 

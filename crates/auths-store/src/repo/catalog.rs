@@ -79,15 +79,19 @@ impl CatalogRepository for StoreTx {
             }
             return Ok(out);
         }
-        ce::table
-            .filter(ce::kind.eq(kind.as_str()))
-            .filter(ce::id.eq_any(ids_text(ids)))
-            .select(EntryRow::as_select())
-            .load(self.conn())
-            .map_err(repo_error)?
-            .into_iter()
-            .map(EntryRow::into_entry)
-            .collect()
+        let mut out = Vec::new();
+        for chunk in ids.chunks(super::CHUNK) {
+            let rows = ce::table
+                .filter(ce::kind.eq(kind.as_str()))
+                .filter(ce::id.eq_any(ids_text(chunk)))
+                .select(EntryRow::as_select())
+                .load(self.conn())
+                .map_err(repo_error)?;
+            for row in rows {
+                out.push(row.into_entry()?);
+            }
+        }
+        Ok(out)
     }
 
     fn entry_by_label(
@@ -540,15 +544,19 @@ impl StoreTx {
             .into_iter()
             .map(|n| n.number)
             .collect();
-        let mut rows = ce::table
-            .filter(ce::number.eq_any(&numbers))
-            .select(EntryRow::as_select())
-            .load(self.conn())
-            .map_err(repo_error)?;
-        rows.sort_by_key(|r| numbers.iter().position(|n| *n == r.number));
+        let mut by_number = std::collections::HashMap::with_capacity(numbers.len());
+        for chunk in numbers.chunks(super::CHUNK) {
+            let rows = ce::table
+                .filter(ce::number.eq_any(chunk))
+                .select(EntryRow::as_select())
+                .load(self.conn())
+                .map_err(repo_error)?;
+            by_number.extend(rows.into_iter().map(|r| (r.number, r)));
+        }
         Ok(Page {
-            rows: rows
-                .into_iter()
+            rows: numbers
+                .iter()
+                .filter_map(|n| by_number.remove(n))
                 .map(EntryRow::into_entry)
                 .collect::<Result<Vec<_>, _>>()?,
             total,

@@ -1,13 +1,44 @@
 //! Drafts.
 
-use auths_domain::{AuthId, Draft, DraftId, DraftRepository, PrincipalId, RepoError};
+use auths_domain::{
+    AuthId, CatalogKind, Draft, DraftId, DraftRepository, EntryId, Page, PageRequest, PrincipalId,
+    RepoError,
+};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
 
 use crate::db::{StoreTx, utc};
 use crate::error::repo_error;
 use crate::models::DraftRow;
 use crate::repo::One;
+use crate::schema::auth_links as al;
+use crate::schema::auths as a;
 use crate::schema::drafts as d;
+
+/// The drafts of `owner` a caller limited to `scope` sees: drafts of new auths, and of
+/// auths in one of these departments.
+macro_rules! visible_drafts {
+    ($owner:expr, $scope:expr) => {{
+        let mut q = d::table.filter(d::owner_id.eq($owner)).into_boxed();
+        if let Some(ids) = $scope {
+            q = q.filter(
+                d::auth_id.is_null().or(d::auth_id.eq_any(
+                    a::table
+                        .filter(
+                            a::number.eq_any(
+                                al::table
+                                    .filter(al::kind.eq(CatalogKind::Departments.as_str()))
+                                    .filter(al::entry_id.eq_any(ids))
+                                    .select(al::auth_number),
+                            ),
+                        )
+                        .select(a::auth_id.nullable()),
+                )),
+            );
+        }
+        q
+    }};
+}
 
 fn corrupt(what: &str) -> RepoError {
     RepoError::Internal(format!("corrupt draft row: {what}"))
@@ -113,5 +144,41 @@ impl DraftRepository for StoreTx {
         .into_iter()
         .map(DraftRow::into_draft)
         .collect()
+    }
+
+    fn count_drafts(&mut self, owner: &PrincipalId) -> Result<u64, RepoError> {
+        d::table
+            .filter(d::owner_id.eq(owner.as_str()))
+            .select(count_star())
+            .get_result::<i64>(self.conn())
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(repo_error)
+    }
+
+    fn list_drafts(
+        &mut self,
+        owner: &PrincipalId,
+        scope: Option<&[EntryId]>,
+        page: PageRequest,
+    ) -> Result<Page<Draft>, RepoError> {
+        let ids: Option<Vec<&str>> = scope.map(|s| s.iter().map(EntryId::as_str).collect());
+        let total = visible_drafts!(owner.as_str(), ids.clone())
+            .select(count_star())
+            .get_result::<i64>(self.conn())
+            .map_err(repo_error)?;
+        let rows = visible_drafts!(owner.as_str(), ids)
+            .order((d::updated_at.desc(), d::draft_id.desc()))
+            .limit(i64::from(page.limit))
+            .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
+            .select(DraftRow::as_select())
+            .load(self.conn())
+            .map_err(repo_error)?;
+        Ok(Page {
+            rows: rows
+                .into_iter()
+                .map(DraftRow::into_draft)
+                .collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 }

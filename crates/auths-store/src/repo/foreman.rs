@@ -190,13 +190,13 @@ impl StoreTx {
             let rows: Vec<Count> = run_sql!(tx.conn(), &c, load::<Count>)?;
             Ok(rows.first().map_or(0, |r| u64::try_from(r.n).unwrap_or(0)))
         };
-        let total = count(self, &base)?;
+        let total = if q.counted { count(self, &base)? } else { 0 };
         let mut matching = base;
         if let Some(f) = &q.filter {
             matching.push(" AND ");
             compile(&mut matching, f);
         }
-        let subtotal = if q.filter.is_some() {
+        let subtotal = if q.filter.is_some() && q.counted {
             count(self, &matching)?
         } else {
             total

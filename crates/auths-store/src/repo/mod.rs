@@ -9,6 +9,12 @@ mod principals;
 pub(crate) mod search;
 mod uploads;
 
+/// Most values one `IN` list binds: lists longer than this are read a chunk at a time.
+/// SQLite refuses a statement with more than 32,766 variables ("too many SQL
+/// variables"), and resolving a chunk of auths binds about three per auth; a list that
+/// grows with the table must never reach one statement whole.
+pub(crate) const CHUNK: usize = 500;
+
 /// The row of a lookup by a unique key, loaded without `.first()`: diesel binds the
 /// `LIMIT` of `.first()` as a parameter, and SQLite (since 3.47) re-prepares a statement
 /// whenever a parameter its plan looked at (such as a LIMIT) is bound again, so every
