@@ -24,6 +24,7 @@ auths_store::on_both_backends!(
     failed_transactions_leave_nothing,
     foreman_queries_compile_to_the_same_answers_as_the_rules,
     scoped_listings_follow_the_domains_rule,
+    lookups_of_forty_thousand_keys_bind_no_more_variables_than_allowed,
 );
 
 fn now() -> DateTime<Utc> {
@@ -846,4 +847,21 @@ fn values_in_clear_are_sealed_on_postgres() {
     if let Some(t) = auths_store::testing::TestDb::postgres() {
         values_in_clear_are_sealed_and_a_rotation_reseals_them(&t);
     }
+}
+
+/// Issue "Bounded, sealed, revocable": `per_page=all` on 40,000 auths answered 500
+/// ("too many SQL variables", SQLite allows 32,766 a statement). Lookups by many keys
+/// are read in chunks.
+fn lookups_of_forty_thousand_keys_bind_no_more_variables_than_allowed(db: &Db) {
+    let ids: Vec<EntryId> = (0..40_000).map(|i| id(&format!("e{i}"))).collect();
+    let found = db
+        .read(|tx| tx.entries_by_ids(CatalogKind::Departments, &ids))
+        .unwrap();
+    assert!(found.is_empty());
+    let name = entry(db, CatalogKind::Names, "n1", "Corp LDAP");
+    db.write(|tx| tx.insert_auth(&new_auth("a1", content(&name))))
+        .unwrap();
+    let numbers: Vec<i64> = (1..=40_000).collect();
+    let auths = db.read(|tx| tx.auths_by_numbers(&numbers)).unwrap();
+    assert_eq!(auths.len(), 1, "the one auth, found among 40,000 numbers");
 }
