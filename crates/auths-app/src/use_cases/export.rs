@@ -68,9 +68,22 @@ fn cell(s: &str) -> String {
     }
 }
 
+/// One value of a multi-valued cell: a `;` or `\` inside it escaped with `\`, so that
+/// a department "R;D" is not two (auths-v5 spec, `/export`).
+fn escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, ';' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn joined(refs: &[EntryRef]) -> String {
     refs.iter()
-        .map(|r| r.label.as_str())
+        .map(|r| escaped(&r.label))
         .collect::<Vec<_>>()
         .join(";")
 }
@@ -81,7 +94,13 @@ pub fn record(a: &Auth) -> Vec<String> {
         .items
         .iter()
         .filter(|i| !i.secret)
-        .map(|i| format!("{}={}", i.key, i.value.as_deref().unwrap_or("")))
+        .map(|i| {
+            format!(
+                "{}={}",
+                escaped(&i.key),
+                escaped(i.value.as_deref().unwrap_or(""))
+            )
+        })
         .collect::<Vec<_>>()
         .join(";");
     [
@@ -366,6 +385,21 @@ impl<S: Store> AuthService<S> {
 #[cfg(test)]
 mod tests {
     use super::cell;
+
+    #[test]
+    fn a_separator_inside_a_value_is_escaped() {
+        assert_eq!(super::escaped("R;D"), "R\\;D");
+        assert_eq!(super::escaped(r"C:\dir"), r"C:\\dir");
+        assert_eq!(super::escaped("plain"), "plain");
+        let refs: Vec<auths_domain::EntryRef> = ["R;D", "Sales"]
+            .iter()
+            .map(|l| auths_domain::EntryRef {
+                id: auths_domain::EntryId::parse("x").unwrap_or_else(|_| unreachable!()),
+                label: (*l).to_owned(),
+            })
+            .collect();
+        assert_eq!(super::joined(&refs), r"R\;D;Sales");
+    }
 
     #[test]
     fn formula_cells_are_neutralised() {
