@@ -129,7 +129,10 @@ type Verified = (Principal, Instant, Option<DateTime<Utc>>);
 /// Verified keys and pending `last_used_at` updates.
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
-    verified: Mutex<HashMap<String, Verified>>,
+    /// The verifications, and the epoch: how many times they were forgotten. A key read
+    /// from the database before a revocation must not be cached after it, so a
+    /// verification is kept only if no forgetting happened since its read began.
+    verified: Mutex<(u64, HashMap<String, Verified>)>,
     used: Mutex<HashMap<PrincipalId, DateTime<Utc>>>,
     /// The revocation count last read, and when.
     revocations: Mutex<Option<(u64, Instant)>>,
@@ -154,9 +157,14 @@ impl KeyCache {
         *r = Some((count, Instant::now()));
     }
 
+    /// The epoch now: pass it to [`KeyCache::put`] with what a read begun now found.
+    fn epoch(&self) -> u64 {
+        self.verified.lock().map_or(0, |v| v.0)
+    }
+
     fn get(&self, hash: &str) -> Option<Principal> {
-        let map = self.verified.lock().ok()?;
-        map.get(hash)
+        let v = self.verified.lock().ok()?;
+        v.1.get(hash)
             .filter(|(_, at, expires_at)| {
                 at.elapsed() < CACHE_TTL
                     && !auths_domain::principal::expired(*expires_at, clock::now())
@@ -164,18 +172,29 @@ impl KeyCache {
             .map(|(p, _, _)| p.clone())
     }
 
-    fn put(&self, hash: String, principal: Principal, expires_at: Option<DateTime<Utc>>) {
-        if let Ok(mut map) = self.verified.lock() {
-            if map.len() >= CACHE_MAX {
-                map.clear();
+    fn put(
+        &self,
+        epoch: u64,
+        hash: String,
+        principal: Principal,
+        expires_at: Option<DateTime<Utc>>,
+    ) {
+        if let Ok(mut v) = self.verified.lock() {
+            if v.0 != epoch {
+                // Forgotten since the read began: the read may predate a revocation.
+                return;
             }
-            map.insert(hash, (principal, Instant::now(), expires_at));
+            if v.1.len() >= CACHE_MAX {
+                v.1.clear();
+            }
+            v.1.insert(hash, (principal, Instant::now(), expires_at));
         }
     }
 
     pub(crate) fn clear(&self) {
-        if let Ok(mut map) = self.verified.lock() {
-            map.clear();
+        if let Ok(mut v) = self.verified.lock() {
+            v.0 = v.0.wrapping_add(1);
+            v.1.clear();
         }
     }
 
@@ -216,6 +235,7 @@ impl<S: Store> AuthService<S> {
         let principal = match self.keys.get(&hash) {
             Some(p) => p,
             None => {
+                let epoch = self.keys.epoch();
                 let candidates = self
                     .store
                     .read(|tx| tx.active_keys_by_lookup(lookup_of(&hash)))?;
@@ -226,7 +246,7 @@ impl<S: Store> AuthService<S> {
                     .filter(|k| k.is_active(now))
                     .ok_or_else(unauthenticated)?;
                 self.keys
-                    .put(hash, found.principal.clone(), found.expires_at);
+                    .put(epoch, hash, found.principal.clone(), found.expires_at);
                 found.principal
             }
         };
@@ -490,6 +510,19 @@ impl<S: Store> AuthService<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_verification_read_before_a_forgetting_is_not_kept() {
+        let cache = KeyCache::default();
+        let principal = crate::audit::system_caller().principal;
+        let before = cache.epoch();
+        // Another thread saw a revocation and forgot every verification meanwhile.
+        cache.clear();
+        cache.put(before, "h".into(), principal.clone(), None);
+        assert!(cache.get("h").is_none(), "a read older than the revocation");
+        cache.put(cache.epoch(), "h".into(), principal, None);
+        assert!(cache.get("h").is_some());
+    }
 
     #[test]
     fn keys_are_long_random_and_hashed() {

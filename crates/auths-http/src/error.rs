@@ -98,7 +98,7 @@ impl ApiError {
             status,
             object: ErrorObject {
                 code,
-                message: message.into(),
+                message: bounded(message.into()),
                 details: Vec::new(),
             },
         }
@@ -111,7 +111,19 @@ impl ApiError {
 
     /// Adds per-field details.
     #[must_use]
-    pub fn with_details(mut self, details: Vec<Detail>) -> Self {
+    pub fn with_details(mut self, mut details: Vec<Detail>) -> Self {
+        if details.len() > MAX_DETAILS {
+            let more = details.len() - MAX_DETAILS;
+            details.truncate(MAX_DETAILS);
+            details.push(Detail {
+                field: "…".to_owned(),
+                message: format!("and {more} more problems"),
+            });
+        }
+        for d in &mut details {
+            d.field = bounded(std::mem::take(&mut d.field));
+            d.message = bounded(std::mem::take(&mut d.message));
+        }
         self.object.details = details;
         self
     }
@@ -136,6 +148,25 @@ impl std::fmt::Display for ApiError {
             self.object.code,
             self.object.message
         )
+    }
+}
+
+/// The longest message (or detail message) an error answer carries, in characters: a
+/// message quoting a client's value (a 3 MB id) is cut, so that no error echoes more
+/// than this (server spec, "Bounds").
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+/// The most per-field details an error answer lists; past it, one last detail says how
+/// many more there were.
+pub const MAX_DETAILS: usize = 100;
+
+/// `text`, cut to [`MAX_MESSAGE_CHARS`] characters and saying so.
+pub fn bounded(text: String) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => text,
+        Some((cut, _)) => {
+            let rest = text[cut..].chars().count();
+            format!("{}… ({rest} more characters)", &text[..cut])
+        }
     }
 }
 

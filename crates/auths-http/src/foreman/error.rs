@@ -42,7 +42,7 @@ impl ResponseError for ForemanError {
 fn message(status: StatusCode, m: impl Into<String>) -> ForemanError {
     ForemanError {
         status,
-        body: json!({"error": {"message": m.into()}}),
+        body: json!({"error": {"message": crate::error::bounded(m.into())}}),
     }
 }
 
@@ -146,7 +146,7 @@ impl<'a> Context<'a> {
             AppError::NotFound(m) => message(StatusCode::NOT_FOUND, m.to_string()),
             AppError::Query(q) => ForemanError {
                 status: StatusCode::BAD_REQUEST,
-                body: json!({"error": {"message": q.to_string(), "class": "ScopedSearch::QueryNotSupported"}}),
+                body: json!({"error": {"message": crate::error::bounded(q.to_string()), "class": "ScopedSearch::QueryNotSupported"}}),
             },
             AppError::Invalid(problems) => self.invalid(
                 problems
@@ -184,7 +184,9 @@ impl<'a> Context<'a> {
     pub fn invalid(&self, problems: Vec<(String, String)>) -> ForemanError {
         let mut errors = serde_json::Map::new();
         let mut full = Vec::new();
-        for (field, msg) in problems {
+        let more = problems.len().saturating_sub(crate::error::MAX_DETAILS);
+        for (field, msg) in problems.into_iter().take(crate::error::MAX_DETAILS) {
+            let (field, msg) = (crate::error::bounded(field), crate::error::bounded(msg));
             let field = if field == "label" {
                 self.label.to_owned()
             } else {
@@ -197,6 +199,9 @@ impl<'a> Context<'a> {
             {
                 a.push(Value::String(msg));
             }
+        }
+        if more > 0 {
+            full.push(format!("and {more} more problems"));
         }
         ForemanError {
             status: StatusCode::UNPROCESSABLE_ENTITY,

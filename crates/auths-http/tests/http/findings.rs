@@ -12,6 +12,7 @@ use crate::support::{post, send, service};
 crate::on_both_backends!(
     forty_thousand_ids_in_a_create_item_are_a_clear_422,
     a_scoped_search_of_a_thousand_terms_is_a_clear_400,
+    an_error_never_echoes_a_huge_value,
 );
 
 async fn forty_thousand_ids_in_a_create_item_are_a_clear_422(t: TestDb) {
@@ -68,4 +69,49 @@ async fn a_scoped_search_of_a_thousand_terms_is_a_clear_400(t: TestDb) {
         let message = b["error"]["message"].as_str().unwrap_or_default();
         assert!(message.contains(bound), "{terms} terms, names {bound}: {b}");
     }
+}
+
+async fn an_error_never_echoes_a_huge_value(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = actix_web::test::init_service(
+        actix_web::App::new()
+            .app_data(data.clone())
+            .configure(auths_http::configure::<Db>),
+    )
+    .await;
+    let huge = "x".repeat(3_000_000);
+    for (path, body) in [
+        ("/api/v5/artifacts/auths/get", json!({"auth_id": huge})),
+        (
+            "/api/v5/artifacts/auths/duplicate",
+            json!({"auth_id": huge}),
+        ),
+        (
+            "/api/v5/keys",
+            json!({"name": "k", "role": "viewer", "department_ids": [huge]}),
+        ),
+        (
+            "/api/v5/artifacts/auths/update",
+            json!({"auths": [{"auth_id": huge, "expected_version": 1}]}),
+        ),
+    ] {
+        let (s, b) = send(&app, post(path, &keys.admin).set_json(body)).await;
+        assert!(s.is_client_error() || s == StatusCode::OK, "{path}: {s}");
+        let text = b.to_string();
+        assert!(text.len() < 4_000, "{path}: {s}, {} bytes", text.len());
+        assert!(!text.contains(&huge[..2_000]), "{path}: echoed");
+    }
+    // Foreman's dialect too.
+    let (s, b) = send(
+        &app,
+        TestRequest::get()
+            .uri(&format!(
+                "/api/auth_source_externals/{}",
+                "9".repeat(30_000)
+            ))
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+    )
+    .await;
+    assert!(s.is_client_error(), "{s}");
+    assert!(b.to_string().len() < 4_000, "{} bytes", b.to_string().len());
 }
