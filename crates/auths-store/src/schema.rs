@@ -141,3 +141,10 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(drafts, auths);
 diesel::allow_tables_to_appear_in_same_query!(drafts, auth_links);
+
+diesel::table! {
+    sealing_key (id) {
+        id -> Integer,
+        key_id -> Text,
+    }
+}

@@ -14,6 +14,7 @@ use crate::db::{Db, StoreTx};
 use crate::error::{StoreError, repo_error};
 use crate::pool::AnyConnection;
 use crate::schema::catalog_entries as ce;
+use crate::schema::sealing_key as sk;
 use crate::secrets::Secrets;
 
 /// What the sealing pass did.
@@ -44,7 +45,66 @@ impl StoreTx {
     }
 }
 
+impl StoreTx {
+    fn registered(&mut self) -> Result<Option<String>, RepoError> {
+        sk::table
+            .filter(sk::id.eq(1))
+            .select(sk::key_id)
+            .first::<String>(self.conn())
+            .optional()
+            .map_err(repo_error)
+    }
+
+    /// Registers `key_id` as the sealing key, replacing any other.
+    fn set_registered(&mut self, key_id: &str) -> Result<(), RepoError> {
+        let n = diesel::update(sk::table.filter(sk::id.eq(1)))
+            .set(sk::key_id.eq(key_id))
+            .execute(self.conn())
+            .map_err(repo_error)?;
+        if n == 0 {
+            diesel::insert_into(sk::table)
+                .values((sk::id.eq(1), sk::key_id.eq(key_id)))
+                .execute(self.conn())
+                .map_err(repo_error)?;
+        }
+        Ok(())
+    }
+}
+
 impl Db {
+    /// The id of the key this database's secret values are sealed under, as the first
+    /// instance registered it (`None`: no key registered yet).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn registered_key_id(&self) -> Result<Option<String>, StoreError> {
+        Ok(auths_domain::Store::read(self, StoreTx::registered)?)
+    }
+
+    /// Registers `key_id` as the sealing key unless one is registered already, and
+    /// answers the one registered (so that of two instances starting at once on one
+    /// database, the second learns the first's key instead of making its own).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn register_key_id(&self, key_id: &str) -> Result<String, StoreError> {
+        Ok(auths_domain::Store::write_untracked(self, |tx| {
+            let row = (sk::id.eq(1), sk::key_id.eq(key_id));
+            let insert = || {
+                diesel::insert_into(sk::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+            };
+            match tx.conn() {
+                AnyConnection::Sqlite(c) => insert().execute(c),
+                AnyConnection::Postgresql(c) => insert().execute(c),
+            }
+            .map_err(repo_error)?;
+            tx.registered()?
+                .ok_or_else(|| RepoError::Internal("the sealing key row vanished".into()))
+        })?)
+    }
+
     /// How many secret values are sealed under each key id (`""`: stored in clear,
     /// before sealing existed).
     ///
@@ -102,6 +162,8 @@ impl Db {
                 .select((ce::id, ce::item_value, ce::sealed_value))
                 .load(tx.conn())
                 .map_err(repo_error)?;
+            // The current key becomes the registered one with the values it seals.
+            tx.set_registered(current.id())?;
             let mut done = Resealed::default();
             for (id, plain, sealed) in rows {
                 let value = match (plain, sealed) {

@@ -89,17 +89,41 @@ pub fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
 }
 
 /// Gives `db` the keys of the key file. With [`KeyAccess::Prepare`], a missing key file
-/// is created (mode 0600) unless sealed values exist (they need the lost key: the
-/// server then starts without one, and operations that need it answer 503), and values
-/// stored in clear are sealed.
+/// is created (mode 0600) on a first start: when the database has no sealing key
+/// registered and no sealed value, the new key is registered (one instance wins when
+/// several start at once on one database; the others make no file). Values stored in
+/// clear are then sealed.
+///
+/// Without the key the database's values are sealed under (a lost file, or a file of
+/// another instance), the process starts without one: operations that need it answer
+/// 503, and the log says which key is missing.
 ///
 /// # Errors
 /// An unreadable or malformed key file, a key file that cannot be created, a failed
 /// sealing pass.
 pub fn load(db: &Db, config: &Config, access: KeyAccess) -> anyhow::Result<()> {
     let path = config.secret_key_file();
+    let registered = db.registered_key_id()?;
     if path.exists() {
         let keys = read_key_file(&path)?;
+        if let Some(r) = registered.as_deref()
+            && !keys.iter().any(|k| k.id() == r)
+        {
+            tracing::error!(
+                path = %path.display(),
+                registered = r,
+                held = ?keys.iter().map(SecretKey::id).collect::<Vec<_>>(),
+                "the key file does not hold the key this database's secret values are \
+                 sealed under: every authsd on one database needs the same key file (copy \
+                 it from the instance that made or rotated it); until then, operations \
+                 that need a secret value answer 503"
+            );
+            db.set_secrets(Secrets::missing(format!(
+                "this server's key file (AUTHS_SECRET_KEY_FILE) does not hold key {r}, \
+                 under which this database's secret values are sealed"
+            )));
+            return Ok(());
+        }
         tracing::debug!(key = keys[0].id(), "secrets key loaded");
         db.set_secrets(Secrets::new(keys));
     } else {
@@ -109,12 +133,14 @@ pub fn load(db: &Db, config: &Config, access: KeyAccess) -> anyhow::Result<()> {
             .filter(|(k, _)| !k.is_empty())
             .map(|(_, n)| n)
             .sum::<u64>();
-        if sealed > 0 {
+        if sealed > 0 || registered.is_some() {
             tracing::error!(
                 path = %path.display(),
                 sealed,
-                "the secrets key file is missing, but secret values are sealed under it: \
-                 restore the file from backup; until then, operations that need a secret \
+                registered = registered.as_deref().unwrap_or("-"),
+                "the secrets key file is missing, but this database's secret values are \
+                 sealed under a key: restore the file from backup (or copy it from another \
+                 instance on this database); until then, operations that need a secret \
                  value answer 503"
             );
             return Ok(());
@@ -123,11 +149,22 @@ pub fn load(db: &Db, config: &Config, access: KeyAccess) -> anyhow::Result<()> {
             return Ok(());
         }
         let key = SecretKey::generate();
+        let winner = db.register_key_id(key.id())?;
+        if winner != key.id() {
+            tracing::error!(
+                path = %path.display(),
+                registered = %winner,
+                "another instance on this database made the secrets key at the same time: \
+                 copy its key file here and restart; until then, operations that need a \
+                 secret value answer 503"
+            );
+            return Ok(());
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         write_key_file(&path, std::slice::from_ref(&key))?;
-        tracing::info!(path = %path.display(), key = key.id(), "created the secrets key file: back it up with the database");
+        tracing::info!(path = %path.display(), key = key.id(), "created the secrets key file: back it up with the database, and give every instance on this database a copy");
         db.set_secrets(Secrets::new(vec![key]));
     }
     if access == KeyAccess::Prepare {
@@ -163,6 +200,12 @@ pub fn run(config: &Config, cmd: SecretsCommand) -> anyhow::Result<()> {
                 Some(k) => writeln!(out, "sealing key: {} ({})", k.id(), path.display())?,
                 None => writeln!(out, "sealing key: none ({} is missing)", path.display())?,
             }
+            let registered = db.registered_key_id()?;
+            writeln!(
+                out,
+                "registered in the database: {}",
+                registered.as_deref().unwrap_or("none")
+            )?;
             for (id, n) in db.sealed_values_by_key()? {
                 let id = if id.is_empty() {
                     "in clear".to_owned()
@@ -180,6 +223,18 @@ pub fn run(config: &Config, cmd: SecretsCommand) -> anyhow::Result<()> {
             );
             let old = read_key_file(&path)?;
             let in_use = db.sealed_values_by_key()?;
+            // Every value must open under the file's keys before the file is touched.
+            if let Some(id) = in_use
+                .keys()
+                .find(|id| !id.is_empty() && !old.iter().any(|k| k.id() == id.as_str()))
+            {
+                anyhow::bail!(
+                    "secret values are sealed under key {id}, which {} does not hold: \
+                     nothing was changed (use the key file of the instance that made or \
+                     rotated that key)",
+                    path.display()
+                );
+            }
             let new = SecretKey::generate();
             // The new key first; the previous sealing key, and any older key values
             // still use, kept to open them. The file is written before the values are

@@ -321,3 +321,91 @@ fn a_bootstrap_key_of_one_letter_repeated_is_refused() {
     let listing = String::from_utf8_lossy(&list.stdout);
     assert_eq!(listing.lines().count(), 1, "no key was made: {listing}");
 }
+
+#[test]
+fn instances_on_one_database_share_one_secrets_key() {
+    let shared = tempfile::tempdir().unwrap();
+    share_one_key(&format!(
+        "sqlite://{}",
+        shared.path().join("auths.db").display()
+    ));
+    if let Some(pg) = auths_store::testing::TestDb::postgres() {
+        share_one_key(&pg.url);
+    }
+}
+
+fn share_one_key(database_url: &str) {
+    const BOOT: &str = "shared-bootstrap-4f9c2a7e1b8d6c3a5e0f";
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let cmd = |dir: &std::path::Path| {
+        let mut c = authsd(dir);
+        c.env("AUTHS_DATABASE_URL", database_url)
+            .env("AUTHS_BOOTSTRAP_API_KEY", BOOT);
+        c
+    };
+    let secret = |server: &support::Server, key: &str| {
+        server
+            .request(
+                "POST",
+                "/api/v5/catalog/items",
+                &[("X-Api-Key", BOOT), ("Content-Type", "application/json")],
+                &format!(r#"{{"key":"{key}","value":"v","secret":true}}"#),
+            )
+            .0
+    };
+    let key_file = |dir: &tempfile::TempDir| dir.path().join("data/secret.key");
+
+    let first = support::start_with(cmd(a.path()));
+    assert_eq!(secret(&first, "a1"), 201);
+    assert!(key_file(&a).is_file());
+    // A second instance makes no key of its own: it would seal what no other opens.
+    let second = support::start_with(cmd(b.path()));
+    assert!(!key_file(&b).exists(), "no second key");
+    let refused = second.request(
+        "POST",
+        "/api/v5/catalog/items",
+        &[("X-Api-Key", BOOT), ("Content-Type", "application/json")],
+        r#"{"key":"b1","value":"v","secret":true}"#,
+    );
+    assert_eq!(refused.0, 503, "{}", refused.1);
+    assert!(refused.1.contains("AUTHS_SECRET_KEY_FILE"), "{}", refused.1);
+    let (_, logs) = second.stop();
+    assert!(logs.contains("copy it from another instance"), "{logs}");
+
+    // With a copy of the first one's key file, it seals as the first does.
+    std::fs::create_dir_all(b.path().join("data")).unwrap();
+    std::fs::copy(key_file(&a), key_file(&b)).unwrap();
+    let second = support::start_with(cmd(b.path()));
+    assert_eq!(secret(&second, "b2"), 201);
+    assert!(second.stop().0);
+    assert!(first.stop().0);
+
+    // A rotation on the first; the second's copy is now stale: it says so and seals
+    // nothing under the old key.
+    let rotated = cmd(a.path())
+        .args(["secrets", "rotate-key"])
+        .output()
+        .unwrap();
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let second = support::start_with(cmd(b.path()));
+    assert_eq!(secret(&second, "b3"), 503);
+    let (_, logs) = second.stop();
+    assert!(logs.contains("does not hold the key"), "{logs}");
+    // And a rotation from the stale copy changes nothing.
+    let before = std::fs::read(key_file(&b)).unwrap();
+    let refused = cmd(b.path())
+        .args(["secrets", "rotate-key"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("nothing was changed"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(std::fs::read(key_file(&b)).unwrap(), before);
+}
