@@ -22,6 +22,59 @@ pub const MAX_DRAFTS_PER_PRINCIPAL: u64 = 500;
 /// either text or an id (setting one clears the other); likewise a description.
 pub type DraftValues = Fields<Option<String>, Vec<String>>;
 
+/// Most characters a draft's values may hold in all, texts and ids together (64 Ki).
+/// Each field has its own bound ([`DraftPatch::check_bounds`]), but every list at 200
+/// ids of 128 characters would make a draft of 128,000 characters that no auth can
+/// be: a full auth, five lists of 200 UUIDs, a name and a description, holds about
+/// 41,000. With [`MAX_DRAFTS_PER_PRINCIPAL`], this bounds what a key keeps in drafts.
+pub const MAX_DRAFT_CHARS: usize = 65_536;
+
+/// The characters `values` hold in all, texts and ids together.
+pub fn draft_chars(values: &DraftValues) -> usize {
+    let one = [
+        &values.name,
+        &values.name_id,
+        &values.description,
+        &values.description_id,
+        &values.flag_id,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|t| t.chars().count())
+    .sum::<usize>();
+    let many = [
+        &values.protocol_ids,
+        &values.slug_ids,
+        &values.item_ids,
+        &values.department_ids,
+        &values.location_ids,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|t| t.chars().count())
+    .sum::<usize>();
+    one + many
+}
+
+/// Checks [`MAX_DRAFT_CHARS`].
+///
+/// # Errors
+/// [`Rule::TooLong`](crate::Rule::TooLong) on the field `draft`.
+pub fn check_draft_size(values: &DraftValues) -> Result<(), Invalid> {
+    let len = draft_chars(values);
+    if len > MAX_DRAFT_CHARS {
+        return Err(Invalid::one(
+            "draft",
+            crate::error::Rule::TooLong {
+                what: "a draft's values".to_owned(),
+                len,
+                max: MAX_DRAFT_CHARS,
+            },
+        ));
+    }
+    Ok(())
+}
+
 /// One field of a patch: absent (unchanged), `null` (cleared), or a value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Change<T> {

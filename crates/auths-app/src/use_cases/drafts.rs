@@ -293,6 +293,7 @@ impl<S: Store> AuthService<S> {
                             // cannot be set to it.
                             other => AppError::Internal(other.to_string()),
                         })?;
+                    auths_domain::draft::check_draft_size(&draft.values)?;
                     if !tx.update_draft(&draft, before.version)? {
                         return Err(Conflict::DraftChanged {
                             draft_id: id.clone(),
@@ -343,6 +344,7 @@ impl<S: Store> AuthService<S> {
                         updated_at: now,
                     };
                     draft.values.apply(edit.patch.clone());
+                    auths_domain::draft::check_draft_size(&draft.values)?;
                     tx.insert_draft(&draft)?;
                     record_draft(tx, caller, "draft.create", None, &draft)?;
                     (draft, auth)

@@ -135,11 +135,15 @@ pub struct DraftsResponse {
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftsBody {
-    #[schema(minimum = 1, maximum = 500)]
+    #[schema(minimum = 1, maximum = 100)]
     page_size: Option<i64>,
     #[schema(minimum = 0)]
     page_offset: Option<i64>,
 }
+
+/// Most drafts a page of `/drafts` holds: a draft may hold 64 Ki characters, so a page
+/// stays under about 7 MB.
+pub const MAX_DRAFTS_PAGE: i64 = 100;
 
 /// `POST .../drafts`: a page of the caller's drafts, newest first, with their count.
 ///
@@ -150,7 +154,7 @@ pub async fn list<S: Store>(
     caller: ReqCaller,
     ApiJson(body): ApiJson<DraftsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = super::paging::page(body.page_size, body.page_offset)?;
+    let page = super::paging::page_up_to(body.page_size, body.page_offset, MAX_DRAFTS_PAGE)?;
     let svc = service.into_inner();
     let drafts = blocking(move || svc.drafts(&caller.0, page)).await?;
     Ok(HttpResponse::Ok().json(DraftsResponse {

@@ -15,10 +15,22 @@ pub const MAX_PAGE_SIZE: i64 = 500;
 /// # Errors
 /// 400 when `page_size` is outside 1..=500 or `page_offset` is negative.
 pub fn page(page_size: Option<i64>, page_offset: Option<i64>) -> Result<PageRequest, ApiError> {
+    page_up_to(page_size, page_offset, MAX_PAGE_SIZE)
+}
+
+/// As [`page`], with rows of a page at most `max` (a list whose rows are large).
+///
+/// # Errors
+/// 400 when `page_size` is outside 1..=`max` or `page_offset` is negative.
+pub fn page_up_to(
+    page_size: Option<i64>,
+    page_offset: Option<i64>,
+    max: i64,
+) -> Result<PageRequest, ApiError> {
     let size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&size) {
+    if !(1..=max).contains(&size) {
         return Err(ApiError::bad_request(format!(
-            "page_size must be between 1 and {MAX_PAGE_SIZE}, not {size}"
+            "page_size must be between 1 and {max}, not {size}"
         )));
     }
     let offset = page_offset.unwrap_or(0);

@@ -19,6 +19,7 @@ crate::on_both_backends!(
     a_department_search_is_no_longer_than_a_label,
     a_draft_keeps_wrong_values_but_none_past_the_publish_bounds,
     drafts_are_counted_and_paged,
+    a_draft_holds_at_most_64_ki_characters,
     exports_expire_and_are_bounded_per_key,
     foreman_per_page_all_answers_every_auth_in_batches,
 );
@@ -313,10 +314,10 @@ async fn drafts_are_counted_and_paged(t: TestDb) {
     );
     let (_, b) = send(
         &app,
-        post(drafts, &keys.admin).set_json(json!({"page_size": 500})),
+        post(drafts, &keys.admin).set_json(json!({"page_size": 100})),
     )
     .await;
-    assert_eq!(b["entries"].as_array().map(Vec::len), Some(500));
+    assert_eq!(b["entries"].as_array().map(Vec::len), Some(100));
     let (_, b) = send(
         &app,
         post(drafts, &keys.admin).set_json(json!({"page_size": 20, "page_offset": 490})),
@@ -330,7 +331,7 @@ async fn drafts_are_counted_and_paged(t: TestDb) {
         "another key's drafts are not counted: {b}"
     );
     for body in [
-        json!({"page_size": 501}),
+        json!({"page_size": 101}),
         json!({"page_size": 0}),
         json!({"page_offset": -1}),
     ] {
@@ -523,5 +524,66 @@ async fn foreman_per_page_all_answers_every_auth_in_batches(t: TestDb) {
     assert_eq!(
         b["results"].as_array().map(Vec::len),
         b["total"].as_u64().map(|n| n as usize)
+    );
+}
+
+async fn a_draft_holds_at_most_64_ki_characters(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let draft = |body: serde_json::Value| {
+        TestRequest::patch()
+            .uri("/api/v5/artifacts/auths/draft")
+            .insert_header(("X-Api-Key", keys.admin.clone()))
+            .set_json(body)
+    };
+    // Every field within its own bound, the whole past 64 Ki characters: five lists of
+    // 200 ids of 128 characters (128,000).
+    let ids = |p: &str| -> Vec<String> { (0..200).map(|i| format!("{p}{i:0>127}")).collect() };
+    let roomy = actix_web::test::init_service(
+        actix_web::App::new()
+            .app_data(data.clone())
+            .configure(auths_http::configure::<auths_store::Db>),
+    )
+    .await;
+    let (s, b) = send(
+        &roomy,
+        draft(
+            json!({"expected_version": 0, "name": "Huge", "slug_ids": ids("s"),
+            "department_ids": ids("d"), "location_ids": ids("l"), "item_ids": ids("i"),
+            "protocol_ids": ids("p")}),
+        ),
+    )
+    .await;
+    crate::support::assert_error(s, &b, 422, "validation_failed");
+    assert_eq!(b["error"]["details"][0]["field"], "draft", "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("65536"),
+        "{b}"
+    );
+    // A draft that grows past it by edits is refused too, and keeps what it had.
+    let (s, first) = send(
+        &roomy,
+        draft(json!({"expected_version": 0, "name": "Growing", "slug_ids": ids("s")})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    let (s, b) = send(
+        &roomy,
+        draft(
+            json!({"input_draft_id": first["draft_id"], "expected_version": 1,
+            "department_ids": ids("d"), "location_ids": ids("l"), "item_ids": ids("i")}),
+        ),
+    )
+    .await;
+    crate::support::assert_error(s, &b, 422, "validation_failed");
+    let (_, list) = send(&app, post("/api/v5/artifacts/auths/drafts", &keys.admin)).await;
+    assert_eq!(list["total_count"], 1);
+    assert_eq!(
+        list["entries"][0]["version"], 1,
+        "unchanged: {}",
+        list["entries"][0]["version"]
     );
 }
