@@ -39,6 +39,52 @@ pub const REVOCATION_CHECK: Duration = Duration::from_millis(500);
 const CACHE_MAX: usize = 10_000;
 /// Shortest bootstrap key accepted from the environment.
 pub const MIN_BOOTSTRAP_KEY_CHARS: usize = 24;
+/// Longest key that can authenticate (a longer credential is refused unread).
+pub const MAX_KEY_CHARS: usize = 512;
+/// Least strength of a bootstrap key chosen by an operator, in bits, as
+/// [`strength_bits`] estimates it. zxcvbn counts guesses up to 2^64, so a random or
+/// long, varied key scores 60 to 64; sequences, keyboard walks, repeats and common
+/// words score far lower (`abcdefghijklmnopqrstuvwx` 7, `qwertyuiopasdfghjklzxcvb` 28,
+/// `Password1234567890123456` 27).
+pub const MIN_BOOTSTRAP_KEY_BITS: u32 = 60;
+
+/// How many guesses a key chosen by a person would take, as log2, by zxcvbn (Dropbox's
+/// estimator: dictionaries, sequences, keyboard patterns, repeats, dates).
+pub fn strength_bits(key: &str) -> f64 {
+    zxcvbn::zxcvbn(key, &[]).guesses_log10() / std::f64::consts::LOG10_2
+}
+
+fn check_bootstrap_key(k: &str) -> Result<(), AppError> {
+    let field = "AUTHS_BOOTSTRAP_API_KEY";
+    let len = k.chars().count();
+    if len < MIN_BOOTSTRAP_KEY_CHARS {
+        return Err(AppError::invalid(
+            field,
+            Rule::BootstrapKeyTooShort {
+                min: MIN_BOOTSTRAP_KEY_CHARS,
+            },
+        ));
+    }
+    if k.len() > MAX_KEY_CHARS {
+        return Err(AppError::invalid(
+            field,
+            Rule::TooLong {
+                what: "the bootstrap key".to_owned(),
+                len,
+                max: MAX_KEY_CHARS,
+            },
+        ));
+    }
+    if strength_bits(k) < f64::from(MIN_BOOTSTRAP_KEY_BITS) {
+        return Err(AppError::invalid(
+            field,
+            Rule::BootstrapKeyWeak {
+                min_bits: MIN_BOOTSTRAP_KEY_BITS,
+            },
+        ));
+    }
+    Ok(())
+}
 /// The name given to the bootstrap key.
 pub const BOOTSTRAP_KEY_NAME: &str = "bootstrap-admin";
 
@@ -267,7 +313,7 @@ impl<S: Store> AuthService<S> {
         credential: &Credential,
     ) -> Option<Result<Principal, AppError>> {
         let key = credential.key.trim();
-        if key.is_empty() || key.len() > 512 {
+        if key.is_empty() || key.len() > MAX_KEY_CHARS {
             return Some(Err(unauthenticated()));
         }
         if self.keys.check_due() {
@@ -467,32 +513,21 @@ impl<S: Store> AuthService<S> {
     /// with `configured` as its value when given, else a generated one, which is
     /// answered so that the caller can show it once. Answers `None` when keys exist.
     ///
+    /// The configured key is checked only when it is about to be used: a value left in
+    /// the environment after the first start is never read again.
+    ///
     /// # Errors
-    /// `Invalid` when the configured key is shorter than [`MIN_BOOTSTRAP_KEY_CHARS`], or
-    /// scores under `MIN_BOOTSTRAP_KEY_BITS` by `auths_domain::principal::estimated_bits`.
+    /// `Invalid` when the configured key has fewer than [`MIN_BOOTSTRAP_KEY_CHARS`] or
+    /// more than [`MAX_KEY_CHARS`] characters, or is guessable: under
+    /// [`MIN_BOOTSTRAP_KEY_BITS`] by [`strength_bits`].
     pub fn bootstrap(&self, configured: Option<&str>) -> Result<Option<IssuedKey>, AppError> {
-        if let Some(k) = configured {
-            let k = k.trim();
-            if k.chars().count() < MIN_BOOTSTRAP_KEY_CHARS {
-                return Err(AppError::invalid(
-                    "AUTHS_BOOTSTRAP_API_KEY",
-                    Rule::BootstrapKeyTooShort {
-                        min: MIN_BOOTSTRAP_KEY_CHARS,
-                    },
-                ));
-            }
-            let min_bits = auths_domain::principal::MIN_BOOTSTRAP_KEY_BITS;
-            if auths_domain::principal::estimated_bits(k) < f64::from(min_bits) {
-                return Err(AppError::invalid(
-                    "AUTHS_BOOTSTRAP_API_KEY",
-                    Rule::BootstrapKeyWeak { min_bits },
-                ));
-            }
-        }
         // "When no key exists yet": revoked keys count, so that revoking every key
         // never mints a new admin key at the next start.
         if !self.store.read(|tx| tx.list_keys())?.is_empty() {
             return Ok(None);
+        }
+        if let Some(k) = configured {
+            check_bootstrap_key(k.trim())?;
         }
         let spec = KeySpec {
             name: BOOTSTRAP_KEY_NAME.to_owned(),

@@ -270,15 +270,17 @@ impl fmt::Display for Rule {
                 write!(f, "unknown role {name:?}; expected viewer, editor or admin")
             }
             Self::KeyName => f.write_str(
-                "a key's name must have 1 to 100 characters, without ':' or control characters",
+                "a key's name must have 1 to 100 characters, without ':', control, \
+                 bidirectional or invisible characters",
             ),
             Self::BootstrapKeyTooShort { min } => {
                 write!(f, "the bootstrap key must have at least {min} characters")
             }
             Self::BootstrapKeyWeak { min_bits } => write!(
                 f,
-                "the bootstrap key is too predictable (under {min_bits} bits by estimate): \
-                 use a random one, such as the output of `openssl rand -hex 32`"
+                "the bootstrap key is too predictable (under {min_bits} bits by zxcvbn's \
+                 estimate: a sequence, a keyboard walk, a repeat or common words): use a \
+                 random one, such as the output of `openssl rand -hex 32`"
             ),
             Self::ExpiryPast => f.write_str("expires_at must be in the future"),
             Self::NotADraftOf { draft_id, auth_id } => {

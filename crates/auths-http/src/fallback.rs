@@ -8,12 +8,24 @@ use crate::error::{ApiError, ErrorCode};
 
 /// Unknown path: 404 `not_found`.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    ApiError::new(
+    let mut res = ApiError::new(
         StatusCode::NOT_FOUND,
         ErrorCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
     )
-    .error_response()
+    .error_response();
+    // Outside the scopes no middleware adds them: the same headers as every answer.
+    for (name, value) in crate::SECURITY_HEADERS {
+        if let (Ok(n), Ok(v)) = (
+            actix_web::http::header::HeaderName::try_from(name),
+            actix_web::http::header::HeaderValue::from_str(value),
+        ) {
+            if !res.headers().contains_key(&n) {
+                res.headers_mut().insert(n, v);
+            }
+        }
+    }
+    res
 }
 
 /// Known path, wrong method: 405, code `bad_request`, with the `Allow` header listing

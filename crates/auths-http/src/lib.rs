@@ -32,16 +32,24 @@ pub use v5::registry::{Endpoint, endpoints as v5_endpoints};
 /// The headers every answer carries (JSON and CSV alike): never cached, never
 /// sniffed as another type, never framed, no referrer, no active content.
 pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
-    actix_web::middleware::DefaultHeaders::new()
-        .add(("Cache-Control", "no-store"))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "no-referrer"))
-        .add((
-            "Content-Security-Policy",
-            "default-src 'none'; frame-ancestors 'none'",
-        ))
+    SECURITY_HEADERS
+        .iter()
+        .fold(actix_web::middleware::DefaultHeaders::new(), |h, &pair| {
+            h.add(pair)
+        })
 }
+
+/// The headers of [`security_headers`], by name and value.
+pub const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+];
 
 /// Mounts every route. The application must hold, as app data, a
 /// `web::Data<AuthService<S>>` and, optionally, a [`BodyLimit`] and a
@@ -94,5 +102,6 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
             .configure(foreman::configure::<S>)
             .default_service(web::to(fallback::not_found)),
     )
+    // Every other path: a JSON 404, with the same headers as every answer.
     .default_service(web::to(fallback::not_found));
 }

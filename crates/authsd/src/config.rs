@@ -15,7 +15,7 @@ pub enum LogFormat {
 }
 
 /// Settings shared by every subcommand.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct Config {
     /// Listen address.
     #[arg(
@@ -169,5 +169,71 @@ mod tests {
         for wrong in ["", "0", "0h", "h", "1w", "-1h", "1.5h"] {
             assert!(parse_retention(wrong).is_err(), "{wrong}");
         }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    /// Never the bootstrap key, nor a password in the database URL.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &without_password(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("secret_key_file", &self.secret_key_file)
+            .field("export_retention", &self.export_retention)
+            .field(
+                "bootstrap_api_key",
+                &self.bootstrap_api_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("workers", &self.workers)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("log", &self.log)
+            .field("log_format", &self.log_format)
+            .field("body_limit", &self.body_limit)
+            .field("failed_login_limit", &self.failed_login_limit)
+            .field("show_ai_generate", &self.show_ai_generate)
+            .finish()
+    }
+}
+
+/// `scheme://user:password@host/...` with the password replaced.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:[redacted]@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    #[test]
+    fn debug_shows_no_secret() {
+        use clap::Parser;
+        #[derive(Debug, Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: super::Config,
+        }
+        let mut cli = Cli::parse_from([
+            "authsd",
+            "--database-url",
+            "postgres://auths:hunter2@db.example/auths",
+        ]);
+        cli.config.bootstrap_api_key = Some("bootstrap-secret-3f9a".into());
+        let shown = format!("{cli:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("bootstrap-secret"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("postgres://auths:[redacted]@db.example/auths"),
+            "{shown}"
+        );
     }
 }

@@ -77,6 +77,11 @@ pub fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
         .with_context(|| format!("creating the data folder {}", dir.display()))?;
     tighten(dir);
     tighten(&dir.join("uploads"));
+    if let Ok(files) = std::fs::read_dir(dir.join("uploads")) {
+        for file in files.flatten() {
+            tighten(&file.path());
+        }
+    }
     tighten(&config.secret_key_file());
     if let Ok(auths_store::Target::Sqlite(db)) = auths_store::Target::parse(&config.database_url) {
         for suffix in ["", "-wal", "-shm"] {

@@ -5,31 +5,6 @@ use crate::ids::{EntryId, PrincipalId};
 
 use super::{Principal, Role};
 
-/// Least estimated entropy of a bootstrap key given by an operator, in bits (see
-/// [`estimated_bits`]). A generated key has 256.
-pub const MIN_BOOTSTRAP_KEY_BITS: u32 = 96;
-
-/// An estimate of the entropy of a key chosen by a person, in bits: its length times
-/// the Shannon entropy of the frequencies of its characters. It is 0 for one character
-/// repeated and low for a short pattern repeated; it cannot see dictionary words, so
-/// it is a floor against the obviously predictable, not a measure of strength.
-pub fn estimated_bits(key: &str) -> f64 {
-    let mut counts = std::collections::BTreeMap::<char, u32>::new();
-    for c in key.chars() {
-        *counts.entry(c).or_default() += 1;
-    }
-    let n: u32 = counts.values().sum();
-    let n = f64::from(n);
-    let per_char: f64 = counts
-        .values()
-        .map(|&c| {
-            let p = f64::from(c) / n;
-            -p * p.log2()
-        })
-        .sum();
-    per_char * n
-}
-
 /// An API key's stored record: the principal and what is kept of the key (its hash).
 /// `Debug` shows neither the hash nor its lookup prefix.
 #[derive(Clone, PartialEq, Eq)]
@@ -118,14 +93,31 @@ impl std::fmt::Debug for NewPrincipal {
     }
 }
 
-/// Checks a principal's display name: 1..=100 characters, no control characters, no
-/// `:` (it would break `Authorization: Basic NAME:KEY`).
+/// Characters a name may not hold although they are not control characters: the
+/// bidirectional overrides and isolates (a name shown as `admin` that is not) and the
+/// invisible ones (zero-width spaces and joiners, the byte-order mark).
+fn deceptive(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Checks a principal's display name: 1..=100 characters, no control, bidirectional or
+/// invisible characters, no `:` (it would break `Authorization: Basic NAME:KEY`).
 ///
 /// # Errors
 /// When the name breaks one of those rules.
 pub fn parse_principal_name(raw: &str) -> Result<String, Invalid> {
     let t = raw.trim();
-    if t.is_empty() || t.chars().count() > 100 || t.contains(':') || t.chars().any(char::is_control)
+    if t.is_empty()
+        || t.chars().count() > 100
+        || t.contains(':')
+        || t.chars().any(|c| c.is_control() || deceptive(c))
     {
         return Err(Invalid::one("name", Rule::KeyName));
     }
@@ -134,25 +126,6 @@ pub fn parse_principal_name(raw: &str) -> Result<String, Invalid> {
 
 #[cfg(test)]
 mod key_tests {
-    #[test]
-    fn predictable_keys_score_low() {
-        use super::{MIN_BOOTSTRAP_KEY_BITS, estimated_bits};
-        let min = f64::from(MIN_BOOTSTRAP_KEY_BITS);
-        assert!(estimated_bits(&"a".repeat(24)) < 1.0);
-        assert!(estimated_bits(&"abc".repeat(8)) < min);
-        assert!(estimated_bits(&"ab12".repeat(10)) < min);
-        assert!(
-            estimated_bits("Zq8vN2kLmR4tW9xYpB3sH6jD") >= min,
-            "24 random"
-        );
-        assert!(
-            estimated_bits("0123456789abcdef") < min,
-            "16 distinct, once each"
-        );
-        let hex64 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-        assert!(estimated_bits(hex64) >= min, "openssl rand -hex 32");
-    }
-
     #[test]
     fn key_hashes_stay_out_of_debug() {
         let p = super::NewPrincipal {
@@ -183,6 +156,15 @@ mod key_tests {
     fn principal_names_fit_basic_auth() {
         assert_eq!(super::parse_principal_name(" ci-bot ").unwrap(), "ci-bot");
         assert!(super::parse_principal_name("a:b").is_err());
+        assert!(
+            super::parse_principal_name("\u{202e}nimda").is_err(),
+            "bidi override"
+        );
+        assert!(
+            super::parse_principal_name("ad\u{200b}min").is_err(),
+            "zero-width"
+        );
+        assert!(super::parse_principal_name("Zoë Müller").is_ok());
         assert!(super::parse_principal_name("").is_err());
         assert!(super::parse_principal_name(&"x".repeat(101)).is_err());
     }

@@ -20,9 +20,7 @@ use crate::ids::{EntryId, PrincipalId};
 
 pub use denial::Denial;
 pub use entries::{EntryRefusal, entry_visible};
-pub use key::{
-    KeyRecord, MIN_BOOTSTRAP_KEY_BITS, NewPrincipal, estimated_bits, expired, parse_principal_name,
-};
+pub use key::{KeyRecord, NewPrincipal, expired, parse_principal_name};
 pub use operation::Operation;
 
 /// A role; each includes the ones before it.

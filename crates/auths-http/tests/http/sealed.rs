@@ -101,6 +101,8 @@ async fn every_answer_carries_the_security_headers(t: TestDb) {
             .uri("/api/auth_source_externals")
             .insert_header(("X-Api-Key", keys.admin.clone())),
         TestRequest::get().uri("/apidoc/v2.json"),
+        TestRequest::get().uri("/"),
+        TestRequest::post().uri("/no/such/path"),
     ];
     for req in requests {
         let res = call_service(&app, req.to_request()).await;
