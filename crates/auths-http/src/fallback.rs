@@ -19,10 +19,9 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
         if let (Ok(n), Ok(v)) = (
             actix_web::http::header::HeaderName::try_from(name),
             actix_web::http::header::HeaderValue::from_str(value),
-        ) {
-            if !res.headers().contains_key(&n) {
-                res.headers_mut().insert(n, v);
-            }
+        ) && !res.headers().contains_key(&n)
+        {
+            res.headers_mut().insert(n, v);
         }
     }
     res
