@@ -23,6 +23,9 @@ use crate::{Db, PoolOptions, Target};
 
 /// The variable naming the PostgreSQL server for tests.
 pub const TEST_DATABASE_URL: &str = "AUTHS_TEST_DATABASE_URL";
+/// When set, a PostgreSQL test without [`TEST_DATABASE_URL`] fails instead of being
+/// skipped (CI sets it).
+pub const REQUIRE_POSTGRES: &str = "AUTHS_REQUIRE_POSTGRES";
 
 /// A migrated database that disappears with the fixture.
 #[derive(Debug)]
@@ -86,6 +89,11 @@ impl TestDb {
     /// that fails must fail the test, not skip it.
     pub fn postgres() -> Option<Self> {
         let Ok(base_url) = std::env::var(TEST_DATABASE_URL) else {
+            assert!(
+                std::env::var_os(REQUIRE_POSTGRES).is_none(),
+                "{REQUIRE_POSTGRES} is set but {TEST_DATABASE_URL} is not: the PostgreSQL \
+                 tests must run (set it to e.g. postgres://postgres@127.0.0.1:5432/test)"
+            );
             announce_skip();
             return None;
         };
