@@ -146,6 +146,25 @@ impl Db {
         Ok(applied)
     }
 
+    /// The versions of the migrations not yet applied (empty when up to date). Reads
+    /// only: a command that must not change the database asks this instead of
+    /// migrating.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.connection().map_err(StoreError::Repo)?;
+        match conn.deref_mut() {
+            AnyConnection::Sqlite(c) => c
+                .pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.iter().map(|m| m.name().to_string()).collect()),
+            AnyConnection::Postgresql(c) => c
+                .pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(|m| m.name().to_string()).collect()),
+        }
+        .map_err(|e| StoreError::Migrate(e.to_string()))
+    }
+
     /// Inserts the seeded flags and protocols that are missing (by id).
     fn seed(&self) -> Result<(), StoreError> {
         let now = Utc::now().naive_utc();

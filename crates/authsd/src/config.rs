@@ -17,17 +17,9 @@ pub enum LogFormat {
 /// Settings shared by every subcommand.
 #[derive(Clone, Args)]
 pub struct Config {
-    /// Listen address.
-    #[arg(
-        long,
-        env = "AUTHS_BIND",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
-    pub bind: SocketAddr,
-
     /// `sqlite://PATH` (created with its folder) or `postgres://...`.
     #[arg(
+        help_heading = "Database and files",
         long,
         env = "AUTHS_DATABASE_URL",
         default_value = "sqlite://data/auths.db",
@@ -37,18 +29,29 @@ pub struct Config {
     pub database_url: String,
 
     /// Where export files (uploads) are kept.
-    #[arg(long, env = "AUTHS_DATA_DIR", default_value = "data", global = true)]
+    #[arg(
+        help_heading = "Database and files",
+        long,
+        env = "AUTHS_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
     pub data_dir: PathBuf,
 
     /// The key file of secret values (default: `secret.key` in the data folder),
     /// created with mode 0600 on first start.
-    #[arg(long, env = "AUTHS_SECRET_KEY_FILE", global = true)]
+    #[arg(
+        help_heading = "Database and files",
+        long,
+        env = "AUTHS_SECRET_KEY_FILE",
+        global = true
+    )]
     pub secret_key_file: Option<PathBuf>,
 
     /// How long export files are kept (`90s`, `30m`, `24h`, `7d`; a bare number is
     /// seconds): older ones answer 404 and are removed at the next export and at
     /// start-up.
-    #[arg(
+    #[arg(help_heading = "Database and files", 
         long,
         env = "AUTHS_EXPORT_RETENTION",
         default_value = "24h",
@@ -62,20 +65,28 @@ pub struct Config {
     #[arg(skip = std::env::var("AUTHS_BOOTSTRAP_API_KEY").ok())]
     pub bootstrap_api_key: Option<String>,
 
-    /// actix workers (default: the number of cores).
-    #[arg(long, env = "AUTHS_WORKERS", global = true)]
-    pub workers: Option<usize>,
-
     /// Database pool size (default: sized to the workers).
-    #[arg(long, env = "AUTHS_DB_POOL_SIZE", global = true)]
+    #[arg(
+        help_heading = "Database and files",
+        long,
+        env = "AUTHS_DB_POOL_SIZE",
+        global = true
+    )]
     pub db_pool_size: Option<u32>,
 
     /// tracing filter, e.g. `info` or `auths_http=debug,info`.
-    #[arg(long, env = "AUTHS_LOG", default_value = "info", global = true)]
+    #[arg(
+        help_heading = "Logging",
+        long,
+        env = "AUTHS_LOG",
+        default_value = "info",
+        global = true
+    )]
     pub log: String,
 
     /// Log format.
     #[arg(
+        help_heading = "Logging",
         long,
         env = "AUTHS_LOG_FORMAT",
         value_enum,
@@ -84,18 +95,38 @@ pub struct Config {
     )]
     pub log_format: LogFormat,
 
+    /// Listen address.
+    #[arg(
+        help_heading = "Server (serve)",
+        long,
+        env = "AUTHS_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: SocketAddr,
+
+    /// actix workers (default: the number of cores).
+    #[arg(
+        help_heading = "Server (serve)",
+        long,
+        env = "AUTHS_WORKERS",
+        global = true
+    )]
+    pub workers: Option<usize>,
+
     /// Largest request body, in bytes.
-    #[arg(long, env = "AUTHS_BODY_LIMIT", default_value_t = auths_http::DEFAULT_BODY_LIMIT, global = true)]
+    #[arg(help_heading = "Server (serve)", long, env = "AUTHS_BODY_LIMIT", default_value_t = auths_http::DEFAULT_BODY_LIMIT, global = true)]
     pub body_limit: usize,
 
     /// Failed credentials from one address, within 5 minutes, after which that address
     /// gets 429 for a while; 0 turns the slow-down off (behind a reverse proxy, where
     /// every client has the proxy's address).
-    #[arg(long, env = "AUTHS_FAILED_LOGIN_LIMIT", default_value_t = auths_http::throttle::MAX_FAILURES, global = true)]
+    #[arg(help_heading = "Server (serve)", long, env = "AUTHS_FAILED_LOGIN_LIMIT", default_value_t = auths_http::throttle::MAX_FAILURES, global = true)]
     pub failed_login_limit: usize,
 
     /// Whether the form offers AI generation (`basic_show_ai_generate`).
     #[arg(
+        help_heading = "Server (serve)",
         long,
         env = "AUTHS_SHOW_AI_GENERATE",
         default_value_t = false,

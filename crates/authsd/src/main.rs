@@ -57,13 +57,37 @@ fn init_logging(config: &Config) {
     }
 }
 
-/// Opens and migrates the database named by the configuration.
-fn open_db(config: &Config) -> anyhow::Result<Db> {
+/// Opens the database named by the configuration. With [`secrets::KeyAccess::Prepare`]
+/// (`serve`, `migrate`) it is created when missing and migrated; otherwise it must
+/// exist and be up to date, and nothing is created or changed to open it.
+fn open_db(config: &Config, access: secrets::KeyAccess) -> anyhow::Result<Db> {
+    let target = auths_store::Target::parse(&config.database_url)?;
+    if access == secrets::KeyAccess::ReadOnly
+        && let auths_store::Target::Sqlite(path) = &target
+        && !path.is_file()
+    {
+        anyhow::bail!(
+            "no database at {}: start the server once (`authsd serve`) or run `authsd \
+             migrate` here first, or point AUTHS_DATABASE_URL (--database-url) at the \
+             server's database",
+            path.display()
+        );
+    }
     let options = PoolOptions {
         max_size: config.pool_size(),
         ..PoolOptions::default()
     };
     let db = Db::open(&config.database_url, &options).context("opening the database")?;
+    if access == secrets::KeyAccess::ReadOnly {
+        let pending = db.pending_migrations()?;
+        anyhow::ensure!(
+            pending.is_empty(),
+            "the database needs {} migration(s) this authsd brings: run `authsd migrate` \
+             (or start the server) first",
+            pending.len()
+        );
+        return Ok(db);
+    }
     let applied = db.migrate().context("migrating the database")?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "database migrated");
@@ -71,14 +95,14 @@ fn open_db(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// Opens and migrates the database, and gives it the secrets key as `access` says.
+/// Opens the database as `access` says, and gives it the secrets key.
 fn open_service(config: &Config, access: secrets::KeyAccess) -> anyhow::Result<AuthService<Db>> {
     // The URL first: a wrong one creates nothing.
     auths_store::Target::parse(&config.database_url)?;
     if access == secrets::KeyAccess::Prepare {
         secrets::prepare_data_dir(config)?;
     }
-    let db = open_db(config)?;
+    let db = open_db(config, access)?;
     secrets::load(&db, config, access)?;
     Ok(AuthService::new(
         db,

@@ -28,7 +28,8 @@ pub enum KeyAccess {
     /// Create it when missing (first start), and seal values still in clear: `serve`,
     /// `migrate`.
     Prepare,
-    /// Read it when present; create and change nothing.
+    /// Read it when present; create and change nothing (the database must exist and
+    /// be migrated: every command but `serve` and `migrate`).
     ReadOnly,
 }
 
@@ -191,7 +192,12 @@ pub fn load(db: &Db, config: &Config, access: KeyAccess) -> anyhow::Result<()> {
 /// No key file, a failed sealing pass, an unwritable key file.
 pub fn run(config: &Config, cmd: SecretsCommand) -> anyhow::Result<()> {
     let path = config.secret_key_file();
-    let db = crate::open_db(config)?;
+    let access = match cmd {
+        SecretsCommand::Status => KeyAccess::ReadOnly,
+        // Re-sealing writes: the database must exist, and be migrated.
+        SecretsCommand::RotateKey => KeyAccess::ReadOnly,
+    };
+    let db = crate::open_db(config, access)?;
     let mut out = std::io::stdout().lock();
     match cmd {
         SecretsCommand::Status => {

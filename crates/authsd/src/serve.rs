@@ -22,6 +22,10 @@ const SHUTDOWN_GRACE: u64 = 30;
 /// cannot be bound.
 pub fn serve(config: &Config) -> anyhow::Result<()> {
     let service = crate::open_service(config, crate::secrets::KeyAccess::Prepare)?;
+    // The address first: when it is taken, no admin key is made (and printed above an
+    // "Address already in use", never to be shown again).
+    let listener = std::net::TcpListener::bind(config.bind)
+        .with_context(|| format!("binding {}", config.bind))?;
     if let Some(issued) = service
         .bootstrap(config.bootstrap_api_key.as_deref())
         .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -31,7 +35,7 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
         } else {
             // Shown once, on stderr, never logged through tracing (logs are often shipped).
             eprintln!(
-                "\nNo API key existed, so an admin key was created. It is shown only this once:\n\n    {}\n\nUse it as `X-Api-Key: <key>`; create more with `authsd keys create`.\n",
+                "\nNo API key existed, so an admin key named bootstrap-admin was created. It is shown only this once:\n\n    {}\n\nUse it as `X-Api-Key: <key>` (or Basic bootstrap-admin:<key>). Lost it? Make another with\n`authsd keys create --name admin2 --role admin` (it prints the new key).\n",
                 issued.key
             );
         }
@@ -74,8 +78,8 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
         .workers(workers)
         .shutdown_timeout(SHUTDOWN_GRACE)
         .client_request_timeout(Duration::from_secs(10))
-        .bind(config.bind)
-        .with_context(|| format!("binding {}", config.bind))?;
+        .listen(listener)
+        .with_context(|| format!("listening on {}", config.bind))?;
         for addr in server.addrs() {
             tracing::info!(%addr, workers, "listening on http://{addr}");
         }

@@ -99,3 +99,37 @@ fn the_api_walkthrough_runs_as_written() {
     );
     assert!(server.stop().0);
 }
+
+#[test]
+fn the_readmes_first_steps_run_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let script = blocks(&readme, "sh")
+        .into_iter()
+        .find(|b| b.contains("readyz"))
+        .expect("the README's first steps");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = support::authsd(dir.path());
+    cmd.env("AUTHS_BOOTSTRAP_API_KEY", KEY);
+    let server = support::start_with(cmd);
+    let out = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("KEY", KEY)
+        .env("HOST", &server.addr)
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(printed.contains(r#""success":true"#), "created: {printed}");
+    assert!(
+        printed.contains(r#""name":"Intranet""#),
+        "listed by Foreman's API: {printed}"
+    );
+    assert!(server.stop().0);
+}
