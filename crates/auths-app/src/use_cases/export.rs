@@ -192,7 +192,7 @@ impl<S: Store> AuthService<S> {
         })
     }
 
-    /// Removes, in batches of [`BATCH`], every export older than the retention, files
+    /// Removes, in batches of 500, every export older than the retention, files
     /// and records. Run at start-up and before each export. Answers how many went.
     ///
     /// # Errors
