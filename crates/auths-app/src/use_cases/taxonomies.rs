@@ -105,4 +105,53 @@ impl<S: Store> AuthService<S> {
         let name = name.map_err(Refused::Request)?;
         Ok(self.create_entry_allowed(caller, t.kind(), &EntryText::label(name))?)
     }
+
+    /// Renames the taxonomy numbered `number` to `name` when one is given (`None`: a
+    /// body that changes nothing we keep, such as only a description): the permission
+    /// first, then the request's refusal, as Foreman does.
+    ///
+    /// # Errors
+    /// `Forbidden`; `NotFound` (no such taxonomy, or one the caller does not see); the
+    /// request's refusal; as [`AuthService::update_entry`], with the name as `label`.
+    pub fn update_taxonomy<R>(
+        &self,
+        caller: &Caller,
+        t: Taxonomy,
+        number: i64,
+        name: Result<Option<String>, R>,
+    ) -> Result<CatalogEntry, Refused<R>> {
+        caller
+            .may(Operation::CatalogWrite)
+            .map_err(AppError::from)?;
+        let entry = self
+            .store
+            .read(|tx| visible_taxonomy(tx, caller, t, number))?;
+        let Some(name) = name.map_err(Refused::Request)? else {
+            return Ok(entry);
+        };
+        if name == entry.label {
+            // Foreman's clients send back what they read: a no-op, no audit record.
+            return Ok(entry);
+        }
+        Ok(self.update_entry(caller, t.kind(), &entry.id, &EntryText::label(name))?)
+    }
+
+    /// Deletes the taxonomy numbered `number` and answers it as it was.
+    ///
+    /// # Errors
+    /// `Forbidden` (catalog deletes are for admins); `NotFound`; `Conflict` while an
+    /// auth uses it, or for a seeded entry.
+    pub fn destroy_taxonomy(
+        &self,
+        caller: &Caller,
+        t: Taxonomy,
+        number: i64,
+    ) -> Result<CatalogEntry, AppError> {
+        caller.may(Operation::CatalogDelete)?;
+        let entry = self
+            .store
+            .read(|tx| visible_taxonomy(tx, caller, t, number))?;
+        self.delete_entry(caller, t.kind(), &entry.id)?;
+        Ok(entry)
+    }
 }

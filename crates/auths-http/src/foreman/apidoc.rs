@@ -154,6 +154,20 @@ fn document() -> Value {
                     param("id", "id", "", true, "numeric", "Must be a Integer"),
                 ], &format!("Show a {singular}")),
                 method("create", vec![api(&format!("/api/{plural}"), "POST", &format!("Create a {singular}"))], vec![hash], &format!("Create a {singular}")),
+                method("update", vec![api(&format!("/api/{plural}/:id"), "PUT", &format!("Update a {singular}"))], vec![
+                    param("id", "id", "", true, "numeric", "Must be a Integer"),
+                    {
+                        let mut h = param(singular, singular, "", true, "hash", "Must be a Hash");
+                        h["params"] = json!([
+                            param("name", &format!("{singular}[name]"), "", false, "string", "Must be a String"),
+                            param("description", &format!("{singular}[description]"), "Accepted and not kept", false, "string", "Must be a String"),
+                        ]);
+                        h
+                    },
+                ], &format!("Update a {singular}")),
+                method("destroy", vec![api(&format!("/api/{plural}/:id"), "DELETE", &format!("Delete a {singular}"))], vec![
+                    param("id", "id", "", true, "numeric", "Must be a Integer"),
+                ], &format!("Delete a {singular}")),
             ],
         })
     };

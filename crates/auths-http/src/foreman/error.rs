@@ -48,6 +48,10 @@ fn message(status: StatusCode, m: impl Into<String>) -> ForemanError {
 
 /// "Name has already been taken" from field `name` and message "has already been taken".
 fn full_message(field: &str, msg: &str) -> String {
+    if field == "base" {
+        // Rails words errors on the record itself without a field name.
+        return msg.to_owned();
+    }
     let mut words = field.replace('_', " ");
     if let Some(first) = words.get_mut(0..1) {
         first.make_ascii_uppercase();
@@ -158,6 +162,12 @@ impl<'a> Context<'a> {
             AppError::Conflict(Conflict::NameTaken | Conflict::LabelTaken { .. }) => {
                 self.invalid(vec![("name".to_owned(), words(&Rule::NameTaken))])
             }
+            // Foreman refuses to destroy a record others depend on as a validation
+            // failure of `base`.
+            AppError::Conflict(Conflict::InUse { .. }) => self.invalid(vec![(
+                "base".to_owned(),
+                "Cannot delete record because dependent auth sources exist".to_owned(),
+            )]),
             AppError::Conflict(c) => message(StatusCode::CONFLICT, c.to_string()),
             e @ AppError::TooMany { .. } => message(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
             e @ AppError::SecretsUnavailable(_) => {

@@ -122,7 +122,7 @@ fn resource(path: &'static str, routes: Vec<(Method, Route)>) -> Resource {
 }
 
 /// The taxonomy routes of `t`, and the index of the auth sources under one.
-fn taxonomy<S: Store>(t: Taxonomy) -> [(Method, Route); 4] {
+fn taxonomy<S: Store>(t: Taxonomy) -> [(Method, Route); 6] {
     [
         (
             Method::GET,
@@ -152,13 +152,43 @@ fn taxonomy<S: Store>(t: Taxonomy) -> [(Method, Route); 4] {
                 },
             ),
         ),
+        (
+            Method::PUT,
+            web::put().to(
+                move |r: actix_web::HttpRequest,
+                      s: Data<S>,
+                      c: ReqCaller,
+                      path: web::Path<String>,
+                      p: web::Payload| { taxonomies::update(t, r, s, c, path, p) },
+            ),
+        ),
+        (
+            Method::DELETE,
+            web::delete().to(move |s: Data<S>, c: ReqCaller, p: web::Path<String>| {
+                taxonomies::destroy(t, s, c, p)
+            }),
+        ),
     ]
 }
 
 /// Every route of the API, one line a resource.
 fn routes<S: Store>() -> Vec<Resource> {
-    let [loc_index, loc_create, loc_show, loc_sources] = taxonomy::<S>(Taxonomy::Location);
-    let [org_index, org_create, org_show, org_sources] = taxonomy::<S>(Taxonomy::Organization);
+    let [
+        loc_index,
+        loc_create,
+        loc_show,
+        loc_sources,
+        loc_update,
+        loc_destroy,
+    ] = taxonomy::<S>(Taxonomy::Location);
+    let [
+        org_index,
+        org_create,
+        org_show,
+        org_sources,
+        org_update,
+        org_destroy,
+    ] = taxonomy::<S>(Taxonomy::Organization);
     vec![
         resource(
             "/auth_source_externals",
@@ -180,9 +210,15 @@ fn routes<S: Store>() -> Vec<Resource> {
             vec![org_sources],
         ),
         resource("/locations", vec![loc_index, loc_create]),
-        resource("/locations/{taxonomy_id}", vec![loc_show]),
+        resource(
+            "/locations/{taxonomy_id}",
+            vec![loc_show, loc_update, loc_destroy],
+        ),
         resource("/organizations", vec![org_index, org_create]),
-        resource("/organizations/{taxonomy_id}", vec![org_show]),
+        resource(
+            "/organizations/{taxonomy_id}",
+            vec![org_show, org_update, org_destroy],
+        ),
         resource("/status", vec![(Method::GET, web::get().to(status))]),
     ]
 }

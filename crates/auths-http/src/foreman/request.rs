@@ -209,6 +209,16 @@ impl TaxonomyBody {
         }
     }
 
+    /// The name an update gives: `None` when none was, empty when not a string (so that
+    /// it is refused as blank).
+    pub fn name_change(self) -> Option<String> {
+        match self.name {
+            Checked::Given(Name(n)) => Some(n),
+            Checked::Absent => None,
+            Checked::Wrong(_) => Some(String::new()),
+        }
+    }
+
     /// The name given (empty when none was, or not a string).
     pub fn name(self) -> String {
         match self.name {

@@ -1,4 +1,4 @@
-//! `/api/locations` and `/api/organizations`: index, show, create.
+//! `/api/locations` and `/api/organizations`: index, show, create, update, destroy.
 
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
@@ -133,4 +133,59 @@ pub async fn create<S: Store>(
     let svc = service.into_inner();
     let created = run_request(move || svc.create_taxonomy(&caller.0, t, name), ctx).await?;
     Ok(HttpResponse::Created().json(TaxonomyView::of(&created)))
+}
+
+/// `PUT /api/locations/:id` `{"location": {"name"}}`, likewise organizations: 200 and
+/// the taxonomy. A body without a name (only a `description`, which auths does not
+/// keep) changes nothing.
+///
+/// # Errors
+/// Foreman's 400, 403, 404, 415, 422.
+pub async fn update<S: Store>(
+    t: Taxonomy,
+    req: HttpRequest,
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ForemanError> {
+    let raw = path.into_inner();
+    let n = leading_number(&raw).ok_or_else(|| ForemanError::taxonomy_not_found(t.kind(), &raw))?;
+    let permission = match t {
+        Taxonomy::Location => "edit_locations",
+        Taxonomy::Organization => "edit_organizations",
+    };
+    let ctx = Context::new(permission)
+        .label_is_name()
+        .record(&raw, Some(n));
+    let name = match super::read_json(&req, payload, false).await {
+        Ok(value) => Ok(TaxonomyBody::of(value, t).name_change()),
+        Err(e) => Err(e),
+    };
+    let svc = service.into_inner();
+    let updated = run_request(move || svc.update_taxonomy(&caller.0, t, n, name), ctx).await?;
+    Ok(HttpResponse::Ok().json(TaxonomyView::of(&updated)))
+}
+
+/// `DELETE /api/locations/:id`, likewise organizations: 200 and the taxonomy as it was;
+/// 422 while an auth source uses it.
+///
+/// # Errors
+/// Foreman's 403, 404, 422.
+pub async fn destroy<S: Store>(
+    t: Taxonomy,
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ForemanError> {
+    let raw = path.into_inner();
+    let n = leading_number(&raw).ok_or_else(|| ForemanError::taxonomy_not_found(t.kind(), &raw))?;
+    let permission = match t {
+        Taxonomy::Location => "destroy_locations",
+        Taxonomy::Organization => "destroy_organizations",
+    };
+    let ctx = Context::new(permission).record(&raw, Some(n));
+    let svc = service.into_inner();
+    let gone = run(move || svc.destroy_taxonomy(&caller.0, t, n), ctx).await?;
+    Ok(HttpResponse::Ok().json(TaxonomyView::of(&gone)))
 }

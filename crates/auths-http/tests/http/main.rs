@@ -24,4 +24,5 @@ mod sealed;
 mod seams;
 mod search;
 mod support;
+mod taxonomies;
 mod writes;
