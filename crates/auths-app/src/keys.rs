@@ -20,8 +20,8 @@ use auths_domain::audit::KEY_OPERATIONS;
 use auths_domain::prelude::*;
 use auths_domain::principal::parse_principal_name;
 use auths_domain::{
-    Caller, CatalogKind, Constraint, EntryId, EntryKey, KeyRecord, NewPrincipal, Operation, Page,
-    PageRequest, Principal, PrincipalId, Role, Rule, Store,
+    Caller, CatalogKind, Constraint, EntryId, EntryKey, FieldProblem, KeyRecord, NewPrincipal,
+    Operation, Page, PageRequest, Principal, PrincipalId, Role, Rule, Store,
 };
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -399,14 +399,19 @@ impl<S: Store> AuthService<S> {
         spec: &KeySpec,
         key: String,
     ) -> Result<IssuedKey, AppError> {
-        let name = parse_principal_name(&spec.name)?;
+        // Every problem at once, as the API's answers and the CLI's message list them.
+        let mut problems = Vec::new();
+        let name = parse_principal_name(&spec.name)
+            .map_err(|e| problems.extend(e.problems))
+            .unwrap_or_default();
         let at = clock::now();
         if spec.expires_at.is_some_and(|e| e <= at) {
-            return Err(AppError::invalid("expires_at", Rule::ExpiryPast));
+            problems.push(FieldProblem::new("expires_at", Rule::ExpiryPast));
         }
         let max = auths_domain::auth::MAX_SECTION_ENTRIES;
-        if spec.department_ids.len() > max {
-            return Err(AppError::invalid(
+        let too_many = spec.department_ids.len() > max;
+        if too_many {
+            problems.push(FieldProblem::new(
                 "department_ids",
                 Rule::TooMany {
                     len: spec.department_ids.len(),
@@ -417,27 +422,33 @@ impl<S: Store> AuthService<S> {
         let hash = hash_key(&key);
         let mut seen = std::collections::HashSet::new();
         if let Some(id) = spec.department_ids.iter().find(|id| !seen.insert(*id)) {
-            return Err(AppError::invalid(
+            problems.push(FieldProblem::new(
                 "department",
                 Rule::Repeated { id: id.clone() },
             ));
         }
         let principal = self.store.write(|tx| {
-            let found = tx.entries_by_ids(CatalogKind::Departments, &spec.department_ids)?;
+            // Past the bound the ids are not looked up (one problem, not one an id).
+            let found = if too_many {
+                Vec::new()
+            } else {
+                tx.entries_by_ids(CatalogKind::Departments, &spec.department_ids)?
+            };
             let mut departments = Vec::new();
-            for id in &spec.department_ids {
+            for id in spec.department_ids.iter().filter(|_| !too_many) {
                 match found.iter().find(|e| &e.id == id) {
                     Some(e) => departments.push(e.to_ref()),
-                    None => {
-                        return Err(AppError::invalid(
-                            "department",
-                            Rule::UnknownEntry {
-                                kind: CatalogKind::Departments,
-                                key: EntryKey::Id(id.clone()),
-                            },
-                        ));
-                    }
+                    None => problems.push(FieldProblem::new(
+                        "department",
+                        Rule::UnknownEntry {
+                            kind: CatalogKind::Departments,
+                            key: EntryKey::Id(id.clone()),
+                        },
+                    )),
                 }
+            }
+            if !problems.is_empty() {
+                return Err(AppError::Invalid(std::mem::take(&mut problems)));
             }
             let new = NewPrincipal {
                 id: PrincipalId::parse(&clock::new_id())?,

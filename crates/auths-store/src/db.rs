@@ -154,6 +154,39 @@ impl Db {
     /// When the database cannot be read.
     pub fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.connection().map_err(StoreError::Repo)?;
+        // diesel creates its bookkeeping table when asked what was applied: ask first
+        // whether it is there, so that an empty database stays empty.
+        #[derive(QueryableByName)]
+        struct Found {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let probe = match conn.deref_mut() {
+            AnyConnection::Sqlite(_) => {
+                "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '__diesel_schema_migrations'"
+            }
+            AnyConnection::Postgresql(_) => {
+                "SELECT COUNT(*) AS n FROM (SELECT to_regclass('__diesel_schema_migrations') AS t) x WHERE t IS NOT NULL"
+            }
+        };
+        let found = diesel::sql_query(probe)
+            .get_result::<Found>(conn.deref_mut())
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        if found.n == 0 {
+            let all = match conn.deref_mut() {
+                AnyConnection::Sqlite(_) => diesel::migration::MigrationSource::<
+                    diesel::sqlite::Sqlite,
+                >::migrations(&SQLITE_MIGRATIONS)
+                .map(|v| v.iter().map(|m| m.name().to_string()).collect()),
+                AnyConnection::Postgresql(_) => {
+                    diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(
+                        &POSTGRES_MIGRATIONS,
+                    )
+                    .map(|v| v.iter().map(|m| m.name().to_string()).collect())
+                }
+            };
+            return all.map_err(|e| StoreError::Migrate(e.to_string()));
+        }
         match conn.deref_mut() {
             AnyConnection::Sqlite(c) => c
                 .pending_migrations(SQLITE_MIGRATIONS)

@@ -11,7 +11,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database URL is not one we understand.
-    #[error("unsupported database URL {0:?}: expected sqlite://PATH or postgres://...")]
+    #[error(
+        "unsupported database URL {0:?}: expected sqlite://PATH (a file, not a folder) or postgres://..."
+    )]
     BadUrl(String),
     /// The database could not be opened or prepared.
     #[error("cannot open the database: {0}")]

@@ -64,7 +64,8 @@ impl Target {
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
             .ok_or_else(|| StoreError::BadUrl(url.to_owned()))?;
-        if path.is_empty() {
+        // A path must name a file: not empty, not a folder (`sqlite:///` is `/`).
+        if path.is_empty() || path.ends_with('/') || std::path::Path::new(path).is_dir() {
             return Err(StoreError::BadUrl(url.to_owned()));
         }
         Ok(Self::Sqlite(PathBuf::from(path)))

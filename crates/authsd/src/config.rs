@@ -1,6 +1,5 @@
 //! Configuration: flags, or the environment, flags winning (server.md, "Running it").
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -95,7 +94,8 @@ pub struct Config {
     )]
     pub log_format: LogFormat,
 
-    /// Listen address.
+    /// Listen address: `HOST:PORT`, a name such as `localhost:8080` or an IP address
+    /// (`0.0.0.0:8080` for every interface).
     #[arg(
         help_heading = "Server (serve)",
         long,
@@ -103,7 +103,7 @@ pub struct Config {
         default_value = "127.0.0.1:8080",
         global = true
     )]
-    pub bind: SocketAddr,
+    pub bind: String,
 
     /// actix workers (default: the number of cores).
     #[arg(

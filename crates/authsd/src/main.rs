@@ -73,6 +73,16 @@ fn open_db(config: &Config, access: secrets::KeyAccess) -> anyhow::Result<Db> {
             path.display()
         );
     }
+    if access == secrets::KeyAccess::ReadOnly
+        && let auths_store::Target::Sqlite(path) = &target
+        && std::fs::metadata(path).is_ok_and(|m| m.len() == 0)
+    {
+        // Opening it would write a header (WAL): say what to do instead.
+        anyhow::bail!(
+            "{} is empty, not yet a database: run `authsd migrate` (or start the server) first",
+            path.display()
+        );
+    }
     let options = PoolOptions {
         max_size: config.pool_size(),
         ..PoolOptions::default()

@@ -39,13 +39,17 @@ pub fn private_umask() {
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
 }
 
-/// Removes group and other permissions from `path`, if it exists and has any (a data
-/// folder or database made by an older version, 0755 and 0644).
+/// Removes group and other permissions from the regular file `path`, if it exists and
+/// has any (a database or export made by an older version, 0644). Never a folder, nor
+/// anything reached through a symbolic link: a configured path may name one that is not
+/// ours (`sqlite:///` once named `/`).
 fn tighten(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
+        if let Ok(meta) = std::fs::symlink_metadata(path)
+            && meta.is_file()
+        {
             let mode = meta.permissions().mode();
             if mode & 0o077 != 0 {
                 let private = mode & 0o700;
@@ -76,8 +80,22 @@ pub fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
     builder
         .create(dir)
         .with_context(|| format!("creating the data folder {}", dir.display()))?;
-    tighten(dir);
-    tighten(&dir.join("uploads"));
+    // A folder that was there already may be shared (an operator's choice): said, not
+    // changed.
+    #[cfg(unix)]
+    for folder in [dir.clone(), dir.join("uploads")] {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::symlink_metadata(&folder)
+            && meta.is_dir()
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                path = %folder.display(),
+                mode = format!("{:o}", meta.permissions().mode() & 0o777),
+                "the data folder is readable by others: `chmod 700` it (files in it are made private)"
+            );
+        }
+    }
     if let Ok(files) = std::fs::read_dir(dir.join("uploads")) {
         for file in files.flatten() {
             tighten(&file.path());

@@ -24,8 +24,12 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
     let service = crate::open_service(config, crate::secrets::KeyAccess::Prepare)?;
     // The address first: when it is taken, no admin key is made (and printed above an
     // "Address already in use", never to be shown again).
-    let listener = std::net::TcpListener::bind(config.bind)
-        .with_context(|| format!("binding {}", config.bind))?;
+    let listener = std::net::TcpListener::bind(config.bind.as_str()).with_context(|| {
+        format!(
+            "binding {} (AUTHS_BIND, --bind: HOST:PORT, such as 127.0.0.1:8080)",
+            config.bind
+        )
+    })?;
     if let Some(issued) = service
         .bootstrap(config.bootstrap_api_key.as_deref())
         .map_err(|e| anyhow::anyhow!("{e}"))?

@@ -128,6 +128,33 @@ fn a_refused_key_says_which_field_is_wrong() {
         assert!(!ok, "{args:?}");
         assert!(stderr.contains(field), "{args:?}: {stderr}");
     }
+    // Every problem at once, each with its field.
+    let (ok, _, stderr) = run(
+        dir.path(),
+        &[
+            "keys",
+            "create",
+            "--name",
+            "",
+            "--role",
+            "admin",
+            "--department",
+            "nope",
+            "--department",
+            "nope2",
+            "--expires-at",
+            "2020-01-01T00:00:00Z",
+        ],
+    );
+    assert!(!ok);
+    for field in [
+        "name:",
+        "expires_at:",
+        "department: nope ",
+        "department: nope2 ",
+    ] {
+        assert!(stderr.contains(field), "{field} in {stderr}");
+    }
 }
 
 #[test]
@@ -142,4 +169,51 @@ fn subcommand_help_is_grouped() {
     assert!(at("Logging:") < at("Server (serve):"), "{help}");
     assert!(at("Server (serve):") < at("--bind"), "{help}");
     assert!(is_empty(dir.path()));
+}
+
+#[test]
+fn a_folder_named_by_the_configuration_is_never_made_private_by_force() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // A SQLite URL naming a folder (`sqlite:///` names `/`) is refused, untouched.
+    for url in [
+        format!("sqlite://{}", shared.display()),
+        format!("sqlite://{}/", shared.display()),
+    ] {
+        let (ok, _, stderr) = run(dir.path(), &["migrate", "--database-url", &url]);
+        assert!(!ok && stderr.contains("not a folder"), "{url}: {stderr}");
+        assert_eq!(mode(&shared), 0o755, "{url}");
+    }
+    // An existing data folder stays as it is (a warning says so); the files made in
+    // it are private.
+    let url = format!("sqlite://{}", dir.path().join("auths.db").display());
+    let data = shared.to_str().unwrap();
+    let (ok, _, stderr) = run(
+        dir.path(),
+        &["migrate", "--database-url", &url, "--data-dir", data],
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(mode(&shared), 0o755);
+    assert!(stderr.contains("readable by others"), "{stderr}");
+    assert_eq!(mode(&shared.join("secret.key")), 0o600);
+    assert_eq!(mode(&dir.path().join("auths.db")), 0o600);
+}
+
+#[test]
+fn an_empty_database_file_is_left_empty_by_a_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    let db = dir.path().join("data/auths.db");
+    std::fs::write(&db, b"").unwrap();
+    let (ok, _, stderr) = run(dir.path(), &["keys", "list"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("not yet a database") && stderr.contains("authsd migrate"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "nothing written");
 }

@@ -126,7 +126,10 @@ async fn taxonomies_are_renamed_with_foremans_answers(t: TestDb) {
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
-    assert_eq!(b["message"], "Location with id 999999 not found", "Foreman's taxonomy 404");
+    assert_eq!(
+        b["message"], "Location with id 999999 not found",
+        "Foreman's taxonomy 404"
+    );
     // A viewer may not; a key scoped to another department does not see the record.
     let (s, b) = send(
         &app,
