@@ -548,8 +548,14 @@ impl<S: Store> AuthService<S> {
             expires_at: None,
         };
         let key = configured.map_or_else(generate_key, |k| k.trim().to_owned());
-        self.issue_key(&crate::audit::system_caller(), &spec, key)
-            .map(Some)
+        match self.issue_key(&crate::audit::system_caller(), &spec, key) {
+            Ok(issued) => Ok(Some(issued)),
+            // Another instance starting at the same moment made it first.
+            Err(AppError::Conflict(
+                Conflict::KeyName { .. } | Conflict::Constraint(Constraint::KeyHash),
+            )) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 

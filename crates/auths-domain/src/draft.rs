@@ -22,15 +22,30 @@ pub const MAX_DRAFTS_PER_PRINCIPAL: u64 = 500;
 /// either text or an id (setting one clears the other); likewise a description.
 pub type DraftValues = Fields<Option<String>, Vec<String>>;
 
-/// Most characters a draft's values may hold in all, texts and ids together (64 Ki).
-/// Each field has its own bound ([`DraftPatch::check_bounds`]), but every list at 200
-/// ids of 128 characters would make a draft of 128,000 characters that no auth can
-/// be: a full auth, five lists of 200 UUIDs, a name and a description, holds about
-/// 41,000. With [`MAX_DRAFTS_PER_PRINCIPAL`], this bounds what a key keeps in drafts.
-pub const MAX_DRAFT_CHARS: usize = 65_536;
+/// Most bytes a draft's values may take as JSON (64 KiB), texts and ids together, as
+/// they are stored and answered (a control character, which a draft may keep, takes
+/// six). Each field has its own bound ([`DraftPatch::check_bounds`]), but every list at
+/// 200 ids of 128 characters would make a draft no auth can be: a full auth, five lists
+/// of 200 UUIDs, a name and a description, takes about 45 KB. With
+/// [`MAX_DRAFTS_PER_PRINCIPAL`], this bounds what a key keeps in drafts (32 MiB) and a
+/// page of `/drafts` (100 drafts, under 7 MB).
+pub const MAX_DRAFT_BYTES: usize = 65_536;
 
-/// The characters `values` hold in all, texts and ids together.
-pub fn draft_chars(values: &DraftValues) -> usize {
+/// The bytes `text` takes as a JSON string, quotes included.
+fn json_bytes(text: &str) -> usize {
+    2 + text
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+            c if u32::from(c) < 0x20 => 6,
+            c => c.len_utf8(),
+        })
+        .sum::<usize>()
+}
+
+/// The bytes `values` take as JSON, texts and ids together (the separators and keys
+/// of the object not counted).
+pub fn draft_bytes(values: &DraftValues) -> usize {
     let one = [
         &values.name,
         &values.name_id,
@@ -40,7 +55,7 @@ pub fn draft_chars(values: &DraftValues) -> usize {
     ]
     .into_iter()
     .flatten()
-    .map(|t| t.chars().count())
+    .map(|t| json_bytes(t))
     .sum::<usize>();
     let many = [
         &values.protocol_ids,
@@ -51,28 +66,54 @@ pub fn draft_chars(values: &DraftValues) -> usize {
     ]
     .into_iter()
     .flatten()
-    .map(|t| t.chars().count())
+    .map(|t| json_bytes(t) + 1)
     .sum::<usize>();
     one + many
 }
 
-/// Checks [`MAX_DRAFT_CHARS`].
+/// Checks [`MAX_DRAFT_BYTES`].
 ///
 /// # Errors
-/// [`Rule::TooLong`](crate::Rule::TooLong) on the field `draft`.
+/// [`Rule::TooLarge`](crate::Rule::TooLarge) on the field `draft`.
 pub fn check_draft_size(values: &DraftValues) -> Result<(), Invalid> {
-    let len = draft_chars(values);
-    if len > MAX_DRAFT_CHARS {
+    let bytes = draft_bytes(values);
+    if bytes > MAX_DRAFT_BYTES {
         return Err(Invalid::one(
             "draft",
-            crate::error::Rule::TooLong {
+            crate::error::Rule::TooLarge {
                 what: "a draft's values".to_owned(),
-                len,
-                max: MAX_DRAFT_CHARS,
+                bytes,
+                max: MAX_DRAFT_BYTES,
             },
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn a_control_character_counts_as_json_writes_it() {
+        assert_eq!(super::json_bytes("ab"), 4);
+        assert_eq!(super::json_bytes("\u{1}"), 8);
+        assert_eq!(super::json_bytes("é\""), 6);
+        let mut v = super::DraftValues {
+            name: Some("\u{1}".repeat(255)),
+            slug_ids: vec!["\u{1}".repeat(128); 200],
+            ..Default::default()
+        };
+        assert!(
+            super::check_draft_size(&v).is_err(),
+            "{}",
+            super::draft_bytes(&v)
+        );
+        v.slug_ids = vec!["0".repeat(36); 200];
+        assert!(
+            super::check_draft_size(&v).is_ok(),
+            "{}",
+            super::draft_bytes(&v)
+        );
+    }
 }
 
 /// One field of a patch: absent (unchanged), `null` (cleared), or a value.

@@ -157,6 +157,15 @@ pub enum Rule {
     },
     /// A key's `expires_at` that is not in the future (it would never authenticate).
     ExpiryPast,
+    /// A value larger than allowed once written as JSON (a draft's values).
+    TooLarge {
+        /// The value's name in the sentence.
+        what: String,
+        /// Its size, in bytes of JSON.
+        bytes: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// A draft published as an update of an auth it does not edit.
     NotADraftOf {
         /// The draft.
@@ -214,6 +223,7 @@ impl Rule {
             Self::BootstrapKeyTooShort { .. } => "bootstrap_key_too_short",
             Self::BootstrapKeyWeak { .. } => "bootstrap_key_weak",
             Self::ExpiryPast => "expiry_past",
+            Self::TooLarge { .. } => "too_large",
             Self::NotADraftOf { .. } => "not_a_draft_of",
             Self::DraftIdAlone => "draft_id_alone",
             Self::AuthIdStartsDraft => "auth_id_starts_draft",
@@ -283,6 +293,10 @@ impl fmt::Display for Rule {
                  random one, such as the output of `openssl rand -hex 32`"
             ),
             Self::ExpiryPast => f.write_str("expires_at must be in the future"),
+            Self::TooLarge { what, bytes, max } => write!(
+                f,
+                "{what} take {bytes} bytes as JSON; at most {max} are allowed"
+            ),
             Self::NotADraftOf { draft_id, auth_id } => {
                 write!(f, "draft {draft_id} is not a draft of auth {auth_id}")
             }

@@ -170,6 +170,16 @@ pub fn bounded(text: String) -> String {
     }
 }
 
+/// An id as a client gave it, echoed in an answer: cut past 128 characters (no id is
+/// longer, so a longer one names nothing).
+pub fn bounded_id(id: String) -> String {
+    let max = auths_domain::values::MAX_ID_CHARS;
+    match id.char_indices().nth(max) {
+        None => id,
+        Some((cut, _)) => format!("{}…", &id[..cut]),
+    }
+}
+
 /// The answer for a cause that must not reach the client.
 fn hidden(status: StatusCode, code: ErrorCode, cause: &str) -> ApiError {
     if code == ErrorCode::Unavailable {

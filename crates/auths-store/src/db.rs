@@ -72,11 +72,26 @@ impl Db {
             let mut conn = target
                 .connect()
                 .map_err(|e| StoreError::Open(e.to_string()))?;
-            conn.batch_execute(&format!(
+            // Another process opening the same new file at the same moment holds its lock
+            // for the switch, and SQLite answers "locked" at once rather than waiting:
+            // try again within the busy timeout.
+            let switch = format!(
                 "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;",
                 options.settings.busy_timeout.as_millis()
-            ))
-            .map_err(|e| StoreError::Open(e.to_string()))?;
+            );
+            let deadline = std::time::Instant::now() + options.settings.busy_timeout;
+            loop {
+                match conn.batch_execute(&switch) {
+                    Ok(()) => break,
+                    Err(e)
+                        if std::time::Instant::now() < deadline
+                            && e.to_string().contains("locked") =>
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    Err(e) => return Err(StoreError::Open(e.to_string())),
+                }
+            }
         }
         let pool = Pool::builder()
             .max_size(options.max_size.max(1))
@@ -201,7 +216,7 @@ impl Db {
     /// Inserts the seeded flags and protocols that are missing (by id).
     fn seed(&self) -> Result<(), StoreError> {
         let now = Utc::now().naive_utc();
-        self.write(|tx: &mut StoreTx| {
+        let seeded = self.write(|tx: &mut StoreTx| {
             let conn = tx.conn();
             let present: Vec<String> = catalog_entries::table
                 .filter(catalog_entries::seeded.eq(true))
@@ -228,8 +243,12 @@ impl Db {
                     .map_err(repo_error)?;
             }
             Ok::<_, RepoError>(())
-        })?;
-        Ok(())
+        });
+        match seeded {
+            // Another process starting at the same moment seeded them first.
+            Ok(()) | Err(RepoError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Builds the search index when it is empty but auths exist (after the migration

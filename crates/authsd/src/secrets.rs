@@ -162,10 +162,10 @@ pub fn load(db: &Db, config: &Config, access: KeyAccess) -> anyhow::Result<()> {
                 path = %path.display(),
                 sealed,
                 registered = registered.as_deref().unwrap_or("-"),
-                "the secrets key file is missing, but this database's secret values are \
-                 sealed under a key: restore the file from backup (or copy it from another \
-                 instance on this database); until then, operations that need a secret \
-                 value answer 503"
+                "the secrets key file is missing, but this database has a sealing key \
+                 registered (and values sealed under it, when `sealed` is above 0): restore \
+                 the file from backup (or copy it from another instance on this database); \
+                 until then, operations that need a secret value answer 503"
             );
             return Ok(());
         }
@@ -251,6 +251,16 @@ pub fn run(config: &Config, cmd: SecretsCommand) -> anyhow::Result<()> {
                 path.display()
             );
             let old = read_key_file(&path)?;
+            if let Some(r) = db.registered_key_id()?
+                && !old.iter().any(|k| k.id() == r)
+            {
+                anyhow::bail!(
+                    "this database's secret values are sealed under key {r}, which {} does \
+                     not hold: nothing was changed (use the key file of the instance that \
+                     made or rotated that key)",
+                    path.display()
+                );
+            }
             let in_use = db.sealed_values_by_key()?;
             // Every value must open under the file's keys before the file is touched.
             if let Some(id) = in_use

@@ -408,4 +408,69 @@ fn share_one_key(database_url: &str) {
         String::from_utf8_lossy(&refused.stderr)
     );
     assert_eq!(std::fs::read(key_file(&b)).unwrap(), before);
+    // Nor does one from a key file of another database, even with nothing sealed yet
+    // under the registered key: it would take the registration over.
+    let c = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(c.path().join("data")).unwrap();
+    std::fs::write(
+        key_file(&c),
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+    )
+    .unwrap();
+    let foreign = cmd(c.path())
+        .args(["secrets", "rotate-key"])
+        .output()
+        .unwrap();
+    assert!(!foreign.status.success());
+    assert!(
+        String::from_utf8_lossy(&foreign.stderr).contains("nothing was changed"),
+        "{}",
+        String::from_utf8_lossy(&foreign.stderr)
+    );
+}
+
+#[test]
+fn two_instances_starting_at_once_on_a_fresh_database_both_serve() {
+    let shared = tempfile::tempdir().unwrap();
+    both_start(&format!(
+        "sqlite://{}",
+        shared.path().join("auths.db").display()
+    ));
+    if let Some(pg) = auths_store::testing::TestDb::postgres() {
+        // A fresh schema of its own, not migrated yet.
+        let schema = format!("fresh_{}", std::process::id());
+        pg.execute(&format!("CREATE SCHEMA \"{schema}\""));
+        let base = pg.url.split("?options").next().unwrap().to_owned();
+        both_start(&format!("{base}?options=-csearch_path%3D{schema}"));
+        pg.execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"));
+    }
+}
+
+fn both_start(database_url: &str) {
+    const KEY: &str = "both-start-7c1e9a3f5d2b8e4a6f0c";
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let servers: Vec<support::Server> = std::thread::scope(|s| {
+        let started: Vec<_> = dirs
+            .iter()
+            .map(|d| {
+                s.spawn(|| {
+                    let mut c = authsd(d.path());
+                    c.env("AUTHS_DATABASE_URL", database_url)
+                        .env("AUTHS_BOOTSTRAP_API_KEY", KEY);
+                    support::start_with(c)
+                })
+            })
+            .collect();
+        started.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for server in servers {
+        let (status, body) = server.request(
+            "GET",
+            "/api/v5/catalog/protocols",
+            &[("X-Api-Key", KEY)],
+            "",
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(server.stop().0);
+    }
 }

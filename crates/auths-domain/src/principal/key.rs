@@ -93,18 +93,44 @@ impl std::fmt::Debug for NewPrincipal {
     }
 }
 
-/// Characters a name may not hold although they are not control characters: the
-/// bidirectional overrides and isolates (a name shown as `admin` that is not) and the
-/// invisible ones (zero-width spaces and joiners, the byte-order mark).
+/// Characters a name may not hold although they are not control characters, so that a
+/// name cannot look like another (`bootstrap-admin` and `bootstrap-admin` with a soft
+/// hyphen): Unicode's default-ignorable code points (invisible: bidirectional controls,
+/// zero-width characters, variation selectors, tags, fillers), the other format
+/// characters of its `Cf` category, and every space but the ASCII one. Look-alike
+/// letters of other scripts are not refused.
 fn deceptive(c: char) -> bool {
-    matches!(
-        c,
-        '\u{061C}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2069}'
-            | '\u{FEFF}'
-    )
+    (c.is_whitespace() && c != ' ')
+        || matches!(
+            c,
+            '\u{00A0}'
+                | '\u{00AD}'
+                | '\u{034F}'
+                | '\u{0600}'..='\u{0605}'
+                | '\u{061C}'
+                | '\u{06DD}'
+                | '\u{070F}'
+                | '\u{08E2}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{2000}'..='\u{200F}'
+                | '\u{2028}'..='\u{202F}'
+                | '\u{205F}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3000}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFFB}'
+                | '\u{110BD}'
+                | '\u{110CD}'
+                | '\u{13430}'..='\u{1343F}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
 }
 
 /// Checks a principal's display name: 1..=100 characters, no control, bidirectional or
@@ -165,6 +191,24 @@ mod key_tests {
             "zero-width"
         );
         assert!(super::parse_principal_name("Zoë Müller").is_ok());
+        for sneaky in [
+            '\u{00AD}',
+            '\u{034F}',
+            '\u{180E}',
+            '\u{3164}',
+            '\u{FE0F}',
+            '\u{E0041}',
+            '\u{00A0}',
+            '\u{2028}',
+            '\u{1D173}',
+        ] {
+            let name = format!("bootstrap-admin{sneaky}x");
+            assert!(
+                super::parse_principal_name(&name).is_err(),
+                "{:X}",
+                u32::from(sneaky)
+            );
+        }
         assert!(super::parse_principal_name("").is_err());
         assert!(super::parse_principal_name(&"x".repeat(101)).is_err());
     }

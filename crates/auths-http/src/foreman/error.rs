@@ -231,7 +231,7 @@ impl ForemanError {
     pub fn taxonomy_not_found(kind: CatalogKind, id: impl std::fmt::Display) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
-            body: json!({"message": taxonomy_not_found(kind, id)}),
+            body: json!({"message": crate::error::bounded(taxonomy_not_found(kind, id))}),
         }
     }
 

@@ -50,7 +50,8 @@ pub async fn delete<S: Store>(
         .into_iter()
         .zip(outcomes)
         .map(|(auth_id, outcome)| DeleteResult {
-            auth_id,
+            // An id as given, but never a huge one: no id is longer than 128 characters.
+            auth_id: crate::error::bounded_id(auth_id),
             success: outcome.is_ok(),
             error: outcome.err().map(|e| ApiError::from(e).into_object()),
         })

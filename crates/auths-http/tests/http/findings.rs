@@ -94,6 +94,10 @@ async fn an_error_never_echoes_a_huge_value(t: TestDb) {
             "/api/v5/artifacts/auths/update",
             json!({"auths": [{"auth_id": huge, "expected_version": 1}]}),
         ),
+        (
+            "/api/v5/artifacts/auths/delete",
+            json!({"auth_ids": [huge]}),
+        ),
     ] {
         let (s, b) = send(&app, post(path, &keys.admin).set_json(body)).await;
         assert!(s.is_client_error() || s == StatusCode::OK, "{path}: {s}");
@@ -113,5 +117,14 @@ async fn an_error_never_echoes_a_huge_value(t: TestDb) {
     )
     .await;
     assert!(s.is_client_error(), "{s}");
+    assert!(b.to_string().len() < 4_000, "{} bytes", b.to_string().len());
+    let (s, b) = send(
+        &app,
+        TestRequest::get()
+            .uri(&format!("/api/organizations/{}", "9".repeat(30_000)))
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(b.to_string().len() < 4_000, "{} bytes", b.to_string().len());
 }
