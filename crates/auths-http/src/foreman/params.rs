@@ -55,6 +55,20 @@ pub fn scope(
     ))
 }
 
+/// A positive integer of any size (foreman-v2 spec: "a `per_page` or `page` beyond 64
+/// bits is a positive integer like any other"), saturated at `u64::MAX`: a page that far
+/// is past the end, a page size that large asks for everything.
+fn positive(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = s.trim_start_matches('0');
+    if digits.is_empty() {
+        return None;
+    }
+    Some(digits.parse::<u64>().unwrap_or(u64::MAX))
+}
+
 /// `page` (default 1) and `per_page` (default 20; `None` for `all`).
 ///
 /// # Errors
@@ -64,14 +78,14 @@ pub fn paging(q: &Query) -> Result<(u64, Option<u64>), ForemanError> {
     let given = |key: &str| q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty());
     let page = match given("page") {
         None => 1,
-        Some(s) => s.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+        Some(s) => positive(s).ok_or_else(|| {
             ForemanError::bad_request(format!("page must be a positive integer, not '{s}'"))
         })?,
     };
     let per_page = match given("per_page") {
         None => Some(20),
         Some(s) if s.eq_ignore_ascii_case("all") => None,
-        Some(s) => Some(s.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+        Some(s) => Some(positive(s).ok_or_else(|| {
             ForemanError::bad_request(format!(
                 "per_page must be a positive integer or 'all', not '{s}'"
             ))
@@ -91,6 +105,26 @@ pub fn page_request(page: u64, per_page: Option<u64>) -> Option<PageRequest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paging_beyond_64_bits_is_a_positive_integer() {
+        let q = |pairs: &[(&str, &str)]| {
+            Query::from_iter(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            )
+        };
+        let huge = "99999999999999999999999";
+        assert_eq!(
+            paging(&q(&[("page", huge), ("per_page", huge)])).ok(),
+            Some((u64::MAX, Some(u64::MAX)))
+        );
+        assert!(paging(&q(&[("per_page", "0")])).is_err());
+        assert!(paging(&q(&[("per_page", "000")])).is_err());
+        assert!(paging(&q(&[("page", "-1")])).is_err());
+        assert!(paging(&q(&[("page", "1e3")])).is_err());
+    }
 
     #[test]
     fn ids_are_their_leading_digits() {

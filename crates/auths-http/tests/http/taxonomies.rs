@@ -12,6 +12,7 @@ use crate::support::{key, post, send, service};
 crate::on_both_backends!(
     taxonomies_are_renamed_with_foremans_answers,
     a_taxonomy_in_use_is_not_destroyed,
+    paging_beyond_64_bits_is_a_positive_integer,
 );
 
 fn req(method: &str, uri: &str, key: &str) -> TestRequest {
@@ -237,4 +238,38 @@ async fn a_taxonomy_in_use_is_not_destroyed(t: TestDb) {
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "gone");
+}
+
+async fn paging_beyond_64_bits_is_a_positive_integer(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    for name in ["Berlin", "Paris"] {
+        let (s, b) = send(
+            &app,
+            post("/api/locations", &keys.admin).set_json(json!({"location": {"name": name}})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let huge = "99999999999999999999999";
+    let (s, b) = send(
+        &app,
+        req(
+            "GET",
+            &format!("/api/locations?per_page={huge}"),
+            &keys.admin,
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["results"].as_array().map(Vec::len), Some(2), "{b}");
+    let (s, b) = send(
+        &app,
+        req("GET", &format!("/api/locations?page={huge}"), &keys.admin),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["results"], json!([]), "past the end: {b}");
+    let (s, _) = send(&app, req("GET", "/api/locations?per_page=0", &keys.admin)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
 }
