@@ -2,10 +2,11 @@
 //! store's SQL is tested against, and what an embedder evaluates without a database.
 //!
 //! - Text is compared case-folded; `~` takes a [`Pattern`].
-//! - A field may hold several values (a record's locations): a positive condition
-//!   holds when *any* value meets it; a negative one (`!=`, `!~`, `!^`, `null?`) when
-//!   *none* does ("a record matches if any of its taxonomies matches", foreman-v2 spec).
-//!   For a single-valued field the two readings agree.
+//! - A field may hold several values (a record's locations): a condition holds when
+//!   *any* value meets it, the negated ones (`!=`, `!~`, `!^`) included ("a record
+//!   matches if any of its taxonomies matches", foreman-v2 spec: `organization_id !=
+//!   13` finds a record in 13 and 14, not one in none); `null?` holds when there is no
+//!   value. For a single-valued field this is the plain reading.
 
 use std::cmp::Ordering;
 
@@ -43,17 +44,6 @@ fn like(x: &Values<'_>, i: usize, v: &Value) -> bool {
     }
 }
 
-/// The positive form of a negative operator, if it is one.
-const fn positive(op: Op) -> Option<Op> {
-    match op {
-        Op::Ne => Some(Op::Eq),
-        Op::NotLike => Some(Op::Like),
-        Op::NotIn => Some(Op::In),
-        Op::Null => Some(Op::Set),
-        _ => None,
-    }
-}
-
 /// Whether any of the values meets the positive operator `op`.
 fn any(values: &Values<'_>, op: Op, args: &[Value]) -> bool {
     let n = match values {
@@ -77,7 +67,16 @@ fn any(values: &Values<'_>, op: Op, args: &[Value]) -> bool {
         Op::In => args
             .iter()
             .any(|v| compare(values, i, v) == Some(Ordering::Equal)),
-        Op::Ne | Op::NotLike | Op::NotIn | Op::Null => false,
+        Op::Ne => first
+            .and_then(|v| compare(values, i, v))
+            .is_some_and(|o| o != Ordering::Equal),
+        Op::NotLike => {
+            first.is_some_and(|v| matches!(values, Values::Texts(_)) && !like(values, i, v))
+        }
+        Op::NotIn => args
+            .iter()
+            .all(|v| compare(values, i, v).is_some_and(|o| o != Ordering::Equal)),
+        Op::Null => false,
     })
 }
 
@@ -89,9 +88,9 @@ pub fn matches<F: SearchField, R: FieldValues<F>>(filter: &Filter<F>, record: &R
         Filter::Not(a) => !matches(a, record),
         Filter::Term { field, op, values } => {
             let held = record.values(*field);
-            match positive(*op) {
-                Some(p) => !any(&held, p, values),
-                None => any(&held, *op, values),
+            match op {
+                Op::Null => !any(&held, Op::Set, values),
+                _ => any(&held, *op, values),
             }
         }
     }
@@ -145,7 +144,7 @@ mod tests {
             ("id ^ (1, 7)", true),
             ("id !^ (7)", false),
             ("organization_id = 14", true),
-            ("organization_id != 13", false),
+            ("organization_id != 13", true),
             ("organization_id != 15", true),
             ("organization = hr", true),
             ("location !~ ber", false),
@@ -157,7 +156,7 @@ mod tests {
         }
         let mut none = record();
         none.organizations.clear();
-        assert!(holds("organization_id != 13", &none));
+        assert!(!holds("organization_id != 13", &none), "in none: no match");
         assert!(holds("null? organization", &none));
         assert!(!holds("organization_id = 13", &none));
     }

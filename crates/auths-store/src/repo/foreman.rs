@@ -101,23 +101,18 @@ fn compare(sql: &mut Sql, column: &str, op: Op, values: &[Value]) {
     }
 }
 
-/// A condition on a taxonomy (any of the auth's locations or organizations): negative
-/// operators mean "none of them matches".
+/// A condition on a taxonomy: it holds when any of the auth's locations or
+/// organizations meets it, a negated one included (`!= 13` finds an auth in 13 and 14,
+/// not one in none: foreman-v2 spec); `null?` when the auth has none.
 fn taxonomy(sql: &mut Sql, kind: &str, column: &str, op: Op, values: &[Value]) {
-    let (negated, positive) = match op {
-        Op::Ne => (true, Op::Eq),
-        Op::NotLike => (true, Op::Like),
-        Op::NotIn => (true, Op::In),
-        Op::Null => (true, Op::Set),
-        other => (false, other),
-    };
-    sql.push(if negated { "NOT EXISTS (" } else { "EXISTS (" })
+    let none = op == Op::Null;
+    sql.push(if none { "NOT EXISTS (" } else { "EXISTS (" })
         .push("SELECT 1 FROM auth_links l JOIN catalog_entries e ON e.id = l.entry_id WHERE l.auth_number = a.number AND l.kind = '")
         .push(kind)
         .push("'");
-    if positive != Op::Set {
+    if !matches!(op, Op::Set | Op::Null) {
         sql.push(" AND ");
-        compare(sql, column, positive, values);
+        compare(sql, column, op, values);
     }
     sql.push(")");
 }
