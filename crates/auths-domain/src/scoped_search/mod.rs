@@ -320,6 +320,11 @@ impl Parser {
             self.at += 1;
             return Ok(Query::Not(Box::new(self.unary(depth + 1)?)));
         }
+        // As scoped_search does: an `and` or `or` where an operand starts joins it to
+        // nothing (`& a` is `a`).
+        while matches!(self.peek(), Some(Token::And | Token::Or)) {
+            self.at += 1;
+        }
         self.primary(depth)
     }
 
@@ -412,6 +417,20 @@ impl Parser {
                 op: Op::Like,
                 values: vec![q],
             }),
+            // A comparison without a field (`^ (a, b)`, `= a`): on the default field, as
+            // scoped_search reads it.
+            Some(Token::Op(op)) => {
+                let values = if matches!(op, Op::In | Op::NotIn) {
+                    self.list(op)?
+                } else {
+                    vec![self.value(op)?]
+                };
+                Ok(Query::Cond {
+                    field: None,
+                    op,
+                    values,
+                })
+            }
             Some(t) => err(format!("unexpected {} in the query", describe(&t))),
             None => err("the query ends too early"),
         }
@@ -429,7 +448,12 @@ pub fn parse(input: &str) -> Result<Option<Query>, QueryError> {
             "the query is longer than {MAX_QUERY_CHARS} characters"
         ));
     }
-    let tokens = tokenize(input)?;
+    let mut tokens = tokenize(input)?;
+    // As scoped_search does (4.1.13+): logical operators at the end mean nothing
+    // (`name = a and` is `name = a`).
+    while matches!(tokens.last(), Some(Token::And | Token::Or | Token::Not)) {
+        tokens.pop();
+    }
     if tokens.is_empty() {
         return Ok(None);
     }

@@ -281,3 +281,27 @@ mod properties {
         }
     }
 }
+
+/// The three readings of scoped_search 4.1.13+ that the foreman-v2 spec names.
+#[test]
+fn leading_and_trailing_operators_and_fieldless_comparisons_read_as_scoped_search() {
+    // A leading `&` (or `and`, `or`) joins nothing: `& a` is `a`.
+    assert_eq!(filter("& a"), filter("a"));
+    assert_eq!(filter("and name = a"), filter("name = a"));
+    assert_eq!(filter("| a"), filter("a"));
+    // A trailing `and` (or `or`, `not`) means nothing.
+    assert_eq!(filter("name = a and"), filter("name = a"));
+    assert_eq!(filter("name = a or"), filter("name = a"));
+    assert_eq!(filter("name = a and not"), filter("name = a"));
+    assert_eq!(parse("and"), Ok(None));
+    // A comparison without a field is on the default field.
+    assert_eq!(
+        filter("^ (a, b)"),
+        Ok(term("name", Op::In, vec![t("a"), t("b")]))
+    );
+    assert_eq!(filter("= a"), Ok(term("name", Op::Eq, vec![t("a")])));
+    assert_eq!(filter("!^ (a)"), Ok(term("name", Op::NotIn, vec![t("a")])));
+    // Still errors: an operator with no value, a list not closed.
+    assert!(filter("^").is_err());
+    assert!(filter("^ (a, b").is_err());
+}
