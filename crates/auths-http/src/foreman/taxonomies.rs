@@ -15,6 +15,26 @@ use crate::blocking::run_blocking;
 use auths_domain::PageRequest;
 use std::sync::Arc;
 
+/// What a write does to a taxonomy, for the permission Foreman names.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Create,
+    Edit,
+    Destroy,
+}
+
+/// Foreman's name of the permission to `action` a `t` (`edit_locations`, ...).
+const fn permission(t: Taxonomy, action: Action) -> &'static str {
+    match (t, action) {
+        (Taxonomy::Location, Action::Create) => "create_locations",
+        (Taxonomy::Location, Action::Edit) => "edit_locations",
+        (Taxonomy::Location, Action::Destroy) => "destroy_locations",
+        (Taxonomy::Organization, Action::Create) => "create_organizations",
+        (Taxonomy::Organization, Action::Edit) => "edit_organizations",
+        (Taxonomy::Organization, Action::Destroy) => "destroy_organizations",
+    }
+}
+
 /// `GET /api/locations`, `GET /api/organizations`.
 ///
 /// # Errors
@@ -124,10 +144,7 @@ pub async fn create<S: Store>(
     caller: ReqCaller,
     payload: web::Payload,
 ) -> Result<HttpResponse, ForemanError> {
-    let permission = match t {
-        Taxonomy::Location => "create_locations",
-        Taxonomy::Organization => "create_organizations",
-    };
+    let permission = permission(t, Action::Create);
     let ctx = Context::new(permission).label_is_name();
     let name = read_name(&req, payload, t).await;
     let svc = service.into_inner();
@@ -151,10 +168,7 @@ pub async fn update<S: Store>(
 ) -> Result<HttpResponse, ForemanError> {
     let raw = path.into_inner();
     let n = leading_number(&raw).ok_or_else(|| ForemanError::taxonomy_not_found(t.kind(), &raw))?;
-    let permission = match t {
-        Taxonomy::Location => "edit_locations",
-        Taxonomy::Organization => "edit_organizations",
-    };
+    let permission = permission(t, Action::Edit);
     let ctx = Context::new(permission)
         .label_is_name()
         .record(&raw, Some(n));
@@ -180,10 +194,7 @@ pub async fn destroy<S: Store>(
 ) -> Result<HttpResponse, ForemanError> {
     let raw = path.into_inner();
     let n = leading_number(&raw).ok_or_else(|| ForemanError::taxonomy_not_found(t.kind(), &raw))?;
-    let permission = match t {
-        Taxonomy::Location => "destroy_locations",
-        Taxonomy::Organization => "destroy_organizations",
-    };
+    let permission = permission(t, Action::Destroy);
     let ctx = Context::new(permission).record(&raw, Some(n));
     let svc = service.into_inner();
     let gone = run(move || svc.destroy_taxonomy(&caller.0, t, n), ctx).await?;
