@@ -210,12 +210,9 @@ pub fn load(db: &Db, config: &Config, access: KeyAccess) -> anyhow::Result<()> {
 /// No key file, a failed sealing pass, an unwritable key file.
 pub fn run(config: &Config, cmd: SecretsCommand) -> anyhow::Result<()> {
     let path = config.secret_key_file();
-    let access = match cmd {
-        SecretsCommand::Status => KeyAccess::ReadOnly,
-        // Re-sealing writes: the database must exist, and be migrated.
-        SecretsCommand::RotateKey => KeyAccess::ReadOnly,
-    };
-    let db = crate::open_db(config, access)?;
+    // Both work on an existing, migrated database (re-sealing writes values, nothing
+    // else).
+    let db = crate::open_db(config, KeyAccess::ReadOnly)?;
     let mut out = std::io::stdout().lock();
     match cmd {
         SecretsCommand::Status => {
