@@ -16,7 +16,7 @@ use crate::json::ApiJson;
 pub struct SearchBody {
     #[schema(max_length = 1000)]
     search: Option<String>,
-    #[schema(max_items = 500)]
+    #[schema(max_items = 200)]
     filter_department_ids: Option<Vec<String>>,
     #[schema(max_length = 255)]
     department_search: Option<String>,
@@ -103,14 +103,16 @@ pub async fn search<S: Store>(
             "department_search is longer than {most} characters"
         )));
     }
+    // Every list of ids a request sends holds at most 200 (server spec, "Bounds").
+    let most_ids = auths_domain::auth::MAX_SECTION_ENTRIES;
     if body
         .filter_department_ids
         .as_ref()
-        .is_some_and(|ids| ids.len() > super::paging::MAX_PAGE_SIZE as usize)
+        .is_some_and(|ids| ids.len() > most_ids)
     {
-        return Err(ApiError::bad_request(
-            "filter_department_ids lists more than 500 departments",
-        ));
+        return Err(ApiError::bad_request(format!(
+            "filter_department_ids lists more than {most_ids} departments"
+        )));
     }
     let departments = body
         .filter_department_ids

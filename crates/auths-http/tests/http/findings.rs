@@ -13,6 +13,7 @@ crate::on_both_backends!(
     forty_thousand_ids_in_a_create_item_are_a_clear_422,
     a_scoped_search_of_a_thousand_terms_is_a_clear_400,
     an_error_never_echoes_a_huge_value,
+    a_search_filters_by_at_most_200_departments,
 );
 
 async fn forty_thousand_ids_in_a_create_item_are_a_clear_422(t: TestDb) {
@@ -127,4 +128,28 @@ async fn an_error_never_echoes_a_huge_value(t: TestDb) {
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(b.to_string().len() < 4_000, "{} bytes", b.to_string().len());
+}
+
+async fn a_search_filters_by_at_most_200_departments(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let ids = |n: usize| (0..n).map(|i| format!("d{i}")).collect::<Vec<_>>();
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/search", &keys.viewer)
+            .set_json(json!({"filter_department_ids": ids(200)})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/search", &keys.viewer)
+            .set_json(json!({"filter_department_ids": ids(201)})),
+    )
+    .await;
+    crate::support::assert_error(s, &b, 400, "bad_request");
+    assert!(
+        b["error"]["message"].as_str().unwrap().contains("200"),
+        "{b}"
+    );
 }
