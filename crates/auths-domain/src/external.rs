@@ -159,3 +159,58 @@ pub struct ExternalHits {
     /// Records matching the search too.
     pub subtotal: u64,
 }
+
+/// The searchable fields of Foreman's locations and organizations (foreman-v2 spec,
+/// "The clients people run": `name`, `title`, `id`). A taxonomy's title is its name
+/// (auths keeps no nesting), so the two search the same label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaxonomyField {
+    /// The entry's number.
+    Id,
+    /// Its label (bare words search it).
+    Name,
+    /// Its label too.
+    Title,
+}
+
+impl SearchField for TaxonomyField {
+    const ALL: &'static [Self] = &[Self::Id, Self::Name, Self::Title];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Name => "name",
+            Self::Title => "title",
+        }
+    }
+
+    fn ty(self) -> FieldType {
+        match self {
+            Self::Id => FieldType::Integer,
+            Self::Name | Self::Title => FieldType::String,
+        }
+    }
+}
+
+impl FieldValues<TaxonomyField> for crate::catalog::CatalogEntry {
+    fn values(&self, field: TaxonomyField) -> Values<'_> {
+        match field {
+            TaxonomyField::Id => Values::Ints(vec![self.number]),
+            TaxonomyField::Name | TaxonomyField::Title => Values::Texts(vec![&self.label]),
+        }
+    }
+}
+
+/// A search of a taxonomy catalog, checked: the filter, the order, the caller's scope
+/// and the page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaxonomyQuery {
+    /// What to keep (`None`: everything).
+    pub filter: Option<Filter<TaxonomyField>>,
+    /// The order; ties by number.
+    pub order: (TaxonomyField, Direction),
+    /// The caller's departments, when it is limited to some.
+    pub scope: Option<Vec<EntryId>>,
+    /// Which page.
+    pub page: PageRequest,
+}

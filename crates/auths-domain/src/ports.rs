@@ -152,6 +152,18 @@ pub trait CatalogRepository {
         scope: Option<&[EntryId]>,
         page: PageRequest,
     ) -> Result<Page<CatalogEntry>, RepoError>;
+
+    /// Entries of `kind` (a taxonomy: locations or departments) that `query`'s filter
+    /// keeps and its scope sees, by the one scope rule, in its order (ties by number);
+    /// `total` counts every entry kept.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn search_taxonomies(
+        &mut self,
+        kind: CatalogKind,
+        query: &crate::external::TaxonomyQuery,
+    ) -> Result<Page<CatalogEntry>, RepoError>;
 }
 
 /// Published auths.

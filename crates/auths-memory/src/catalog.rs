@@ -241,4 +241,45 @@ impl CatalogRepository for MemoryTx {
             .collect();
         Ok(Page { rows, total })
     }
+
+    fn search_taxonomies(
+        &mut self,
+        kind: CatalogKind,
+        query: &auths_domain::external::TaxonomyQuery,
+    ) -> Result<Page<CatalogEntry>, RepoError> {
+        use auths_domain::external::TaxonomyField;
+        use auths_domain::scoped_search::{Direction, matches};
+        let all = PageRequest {
+            limit: u32::MAX,
+            offset: 0,
+        };
+        let mut kept: Vec<CatalogEntry> = self
+            .list_entries(kind, None, query.scope.as_deref(), all)?
+            .rows
+            .into_iter()
+            .filter(|e| query.filter.as_ref().is_none_or(|f| matches(f, e)))
+            .collect();
+        let (field, direction) = query.order;
+        kept.sort_by(|a, b| {
+            let by = match field {
+                TaxonomyField::Id => a.number.cmp(&b.number),
+                TaxonomyField::Name | TaxonomyField::Title => {
+                    fold_case(&a.label).cmp(&fold_case(&b.label))
+                }
+            };
+            let by = by.then(a.number.cmp(&b.number));
+            if direction == Direction::Desc {
+                by.reverse()
+            } else {
+                by
+            }
+        });
+        let total = kept.len() as u64;
+        let rows = kept
+            .into_iter()
+            .skip(usize::try_from(query.page.offset).unwrap_or(usize::MAX))
+            .take(query.page.limit as usize)
+            .collect();
+        Ok(Page { rows, total })
+    }
 }

@@ -25,6 +25,7 @@ auths_store::on_both_backends!(
     foreman_queries_compile_to_the_same_answers_as_the_rules,
     scoped_listings_follow_the_domains_rule,
     lookups_of_forty_thousand_keys_bind_no_more_variables_than_allowed,
+    taxonomy_searches_agree_with_the_rules,
 );
 
 fn now() -> DateTime<Utc> {
@@ -861,4 +862,86 @@ fn lookups_of_forty_thousand_keys_bind_no_more_variables_than_allowed(db: &Db) {
     let numbers: Vec<i64> = (1..=40_000).collect();
     let auths = db.read(|tx| tx.auths_by_numbers(&numbers)).unwrap();
     assert_eq!(auths.len(), 1, "the one auth, found among 40,000 numbers");
+}
+
+/// The SQL of taxonomy searches gives what the domain's rule (`scoped_search::matches`,
+/// which the in-memory adapter evaluates) gives, in the same order.
+fn taxonomy_searches_agree_with_the_rules(db: &Db) {
+    use auths_domain::external::{TaxonomyField, TaxonomyQuery};
+    use auths_domain::scoped_search::SearchField as _;
+    use auths_domain::scoped_search::{Direction, check, parse, parse_order};
+    use auths_memory::MemoryStore;
+    let memory = MemoryStore::new();
+    for (i, label) in ["Berlin", "Paris", "Bern", "Madrid", "paris-2"]
+        .iter()
+        .enumerate()
+    {
+        let e = NewCatalogEntry {
+            id: id(&format!("loc{i}")),
+            kind: CatalogKind::Locations,
+            label: (*label).into(),
+            item: None,
+        };
+        db.write(|tx| tx.insert_entry(&e, now())).unwrap();
+        memory.write(|tx| tx.insert_entry(&e, now())).unwrap();
+    }
+    let run = |store: &dyn Fn(&TaxonomyQuery) -> Vec<String>, q: &str, order: &str| {
+        let filter = parse(q)
+            .unwrap()
+            .map(|q| check(&q, TaxonomyField::Name).unwrap());
+        let order = if order.is_empty() {
+            (TaxonomyField::Title, Direction::Asc)
+        } else {
+            let (f, d) = parse_order(order, TaxonomyField::ALL).unwrap();
+            (f, d.unwrap_or(Direction::Asc))
+        };
+        store(&TaxonomyQuery {
+            filter,
+            order,
+            scope: None,
+            page: PageRequest {
+                limit: 100,
+                offset: 0,
+            },
+        })
+    };
+    let sql = |q: &TaxonomyQuery| -> Vec<String> {
+        db.read(|tx| tx.search_taxonomies(CatalogKind::Locations, q))
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|e| e.label)
+            .collect()
+    };
+    let mem = |q: &TaxonomyQuery| -> Vec<String> {
+        memory
+            .read(|tx| tx.search_taxonomies(CatalogKind::Locations, q))
+            .unwrap()
+            .rows
+            .into_iter()
+            .map(|e| e.label)
+            .collect()
+    };
+    for (q, order, want) in [
+        ("", "", vec!["Berlin", "Bern", "Madrid", "Paris", "paris-2"]),
+        ("paris", "", vec!["Paris", "paris-2"]),
+        ("name = paris", "", vec!["Paris"]),
+        (
+            "title != paris",
+            "name DESC",
+            vec!["paris-2", "Madrid", "Bern", "Berlin"],
+        ),
+        ("name ~ b*", "", vec!["Berlin", "Bern"]),
+        ("name ^ (bern, madrid)", "", vec!["Bern", "Madrid"]),
+        ("not name ~ r", "", vec![]),
+        (
+            "name ~ r and not name ~ e",
+            "",
+            vec!["Madrid", "Paris", "paris-2"],
+        ),
+    ] {
+        let got = run(&sql, q, order);
+        assert_eq!(got, want, "{q:?} {order:?}");
+        assert_eq!(run(&mem, q, order), got, "memory and SQL on {q:?}");
+    }
 }

@@ -2,7 +2,9 @@
 //! and organizations (our departments). The rules of catalogs and of department scope
 //! apply; the wording is the API's.
 
+use auths_domain::external::{TaxonomyField, TaxonomyQuery};
 use auths_domain::prelude::*;
+use auths_domain::scoped_search::{self, Direction, SearchField};
 use auths_domain::{Caller, CatalogEntry, CatalogKind, EntryText, Operation, PageRequest, Store};
 
 use crate::error::Missing;
@@ -50,24 +52,57 @@ pub(crate) fn visible_taxonomy<T: Repositories>(
 }
 
 impl<S: Store> AuthService<S> {
-    /// Taxonomies the caller may see, by name, with paging (`None`: all), and the total.
+    /// Taxonomies the caller may see that `search` keeps (scoped_search over `name`,
+    /// `title`, `id`), in `order` (`title ASC` by default), with paging (`None`: all);
+    /// and how many the caller sees, and how many the search keeps.
     ///
     /// # Errors
-    /// `Forbidden`.
+    /// `Forbidden`; `Query` for a search or order that is not well formed.
     pub fn taxonomies(
         &self,
         caller: &Caller,
         t: Taxonomy,
+        search: Option<&str>,
+        order: Option<&str>,
         page: Option<PageRequest>,
-    ) -> Result<(Vec<CatalogEntry>, u64), AppError> {
+    ) -> Result<(Vec<CatalogEntry>, u64, u64), AppError> {
         caller.may(Operation::CatalogRead)?;
-        let page = page.unwrap_or(PageRequest {
-            limit: u32::MAX,
-            offset: 0,
-        });
+        let filter = match search.map(scoped_search::parse).transpose()? {
+            Some(Some(q)) => Some(scoped_search::check(&q, TaxonomyField::Name)?),
+            _ => None,
+        };
+        let order = match order.filter(|o| !o.trim().is_empty()) {
+            None => (TaxonomyField::Title, Direction::Asc),
+            Some(o) => {
+                let (f, d) = scoped_search::parse_order(o, TaxonomyField::ALL)?;
+                (f, d.unwrap_or(Direction::Asc))
+            }
+        };
+        let searched = filter.is_some();
+        let query = TaxonomyQuery {
+            filter,
+            order,
+            scope: caller.scope(),
+            page: page.unwrap_or(PageRequest {
+                limit: u32::MAX,
+                offset: 0,
+            }),
+        };
         self.store
-            .read(|tx| tx.list_entries(t.kind(), None, caller.scope().as_deref(), page))
-            .map(|p| (p.rows, p.total))
+            .read(|tx| {
+                let kept = tx.search_taxonomies(t.kind(), &query)?;
+                let total = if searched {
+                    let one = PageRequest {
+                        limit: 1,
+                        offset: 0,
+                    };
+                    tx.list_entries(t.kind(), None, query.scope.as_deref(), one)?
+                        .total
+                } else {
+                    kept.total
+                };
+                Ok::<_, auths_domain::RepoError>((kept.rows, total, kept.total))
+            })
             .map_err(AppError::from)
     }
 

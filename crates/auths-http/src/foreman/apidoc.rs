@@ -147,6 +147,8 @@ fn document() -> Value {
             "short_description": title, "full_description": "", "formats": ["json"], "metadata": {}, "deprecated": false, "headers": [],
             "methods": [
                 method("index", vec![api(&format!("/api/{plural}"), "GET", &format!("List {plural}"))], vec![
+                    param("search", "search", "filter results (fields: name, title, id)", false, "string", "Must be a String"),
+                    param("order", "order", "Sort and order by a searchable field, e.g. 'title DESC'", false, "string", "Must be a String"),
                     param("page", "page", "Page number, starting at 1", false, "numeric", "Must be a number."),
                     param("per_page", "per_page", "Number of results per page to return, 'all' to return all results", false, "string", "Must be a String"),
                 ], &format!("List {plural}")),

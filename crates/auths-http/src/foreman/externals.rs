@@ -80,19 +80,7 @@ async fn index_in<S: Store>(
         Context::new(VIEW),
     )
     .await?;
-    let sort = match order.as_deref() {
-        None => Sort {
-            by: None,
-            order: None,
-        },
-        Some(o) => {
-            let mut words = o.split_whitespace();
-            Sort {
-                by: words.next().map(str::to_owned),
-                order: Some(words.next().unwrap_or("ASC").to_owned()),
-            }
-        }
-    };
+    let sort = Sort::of(order.as_deref());
     if long {
         let head = stream::Head {
             total: found.total,

@@ -35,7 +35,8 @@ const fn permission(t: Taxonomy, action: Action) -> &'static str {
     }
 }
 
-/// `GET /api/locations`, `GET /api/organizations`.
+/// `GET /api/locations`, `GET /api/organizations`, with `search` (fields `name`,
+/// `title`, `id`) and `order`.
 ///
 /// # Errors
 /// Foreman's 400, 403.
@@ -46,38 +47,51 @@ pub async fn index<S: Store>(
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ForemanError> {
     let (page, per_page) = paging(&q)?;
+    let given = |key: &str| q.get(key).filter(|s| !s.trim().is_empty()).cloned();
+    let (search, order) = (given("search"), given("order"));
+    let sort = Sort::of(order.as_deref());
     let svc = service.into_inner();
-    if stream::streamed(per_page) {
-        // Served in batches, each its own read (see `stream`).
-        let (start, wanted) = stream::span(page, per_page);
-        let caller = Arc::new(caller.0);
-        let (first_svc, first_caller) = (Arc::clone(&svc), Arc::clone(&caller));
-        let first_page = PageRequest {
+    let caller = Arc::new(caller.0);
+    let long = stream::streamed(per_page);
+    let (start, wanted) = stream::span(page, per_page);
+    let first_page = if long {
+        Some(PageRequest {
             limit: stream::limit(wanted),
             offset: start,
-        };
-        let (rows, total) = run(
-            move || first_svc.taxonomies(&first_caller, t, Some(first_page)),
-            Context::new(VIEW),
-        )
-        .await?;
+        })
+    } else {
+        page_request(page, per_page)
+    };
+    let (first_svc, first_caller) = (Arc::clone(&svc), Arc::clone(&caller));
+    let (s, o) = (search.clone(), order.clone());
+    let (rows, total, subtotal) = run(
+        move || first_svc.taxonomies(&first_caller, t, s.as_deref(), o.as_deref(), first_page),
+        Context::new(VIEW),
+    )
+    .await?;
+    if long {
+        // Served in batches, each its own read (see `stream`).
         let head = stream::Head {
             total,
-            subtotal: total,
+            subtotal,
             page,
             per_page: per_page.unwrap_or(total),
-            search: None,
-            sort: Sort {
-                by: None,
-                order: None,
-            },
+            search: search.clone(),
+            sort,
         };
         let first = rows.iter().map(TaxonomyView::of).collect();
         let next = move |offset: u64, limit: u32| -> stream::Batch<TaxonomyView> {
             let (svc, caller) = (Arc::clone(&svc), Arc::clone(&caller));
+            let (s, o) = (search.clone(), order.clone());
             Box::pin(async move {
-                let (rows, _) = run_blocking(move || {
-                    svc.taxonomies(&caller, t, Some(PageRequest { limit, offset }))
+                let (rows, _, _) = run_blocking(move || {
+                    svc.taxonomies(
+                        &caller,
+                        t,
+                        s.as_deref(),
+                        o.as_deref(),
+                        Some(PageRequest { limit, offset }),
+                    )
                 })
                 .await
                 .and_then(|r| r)?;
@@ -86,21 +100,13 @@ pub async fn index<S: Store>(
         };
         return Ok(stream::answer(&head, first, start, wanted, next));
     }
-    let (rows, total) = run(
-        move || svc.taxonomies(&caller.0, t, page_request(page, per_page)),
-        Context::new(VIEW),
-    )
-    .await?;
     Ok(HttpResponse::Ok().json(Envelope {
         total,
-        subtotal: total,
+        subtotal,
         page,
         per_page: per_page.unwrap_or(total),
-        search: None,
-        sort: Sort {
-            by: None,
-            order: None,
-        },
+        search,
+        sort,
         results: rows.iter().map(TaxonomyView::of).collect::<Vec<_>>(),
     }))
 }

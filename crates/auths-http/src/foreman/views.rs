@@ -122,6 +122,26 @@ pub struct Sort {
     pub order: Option<String>,
 }
 
+impl Sort {
+    /// The envelope's `sort` for an `order` as given: its field, and its direction
+    /// (`ASC` when none is written); both null without an order.
+    pub fn of(order: Option<&str>) -> Self {
+        match order {
+            None => Self {
+                by: None,
+                order: None,
+            },
+            Some(o) => {
+                let mut words = o.split_whitespace();
+                Self {
+                    by: words.next().map(str::to_owned),
+                    order: Some(words.next().unwrap_or("ASC").to_owned()),
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

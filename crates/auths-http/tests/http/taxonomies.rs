@@ -13,6 +13,7 @@ crate::on_both_backends!(
     taxonomies_are_renamed_with_foremans_answers,
     a_taxonomy_in_use_is_not_destroyed,
     paging_beyond_64_bits_is_a_positive_integer,
+    taxonomies_are_searched_and_ordered_within_the_callers_scope,
 );
 
 fn req(method: &str, uri: &str, key: &str) -> TestRequest {
@@ -272,4 +273,94 @@ async fn paging_beyond_64_bits_is_a_positive_integer(t: TestDb) {
     assert_eq!(b["results"], json!([]), "past the end: {b}");
     let (s, _) = send(&app, req("GET", "/api/locations?per_page=0", &keys.admin)).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+async fn taxonomies_are_searched_and_ordered_within_the_callers_scope(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let mut numbers = std::collections::HashMap::new();
+    for name in ["Berlin", "Paris", "Bern", "Madrid"] {
+        let (_, b) = send(
+            &app,
+            post("/api/locations", &keys.admin).set_json(json!({"location": {"name": name}})),
+        )
+        .await;
+        numbers.insert(name, b["id"].as_i64().unwrap());
+    }
+    let names = |b: &Value| -> Vec<String> {
+        b["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let index = |query: &str| req("GET", &format!("/api/locations?{query}"), &keys.admin);
+    // What the Ansible modules send: a name, or a title.
+    let (s, b) = send(&app, index("search=name%3D%22Paris%22")).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(names(&b), ["Paris"]);
+    assert_eq!(
+        (b["total"].as_u64(), b["subtotal"].as_u64()),
+        (Some(4), Some(1))
+    );
+    assert_eq!(b["search"], "name=\"Paris\"");
+    let (_, b) = send(&app, index("search=title%3Dparis")).await;
+    assert_eq!(names(&b), ["Paris"], "case-insensitive, title is the name");
+    // Bare words, patterns, ids, and order.
+    let (_, b) = send(&app, index("search=ber")).await;
+    assert_eq!(names(&b), ["Berlin", "Bern"]);
+    let (_, b) = send(&app, index("search=name%20~%20B*&order=name%20DESC")).await;
+    assert_eq!(names(&b), ["Bern", "Berlin"]);
+    assert_eq!(
+        (b["sort"]["by"].as_str(), b["sort"]["order"].as_str()),
+        (Some("name"), Some("DESC"))
+    );
+    let (_, b) = send(
+        &app,
+        index(&format!("search=id%20%3D%20{}", numbers["Madrid"])),
+    )
+    .await;
+    assert_eq!(names(&b), ["Madrid"]);
+    let (_, b) = send(&app, index("order=id%20DESC")).await;
+    assert_eq!(names(&b), ["Madrid", "Bern", "Paris", "Berlin"]);
+    let (_, b) = send(&app, index("per_page=all&search=ber")).await;
+    assert_eq!(names(&b), ["Berlin", "Bern"]);
+    // Foreman's errors for a field or an order it does not know.
+    for query in ["search=host%3Dx", "order=host", "search=id%20~%201"] {
+        let (s, b) = send(&app, index(query)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {b}");
+        assert_eq!(
+            b["error"]["class"], "ScopedSearch::QueryNotSupported",
+            "{b}"
+        );
+    }
+    // A key scoped to a department searches only the locations it sees: none are used
+    // by its auths nor homed in its department, and every one here is homed nowhere
+    // (made by a global key): it sees them all, like the unscoped list does.
+    let (_, dep) = send(
+        &app,
+        post("/api/v5/catalog/departments", &keys.admin).set_json(json!({"label": "HR"})),
+    )
+    .await;
+    let hr = auths_domain::EntryId::parse(dep["id"].as_str().unwrap()).unwrap();
+    let scoped = key(&data, "hr-viewer", Role::Viewer, &[&hr], false);
+    let listed = send(&app, req("GET", "/api/locations", &scoped)).await.1;
+    let searched = send(&app, req("GET", "/api/locations?search=ber", &scoped))
+        .await
+        .1;
+    assert_eq!(searched["total"], listed["total"], "{searched}");
+    let seen = names(&listed);
+    assert!(
+        names(&searched).iter().all(|n| seen.contains(n)),
+        "{searched}"
+    );
+    // Organizations: a scoped key sees its own departments only.
+    let orgs = send(
+        &app,
+        req("GET", "/api/organizations?search=name~r", &scoped),
+    )
+    .await
+    .1;
+    assert_eq!(names(&orgs), ["HR"], "{orgs}");
 }

@@ -408,6 +408,14 @@ impl CatalogRepository for StoreTx {
         .map_err(repo_error)
     }
 
+    fn search_taxonomies(
+        &mut self,
+        kind: CatalogKind,
+        query: &auths_domain::external::TaxonomyQuery,
+    ) -> Result<Page<CatalogEntry>, RepoError> {
+        self.taxonomies_page(kind, query)
+    }
+
     fn list_entries(
         &mut self,
         kind: CatalogKind,
@@ -451,7 +459,7 @@ impl CatalogRepository for StoreTx {
 /// entry (`auths_domain::principal::entry_visible`): departments of the scope; other
 /// entries used by an auth with a department of the scope, or unused and either not
 /// homed (everyone's) or homed in a department of the scope.
-fn visible(sql: &mut super::search::Sql, kind: CatalogKind, scope: &[EntryId]) {
+pub(crate) fn visible(sql: &mut super::search::Sql, kind: CatalogKind, scope: &[EntryId]) {
     if kind == CatalogKind::Departments {
         sql.push("ce.id IN ").in_list(scope);
         return;
@@ -516,16 +524,38 @@ impl StoreTx {
         scope: &[EntryId],
         page: PageRequest,
     ) -> Result<Page<CatalogEntry>, RepoError> {
+        use super::search::Bind;
+        let pattern = super::like_pattern(&fold_case(search.unwrap_or("").trim()));
+        self.entries_where(
+            kind,
+            |sql| {
+                sql.push("ce.label_key LIKE ")
+                    .bind(Bind::Text(pattern.clone()))
+                    .push(" ESCAPE '\\' AND ");
+                visible(sql, kind, scope);
+            },
+            "ce.label_key, ce.number",
+            page,
+        )
+    }
+
+    /// One page of the entries of `kind` meeting `condition` (SQL on
+    /// `catalog_entries ce`), in `order` (SQL), and how many meet it.
+    pub(crate) fn entries_where(
+        &mut self,
+        kind: CatalogKind,
+        condition: impl Fn(&mut super::search::Sql),
+        order: &str,
+        page: PageRequest,
+    ) -> Result<Page<CatalogEntry>, RepoError> {
         use super::search::{Bind, Count, Number, Sql, run_sql};
         let pg = self.is_pg();
-        let pattern = super::like_pattern(&fold_case(search.unwrap_or("").trim()));
         let mut from = Sql::new(pg);
         from.push(" FROM catalog_entries ce WHERE ce.kind = ")
             .bind(Bind::Text(kind.as_str().to_owned()))
-            .push(" AND ce.label_key LIKE ")
-            .bind(Bind::Text(pattern))
-            .push(" ESCAPE '\\' AND ");
-        visible(&mut from, kind, scope);
+            .push(" AND (");
+        condition(&mut from);
+        from.push(")");
         let mut count = Sql::new(pg);
         count.push("SELECT COUNT(*) AS n");
         count.append(&from);
@@ -536,7 +566,9 @@ impl StoreTx {
         numbers.push("SELECT ce.number AS number");
         numbers.append(&from);
         numbers
-            .push(" ORDER BY ce.label_key, ce.number LIMIT ")
+            .push(" ORDER BY ")
+            .push(order)
+            .push(" LIMIT ")
             .bind(Bind::Int(i64::from(page.limit)))
             .push(" OFFSET ")
             .bind(Bind::Int(i64::try_from(page.offset).unwrap_or(i64::MAX)));

@@ -3,7 +3,9 @@
 
 use auths_domain::RepoError;
 use auths_domain::catalog::PROTOCOL_EXTERNAL;
-use auths_domain::external::{ExternalField, ExternalHits, ExternalQuery};
+use auths_domain::external::{
+    ExternalField, ExternalHits, ExternalQuery, TaxonomyField, TaxonomyQuery,
+};
 use auths_domain::scoped_search::{Direction, Filter, Op, Pattern, Value};
 use auths_domain::values::fold_case;
 
@@ -227,5 +229,70 @@ impl StoreTx {
             total,
             subtotal,
         })
+    }
+}
+
+/// A filter over a taxonomy's fields, on `catalog_entries ce`.
+fn compile_taxonomy(sql: &mut Sql, f: &Filter<TaxonomyField>) {
+    match f {
+        Filter::And(a, b) | Filter::Or(a, b) => {
+            sql.push("(");
+            compile_taxonomy(sql, a);
+            sql.push(if matches!(f, Filter::And(..)) {
+                " AND "
+            } else {
+                " OR "
+            });
+            compile_taxonomy(sql, b);
+            sql.push(")");
+        }
+        Filter::Not(a) => {
+            sql.push("NOT (");
+            compile_taxonomy(sql, a);
+            sql.push(")");
+        }
+        Filter::Term { field, op, values } => match field {
+            TaxonomyField::Id => compare(sql, "ce.number", *op, values),
+            TaxonomyField::Name | TaxonomyField::Title => {
+                compare(sql, "ce.label_key", *op, values);
+            }
+        },
+    }
+}
+
+impl StoreTx {
+    /// [`auths_domain::CatalogRepository::search_taxonomies`]: the filter compiled to
+    /// SQL, the caller's scope by the one scope rule, the order with ties by number.
+    pub(crate) fn taxonomies_page(
+        &mut self,
+        kind: auths_domain::CatalogKind,
+        q: &TaxonomyQuery,
+    ) -> Result<auths_domain::Page<auths_domain::CatalogEntry>, RepoError> {
+        let (field, direction) = q.order;
+        let column = match field {
+            TaxonomyField::Id => "ce.number",
+            TaxonomyField::Name | TaxonomyField::Title => "ce.label_key",
+        };
+        let dir = match direction {
+            Direction::Asc => " ASC",
+            Direction::Desc => " DESC",
+        };
+        let order = format!("{column}{dir}, ce.number{dir}");
+        self.entries_where(
+            kind,
+            |sql| {
+                sql.push("1 = 1");
+                if let Some(scope) = &q.scope {
+                    sql.push(" AND ");
+                    super::catalog::visible(sql, kind, scope);
+                }
+                if let Some(f) = &q.filter {
+                    sql.push(" AND ");
+                    compile_taxonomy(sql, f);
+                }
+            },
+            &order,
+            q.page,
+        )
     }
 }
