@@ -280,8 +280,8 @@ impl fmt::Display for Rule {
                 write!(f, "unknown role {name:?}; expected viewer, editor or admin")
             }
             Self::KeyName => f.write_str(
-                "a key's name must have 1 to 100 characters, without ':', control, \
-                 bidirectional or invisible characters",
+                "a key's name must have 1 to 100 characters (spaces around it do not count), \
+                 without ':', control, bidirectional or invisible characters",
             ),
             Self::BootstrapKeyTooShort { min } => {
                 write!(f, "the bootstrap key must have at least {min} characters")

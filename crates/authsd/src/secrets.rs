@@ -232,6 +232,7 @@ pub fn run(config: &Config, cmd: SecretsCommand) -> anyhow::Result<()> {
                 "registered in the database: {}",
                 registered.as_deref().unwrap_or("none")
             )?;
+            writeln!(out, "KEY\tSECRET_VALUES")?;
             for (id, n) in db.sealed_values_by_key()? {
                 let id = if id.is_empty() {
                     "in clear".to_owned()
