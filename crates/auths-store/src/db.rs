@@ -141,9 +141,19 @@ impl Db {
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.connection().map_err(StoreError::Repo)?;
         let applied = match conn.deref_mut() {
-            AnyConnection::Sqlite(c) => c
-                .run_pending_migrations(SQLITE_MIGRATIONS)
-                .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            AnyConnection::Sqlite(c) => {
+                // SQLite has no advisory lock: when another process migrates the same new
+                // file at the same moment, a migration here fails ("already exists") and
+                // is rolled back; once the other is done, nothing is pending any more.
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                loop {
+                    match c.run_pending_migrations(SQLITE_MIGRATIONS) {
+                        Ok(v) => break Ok(v.iter().map(ToString::to_string).collect::<Vec<_>>()),
+                        Err(e) if std::time::Instant::now() >= deadline => break Err(e),
+                        Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+                    }
+                }
+            }
             AnyConnection::Postgresql(c) => {
                 c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
                     .map_err(|e| StoreError::Migrate(e.to_string()))?;
