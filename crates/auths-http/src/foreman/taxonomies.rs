@@ -111,6 +111,12 @@ pub async fn index<S: Store>(
     }))
 }
 
+/// The number of the taxonomy written `raw` in a path (its leading digits), or
+/// Foreman's 404 naming it as written.
+fn number_of(t: Taxonomy, raw: &str) -> Result<i64, ForemanError> {
+    leading_number(raw).ok_or_else(|| ForemanError::taxonomy_not_found(t.kind(), raw))
+}
+
 /// `GET /api/locations/:id`, `GET /api/organizations/:id`.
 ///
 /// # Errors
@@ -122,7 +128,7 @@ pub async fn show<S: Store>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ForemanError> {
     let raw = path.into_inner();
-    let n = leading_number(&raw).ok_or_else(|| ForemanError::taxonomy_not_found(t.kind(), &raw))?;
+    let n = number_of(t, &raw)?;
     let svc = service.into_inner();
     let e = run(move || svc.taxonomy(&caller.0, t, n), Context::new(VIEW)).await?;
     Ok(HttpResponse::Ok().json(TaxonomyView::of(&e)))
@@ -173,7 +179,7 @@ pub async fn update<S: Store>(
     payload: web::Payload,
 ) -> Result<HttpResponse, ForemanError> {
     let raw = path.into_inner();
-    let n = leading_number(&raw).ok_or_else(|| ForemanError::taxonomy_not_found(t.kind(), &raw))?;
+    let n = number_of(t, &raw)?;
     let permission = permission(t, Action::Edit);
     let ctx = Context::new(permission)
         .label_is_name()
@@ -199,7 +205,7 @@ pub async fn destroy<S: Store>(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ForemanError> {
     let raw = path.into_inner();
-    let n = leading_number(&raw).ok_or_else(|| ForemanError::taxonomy_not_found(t.kind(), &raw))?;
+    let n = number_of(t, &raw)?;
     let permission = permission(t, Action::Destroy);
     let ctx = Context::new(permission).record(&raw, Some(n));
     let svc = service.into_inner();

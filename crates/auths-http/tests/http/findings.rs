@@ -3,7 +3,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use auths_store::Db;
 use auths_store::testing::TestDb;
 use serde_json::json;
 
@@ -19,12 +18,7 @@ crate::on_both_backends!(
 async fn forty_thousand_ids_in_a_create_item_are_a_clear_422(t: TestDb) {
     let (data, keys) = service(&t);
     // The server's own body limit (4 MiB), not the test app's small one.
-    let app = actix_web::test::init_service(
-        actix_web::App::new()
-            .app_data(data.clone())
-            .configure(auths_http::configure::<Db>),
-    )
-    .await;
+    let app = crate::roomy_app!(data);
     let ids: Vec<String> = (0..40_000).map(|i| format!("d{i}")).collect();
     let (s, b) = send(
         &app,
@@ -74,12 +68,7 @@ async fn a_scoped_search_of_a_thousand_terms_is_a_clear_400(t: TestDb) {
 
 async fn an_error_never_echoes_a_huge_value(t: TestDb) {
     let (data, keys) = service(&t);
-    let app = actix_web::test::init_service(
-        actix_web::App::new()
-            .app_data(data.clone())
-            .configure(auths_http::configure::<Db>),
-    )
-    .await;
+    let app = crate::roomy_app!(data);
     let huge = "x".repeat(3_000_000);
     for (path, body) in [
         ("/api/v5/artifacts/auths/get", json!({"auth_id": huge})),

@@ -1,9 +1,7 @@
 //! The foundation: health, errors for every kind of bad request, create and get.
 
-use actix_web::App;
 use actix_web::http::StatusCode;
-use actix_web::test::{TestRequest, init_service};
-use auths_store::Db;
+use actix_web::test::TestRequest;
 use auths_store::testing::TestDb;
 use serde_json::{Value, json};
 
@@ -98,13 +96,7 @@ async fn oversize_bodies_and_bulks_are_413(t: TestDb) {
     assert_error(s, &b, 413, "payload_too_large");
 
     // 1001 items within the byte limit of a bigger app.
-    let data2 = data.clone();
-    let roomy = init_service(
-        App::new()
-            .app_data(data2)
-            .configure(auths_http::configure::<Db>),
-    )
-    .await;
+    let roomy = crate::roomy_app!(data);
     let items: Vec<Value> = (0..1001).map(|_| json!({})).collect();
     let (s, b) = send(
         &roomy,

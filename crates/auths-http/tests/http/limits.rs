@@ -24,24 +24,11 @@ fn concrete(path: &str) -> String {
         .replace("{upload_id}", "x")
 }
 
-/// An app with the server's default body limit (4 MiB), so that a deeply nested body
-/// is read whole and reaches the parser.
-macro_rules! roomy_app {
-    ($data:expr) => {
-        actix_web::test::init_service(
-            actix_web::App::new()
-                .app_data($data.clone())
-                .configure(auths_http::configure::<Db>),
-        )
-        .await
-    };
-}
-
 #[actix_rt::test]
 async fn deep_nesting_is_a_clear_400_on_every_operation() {
     let t = TestDb::sqlite();
     let (data, keys) = service(&t);
-    let app = roomy_app!(data);
+    let app = crate::roomy_app!(data);
     let bodies = [
         "[".repeat(DEEP),
         format!("{}{}", "[".repeat(DEEP), "]".repeat(DEEP)),

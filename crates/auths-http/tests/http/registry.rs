@@ -306,12 +306,7 @@ async fn the_error_matrix_holds_for_every_endpoint(t: TestDb) {
         assert_error(s, &b, 403, "forbidden");
     }
     // Every bulk endpoint takes at most 1000 items.
-    let roomy = actix_web::test::init_service(
-        actix_web::App::new()
-            .app_data(data.clone())
-            .configure(auths_http::configure::<Db>),
-    )
-    .await;
+    let roomy = crate::roomy_app!(data);
     for (path, body) in [
         (
             "/api/v5/artifacts/auths/create",

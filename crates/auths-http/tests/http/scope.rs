@@ -205,12 +205,7 @@ async fn bad_input_is_stopped_at_the_edge(t: TestDb) {
 
     // A list longer than a section may hold is refused before it reaches a query.
     let many: Vec<String> = (0..5000).map(|i| format!("p{i}")).collect();
-    let roomy = actix_web::test::init_service(
-        actix_web::App::new()
-            .app_data(data.clone())
-            .configure(auths_http::configure::<auths_store::Db>),
-    )
-    .await;
+    let roomy = crate::roomy_app!(data);
     let (_, b) = send(
         &roomy,
         post("/api/v5/artifacts/auths/create", &keys.admin)

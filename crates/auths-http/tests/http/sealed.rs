@@ -541,12 +541,7 @@ async fn a_draft_holds_at_most_64_ki_characters(t: TestDb) {
     // Every field within its own bound, the whole past 64 Ki characters: five lists of
     // 200 ids of 128 characters (128,000).
     let ids = |p: &str| -> Vec<String> { (0..200).map(|i| format!("{p}{i:0>127}")).collect() };
-    let roomy = actix_web::test::init_service(
-        actix_web::App::new()
-            .app_data(data.clone())
-            .configure(auths_http::configure::<auths_store::Db>),
-    )
-    .await;
+    let roomy = crate::roomy_app!(data);
     let (s, b) = send(
         &roomy,
         draft(

@@ -42,6 +42,20 @@ macro_rules! app {
     };
 }
 
+/// The app over a service's data with the server's default body limit (4 MiB), for
+/// requests past the small test limit (bulk, deep nesting, huge values).
+#[macro_export]
+macro_rules! roomy_app {
+    ($data:expr) => {
+        actix_web::test::init_service(
+            actix_web::App::new()
+                .app_data($data.clone())
+                .configure(auths_http::configure::<auths_store::Db>),
+        )
+        .await
+    };
+}
+
 /// Body limit of the test app: small, so that 413 is cheap to provoke.
 pub const LIMIT: usize = 16 * 1024;
 
