@@ -41,6 +41,7 @@ pub struct AuthService<S> {
     pub(crate) settings: Settings,
     pub(crate) keys: crate::keys::KeyCache,
     pub(crate) answers: crate::answers::Answers,
+    pub(crate) directory: Option<std::sync::Arc<dyn auths_domain::ldap::DirectoryProbe>>,
 }
 
 impl<S: Store> AuthService<S> {
@@ -51,7 +52,19 @@ impl<S: Store> AuthService<S> {
             settings,
             keys: crate::keys::KeyCache::default(),
             answers: crate::answers::Answers::default(),
+            directory: None,
         }
+    }
+
+    /// With `probe` testing LDAP auth sources' directories (without one, a test
+    /// answers that the server cannot test directories).
+    #[must_use]
+    pub fn with_directory(
+        mut self,
+        probe: std::sync::Arc<dyn auths_domain::ldap::DirectoryProbe>,
+    ) -> Self {
+        self.directory = Some(probe);
+        self
     }
 
     /// The settings.

@@ -183,6 +183,22 @@ pub enum Rule {
         /// The catalog.
         kind: CatalogKind,
     },
+    /// A value that is not one of those allowed (an LDAP `server_type`).
+    NotInList {
+        /// The value's name in the sentence.
+        what: String,
+        /// The values allowed.
+        allowed: Vec<String>,
+    },
+    /// A number outside its range, or not a whole number (an LDAP `port`).
+    OutOfRange {
+        /// The value's name in the sentence.
+        what: String,
+        /// The least allowed.
+        min: i64,
+        /// The most allowed.
+        max: i64,
+    },
 }
 
 /// Which required value is missing, for [`Rule::Required`].
@@ -228,6 +244,8 @@ impl Rule {
             Self::DraftIdAlone => "draft_id_alone",
             Self::AuthIdStartsDraft => "auth_id_starts_draft",
             Self::EntryShape { .. } => "entry_shape",
+            Self::NotInList { .. } => "not_in_list",
+            Self::OutOfRange { .. } => "out_of_range",
         }
     }
 }
@@ -310,6 +328,12 @@ impl fmt::Display for Rule {
                 }
                 other => write!(f, "a {other} entry has only a label"),
             },
+            Self::NotInList { what, allowed } => {
+                write!(f, "{what} must be one of {}", allowed.join(", "))
+            }
+            Self::OutOfRange { what, min, max } => {
+                write!(f, "{what} must be a whole number from {min} to {max}")
+            }
         }
     }
 }

@@ -24,6 +24,18 @@ pub enum ExternalField {
     LocationId,
     /// Any of its organizations, by number.
     OrganizationId,
+    /// The directory's host (the item `host`): LDAP auth sources only.
+    Host,
+}
+
+/// Whether `filter` names `field` anywhere (the index of one kind of source refuses
+/// the fields of another: `host` is an LDAP source's).
+pub fn names_field(filter: &Filter<ExternalField>, field: ExternalField) -> bool {
+    match filter {
+        Filter::And(a, b) | Filter::Or(a, b) => names_field(a, field) || names_field(b, field),
+        Filter::Not(a) => names_field(a, field),
+        Filter::Term { field: f, .. } => *f == field,
+    }
 }
 
 impl SearchField for ExternalField {
@@ -34,6 +46,7 @@ impl SearchField for ExternalField {
         Self::Organization,
         Self::LocationId,
         Self::OrganizationId,
+        Self::Host,
     ];
 
     fn name(self) -> &'static str {
@@ -44,13 +57,14 @@ impl SearchField for ExternalField {
             Self::Organization => "organization",
             Self::LocationId => "location_id",
             Self::OrganizationId => "organization_id",
+            Self::Host => "host",
         }
     }
 
     fn ty(self) -> FieldType {
         match self {
             Self::Id | Self::LocationId | Self::OrganizationId => FieldType::Integer,
-            Self::Name | Self::Location | Self::Organization => FieldType::String,
+            Self::Name | Self::Location | Self::Organization | Self::Host => FieldType::String,
         }
     }
 }
@@ -78,6 +92,8 @@ pub struct ExternalRecord {
     pub locations: Vec<Taxon>,
     /// Its departments.
     pub organizations: Vec<Taxon>,
+    /// Its `host` item's value, if any.
+    pub host: Option<String>,
 }
 
 impl ExternalRecord {
@@ -99,6 +115,11 @@ impl ExternalRecord {
             name: auth.name.label.clone(),
             locations: taxa(&auth.locations),
             organizations: taxa(&auth.departments),
+            host: auth
+                .items
+                .iter()
+                .find(|i| i.key.eq_ignore_ascii_case("host") && !i.secret)
+                .and_then(|i| i.value.clone()),
         }
     }
 }
@@ -118,6 +139,7 @@ impl FieldValues<ExternalField> for ExternalRecord {
             ExternalField::Organization => labels(&self.organizations),
             ExternalField::LocationId => numbers(&self.locations),
             ExternalField::OrganizationId => numbers(&self.organizations),
+            ExternalField::Host => Values::Texts(self.host.iter().map(String::as_str).collect()),
         }
     }
 }
@@ -132,6 +154,8 @@ pub fn is_external(auth: &Auth) -> bool {
 /// An index query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalQuery {
+    /// Which kind of source (`None`: both, as `/api/auth_sources` lists them).
+    pub kind: Option<crate::ldap::SourceKind>,
     /// The checked search, if any.
     pub filter: Option<Filter<ExternalField>>,
     /// Only records linked to the location with this number.

@@ -142,6 +142,7 @@ pub mod draft;
 pub mod error;
 pub mod external;
 pub mod ids;
+pub mod ldap;
 pub mod ports;
 pub mod principal;
 pub mod raw;
@@ -163,7 +164,7 @@ pub use error::{Constraint, EntryKey, FieldProblem, Invalid, RepoError, Required
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
     AuditRepository, AuthRepository, CatalogRepository, DraftRepository, Page, PageRequest,
-    PrincipalRepository, Repositories, Store, Transaction, UploadRepository,
+    PrincipalRepository, Repositories, SecretRepository, Store, Transaction, UploadRepository,
 };
 pub use principal::{Caller, Channel, Denial, KeyRecord, NewPrincipal, Operation, Principal, Role};
 pub use raw::{Fields, RawFields};
@@ -177,6 +178,6 @@ pub use values::{AuthName, Description, ItemData, Label, Slug};
 pub mod prelude {
     pub use crate::ports::{
         AuditRepository, AuthRepository, CatalogRepository, DraftRepository, PrincipalRepository,
-        Repositories, Store, Transaction, UploadRepository,
+        Repositories, SecretRepository, Store, Transaction, UploadRepository,
     };
 }

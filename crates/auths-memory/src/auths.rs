@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use auths_domain::ldap::SourceKind;
 use auths_domain::external::{
-    ExternalField, ExternalHits, ExternalQuery, ExternalRecord, is_external,
+    ExternalField, ExternalHits, ExternalQuery, ExternalRecord,
 };
 use auths_domain::scoped_search::{Direction, matches};
 use auths_domain::values::fold_case;
@@ -216,7 +217,11 @@ impl AuthRepository for MemoryTx {
             let record = ExternalRecord::of(&auth, number_of);
             let locations: Vec<i64> = record.locations.iter().map(|t| t.number).collect();
             let organizations: Vec<i64> = record.organizations.iter().map(|t| t.number).collect();
-            if is_external(&auth)
+            let kind_ok = match query.kind {
+                Some(kind) => kind.holds(&auth),
+                None => SourceKind::of(&auth).is_some(),
+            };
+            if kind_ok
                 && linked(&locations, query.location)
                 && linked(&organizations, query.organization)
                 && Self::in_scope(stored, query.scope.as_deref())

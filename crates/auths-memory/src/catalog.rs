@@ -283,3 +283,17 @@ impl CatalogRepository for MemoryTx {
         Ok(Page { rows, total })
     }
 }
+
+impl auths_domain::SecretRepository for MemoryTx {
+    fn open_secret(
+        &mut self,
+        id: &EntryId,
+    ) -> Result<Option<auths_domain::ldap::SecretText>, RepoError> {
+        Ok(self
+            .entries
+            .get(id)
+            .and_then(|e| e.item.as_ref())
+            .filter(|i| i.secret)
+            .map(|i| auths_domain::ldap::SecretText(i.value.clone())))
+    }
+}

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::ops::DerefMut;
 
-use auths_domain::RepoError;
+use auths_domain::ldap::SecretText;
+use auths_domain::{EntryId, RepoError};
 use auths_domain::values::ItemData;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -41,6 +42,27 @@ impl StoreTx {
             Some(i) if i.secret => Ok((None, Some(self.secrets.seal(entry_id, &i.value)?))),
             Some(i) => Ok((Some(i.value.as_str()), None)),
             None => Ok((None, None)),
+        }
+    }
+}
+
+impl auths_domain::SecretRepository for StoreTx {
+    fn open_secret(&mut self, id: &EntryId) -> Result<Option<SecretText>, RepoError> {
+        let sealed: Option<Option<String>> = ce::table
+            .filter(ce::id.eq(id.as_str()))
+            .filter(ce::secret.eq(true))
+            .select(ce::sealed_value)
+            .first(self.conn())
+            .optional()
+            .map_err(repo_error)?;
+        match sealed {
+            Some(Some(s)) => {
+                let plain = self.secrets.open(id.as_str(), &s)?;
+                Ok(Some(SecretText(plain.as_str().to_owned())))
+            }
+            // A secret value still in clear is sealed at start-up; until then it opens
+            // as nothing rather than being read from the clear column.
+            _ => Ok(None),
         }
     }
 }

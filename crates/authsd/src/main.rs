@@ -122,7 +122,8 @@ fn open_service(config: &Config, access: secrets::KeyAccess) -> anyhow::Result<A
             export_retention: config.export_retention,
             ..Settings::default()
         },
-    ))
+    )
+    .with_directory(std::sync::Arc::new(auths_ldap::Ldap3Probe::default())))
 }
 
 /// `authsd export --out FILE`: all auths, as the server's admin sees them. The file is

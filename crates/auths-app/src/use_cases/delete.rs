@@ -1,12 +1,32 @@
 //! Delete auths.
 
-use auths_domain::prelude::*;
-use auths_domain::{AuthId, Caller, Operation, Store};
+use auths_domain::{Auth, AuthId, Caller, Operation, Repositories, Store};
 
 use super::bulk::{check_size, each_until_down};
 use super::get::visible_auth;
 use crate::error::Conflict;
 use crate::{AppError, AuthService};
+
+/// Deletes `before`, the auth as this transaction read it (and the caller may see), if
+/// the caller may delete it: audited, its entries homed.
+pub(crate) fn delete_loaded<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    before: &Auth,
+) -> Result<(), AppError> {
+    if let Some(denial) = caller.delete_denial(&before.departments) {
+        return Err(denial.into());
+    }
+    if !tx.delete_auth(before.number, before.version)? {
+        return Err(Conflict::DeletedWhileChanging {
+            auth_id: before.auth_id.clone(),
+        }
+        .into());
+    }
+    super::scope::rehome(tx, before, None)?;
+    crate::audit::record(tx, caller, "auth.delete", Some(before), None)?;
+    Ok(())
+}
 
 impl<S: Store> AuthService<S> {
     /// Deletes the auth; its last state stays in the audit log. Catalog entries it used
@@ -23,18 +43,7 @@ impl<S: Store> AuthService<S> {
     fn delete_allowed(&self, caller: &Caller, auth_id: &AuthId) -> Result<(), AppError> {
         self.store.write(|tx| {
             let before = visible_auth(tx, caller, auth_id)?;
-            if let Some(denial) = caller.delete_denial(&before.departments) {
-                return Err(denial.into());
-            }
-            if !tx.delete_auth(before.number, before.version)? {
-                return Err(Conflict::DeletedWhileChanging {
-                    auth_id: auth_id.clone(),
-                }
-                .into());
-            }
-            super::scope::rehome(tx, &before, None)?;
-            crate::audit::record(tx, caller, "auth.delete", Some(&before), None)?;
-            Ok(())
+            delete_loaded(tx, caller, &before)
         })
     }
 

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use auths_domain::external::{ExternalField, ExternalQuery, SORTABLE, is_external};
+use auths_domain::external::{ExternalField, ExternalQuery, SORTABLE, names_field};
+use auths_domain::ldap::SourceKind;
+use auths_domain::scoped_search::QueryError;
 use auths_domain::prelude::*;
 use auths_domain::scoped_search::{self, Direction};
 use auths_domain::{
@@ -21,6 +23,8 @@ use crate::{AppError, AuthService};
 /// An index request, checked by the adapter for shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexRequest {
+    /// Which kind of source (`None`: every kind, `/api/auth_sources`).
+    pub kind: Option<SourceKind>,
     /// scoped_search text.
     pub search: Option<String>,
     /// `field [ASC|DESC]`.
@@ -105,7 +109,7 @@ impl<R> From<RepoError> for Refused<R> {
 }
 
 /// The taxonomies a request is scoped to, each of which must exist and be visible.
-fn scope_taxonomies<T: Repositories>(
+pub(crate) fn scope_taxonomies<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
     location: Option<i64>,
@@ -124,7 +128,7 @@ fn scope_taxonomies<T: Repositories>(
 }
 
 /// The locations and departments `auths` show.
-fn entries_of<T: Repositories>(tx: &mut T, auths: &[Auth]) -> Result<Vec<CatalogEntry>, AppError> {
+pub(crate) fn entries_of<T: Repositories>(tx: &mut T, auths: &[Auth]) -> Result<Vec<CatalogEntry>, AppError> {
     let mut locations: Vec<EntryId> = auths
         .iter()
         .flat_map(|a| a.locations.iter().map(|r| r.id.clone()))
@@ -139,11 +143,17 @@ fn entries_of<T: Repositories>(tx: &mut T, auths: &[Auth]) -> Result<Vec<Catalog
     Ok(out)
 }
 
-/// The auth source external `number` the caller may see, linked to the taxonomies the
-/// request is scoped to.
-fn visible_external<T: Repositories>(
+/// Whether `auth` is a source of `kind` (`None`: of any kind Foreman knows).
+pub(crate) fn of_kind(auth: &Auth, kind: Option<SourceKind>) -> bool {
+    kind.map_or_else(|| SourceKind::of(auth).is_some(), |k| k.holds(auth))
+}
+
+/// The auth source of `kind` numbered `number` that the caller may see, linked to the
+/// taxonomies the request is scoped to.
+pub(crate) fn visible_source<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
+    kind: Option<SourceKind>,
     number: Option<i64>,
     scope: &[CatalogEntry],
 ) -> Result<Auth, AppError> {
@@ -151,7 +161,7 @@ fn visible_external<T: Repositories>(
         Some(n) => tx.auth_by_number(n)?,
         None => None,
     }
-    .filter(|a| is_external(a) && caller.can_see(&a.department_ids()))
+    .filter(|a| of_kind(a, kind) && caller.can_see(&a.department_ids()))
     .ok_or(AppError::NotFound(Missing::External))?;
     let linked = scope.iter().all(|t| {
         let refs = match t.kind {
@@ -169,7 +179,7 @@ fn visible_external<T: Repositories>(
 /// The entries of taxonomy `t` named by number and by name, checked against what the
 /// caller sees (or the record `held` already); `None` when neither list was given (the
 /// set is left as it is).
-fn taxonomy_set<T: Repositories>(
+pub(crate) fn taxonomy_set<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
     held: &[EntryId],
@@ -246,6 +256,17 @@ fn checked(req: &IndexRequest) -> Result<Checked, AppError> {
         Some(Some(q)) => Some(scoped_search::check(&q, ExternalField::Name)?),
         _ => None,
     };
+    // `host` is an LDAP source's field: the other indexes do not know it.
+    if req.kind != Some(SourceKind::Ldap)
+        && filter
+            .as_ref()
+            .is_some_and(|f| names_field(f, ExternalField::Host))
+    {
+        return Err(QueryError::UnknownField {
+            field: "host".into(),
+        }
+        .into());
+    }
     let order = match req.order.as_deref().filter(|o| !o.trim().is_empty()) {
         None => (ExternalField::Id, Direction::Asc),
         Some(o) => {
@@ -254,6 +275,63 @@ fn checked(req: &IndexRequest) -> Result<Checked, AppError> {
         }
     };
     Ok((filter, order))
+}
+
+/// The name and taxonomy sets `changes` ask for, as fields of a patch of `auth` (or of
+/// a new auth): a name that parses and is no other auth's, taxonomies that exist and
+/// that the caller sees or the record holds. Problems are pushed to `problems`.
+pub(crate) fn common_patch<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    auth: Option<&Auth>,
+    changes: &ExternalChanges,
+    problems: &mut Vec<FieldProblem>,
+) -> Result<AuthFields, AppError> {
+    let name = match &changes.name {
+        None => None,
+        Some(n) => match AuthName::parse(n) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                problems.extend(e.problems);
+                None
+            }
+        },
+    };
+    let held: Vec<EntryId> = auth
+        .map(|a| a.locations.iter().chain(&a.departments).map(|r| r.id.clone()).collect())
+        .unwrap_or_default();
+    let location_ids = taxonomy_set(
+        tx,
+        caller,
+        &held,
+        Taxonomy::Location,
+        changes.location_ids.as_deref(),
+        changes.location_names.as_deref(),
+        problems,
+    )?;
+    let department_ids = taxonomy_set(
+        tx,
+        caller,
+        &held,
+        Taxonomy::Organization,
+        changes.organization_ids.as_deref(),
+        changes.organization_names.as_deref(),
+        problems,
+    )?;
+    if let Some(n) = &name
+        && let Some(e) = tx.entry_by_label(CatalogKind::Names, n.as_str())?
+        && tx
+            .auth_named(&e.id)?
+            .is_some_and(|owner| auth.is_none_or(|a| owner != a.auth_id))
+    {
+        problems.push(FieldProblem::new("name", Rule::NameTaken));
+    }
+    Ok(AuthFields {
+        name: name.map(NameChoice::Text),
+        location_ids,
+        department_ids,
+        ..AuthFields::default()
+    })
 }
 
 impl<S: Store> AuthService<S> {
@@ -278,6 +356,7 @@ impl<S: Store> AuthService<S> {
         });
         self.store.read(|tx| {
             let hits = tx.search_externals(&ExternalQuery {
+                kind: req.kind,
                 filter,
                 location: req.location,
                 organization: req.organization,
@@ -310,6 +389,7 @@ impl<S: Store> AuthService<S> {
         self.cached(Tag::ExternalIndex, key, IndexResult::weight, |tx| {
             let scope = scope_taxonomies(tx, caller, req.location, req.organization)?;
             let hits = tx.search_externals(&ExternalQuery {
+                kind: req.kind,
                 filter,
                 location: req.location,
                 organization: req.organization,
@@ -337,6 +417,7 @@ impl<S: Store> AuthService<S> {
     pub fn external(
         &self,
         caller: &Caller,
+        kind: Option<SourceKind>,
         number: Option<i64>,
         location: Option<i64>,
         organization: Option<i64>,
@@ -344,7 +425,7 @@ impl<S: Store> AuthService<S> {
         caller.may(Operation::Get)?;
         self.store.read(|tx| {
             let scope = scope_taxonomies(tx, caller, location, organization)?;
-            let auth = visible_external(tx, caller, number, &scope)?;
+            let auth = visible_source(tx, caller, kind, number, &scope)?;
             let entries = entries_of(tx, std::slice::from_ref(&auth))?;
             Ok(ExternalView {
                 auth,
@@ -379,59 +460,12 @@ impl<S: Store> AuthService<S> {
             .read(|tx| scope_taxonomies(tx, caller, location, organization))?;
         let changes = changes.map_err(Refused::Request)?;
         self.store.write(|tx| {
-            let auth = visible_external(tx, caller, number, &scope)?;
+            let auth = visible_source(tx, caller, Some(SourceKind::External), number, &scope)?;
             let mut problems = Vec::new();
-            let name = match &changes.name {
-                None => None,
-                Some(n) => match AuthName::parse(n) {
-                    Ok(n) => Some(n),
-                    Err(e) => {
-                        problems.extend(e.problems);
-                        None
-                    }
-                },
-            };
-            let held: Vec<EntryId> = auth
-                .locations
-                .iter()
-                .chain(&auth.departments)
-                .map(|r| r.id.clone())
-                .collect();
-            let location_ids = taxonomy_set(
-                tx,
-                caller,
-                &held,
-                Taxonomy::Location,
-                changes.location_ids.as_deref(),
-                changes.location_names.as_deref(),
-                &mut problems,
-            )?;
-            let department_ids = taxonomy_set(
-                tx,
-                caller,
-                &held,
-                Taxonomy::Organization,
-                changes.organization_ids.as_deref(),
-                changes.organization_names.as_deref(),
-                &mut problems,
-            )?;
-            if let Some(n) = &name
-                && let Some(e) = tx.entry_by_label(CatalogKind::Names, n.as_str())?
-                && tx
-                    .auth_named(&e.id)?
-                    .is_some_and(|owner| owner != auth.auth_id)
-            {
-                problems.push(FieldProblem::new("name", Rule::NameTaken));
-            }
+            let patch = common_patch(tx, caller, Some(&auth), &changes, &mut problems)?;
             if !problems.is_empty() {
                 return Err(AppError::Invalid(problems).into());
             }
-            let patch = AuthFields {
-                name: name.map(NameChoice::Text),
-                location_ids,
-                department_ids,
-                ..AuthFields::default()
-            };
             let version = auth.version;
             let (_, auth) = super::update::update_loaded(tx, caller, auth, Some(version), &patch)?;
             let entries = entries_of(tx, std::slice::from_ref(&auth))?;

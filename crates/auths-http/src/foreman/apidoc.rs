@@ -79,7 +79,120 @@ fn index_params() -> Vec<Value> {
         "string",
         "Must match regular expression /\\A([1-9]\\d*|all)\\Z$/.",
     ));
+    p.push(thin());
     p
+}
+
+/// `thin`, which clients send to ask for ids and names only; auths answers the same
+/// records either way (they are small).
+fn thin() -> Value {
+    param(
+        "thin",
+        "thin",
+        "Only list ids and names (accepted; answers are the same)",
+        false,
+        "boolean",
+        "Must be one of: true, false, 1, 0.",
+    )
+}
+
+/// An optional parameter of a record's hash: `kind` one of string, numeric, boolean,
+/// array.
+fn field(hash: &str, name: &str, kind: &str, required: bool, description: &str) -> Value {
+    let validator = match kind {
+        "numeric" => "Must be a Integer",
+        "boolean" => "Must be one of: true, false, 1, 0.",
+        "array" => "Must be an array of any type",
+        _ => "Must be a String",
+    };
+    let mut p = param(name, &format!("{hash}[{name}]"), description, required, kind, validator);
+    p["allow_nil"] = json!(!required);
+    p
+}
+
+fn id_param() -> Value {
+    param("id", "id", "", true, "string", "Must be an identifier")
+}
+
+/// `auth_source_ldaps`: index, show, create, update, destroy, test.
+fn ldaps() -> Value {
+    let hash = |required: bool| {
+        let mut h = param("auth_source_ldap", "auth_source_ldap", "", true, "hash", "Must be a Hash");
+        let f = |n: &str, k: &str, d: &str| field("auth_source_ldap", n, k, false, d);
+        h["params"] = Value::Array(vec![
+            field("auth_source_ldap", "name", "string", required, ""),
+            field("auth_source_ldap", "host", "string", required, ""),
+            f("port", "numeric", "defaults to 389 (636 with tls)"),
+            f("account", "string", ""),
+            f("base_dn", "string", ""),
+            f("account_password", "string", "required if onthefly_register is true; never shown; blank keeps the stored one"),
+            f("attr_login", "string", "required if onthefly_register is true"),
+            f("attr_firstname", "string", "required if onthefly_register is true"),
+            f("attr_lastname", "string", "required if onthefly_register is true"),
+            f("attr_mail", "string", "required if onthefly_register is true"),
+            f("attr_photo", "string", ""),
+            f("onthefly_register", "boolean", ""),
+            f("usergroup_sync", "boolean", "sync external user groups on login"),
+            f("tls", "boolean", ""),
+            f("groups_base", "string", "groups base DN"),
+            {
+                let mut p = f("server_type", "string", "type of the LDAP server");
+                p["validator"] = json!("Must be one of: free_ipa, active_directory, posix.");
+                p
+            },
+            f("ldap_filter", "string", "LDAP filter"),
+            f("use_netgroups", "boolean", "use NIS netgroups instead of posix groups, applicable only when server_type is posix or free_ipa"),
+            f("location_ids", "array", "REPLACE locations with given ids"),
+            f("organization_ids", "array", "REPLACE organizations with given ids."),
+        ]);
+        h
+    };
+    let url = "/api/auth_source_ldaps";
+    let mut index = index_params();
+    index[2]["description"] = json!("filter results (fields: name, host, id, location, organization)");
+    json!({
+        "doc_url": "../apidoc/v2/auth_source_ldaps", "id": "auth_source_ldaps", "api_url": "/api",
+        "name": "Auth source ldaps", "short_description": "LDAP authentication sources", "full_description": "",
+        "formats": ["json"], "metadata": {}, "deprecated": false, "headers": [],
+        "methods": [
+            method("index", vec![
+                api(url, "GET", "List all LDAP authentication sources"),
+                api("/api/locations/:location_id/auth_source_ldaps", "GET", "List LDAP authentication sources per location"),
+                api("/api/organizations/:organization_id/auth_source_ldaps", "GET", "List LDAP authentication sources per organization"),
+            ], index, "List all LDAP authentication sources"),
+            method("show", vec![api(&format!("{url}/:id"), "GET", "Show an LDAP authentication source")], vec![id_param()], "Show an LDAP authentication source"),
+            method("create", vec![api(url, "POST", "Create an LDAP authentication source")], vec![hash(true)], "Create an LDAP authentication source"),
+            method("update", vec![api(&format!("{url}/:id"), "PUT", "Update an LDAP authentication source")], vec![id_param(), hash(false)], "Update an LDAP authentication source"),
+            method("test", vec![api(&format!("{url}/:id/test"), "PUT", "Test LDAP connection")], vec![id_param()], "Test LDAP connection"),
+            method("destroy", vec![api(&format!("{url}/:id"), "DELETE", "Delete an LDAP authentication source")], vec![id_param()], "Delete an LDAP authentication source"),
+        ],
+    })
+}
+
+/// `auth_sources`: every kind, index and show.
+fn sources() -> Value {
+    json!({
+        "doc_url": "../apidoc/v2/auth_sources", "id": "auth_sources", "api_url": "/api",
+        "name": "Auth sources", "short_description": "Authentication sources of every kind", "full_description": "",
+        "formats": ["json"], "metadata": {}, "deprecated": false, "headers": [],
+        "methods": [
+            method("index", vec![api("/api/auth_sources", "GET", "List all authentication sources")], index_params(), "List all authentication sources"),
+            method("show", vec![api("/api/auth_sources/:id", "GET", "Show an authentication source")], vec![id_param()], "Show an authentication source"),
+        ],
+    })
+}
+
+/// `hosts`, which auths does not serve: declared with an `update` method and no route,
+/// because the Ansible collection adjusts that method's parameters on every connect
+/// and fails on a document without it. Calling it finds no route (404).
+fn hosts() -> Value {
+    json!({
+        "doc_url": "../apidoc/v2/hosts", "id": "hosts", "api_url": "/api",
+        "name": "Hosts", "short_description": "Not served by auths (declared for clients that adjust it on connect)",
+        "full_description": "auths keeps authentication sources, not hosts: this resource has no routes.",
+        "formats": ["json"], "metadata": {}, "deprecated": false, "headers": [],
+        "methods": [method("update", vec![], vec![], "Not served by auths")],
+    })
 }
 
 fn api(url: &str, method: &str, description: &str) -> Value {
@@ -151,6 +264,7 @@ fn document() -> Value {
                     param("order", "order", "Sort and order by a searchable field, e.g. 'title DESC'", false, "string", "Must be a String"),
                     param("page", "page", "Page number, starting at 1", false, "numeric", "Must be a number."),
                     param("per_page", "per_page", "Number of results per page to return, 'all' to return all results", false, "string", "Must be a String"),
+                    thin(),
                 ], &format!("List {plural}")),
                 method("show", vec![api(&format!("/api/{plural}/:id"), "GET", &format!("Show a {singular}"))], vec![
                     param("id", "id", "", true, "numeric", "Must be a Integer"),
@@ -175,10 +289,13 @@ fn document() -> Value {
     };
     json!({"docs": {
         "name": "auths (Foreman-compatible)",
-        "info": "The Foreman API v2 subset served by auths: external authentication sources and their taxonomies.",
+        "info": "The Foreman API v2 subset served by auths: external and LDAP authentication sources and their taxonomies.",
         "copyright": "", "doc_url": "../apidoc/v2", "api_url": "/api",
         "resources": {
             "auth_source_externals": externals,
+            "auth_source_ldaps": ldaps(),
+            "auth_sources": sources(),
+            "hosts": hosts(),
             "locations": taxonomy("locations", "location", "Locations"),
             "organizations": taxonomy("organizations", "organization", "Organizations"),
             "home": {

@@ -79,6 +79,10 @@ fn words(rule: &Rule) -> String {
         Rule::TooLong { max, .. } => format!("is too long (maximum is {max} characters)"),
         Rule::ControlCharacters { .. } | Rule::NulCharacters { .. } => "is invalid".to_owned(),
         Rule::NameTaken => "has already been taken".to_owned(),
+        Rule::NotInList { .. } => "is not included in the list".to_owned(),
+        Rule::OutOfRange { min, max, .. } => {
+            format!("must be an integer from {min} to {max}")
+        }
         Rule::UnknownEntry {
             kind,
             key: EntryKey::Number(n),
@@ -89,6 +93,14 @@ fn words(rule: &Rule) -> String {
         } => format!("{} with name '{name}' not found", taxonomy(*kind)),
         other => other.to_string(),
     }
+}
+
+/// Each problem as `(field, Foreman's words)`.
+pub fn worded(problems: &[FieldProblem]) -> Vec<(String, String)> {
+    problems
+        .iter()
+        .map(|p| (p.field.clone(), words(&p.rule)))
+        .collect()
 }
 
 /// What a use case's error needs to be worded in Foreman's words: the permission a
@@ -104,6 +116,8 @@ pub struct Context<'a> {
     pub raw_id: &'a str,
     /// What the request calls the field the domain calls `label` (`name`).
     pub label: &'static str,
+    /// The resource a 404 names (`auth_source_external`, `auth_source_ldap`, ...).
+    pub resource: &'static str,
 }
 
 impl<'a> Context<'a> {
@@ -114,7 +128,15 @@ impl<'a> Context<'a> {
             record: None,
             raw_id: "",
             label: "label",
+            resource: "auth_source_external",
         }
+    }
+
+    /// About a record of `resource` (as a 404 names it).
+    #[must_use]
+    pub const fn resource(mut self, resource: &'static str) -> Self {
+        self.resource = resource;
+        self
     }
 
     /// About the record written `raw_id`, numbered `record`.
@@ -143,7 +165,8 @@ impl<'a> Context<'a> {
             AppError::NotFound(Missing::External) => message(
                 StatusCode::NOT_FOUND,
                 format!(
-                    "Resource auth_source_external not found by id '{}'",
+                    "Resource {} not found by id '{}'",
+                    self.resource,
                     self.raw_id
                 ),
             ),
@@ -152,12 +175,7 @@ impl<'a> Context<'a> {
                 status: StatusCode::BAD_REQUEST,
                 body: json!({"error": {"message": crate::error::bounded(q.to_string()), "class": "ScopedSearch::QueryNotSupported"}}),
             },
-            AppError::Invalid(problems) => self.invalid(
-                problems
-                    .iter()
-                    .map(|p: &FieldProblem| (p.field.clone(), words(&p.rule)))
-                    .collect(),
-            ),
+            AppError::Invalid(problems) => self.invalid(worded(&problems)),
             // Foreman answers a taken name as a validation failure.
             AppError::Conflict(Conflict::NameTaken | Conflict::LabelTaken { .. }) => {
                 self.invalid(vec![("name".to_owned(), words(&Rule::NameTaken))])

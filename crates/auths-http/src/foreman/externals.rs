@@ -5,7 +5,9 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 use auths_app::{AuthService, ExternalChanges, IndexRequest, Taxonomy};
-use auths_domain::{CatalogEntry, CatalogKind, Store};
+use auths_domain::ldap::SourceKind;
+use auths_domain::{Auth, CatalogEntry, CatalogKind, Store};
+use serde::Serialize;
 
 use super::error::{Context, ForemanError};
 use super::params::{self, Query, leading_number, page_request, paging};
@@ -31,7 +33,7 @@ fn current(res: &mut HttpResponse, name: &'static str, entry: Option<&CatalogEnt
 
 /// The answer with `Foreman_current_location` and `..._organization` naming the
 /// taxonomies the request was scoped to.
-fn with_current(mut res: HttpResponse, scope: &[CatalogEntry]) -> HttpResponse {
+pub(super) fn with_current(mut res: HttpResponse, scope: &[CatalogEntry]) -> HttpResponse {
     let of = |kind| scope.iter().find(|e| e.kind == kind);
     current(
         &mut res,
@@ -46,11 +48,14 @@ fn with_current(mut res: HttpResponse, scope: &[CatalogEntry]) -> HttpResponse {
     res
 }
 
-async fn index_in<S: Store>(
+/// An index of the sources of `kind` (`None`: every kind), each rendered by `render`.
+pub(super) async fn index_in<S: Store, T: Serialize + 'static>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
     q: Query,
     path: Option<(Taxonomy, &String)>,
+    kind: Option<SourceKind>,
+    render: fn(&Auth, &[CatalogEntry]) -> T,
 ) -> Result<HttpResponse, ForemanError> {
     let (location, organization) = params::scope(&q, path)?;
     let (page, per_page) = paging(&q)?;
@@ -59,6 +64,7 @@ async fn index_in<S: Store>(
     let long = stream::streamed(per_page);
     let (start, wanted) = stream::span(page, per_page);
     let request = IndexRequest {
+        kind,
         search: search.clone(),
         order: order.clone(),
         page: if long {
@@ -90,13 +96,13 @@ async fn index_in<S: Store>(
             search,
             sort,
         };
-        let first: Vec<views::Item> = found
+        let first: Vec<T> = found
             .rows
             .iter()
-            .map(|a| views::item(a, &found.entries))
+            .map(|a| render(a, &found.entries))
             .collect();
         let caller = Arc::new(caller.0);
-        let next = move |offset: u64, limit: u32| -> stream::Batch<views::Item> {
+        let next = move |offset: u64, limit: u32| -> stream::Batch<T> {
             let (svc, caller) = (Arc::clone(&svc), Arc::clone(&caller));
             let mut request = request.clone();
             request.page = Some(PageRequest { limit, offset });
@@ -107,7 +113,7 @@ async fn index_in<S: Store>(
                 Ok(batch
                     .rows
                     .iter()
-                    .map(|a| views::item(a, &batch.entries))
+                    .map(|a| render(a, &batch.entries))
                     .collect())
             })
         };
@@ -124,8 +130,8 @@ async fn index_in<S: Store>(
         results: found
             .rows
             .iter()
-            .map(|a| views::item(a, &found.entries))
-            .collect(),
+            .map(|a| render(a, &found.entries))
+            .collect::<Vec<T>>(),
     };
     Ok(with_current(HttpResponse::Ok().json(body), &found.scope))
 }
@@ -139,7 +145,15 @@ pub async fn index<S: Store>(
     caller: ReqCaller,
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ForemanError> {
-    index_in(service, caller, q.into_inner(), None).await
+    index_in(
+        service,
+        caller,
+        q.into_inner(),
+        None,
+        Some(SourceKind::External),
+        views::item,
+    )
+    .await
 }
 
 /// `GET /api/locations/:location_id/auth_source_externals`, and likewise under an
@@ -155,7 +169,15 @@ pub async fn index_under<S: Store>(
     q: web::Query<Query>,
 ) -> Result<HttpResponse, ForemanError> {
     let path = path.into_inner();
-    index_in(service, caller, q.into_inner(), Some((t, &path))).await
+    index_in(
+        service,
+        caller,
+        q.into_inner(),
+        Some((t, &path)),
+        Some(SourceKind::External),
+        views::item,
+    )
+    .await
 }
 
 /// `GET /api/auth_source_externals/:id`.
@@ -173,7 +195,7 @@ pub async fn show<S: Store>(
     let (location, organization) = params::scope(&q, None)?;
     let svc = service.into_inner();
     let view = run(
-        move || svc.external(&caller.0, number, location, organization),
+        move || svc.external(&caller.0, Some(SourceKind::External), number, location, organization),
         Context::new(VIEW).record(&raw, None),
     )
     .await?;

@@ -7,6 +7,7 @@
 pub mod apidoc;
 pub mod error;
 mod externals;
+mod ldaps;
 mod params;
 mod request;
 pub mod stream;
@@ -122,7 +123,7 @@ fn resource(path: &'static str, routes: Vec<(Method, Route)>) -> Resource {
 }
 
 /// The taxonomy routes of `t`, and the index of the auth sources under one.
-fn taxonomy<S: Store>(t: Taxonomy) -> [(Method, Route); 6] {
+fn taxonomy<S: Store>(t: Taxonomy) -> [(Method, Route); 7] {
     [
         (
             Method::GET,
@@ -168,6 +169,14 @@ fn taxonomy<S: Store>(t: Taxonomy) -> [(Method, Route); 6] {
                 taxonomies::destroy(t, s, c, p)
             }),
         ),
+        (
+            Method::GET,
+            web::get().to(
+                move |s: Data<S>, c: ReqCaller, p: web::Path<String>, q: web::Query<Query>| {
+                    ldaps::index_under(t, s, c, p, q)
+                },
+            ),
+        ),
     ]
 }
 
@@ -180,6 +189,7 @@ fn routes<S: Store>() -> Vec<Resource> {
         loc_sources,
         loc_update,
         loc_destroy,
+        loc_ldaps,
     ] = taxonomy::<S>(Taxonomy::Location);
     let [
         org_index,
@@ -188,6 +198,7 @@ fn routes<S: Store>() -> Vec<Resource> {
         org_sources,
         org_update,
         org_destroy,
+        org_ldaps,
     ] = taxonomy::<S>(Taxonomy::Organization);
     vec![
         resource(
@@ -208,6 +219,35 @@ fn routes<S: Store>() -> Vec<Resource> {
         resource(
             "/organizations/{taxonomy_id}/auth_source_externals",
             vec![org_sources],
+        ),
+        resource(
+            "/auth_source_ldaps",
+            vec![
+                (Method::GET, web::get().to(ldaps::index::<S>)),
+                (Method::POST, web::post().to(ldaps::create::<S>)),
+            ],
+        ),
+        resource(
+            "/auth_source_ldaps/{id}",
+            vec![
+                (Method::GET, web::get().to(ldaps::show::<S>)),
+                (Method::PUT, web::put().to(ldaps::update::<S>)),
+                (Method::DELETE, web::delete().to(ldaps::destroy::<S>)),
+            ],
+        ),
+        resource(
+            "/auth_source_ldaps/{id}/test",
+            vec![(Method::PUT, web::put().to(ldaps::test::<S>))],
+        ),
+        resource("/locations/{taxonomy_id}/auth_source_ldaps", vec![loc_ldaps]),
+        resource("/organizations/{taxonomy_id}/auth_source_ldaps", vec![org_ldaps]),
+        resource(
+            "/auth_sources",
+            vec![(Method::GET, web::get().to(ldaps::index_all::<S>))],
+        ),
+        resource(
+            "/auth_sources/{id}",
+            vec![(Method::GET, web::get().to(ldaps::show_any::<S>))],
         ),
         resource("/locations", vec![loc_index, loc_create]),
         resource(

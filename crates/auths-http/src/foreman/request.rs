@@ -139,10 +139,27 @@ impl ExternalBody {
     /// # Errors
     /// The fields of the wrong shape, in order.
     pub fn changes(self) -> Result<ExternalChanges, Vec<(String, String)>> {
-        let params = match self.auth_source_external {
-            Some(v @ Value::Object(_)) => serde_json::from_value(v).unwrap_or_default(),
-            _ => self.top,
-        };
+        match self.auth_source_external {
+            Some(v @ Value::Object(_)) => common_changes(v),
+            _ => self.top.changes(),
+        }
+    }
+}
+
+/// The name and taxonomies of a source's parameters (an object; anything else asks for
+/// nothing).
+///
+/// # Errors
+/// The fields of the wrong shape, in order.
+pub fn common_changes(params: Value) -> Result<ExternalChanges, Vec<(String, String)>> {
+    serde_json::from_value::<ExternalParams>(params)
+        .unwrap_or_default()
+        .changes()
+}
+
+impl ExternalParams {
+    fn changes(self) -> Result<ExternalChanges, Vec<(String, String)>> {
+        let params = self;
         let mut problems = Vec::new();
         let changes = ExternalChanges {
             name: given("name", params.name, |n| n.0, &mut problems),

@@ -74,7 +74,11 @@ pub fn service(t: &TestDb) -> (web::Data<AuthService<Db>>, Keys) {
         data_dir: data_dir.path().to_owned(),
         ..Settings::default()
     };
-    let svc = AuthService::new(t.db.clone(), settings);
+    let svc = AuthService::new(t.db.clone(), settings).with_directory(std::sync::Arc::new(
+        auths_ldap::Ldap3Probe {
+            timeout: std::time::Duration::from_secs(5),
+        },
+    ));
     let admin = svc.bootstrap(None).unwrap().unwrap().key;
     let viewer = key(&svc, "viewer", Role::Viewer, &[], false);
     (

@@ -2,7 +2,7 @@
 //! checked scoped_search [`Filter`], compiled here to SQL with bound parameters.
 
 use auths_domain::RepoError;
-use auths_domain::catalog::PROTOCOL_EXTERNAL;
+use auths_domain::ldap::SourceKind;
 use auths_domain::external::{
     ExternalField, ExternalHits, ExternalQuery, TaxonomyField, TaxonomyQuery,
 };
@@ -119,6 +119,25 @@ fn taxonomy(sql: &mut Sql, kind: &str, column: &str, op: Op, values: &[Value]) {
     sql.push(")");
 }
 
+/// A condition on the `host` item, held like a taxonomy: by the auth's item keyed
+/// `host` (none: `null?`). Values compare case-folded, as the domain's rule does.
+fn host(sql: &mut Sql, op: Op, values: &[Value]) {
+    let false_ = if sql.pg { "FALSE" } else { "0" };
+    sql.push(if op == Op::Null {
+        "NOT EXISTS ("
+    } else {
+        "EXISTS ("
+    })
+    .push("SELECT 1 FROM auth_links l JOIN catalog_entries e ON e.id = l.entry_id WHERE l.auth_number = a.number AND l.kind = 'items' AND e.secret = ")
+    .push(false_)
+    .push(" AND LOWER(e.item_key) = 'host' AND e.item_value IS NOT NULL");
+    if !matches!(op, Op::Set | Op::Null) {
+        sql.push(" AND ");
+        compare(sql, "LOWER(e.item_value)", op, values);
+    }
+    sql.push(")");
+}
+
 fn compile(sql: &mut Sql, f: &Filter<ExternalField>) {
     match f {
         Filter::And(a, b) | Filter::Or(a, b) => {
@@ -148,6 +167,7 @@ fn compile(sql: &mut Sql, f: &Filter<ExternalField>) {
             ExternalField::OrganizationId => {
                 taxonomy(sql, "departments", "e.number", *op, values);
             }
+            ExternalField::Host => host(sql, *op, values),
         },
     }
 }
@@ -164,9 +184,21 @@ impl StoreTx {
     pub(crate) fn externals(&mut self, q: &ExternalQuery) -> Result<ExternalHits, RepoError> {
         let pg = self.is_pg();
         let mut base = Sql::new(pg);
-        base.push(" FROM auths a WHERE a.number IN (SELECT auth_number FROM auth_links WHERE kind = 'protocols' AND entry_id = ")
-            .bind(Bind::Text(PROTOCOL_EXTERNAL.to_owned()))
-            .push(")");
+        let protocols: Vec<String> = match q.kind {
+            Some(kind) => kind.protocol_ids().iter().map(|p| (*p).to_owned()).collect(),
+            None => SourceKind::ALL
+                .iter()
+                .flat_map(|k| k.protocol_ids().iter().map(|p| (*p).to_owned()))
+                .collect(),
+        };
+        base.push(" FROM auths a WHERE a.number IN (SELECT auth_number FROM auth_links WHERE kind = 'protocols' AND entry_id IN (");
+        for (i, p) in protocols.into_iter().enumerate() {
+            if i > 0 {
+                base.push(", ");
+            }
+            base.bind(Bind::Text(p));
+        }
+        base.push("))");
         for (kind, number) in [("locations", q.location), ("departments", q.organization)] {
             if let Some(n) = number {
                 base.push(" AND a.number IN (SELECT l.auth_number FROM auth_links l JOIN catalog_entries e ON e.id = l.entry_id WHERE l.kind = '")
