@@ -193,7 +193,9 @@ impl LdapPatch {
     /// # Errors
     /// Every parameter of the wrong shape: a boolean that is not one, a port that is not
     /// a whole number from 1 to 65535, a server type not in [`SERVER_TYPES`].
-    pub fn parse<'a>(params: impl IntoIterator<Item = (&'a str, RawParam)>) -> Result<Self, Invalid> {
+    pub fn parse<'a>(
+        params: impl IntoIterator<Item = (&'a str, RawParam)>,
+    ) -> Result<Self, Invalid> {
         let mut patch = Self::default();
         let mut problems = Vec::new();
         for (key, value) in params {
@@ -208,7 +210,12 @@ impl LdapPatch {
                 match &value {
                     RawParam::Text(t) => patch.name = Some(t.clone()),
                     RawParam::Null => patch.name = Some(String::new()),
-                    _ => problems.push(FieldProblem::new("name", Rule::Blank { what: "name".into() })),
+                    _ => problems.push(FieldProblem::new(
+                        "name",
+                        Rule::Blank {
+                            what: "name".into(),
+                        },
+                    )),
                 }
                 continue;
             }
@@ -302,7 +309,10 @@ impl LdapSettings {
     /// The parameters of `auth` (the items keyed by a parameter's name, case-insensitively).
     pub fn of(auth: &Auth) -> Self {
         let mut out = Self {
-            tls: auth.protocols.iter().any(|p| p.id.as_str() == PROTOCOL_LDAPS),
+            tls: auth
+                .protocols
+                .iter()
+                .any(|p| p.id.as_str() == PROTOCOL_LDAPS),
             ..Self::default()
         };
         for (key, kind) in PARAMS {

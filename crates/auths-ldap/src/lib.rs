@@ -70,7 +70,7 @@ fn reason(e: &LdapError) -> String {
             format!("{} (LDAP result {}){text}", code_name(result.rc), result.rc)
         }
         LdapError::Timeout { .. } => "no answer in time".to_owned(),
-        LdapError::NativeTLS { source } => format!("TLS handshake failed ({source})"),
+        LdapError::Rustls { source } => format!("TLS handshake failed ({source})"),
         other => other.to_string(),
     }
 }
@@ -188,7 +188,10 @@ mod tests {
 
     #[test]
     fn urls_name_the_scheme_and_bracket_ipv6() {
-        assert_eq!(url(&target("ldap.example.com", 389, false)), "ldap://ldap.example.com:389");
+        assert_eq!(
+            url(&target("ldap.example.com", 389, false)),
+            "ldap://ldap.example.com:389"
+        );
         assert_eq!(url(&target("::1", 636, true)), "ldaps://[::1]:636");
     }
 
@@ -200,6 +203,11 @@ mod tests {
         }
         .test(&target("127.0.0.1", 1, false));
         assert!(!out.success);
-        assert!(out.message.starts_with("Unable to connect to LDAP server ldap://127.0.0.1:1"), "{}", out.message);
+        assert!(
+            out.message
+                .starts_with("Unable to connect to LDAP server ldap://127.0.0.1:1"),
+            "{}",
+            out.message
+        );
     }
 }

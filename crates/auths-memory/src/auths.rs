@@ -2,10 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use auths_domain::external::{ExternalField, ExternalHits, ExternalQuery, ExternalRecord};
 use auths_domain::ldap::SourceKind;
-use auths_domain::external::{
-    ExternalField, ExternalHits, ExternalQuery, ExternalRecord,
-};
 use auths_domain::scoped_search::{Direction, matches};
 use auths_domain::values::fold_case;
 use auths_domain::{

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::ops::DerefMut;
 
 use auths_domain::ldap::SecretText;
-use auths_domain::{EntryId, RepoError};
 use auths_domain::values::ItemData;
+use auths_domain::{EntryId, RepoError};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use auths_domain::external::{ExternalField, ExternalQuery, SORTABLE, names_field};
 use auths_domain::ldap::SourceKind;
-use auths_domain::scoped_search::QueryError;
 use auths_domain::prelude::*;
+use auths_domain::scoped_search::QueryError;
 use auths_domain::scoped_search::{self, Direction};
 use auths_domain::{
     Auth, AuthFields, AuthName, Caller, CatalogEntry, CatalogKind, EntryId, EntryKey, FieldProblem,
@@ -128,7 +128,10 @@ pub(crate) fn scope_taxonomies<T: Repositories>(
 }
 
 /// The locations and departments `auths` show.
-pub(crate) fn entries_of<T: Repositories>(tx: &mut T, auths: &[Auth]) -> Result<Vec<CatalogEntry>, AppError> {
+pub(crate) fn entries_of<T: Repositories>(
+    tx: &mut T,
+    auths: &[Auth],
+) -> Result<Vec<CatalogEntry>, AppError> {
     let mut locations: Vec<EntryId> = auths
         .iter()
         .flat_map(|a| a.locations.iter().map(|r| r.id.clone()))
@@ -298,7 +301,13 @@ pub(crate) fn common_patch<T: Repositories>(
         },
     };
     let held: Vec<EntryId> = auth
-        .map(|a| a.locations.iter().chain(&a.departments).map(|r| r.id.clone()).collect())
+        .map(|a| {
+            a.locations
+                .iter()
+                .chain(&a.departments)
+                .map(|r| r.id.clone())
+                .collect()
+        })
         .unwrap_or_default();
     let location_ids = taxonomy_set(
         tx,

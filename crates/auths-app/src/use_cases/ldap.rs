@@ -10,13 +10,12 @@
 //! nothing: no version, no audit record, no catalog entry.
 
 use auths_domain::ldap::{
-    LdapPatch, LdapSettings, PARAMS, ParamKind, ProbeOutcome, SourceKind,
-    protocols_with_tls,
+    LdapPatch, LdapSettings, PARAMS, ParamKind, ProbeOutcome, SourceKind, protocols_with_tls,
 };
 use auths_domain::prelude::*;
 use auths_domain::{
-    Auth, Caller, CatalogKind, EntryId, FieldProblem, ItemData, NewCatalogEntry,
-    Operation, RepoError, Store,
+    Auth, Caller, CatalogKind, EntryId, FieldProblem, ItemData, NewCatalogEntry, Operation,
+    RepoError, Store,
 };
 use subtle::ConstantTimeEq;
 
@@ -159,7 +158,8 @@ impl<S: Store> AuthService<S> {
         Ok(self.store.write(|tx| {
             let mut problems = Vec::new();
             let mut fields = common_patch(tx, caller, None, &common, &mut problems)?;
-            let settings = checked_settings(&LdapSettings::default(), &changes.params, &mut problems);
+            let settings =
+                checked_settings(&LdapSettings::default(), &changes.params, &mut problems);
             if !problems.is_empty() {
                 return Err(AppError::Invalid(problems));
             }
@@ -264,17 +264,15 @@ impl<S: Store> AuthService<S> {
     /// # Errors
     /// `Forbidden`, `NotFound`, `SecretsUnavailable` (a password kept without the
     /// secrets key). A directory that fails is an outcome, not an error.
-    pub fn test_ldap(
-        &self,
-        caller: &Caller,
-        number: Option<i64>,
-    ) -> Result<LdapTest, AppError> {
+    pub fn test_ldap(&self, caller: &Caller, number: Option<i64>) -> Result<LdapTest, AppError> {
         caller.may(Operation::Update)?;
         let (auth, target) = self.store.read(|tx| {
             let auth = visible_source(tx, caller, Some(SourceKind::Ldap), number, &[])?;
-            let password = match auth.items.iter().find(|i| {
-                i.secret && i.key.eq_ignore_ascii_case("account_password")
-            }) {
+            let password = match auth
+                .items
+                .iter()
+                .find(|i| i.secret && i.key.eq_ignore_ascii_case("account_password"))
+            {
                 Some(i) => tx.open_secret(&i.id)?,
                 None => None,
             };

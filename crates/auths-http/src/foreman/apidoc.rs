@@ -105,7 +105,14 @@ fn field(hash: &str, name: &str, kind: &str, required: bool, description: &str) 
         "array" => "Must be an array of any type",
         _ => "Must be a String",
     };
-    let mut p = param(name, &format!("{hash}[{name}]"), description, required, kind, validator);
+    let mut p = param(
+        name,
+        &format!("{hash}[{name}]"),
+        description,
+        required,
+        kind,
+        validator,
+    );
     p["allow_nil"] = json!(!required);
     p
 }
@@ -117,7 +124,14 @@ fn id_param() -> Value {
 /// `auth_source_ldaps`: index, show, create, update, destroy, test.
 fn ldaps() -> Value {
     let hash = |required: bool| {
-        let mut h = param("auth_source_ldap", "auth_source_ldap", "", true, "hash", "Must be a Hash");
+        let mut h = param(
+            "auth_source_ldap",
+            "auth_source_ldap",
+            "",
+            true,
+            "hash",
+            "Must be a Hash",
+        );
         let f = |n: &str, k: &str, d: &str| field("auth_source_ldap", n, k, false, d);
         h["params"] = Value::Array(vec![
             field("auth_source_ldap", "name", "string", required, ""),
@@ -125,14 +139,38 @@ fn ldaps() -> Value {
             f("port", "numeric", "defaults to 389 (636 with tls)"),
             f("account", "string", ""),
             f("base_dn", "string", ""),
-            f("account_password", "string", "required if onthefly_register is true; never shown; blank keeps the stored one"),
-            f("attr_login", "string", "required if onthefly_register is true"),
-            f("attr_firstname", "string", "required if onthefly_register is true"),
-            f("attr_lastname", "string", "required if onthefly_register is true"),
-            f("attr_mail", "string", "required if onthefly_register is true"),
+            f(
+                "account_password",
+                "string",
+                "required if onthefly_register is true; never shown; blank keeps the stored one",
+            ),
+            f(
+                "attr_login",
+                "string",
+                "required if onthefly_register is true",
+            ),
+            f(
+                "attr_firstname",
+                "string",
+                "required if onthefly_register is true",
+            ),
+            f(
+                "attr_lastname",
+                "string",
+                "required if onthefly_register is true",
+            ),
+            f(
+                "attr_mail",
+                "string",
+                "required if onthefly_register is true",
+            ),
             f("attr_photo", "string", ""),
             f("onthefly_register", "boolean", ""),
-            f("usergroup_sync", "boolean", "sync external user groups on login"),
+            f(
+                "usergroup_sync",
+                "boolean",
+                "sync external user groups on login",
+            ),
             f("tls", "boolean", ""),
             f("groups_base", "string", "groups base DN"),
             {
@@ -141,15 +179,24 @@ fn ldaps() -> Value {
                 p
             },
             f("ldap_filter", "string", "LDAP filter"),
-            f("use_netgroups", "boolean", "use NIS netgroups instead of posix groups, applicable only when server_type is posix or free_ipa"),
+            f(
+                "use_netgroups",
+                "boolean",
+                "use NIS netgroups instead of posix groups, applicable only when server_type is posix or free_ipa",
+            ),
             f("location_ids", "array", "REPLACE locations with given ids"),
-            f("organization_ids", "array", "REPLACE organizations with given ids."),
+            f(
+                "organization_ids",
+                "array",
+                "REPLACE organizations with given ids.",
+            ),
         ]);
         h
     };
     let url = "/api/auth_source_ldaps";
     let mut index = index_params();
-    index[2]["description"] = json!("filter results (fields: name, host, id, location, organization)");
+    index[2]["description"] =
+        json!("filter results (fields: name, host, id, location, organization)");
     json!({
         "doc_url": "../apidoc/v2/auth_source_ldaps", "id": "auth_source_ldaps", "api_url": "/api",
         "name": "Auth source ldaps", "short_description": "LDAP authentication sources", "full_description": "",

@@ -166,8 +166,7 @@ impl<'a> Context<'a> {
                 StatusCode::NOT_FOUND,
                 format!(
                     "Resource {} not found by id '{}'",
-                    self.resource,
-                    self.raw_id
+                    self.resource, self.raw_id
                 ),
             ),
             AppError::NotFound(m) => message(StatusCode::NOT_FOUND, m.to_string()),

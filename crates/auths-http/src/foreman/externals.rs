@@ -195,7 +195,15 @@ pub async fn show<S: Store>(
     let (location, organization) = params::scope(&q, None)?;
     let svc = service.into_inner();
     let view = run(
-        move || svc.external(&caller.0, Some(SourceKind::External), number, location, organization),
+        move || {
+            svc.external(
+                &caller.0,
+                Some(SourceKind::External),
+                number,
+                location,
+                organization,
+            )
+        },
         Context::new(VIEW).record(&raw, None),
     )
     .await?;

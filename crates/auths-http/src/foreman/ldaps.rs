@@ -334,7 +334,9 @@ pub async fn destroy<S: Store>(
     let raw = path.into_inner();
     let number = leading_number(&raw);
     let (location, organization) = params::scope(&q, None)?;
-    let ctx = Context::new(DESTROY).resource(RESOURCE).record(&raw, number);
+    let ctx = Context::new(DESTROY)
+        .resource(RESOURCE)
+        .record(&raw, number);
     let svc = service.into_inner();
     let view = run(
         move || svc.delete_ldap(&caller.0, number, location, organization),

@@ -239,8 +239,14 @@ fn routes<S: Store>() -> Vec<Resource> {
             "/auth_source_ldaps/{id}/test",
             vec![(Method::PUT, web::put().to(ldaps::test::<S>))],
         ),
-        resource("/locations/{taxonomy_id}/auth_source_ldaps", vec![loc_ldaps]),
-        resource("/organizations/{taxonomy_id}/auth_source_ldaps", vec![org_ldaps]),
+        resource(
+            "/locations/{taxonomy_id}/auth_source_ldaps",
+            vec![loc_ldaps],
+        ),
+        resource(
+            "/organizations/{taxonomy_id}/auth_source_ldaps",
+            vec![org_ldaps],
+        ),
         resource(
             "/auth_sources",
             vec![(Method::GET, web::get().to(ldaps::index_all::<S>))],

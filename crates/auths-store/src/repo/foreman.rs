@@ -2,10 +2,10 @@
 //! checked scoped_search [`Filter`], compiled here to SQL with bound parameters.
 
 use auths_domain::RepoError;
-use auths_domain::ldap::SourceKind;
 use auths_domain::external::{
     ExternalField, ExternalHits, ExternalQuery, TaxonomyField, TaxonomyQuery,
 };
+use auths_domain::ldap::SourceKind;
 use auths_domain::scoped_search::{Direction, Filter, Op, Pattern, Value};
 use auths_domain::values::fold_case;
 
@@ -185,7 +185,11 @@ impl StoreTx {
         let pg = self.is_pg();
         let mut base = Sql::new(pg);
         let protocols: Vec<String> = match q.kind {
-            Some(kind) => kind.protocol_ids().iter().map(|p| (*p).to_owned()).collect(),
+            Some(kind) => kind
+                .protocol_ids()
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
             None => SourceKind::ALL
                 .iter()
                 .flat_map(|k| k.protocol_ids().iter().map(|p| (*p).to_owned()))
