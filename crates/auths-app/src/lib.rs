@@ -29,5 +29,5 @@ pub use use_cases::get::{AuthView, FormView};
 pub use use_cases::ldap::{LdapChanges, LdapTest};
 pub use use_cases::refresh::Refreshed;
 pub use use_cases::search::{FacetOption, SearchRequest, SearchResult};
-pub use use_cases::taxonomies::Taxonomy;
+pub use use_cases::taxonomies::{Taxonomy, TaxonomyChanges};
 pub use use_cases::update::{UpdateItem, UpdateOutcome};

@@ -80,6 +80,7 @@ impl Catalogs {
             seeded,
             created_at: epoch,
             updated_at: epoch,
+            description: None,
         };
         self.entries.insert(id.clone(), entry);
         id

@@ -85,6 +85,7 @@
 //!     name: "Kiosk SSO".into(),
 //!     locations: vec![Taxon { number: 2, label: "Berlin".into() }],
 //!     organizations: vec![],
+//!     host: None,
 //! };
 //! let query = parse("name ~ kiosk* and location = berlin")?.expect("a query");
 //! let filter = check(&query, ExternalField::Name)?;

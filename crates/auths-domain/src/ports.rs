@@ -90,6 +90,20 @@ pub trait CatalogRepository {
         at: DateTime<Utc>,
     ) -> Result<Option<CatalogEntry>, RepoError>;
 
+    /// Sets the description of the entry `id` of `kind` (a location's or an
+    /// organization's); answers the entry as it now is, or `None` when there is no
+    /// such entry.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn set_description(
+        &mut self,
+        kind: CatalogKind,
+        id: &EntryId,
+        description: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<CatalogEntry>, RepoError>;
+
     /// Deletes an entry; answers whether there was one.
     ///
     /// # Errors

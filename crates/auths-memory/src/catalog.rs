@@ -25,6 +25,7 @@ impl MemoryTx {
             seeded: e.seeded,
             created_at: e.created_at,
             updated_at: e.updated_at,
+            description: e.description.clone(),
         }
     }
 
@@ -55,6 +56,22 @@ impl MemoryTx {
 }
 
 impl CatalogRepository for MemoryTx {
+    fn set_description(
+        &mut self,
+        kind: CatalogKind,
+        id: &EntryId,
+        description: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        let Some(e) = self.entries.get_mut(id).filter(|e| e.kind == kind) else {
+            return Ok(None);
+        };
+        e.description = description.map(str::to_owned);
+        e.updated_at = at;
+        let e = e.clone();
+        Ok(Some(self.view(id, &e)))
+    }
+
     fn entries_by_ids(
         &mut self,
         kind: CatalogKind,
@@ -106,6 +123,7 @@ impl CatalogRepository for MemoryTx {
             created_at: at,
             updated_at: at,
             home: None,
+            description: None,
         };
         let view = self.view(&entry.id, &stored);
         self.entries.insert(entry.id.clone(), stored);

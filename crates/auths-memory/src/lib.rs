@@ -52,6 +52,8 @@ struct StoredEntry {
     updated_at: DateTime<Utc>,
     /// Where it belongs while unused (`EntryUsage::home`).
     home: Option<Vec<EntryId>>,
+    /// A taxonomy's description.
+    description: Option<String>,
 }
 
 /// A stored key: its principal, when it was last used, when it was revoked.
@@ -122,6 +124,7 @@ impl MemoryStore {
                         created_at: epoch,
                         updated_at: epoch,
                         home: None,
+                        description: None,
                     },
                 );
             }

@@ -5,6 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::{auth_links, auths, catalog_entries};
+use auths_domain::catalog::ItemView;
+use auths_domain::{CatalogEntry, CatalogKind, EntryId, RepoError};
+
+use crate::db::utc;
 
 /// What an auth shows of a catalog entry: read when auths are resolved, without the
 /// timestamps (parsing them was a tenth of an export's time) or the kind.
@@ -34,6 +38,7 @@ pub struct EntryRow {
     pub seeded: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub description: Option<String>,
 }
 
 /// A catalog entry to insert.
@@ -183,4 +188,30 @@ pub struct UploadRow {
     pub file_name: String,
     pub row_count: i64,
     pub created_at: NaiveDateTime,
+}
+
+impl EntryRow {
+    /// Maps a row to the domain, dropping a secret item's value here, at the edge.
+    pub(crate) fn into_entry(self) -> Result<CatalogEntry, RepoError> {
+        let kind: CatalogKind = self
+            .kind
+            .parse()
+            .map_err(|_| RepoError::Internal(format!("unknown catalog kind {:?}", self.kind)))?;
+        let id = EntryId::parse(&self.id)
+            .map_err(|_| RepoError::Internal(format!("malformed entry id {:?}", self.id)))?;
+        let item = self
+            .item_key
+            .map(|key| ItemView::new(key, self.item_value, self.secret));
+        Ok(CatalogEntry {
+            id,
+            number: self.number,
+            kind,
+            label: self.label,
+            item,
+            seeded: self.seeded,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+            description: self.description,
+        })
+    }
 }

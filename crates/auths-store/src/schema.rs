@@ -18,6 +18,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         homed -> Bool,
+        description -> Nullable<Text>,
     }
 }
 

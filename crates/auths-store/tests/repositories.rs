@@ -330,7 +330,8 @@ fn failed_transactions_leave_nothing(db: &Db) {
 
 mod foreman_fixture {
     use super::*;
-    use auths_domain::external::{ExternalField, ExternalQuery, ExternalRecord, is_external};
+    use auths_domain::external::{ExternalField, ExternalQuery, ExternalRecord};
+    pub use auths_domain::ldap::SourceKind;
     use auths_domain::scoped_search::{Direction, check, matches, parse};
 
     /// Three external auths and one LDAP auth, with locations and departments.
@@ -369,6 +370,22 @@ mod foreman_fixture {
             ),
             ("Corp LDAP", vec!["protocol-ldap"], vec![&paris], vec![&fin]),
         ];
+        let host = store
+            .write(|tx| {
+                tx.insert_entry(
+                    &NewCatalogEntry {
+                        id: EntryId::parse("i-host").unwrap(),
+                        kind: CatalogKind::Items,
+                        label: "host".into(),
+                        item: Some(
+                            auths_domain::ItemData::parse("host", "LDAP.corp.example", false)
+                                .unwrap(),
+                        ),
+                    },
+                    now(),
+                )
+            })
+            .unwrap();
         for (i, (name, protocols, locations, departments)) in auths.iter().enumerate() {
             let n = add(CatalogKind::Names, &format!("n{i}"), name);
             let c = AuthContent {
@@ -377,7 +394,11 @@ mod foreman_fixture {
                 flag_id: id(FLAG_ACTIVE),
                 protocol_ids: protocols.iter().map(|p| id(p)).collect(),
                 slug_ids: vec![],
-                item_ids: vec![],
+                item_ids: if protocols.contains(&"protocol-ldap") {
+                    vec![host.id.clone()]
+                } else {
+                    vec![]
+                },
                 department_ids: departments.iter().map(|d| d.id.clone()).collect(),
                 location_ids: locations.iter().map(|l| l.id.clone()).collect(),
             };
@@ -397,6 +418,11 @@ mod foreman_fixture {
     /// What the domain's statement of the semantics says `q` finds, over every
     /// external auth `store` holds, by number.
     pub fn oracle<S: Store>(store: &S, q: &str) -> Vec<String> {
+        oracle_of(store, q, Some(SourceKind::External))
+    }
+
+    /// As [`oracle`], over the sources of `kind` (`None`: every kind).
+    pub fn oracle_of<S: Store>(store: &S, q: &str, kind: Option<SourceKind>) -> Vec<String> {
         let filter = filter(q);
         store
             .read(|tx| {
@@ -414,7 +440,8 @@ mod foreman_fixture {
                     let record = ExternalRecord::of(&auth, |id| {
                         entries.iter().find(|e| &e.id == id).map(|e| e.number)
                     });
-                    if is_external(&auth) && filter.as_ref().is_none_or(|f| matches(f, &record)) {
+                    let of_kind = kind.map_or(SourceKind::of(&auth).is_some(), |k| k.holds(&auth));
+                    if of_kind && filter.as_ref().is_none_or(|f| matches(f, &record)) {
                         out.push(auth.name.label.clone());
                     }
                 }
@@ -428,8 +455,19 @@ mod foreman_fixture {
         q: &str,
         order: (ExternalField, Direction),
     ) -> (Vec<String>, u64, u64) {
+        names_of(store, q, order, Some(SourceKind::External))
+    }
+
+    /// As [`names`], over the sources of `kind` (`None`: every kind).
+    pub fn names_of<S: Store>(
+        store: &S,
+        q: &str,
+        order: (ExternalField, Direction),
+        kind: Option<SourceKind>,
+    ) -> (Vec<String>, u64, u64) {
         let filter = filter(q);
         let query = ExternalQuery {
+            kind,
             filter,
             location: None,
             organization: None,
@@ -541,6 +579,7 @@ fn foreman_queries_compile_to_the_same_answers_as_the_rules(db: &Db) {
         let hits = db
             .read(|tx| {
                 tx.search_externals(&ExternalQuery {
+                    kind: Some(foreman_fixture::SourceKind::External),
                     filter: None,
                     location: None,
                     organization: None,
@@ -565,6 +604,7 @@ fn foreman_queries_compile_to_the_same_answers_as_the_rules(db: &Db) {
     let by_name = foreman_fixture::names(db, "", (ExternalField::Name, Direction::Desc)).0;
     assert_eq!(by_name, ["Kiosk SSO", "External", "Admin_Portal 50%"]);
     let page = ExternalQuery {
+        kind: Some(foreman_fixture::SourceKind::External),
         filter: None,
         location: Some(numbers[0].0),
         organization: None,
@@ -578,6 +618,41 @@ fn foreman_queries_compile_to_the_same_answers_as_the_rules(db: &Db) {
     };
     let hits = db.read(|tx| tx.search_externals(&page)).unwrap();
     assert_eq!((hits.numbers.len(), hits.total, hits.subtotal), (1, 2, 2));
+
+    // LDAP sources, searched by their `host` item, and every kind at once.
+    let of = |q: &str, kind: Option<foreman_fixture::SourceKind>| {
+        let sql = foreman_fixture::names_of(db, q, by_id, kind);
+        assert_eq!(
+            sql.0,
+            foreman_fixture::oracle_of(db, q, kind),
+            "{q:?} {kind:?}"
+        );
+        assert_eq!(
+            sql,
+            foreman_fixture::names_of(&memory, q, by_id, kind),
+            "{q:?} {kind:?}"
+        );
+        sql.0
+    };
+    let ldap = Some(foreman_fixture::SourceKind::Ldap);
+    assert_eq!(of("", ldap), ["Corp LDAP"]);
+    assert_eq!(
+        of("host = ldap.corp.example", ldap),
+        ["Corp LDAP"],
+        "any case"
+    );
+    assert_eq!(of("host ~ CORP", ldap), ["Corp LDAP"]);
+    assert!(of("host !~ corp", ldap).is_empty());
+    assert!(of("null? host", ldap).is_empty());
+    assert_eq!(of("set? host and location = paris", ldap), ["Corp LDAP"]);
+    assert_eq!(
+        of("", None),
+        ["External", "Kiosk SSO", "Admin_Portal 50%", "Corp LDAP"]
+    );
+    assert_eq!(
+        of("null? host", None),
+        ["External", "Kiosk SSO", "Admin_Portal 50%"]
+    );
 }
 
 /// A busy pool makes a request wait (a queue under load), it does not fail it: only a

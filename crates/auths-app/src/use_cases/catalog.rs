@@ -52,12 +52,67 @@ fn unseeded_entry<T: auths_domain::Repositories>(
 
 fn entry_json(e: &CatalogEntry) -> serde_json::Value {
     // Never the value of a secret item (the store does not return it anyway).
-    serde_json::json!({
+    let mut j = serde_json::json!({
         "id": e.id.as_str(),
         "kind": e.kind.as_str(),
         "label": e.label,
         "item": e.item.as_ref().map(|i| serde_json::json!({"key": i.key, "value": i.value, "secret": i.secret})),
-    })
+    });
+    if let Some(d) = &e.description {
+        j["description"] = serde_json::json!(d);
+    }
+    j
+}
+
+/// Adds an entry (with a taxonomy's `description`) inside the caller's transaction,
+/// for a caller allowed to: homed in a scoped caller's departments, audited.
+pub(crate) fn create_entry_in<T: auths_domain::Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    kind: CatalogKind,
+    input: &EntryText,
+    description: Option<&str>,
+) -> Result<CatalogEntry, AppError> {
+    let (label, item) = kind.parse_entry(input)?;
+    let new = NewCatalogEntry {
+        id: EntryId::parse(&clock::new_id())?,
+        kind,
+        label: label.clone(),
+        item,
+    };
+    let mut entry = tx
+        .insert_entry(&new, clock::now())
+        .map_err(label_conflict(kind, &label))?;
+    if description.is_some() {
+        entry = tx
+            .set_description(kind, &entry.id, description, entry.created_at)?
+            .ok_or_else(|| not_found(kind, &entry.id))?;
+    }
+    super::scope::home_new(tx, caller, &entry)?;
+    crate::audit::record_other(tx, caller, "catalog.create", &entry_json(&entry))?;
+    Ok(entry)
+}
+
+/// Changes the entry `id` of `kind` with `change` inside the caller's transaction:
+/// seeded entries stay as they are; a department-scoped editor may change an entry only
+/// when every auth that uses it is theirs (one it does not see is not found); audited
+/// with the entry before and after.
+pub(crate) fn update_entry_in<T: auths_domain::Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    kind: CatalogKind,
+    id: &EntryId,
+    change: impl FnOnce(&mut T) -> Result<Option<CatalogEntry>, AppError>,
+) -> Result<CatalogEntry, AppError> {
+    let before = unseeded_entry(tx, kind, id, EntryAction::Change)?;
+    let usage = tx.entry_usage(id, caller.scope().as_deref())?;
+    caller
+        .may_rename_entry(kind, id, &usage)
+        .map_err(|r| super::scope::rename_refusal(kind, id, r))?;
+    let after = change(tx)?.ok_or_else(|| not_found(kind, id))?;
+    let record = serde_json::json!({"before": entry_json(&before), "after": entry_json(&after)});
+    crate::audit::record_for(tx, caller, "catalog.update", usage.departments, &record)?;
+    Ok(after)
 }
 
 impl<S: Store> AuthService<S> {
@@ -103,21 +158,8 @@ impl<S: Store> AuthService<S> {
         input: &EntryText,
     ) -> Result<CatalogEntry, AppError> {
         caller.may_create_entry(kind)?;
-        let (label, item) = kind.parse_entry(input)?;
-        self.store.write(|tx| {
-            let new = NewCatalogEntry {
-                id: EntryId::parse(&clock::new_id())?,
-                kind,
-                label: label.clone(),
-                item,
-            };
-            let entry = tx
-                .insert_entry(&new, clock::now())
-                .map_err(label_conflict(kind, &label))?;
-            super::scope::home_new(tx, caller, &entry)?;
-            crate::audit::record_other(tx, caller, "catalog.create", &entry_json(&entry))?;
-            Ok(entry)
-        })
+        self.store
+            .write(|tx| create_entry_in(tx, caller, kind, input, None))
     }
 
     /// Changes an entry's label (or an item's key, value and secrecy). Seeded entries
@@ -136,22 +178,10 @@ impl<S: Store> AuthService<S> {
         caller.may(Operation::CatalogWrite)?;
         let (label, item) = kind.parse_entry(input)?;
         self.store.write(|tx| {
-            let before = unseeded_entry(tx, kind, id, EntryAction::Change)?;
-            // An entry is shared by every auth that uses it: a department-scoped editor
-            // may change it only when all of those auths are theirs (one it does not
-            // see is not found).
-            let usage = tx.entry_usage(id, caller.scope().as_deref())?;
-            caller
-                .may_rename_entry(kind, id, &usage)
-                .map_err(|r| super::scope::rename_refusal(kind, id, r))?;
-            let after = tx
-                .update_entry(kind, id, &label, item.as_ref(), clock::now())
-                .map_err(label_conflict(kind, &label))?
-                .ok_or_else(|| not_found(kind, id))?;
-            let record =
-                serde_json::json!({"before": entry_json(&before), "after": entry_json(&after)});
-            crate::audit::record_for(tx, caller, "catalog.update", usage.departments, &record)?;
-            Ok(after)
+            update_entry_in(tx, caller, kind, id, |tx| {
+                tx.update_entry(kind, id, &label, item.as_ref(), clock::now())
+                    .map_err(label_conflict(kind, &label))
+            })
         })
     }
 

@@ -10,6 +10,25 @@ use auths_domain::{Caller, CatalogEntry, CatalogKind, EntryText, Operation, Page
 use crate::error::Missing;
 use crate::{AppError, AuthService, Refused};
 
+/// A taxonomy as a request gives it: its name and description, as sent (`None`: not
+/// given; a description `Some(None)` or blank clears it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaxonomyChanges {
+    /// The name.
+    pub name: Option<String>,
+    /// The description.
+    pub description: Option<Option<String>>,
+}
+
+/// A description checked by the domain's rule for descriptions (trimmed; blank is
+/// none).
+fn description(raw: Option<&str>) -> Result<Option<String>, AppError> {
+    Ok(match raw {
+        None => None,
+        Some(d) => auths_domain::Description::parse(d)?.map(|d| d.as_str().to_owned()),
+    })
+}
+
 /// Which taxonomy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Taxonomy {
@@ -121,29 +140,36 @@ impl<S: Store> AuthService<S> {
             .read(|tx| visible_taxonomy(tx, caller, t, number))
     }
 
-    /// Creates a taxonomy (a location, or an organization, which is a department)
-    /// named `name`, as the adapter read it from the request: the permission is checked
-    /// before the request's own refusal, as Foreman does.
+    /// Creates a taxonomy (a location, or an organization, which is a department) as
+    /// the adapter read it from the request (its name and description): the permission
+    /// is checked before the request's own refusal, as Foreman does.
     ///
     /// # Errors
     /// `Forbidden`; the request's refusal; as [`AuthService::create_entry`], with the
-    /// name as `label`.
+    /// name as `label`; `Invalid` for a description too long or with control
+    /// characters.
     pub fn create_taxonomy<R>(
         &self,
         caller: &Caller,
         t: Taxonomy,
-        name: Result<String, R>,
+        input: Result<TaxonomyChanges, R>,
     ) -> Result<CatalogEntry, Refused<R>> {
         caller
             .may(Operation::CatalogWrite)
             .map_err(AppError::from)?;
-        let name = name.map_err(Refused::Request)?;
-        Ok(self.create_entry_allowed(caller, t.kind(), &EntryText::label(name))?)
+        caller.may_create_entry(t.kind()).map_err(AppError::from)?;
+        let input = input.map_err(Refused::Request)?;
+        let description = description(input.description.flatten().as_deref())?;
+        let name = EntryText::label(input.name.unwrap_or_default());
+        Ok(self.store.write(|tx| {
+            super::catalog::create_entry_in(tx, caller, t.kind(), &name, description.as_deref())
+        })?)
     }
 
-    /// Renames the taxonomy numbered `number` to `name` when one is given (`None`: a
-    /// body that changes nothing we keep, such as only a description): the permission
-    /// first, then the request's refusal, as Foreman does.
+    /// Changes the taxonomy numbered `number` as asked (`None` fields are left as they
+    /// are): its name, its description; what is already there changes nothing and
+    /// writes no audit record. The permission first, then the request's refusal, as
+    /// Foreman does; name and description change in one transaction.
     ///
     /// # Errors
     /// `Forbidden`; `NotFound` (no such taxonomy, or one the caller does not see); the
@@ -153,7 +179,7 @@ impl<S: Store> AuthService<S> {
         caller: &Caller,
         t: Taxonomy,
         number: i64,
-        name: Result<Option<String>, R>,
+        changes: Result<TaxonomyChanges, R>,
     ) -> Result<CatalogEntry, Refused<R>> {
         caller
             .may(Operation::CatalogWrite)
@@ -161,14 +187,47 @@ impl<S: Store> AuthService<S> {
         let entry = self
             .store
             .read(|tx| visible_taxonomy(tx, caller, t, number))?;
-        let Some(name) = name.map_err(Refused::Request)? else {
-            return Ok(entry);
-        };
-        if name == entry.label {
+        let changes = changes.map_err(Refused::Request)?;
+        let name = changes.name.filter(|n| *n != entry.label);
+        let description = match changes.description {
+            None => None,
+            Some(d) => Some(description(d.as_deref())?),
+        }
+        .filter(|d| *d != entry.description);
+        if name.is_none() && description.is_none() {
             // Foreman's clients send back what they read: a no-op, no audit record.
             return Ok(entry);
         }
-        Ok(self.update_entry(caller, t.kind(), &entry.id, &EntryText::label(name))?)
+        let (kind, id) = (t.kind(), entry.id.clone());
+        let label = match &name {
+            Some(n) => Some(
+                kind.parse_entry(&EntryText::label(n.clone()))
+                    .map_err(AppError::from)?
+                    .0,
+            ),
+            None => None,
+        };
+        Ok(self.store.write(|tx| {
+            super::catalog::update_entry_in(tx, caller, kind, &id, |tx| {
+                let mut now = None;
+                if let Some(label) = &label {
+                    now = tx
+                        .update_entry(kind, &id, label, None, crate::clock::now())
+                        .map_err(|e| match e {
+                            auths_domain::RepoError::Conflict(_) => crate::Conflict::LabelTaken {
+                                kind,
+                                label: label.clone(),
+                            }
+                            .into(),
+                            other => AppError::from(other),
+                        })?;
+                }
+                if let Some(d) = &description {
+                    now = tx.set_description(kind, &id, d.as_deref(), crate::clock::now())?;
+                }
+                Ok(now)
+            })
+        })?)
     }
 
     /// Deletes the taxonomy numbered `number` and answers it as it was.

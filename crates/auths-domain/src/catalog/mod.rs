@@ -262,6 +262,9 @@ pub struct CatalogEntry {
     pub created_at: DateTime<Utc>,
     /// When its label last changed.
     pub updated_at: DateTime<Utc>,
+    /// A taxonomy's description (Foreman's locations and organizations keep one);
+    /// `None` for other entries, and for a taxonomy without one.
+    pub description: Option<String>,
 }
 
 impl CatalogEntry {

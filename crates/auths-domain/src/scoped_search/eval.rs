@@ -121,6 +121,7 @@ mod tests {
                     label: "HR".into(),
                 },
             ],
+            host: Some("ldap.example.com".into()),
         }
     }
 

@@ -294,14 +294,17 @@ fn document() -> Value {
     });
     let taxonomy = |plural: &str, singular: &str, title: &str| {
         let mut hash = param(singular, singular, "", true, "hash", "Must be a Hash");
-        hash["params"] = json!([param(
-            "name",
-            &format!("{singular}[name]"),
-            "",
-            true,
-            "string",
-            "Must be a String"
-        )]);
+        hash["params"] = json!([
+            param(
+                "name",
+                &format!("{singular}[name]"),
+                "",
+                true,
+                "string",
+                "Must be a String"
+            ),
+            field(singular, "description", "string", false, ""),
+        ]);
         json!({
             "doc_url": format!("../apidoc/v2/{plural}"), "id": plural, "api_url": "/api", "name": title,
             "short_description": title, "full_description": "", "formats": ["json"], "metadata": {}, "deprecated": false, "headers": [],
@@ -323,7 +326,7 @@ fn document() -> Value {
                         let mut h = param(singular, singular, "", true, "hash", "Must be a Hash");
                         h["params"] = json!([
                             param("name", &format!("{singular}[name]"), "", false, "string", "Must be a String"),
-                            param("description", &format!("{singular}[description]"), "Accepted and not kept", false, "string", "Must be a String"),
+                            field(singular, "description", "string", false, ""),
                         ]);
                         h
                     },

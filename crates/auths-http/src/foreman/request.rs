@@ -3,7 +3,7 @@
 //! field, every one at once: so a field here never fails to deserialize, it records
 //! what was wrong ([`Checked::Wrong`]) for the 422.
 
-use auths_app::{ExternalChanges, Taxonomy};
+use auths_app::{ExternalChanges, Taxonomy, TaxonomyChanges};
 use auths_domain::auth::MAX_SECTION_ENTRIES;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -197,6 +197,7 @@ impl ExternalParams {
 #[serde(default)]
 pub struct TaxonomyBody {
     name: Checked<Name>,
+    description: Checked<Name>,
 }
 
 /// The body of `POST /api/locations` or `/api/organizations`: the parameters nested
@@ -226,22 +227,30 @@ impl TaxonomyBody {
         }
     }
 
-    /// The name an update gives: `None` when none was, empty when not a string (so that
-    /// it is refused as blank).
-    pub fn name_change(self) -> Option<String> {
-        match self.name {
-            Checked::Given(Name(n)) => Some(n),
-            Checked::Absent => None,
-            Checked::Wrong(_) => Some(String::new()),
+    /// What an update asks for: a name (`None` when none was given; empty when not a
+    /// string, so that it is refused as blank) and a description (`Some(None)` for
+    /// `null`, or a value that is not a string, which clears it).
+    pub fn changes(self) -> TaxonomyChanges {
+        TaxonomyChanges {
+            name: match self.name {
+                Checked::Given(Name(n)) => Some(n),
+                Checked::Absent => None,
+                Checked::Wrong(_) => Some(String::new()),
+            },
+            description: match self.description {
+                Checked::Given(Name(d)) => Some(Some(d)),
+                Checked::Absent => None,
+                Checked::Wrong(_) => Some(None),
+            },
         }
     }
 
-    /// The name given (empty when none was, or not a string).
-    pub fn name(self) -> String {
-        match self.name {
-            Checked::Given(Name(n)) => n,
-            Checked::Absent | Checked::Wrong(_) => String::new(),
-        }
+    /// What a create gives: the name (empty when none was, or not a string) and the
+    /// description.
+    pub fn created(self) -> TaxonomyChanges {
+        let mut c = self.changes();
+        c.name.get_or_insert_with(String::new);
+        c
     }
 }
 

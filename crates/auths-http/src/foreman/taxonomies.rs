@@ -2,7 +2,7 @@
 
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
-use auths_app::{AuthService, Taxonomy};
+use auths_app::{AuthService, Taxonomy, TaxonomyChanges};
 use auths_domain::Store;
 
 use super::error::{Context, ForemanError};
@@ -135,16 +135,17 @@ pub async fn show<S: Store>(
 }
 
 /// The name a create body gives, or why the body cannot be read.
-async fn read_name(
+async fn read_created(
     req: &HttpRequest,
     payload: web::Payload,
     t: Taxonomy,
-) -> Result<String, ForemanError> {
+) -> Result<TaxonomyChanges, ForemanError> {
     let value = super::read_json(req, payload, false).await?;
-    Ok(TaxonomyBody::of(value, t).name())
+    Ok(TaxonomyBody::of(value, t).created())
 }
 
-/// `POST /api/locations` `{"location": {"name"}}`, likewise organizations: 201,
+/// `POST /api/locations` `{"location": {"name", "description"}}`, likewise
+/// organizations: 201,
 /// checked in Foreman's order: permission, media type, body, validation.
 ///
 /// # Errors
@@ -158,15 +159,14 @@ pub async fn create<S: Store>(
 ) -> Result<HttpResponse, ForemanError> {
     let permission = permission(t, Action::Create);
     let ctx = Context::new(permission).label_is_name();
-    let name = read_name(&req, payload, t).await;
+    let name = read_created(&req, payload, t).await;
     let svc = service.into_inner();
     let created = run_request(move || svc.create_taxonomy(&caller.0, t, name), ctx).await?;
     Ok(HttpResponse::Created().json(TaxonomyView::of(&created)))
 }
 
-/// `PUT /api/locations/:id` `{"location": {"name"}}`, likewise organizations: 200 and
-/// the taxonomy. A body without a name (only a `description`, which auths does not
-/// keep) changes nothing.
+/// `PUT /api/locations/:id` `{"location": {"name", "description"}}`, likewise
+/// organizations: 200 and the taxonomy. A body naming what is there changes nothing.
 ///
 /// # Errors
 /// Foreman's 400, 403, 404, 415, 422.
@@ -185,7 +185,7 @@ pub async fn update<S: Store>(
         .label_is_name()
         .record(&raw, Some(n));
     let name = match super::read_json(&req, payload, false).await {
-        Ok(value) => Ok(TaxonomyBody::of(value, t).name_change()),
+        Ok(value) => Ok(TaxonomyBody::of(value, t).changes()),
         Err(e) => Err(e),
     };
     let svc = service.into_inner();

@@ -39,7 +39,7 @@ impl Taxonomy {
             id: e.number,
             name: e.label.clone(),
             title: e.label.clone(),
-            description: None,
+            description: e.description.clone(),
         }
     }
 }

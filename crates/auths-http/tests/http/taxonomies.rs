@@ -84,11 +84,35 @@ async fn taxonomies_are_renamed_with_foremans_answers(t: TestDb) {
         "{b}"
     );
 
+    // A description is kept, and shown.
+    let before = audit_count().await;
+    let (s, b) = send(
+        &app,
+        put(
+            format!("/api/locations/{berlin}"),
+            json!({"location": {"description": "  Head office  "}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (s, b["description"].as_str()),
+        (StatusCode::OK, Some("Head office")),
+        "{b}"
+    );
+    assert_eq!(audit_count().await, before + 1);
+    let (_, shown) = send(
+        &app,
+        req("GET", &format!("/api/locations/{berlin}"), &keys.admin),
+    )
+    .await;
+    assert_eq!(shown["description"], "Head office");
+
     // What a client read, sent back: the same answer, no new audit record.
     let before = audit_count().await;
     for body in [
         json!({"location": {"name": "Berlin Mitte"}}),
-        json!({"location": {"description": "not kept"}}),
+        json!({"location": {"description": "Head office"}}),
+        json!({"location": {"name": "Berlin Mitte", "description": "Head office"}}),
         json!({"location": {}}),
     ] {
         let (s, b) = send(&app, put(format!("/api/locations/{berlin}"), body.clone())).await;

@@ -1,6 +1,6 @@
 //! Catalog entries.
 
-use auths_domain::catalog::{EntryUsage, ItemView};
+use auths_domain::catalog::EntryUsage;
 use auths_domain::values::fold_case;
 use auths_domain::{
     CatalogEntry, CatalogKind, CatalogRepository, EntryId, ItemData, NewCatalogEntry, Page,
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use diesel::RunQueryDsl as _;
 use diesel::prelude::*;
 
-use crate::db::{StoreTx, utc};
+use crate::db::StoreTx;
 use crate::error::repo_error;
 use crate::models::{EntryInsert, EntryRow};
 use crate::pool::AnyConnection;
@@ -20,36 +20,32 @@ use crate::schema::catalog_entries as ce;
 /// Up to this many ids are looked up one by one (see `entries_by_ids`).
 const FEW: usize = 4;
 
-impl EntryRow {
-    /// Maps a row to the domain, dropping a secret item's value here, at the edge.
-    pub(crate) fn into_entry(self) -> Result<CatalogEntry, RepoError> {
-        let kind: CatalogKind = self
-            .kind
-            .parse()
-            .map_err(|_| RepoError::Internal(format!("unknown catalog kind {:?}", self.kind)))?;
-        let id = EntryId::parse(&self.id)
-            .map_err(|_| RepoError::Internal(format!("malformed entry id {:?}", self.id)))?;
-        let item = self
-            .item_key
-            .map(|key| ItemView::new(key, self.item_value, self.secret));
-        Ok(CatalogEntry {
-            id,
-            number: self.number,
-            kind,
-            label: self.label,
-            item,
-            seeded: self.seeded,
-            created_at: utc(self.created_at),
-            updated_at: utc(self.updated_at),
-        })
-    }
-}
-
 fn ids_text(ids: &[EntryId]) -> Vec<&str> {
     ids.iter().map(EntryId::as_str).collect()
 }
 
 impl CatalogRepository for StoreTx {
+    fn set_description(
+        &mut self,
+        kind: CatalogKind,
+        id: &EntryId,
+        description: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        diesel::update(
+            ce::table
+                .filter(ce::id.eq(id.as_str()))
+                .filter(ce::kind.eq(kind.as_str())),
+        )
+        .set((
+            ce::description.eq(description),
+            ce::updated_at.eq(at.naive_utc()),
+        ))
+        .execute(self.conn())
+        .map_err(repo_error)?;
+        Ok(self.entries_by_ids(kind, std::slice::from_ref(id))?.pop())
+    }
+
     fn entries_by_ids(
         &mut self,
         kind: CatalogKind,
