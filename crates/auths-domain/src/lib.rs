@@ -17,6 +17,8 @@
 //!   [`Denial`]s;
 //! - Foreman's scoped_search language, checked against typed fields and evaluated
 //!   against records ([`scoped_search`], [`external`]);
+//! - Foreman's LDAP auth sources as auths with items: their parameters, defaults and
+//!   validations, and the port a directory test goes through ([`ldap`]);
 //! - the repository traits a store implements ([`ports`]); adapters live in other
 //!   crates (`auths-store` over SQL, `auths-memory` in memory);
 //! - the errors, as types with stable codes ([`error`]).
