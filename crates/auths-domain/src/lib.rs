@@ -144,6 +144,7 @@ pub mod compose;
 pub mod draft;
 pub mod error;
 pub mod external;
+pub mod history;
 pub mod ids;
 pub mod ldap;
 pub mod ports;
