@@ -6,6 +6,7 @@
 //! record say "there was a secret here").
 
 use auths_domain::AuditRepository;
+use auths_domain::history::{AuthVersion, VersionContent};
 use auths_domain::{
     AuditFilter, AuditRecord, Auth, AuthId, Caller, Channel, EntryRef, NewAuditRecord, Operation,
     Page, PageRequest, Principal, PrincipalId, Repositories, Role, Store,
@@ -93,6 +94,23 @@ pub(crate) fn record<T: Repositories>(
         .collect();
     department_ids.sort();
     department_ids.dedup();
+    // A write that publishes a version keeps it, in the same transaction.
+    if let Some(a) = after {
+        tx.append_version(&AuthVersion {
+            auth_id: a.auth_id.clone(),
+            version: a.version,
+            at: a.updated_at,
+            actor_name: caller.principal.name.clone(),
+            channel: caller.channel,
+            operation: operation.to_owned(),
+            content: VersionContent::of(a, |id| {
+                a.items
+                    .iter()
+                    .find(|i| &i.id == id)
+                    .and_then(|i| i.fingerprint.clone())
+            }),
+        })?;
+    }
     tx.append_audit(&NewAuditRecord {
         at: clock::now(),
         actor_id: caller.principal.id.clone(),

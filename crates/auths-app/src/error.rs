@@ -89,6 +89,13 @@ pub enum Missing {
     Upload(String),
     /// An active API key, by name.
     Key(String),
+    /// A version of an auth.
+    Version {
+        /// The auth.
+        auth_id: String,
+        /// The version asked for.
+        version: i64,
+    },
 }
 
 impl fmt::Display for Missing {
@@ -102,6 +109,9 @@ impl fmt::Display for Missing {
             Self::Catalog(name) => write!(f, "no catalog named {name:?}"),
             Self::Upload(id) => write!(f, "upload {id} not found"),
             Self::Key(name) => write!(f, "no active key named {name:?}"),
+            Self::Version { auth_id, version } => {
+                write!(f, "auth {auth_id} has no version {version}")
+            }
         }
     }
 }

@@ -26,6 +26,7 @@ pub use use_cases::externals::{
     ExternalChanges, ExternalView, INDEX_BATCH, IndexBatch, IndexRequest, IndexResult, Refused,
 };
 pub use use_cases::get::{AuthView, FormView};
+pub use use_cases::history::{HistoryEntry, HistoryPage, VersionDiff};
 pub use use_cases::ldap::{LdapChanges, LdapTest};
 pub use use_cases::refresh::Refreshed;
 pub use use_cases::search::{FacetOption, SearchRequest, SearchResult};

@@ -71,6 +71,7 @@ fn csv_row(c: &mut Criterion) {
                 key: "host".into(),
                 value: Some("ldap.example.com".into()),
                 secret: false,
+                fingerprint: None,
             },
             ItemRef {
                 id: EntryId::parse("i2").unwrap(),
@@ -78,6 +79,7 @@ fn csv_row(c: &mut Criterion) {
                 key: "bind_password".into(),
                 value: None,
                 secret: true,
+                fingerprint: None,
             },
         ],
         departments: vec![r("d-fin", "Finance"), r("d-it", "IT")],

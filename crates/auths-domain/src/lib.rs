@@ -169,6 +169,7 @@ pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
     AuditRepository, AuthRepository, CatalogRepository, DraftRepository, Page, PageRequest,
     PrincipalRepository, Repositories, SecretRepository, Store, Transaction, UploadRepository,
+    VersionRepository,
 };
 pub use principal::{Caller, Channel, Denial, KeyRecord, NewPrincipal, Operation, Principal, Role};
 pub use raw::{Fields, RawFields};
@@ -182,6 +183,6 @@ pub use values::{AuthName, Description, ItemData, Label, Slug};
 pub mod prelude {
     pub use crate::ports::{
         AuditRepository, AuthRepository, CatalogRepository, DraftRepository, PrincipalRepository,
-        Repositories, SecretRepository, Store, Transaction, UploadRepository,
+        Repositories, SecretRepository, Store, Transaction, UploadRepository, VersionRepository,
     };
 }

@@ -248,6 +248,7 @@ fn a_secret_set_by_hand_is_neither_shown_nor_serialized() {
         key: "bind_password".into(),
         value: Some("hunter2".into()),
         secret: true,
+        fingerprint: None,
     };
     assert!(!format!("{item:?}").contains("hunter2"));
     let json = serde_json::to_value(&item).unwrap();
@@ -256,6 +257,7 @@ fn a_secret_set_by_hand_is_neither_shown_nor_serialized() {
         key: "k".into(),
         value: Some("hunter2".into()),
         secret: true,
+        fingerprint: None,
     };
     assert!(!format!("{view:?}").contains("hunter2"));
     let plain = ItemRef {

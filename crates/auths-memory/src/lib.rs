@@ -86,6 +86,7 @@ pub struct MemoryTx {
     audit: Vec<(i64, NewAuditRecord)>,
     drafts: Vec<Draft>,
     uploads: Vec<Upload>,
+    versions: Vec<auths_domain::history::AuthVersion>,
     next_number: i64,
     generation: i64,
 }

@@ -312,3 +312,54 @@ impl AuditRepository for MemoryTx {
         Ok(page_of(rows, page))
     }
 }
+
+impl auths_domain::VersionRepository for MemoryTx {
+    fn append_version(&mut self, v: &auths_domain::history::AuthVersion) -> Result<(), RepoError> {
+        if self
+            .versions
+            .iter()
+            .any(|k| k.auth_id == v.auth_id && k.version == v.version)
+        {
+            return Err(RepoError::Internal(format!(
+                "version {} of {} is kept already",
+                v.version, v.auth_id
+            )));
+        }
+        self.versions.push(v.clone());
+        Ok(())
+    }
+
+    fn versions(
+        &mut self,
+        auth_id: &auths_domain::AuthId,
+        page: auths_domain::PageRequest,
+    ) -> Result<auths_domain::Page<auths_domain::history::AuthVersion>, RepoError> {
+        let mut all: Vec<_> = self
+            .versions
+            .iter()
+            .filter(|v| &v.auth_id == auth_id)
+            .cloned()
+            .collect();
+        all.sort_by_key(|v| std::cmp::Reverse(v.version));
+        let total = all.len() as u64;
+        let rows = all
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(page.limit as usize)
+            .collect();
+        Ok(auths_domain::Page { rows, total })
+    }
+
+    fn versions_numbered(
+        &mut self,
+        auth_id: &auths_domain::AuthId,
+        numbers: &[i64],
+    ) -> Result<Vec<auths_domain::history::AuthVersion>, RepoError> {
+        Ok(self
+            .versions
+            .iter()
+            .filter(|v| &v.auth_id == auth_id && numbers.contains(&v.version))
+            .cloned()
+            .collect())
+    }
+}

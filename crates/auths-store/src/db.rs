@@ -245,6 +245,7 @@ impl Db {
                         item_value: None,
                         secret: false,
                         sealed_value: None,
+                        fingerprint: None,
                         seeded: true,
                         created_at: now,
                         updated_at: now,

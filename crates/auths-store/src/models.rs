@@ -21,6 +21,7 @@ pub struct RefRow {
     pub item_key: Option<String>,
     pub item_value: Option<String>,
     pub secret: bool,
+    pub fingerprint: Option<String>,
 }
 
 /// A catalog entry as read. `item_value` never leaves the repository for a secret item.
@@ -39,6 +40,7 @@ pub struct EntryRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub description: Option<String>,
+    pub fingerprint: Option<String>,
 }
 
 /// A catalog entry to insert.
@@ -54,6 +56,8 @@ pub struct EntryInsert<'a> {
     pub secret: bool,
     /// A secret item's value, sealed (`item_value` is then NULL).
     pub sealed_value: Option<&'a str>,
+    /// A secret item's fingerprint.
+    pub fingerprint: Option<&'a str>,
     pub seeded: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -199,9 +203,9 @@ impl EntryRow {
             .map_err(|_| RepoError::Internal(format!("unknown catalog kind {:?}", self.kind)))?;
         let id = EntryId::parse(&self.id)
             .map_err(|_| RepoError::Internal(format!("malformed entry id {:?}", self.id)))?;
-        let item = self
-            .item_key
-            .map(|key| ItemView::new(key, self.item_value, self.secret));
+        let item = self.item_key.map(|key| {
+            ItemView::new(key, self.item_value, self.secret).with_fingerprint(self.fingerprint)
+        });
         Ok(CatalogEntry {
             id,
             number: self.number,

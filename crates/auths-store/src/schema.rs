@@ -19,6 +19,7 @@ diesel::table! {
         updated_at -> Timestamp,
         homed -> Bool,
         description -> Nullable<Text>,
+        fingerprint -> Nullable<Text>,
     }
 }
 
@@ -147,5 +148,18 @@ diesel::table! {
     sealing_key (id) {
         id -> Integer,
         key_id -> Text,
+    }
+}
+
+diesel::table! {
+    /// Every published version of an auth (its content as JSON).
+    auth_versions (auth_id, version) {
+        auth_id -> Text,
+        version -> BigInt,
+        at -> Timestamp,
+        actor_name -> Text,
+        channel -> Text,
+        operation -> Text,
+        content -> Text,
     }
 }

@@ -27,6 +27,17 @@ pub struct Resealed {
     pub from_old_key: u64,
 }
 
+/// The value columns of an item row.
+#[derive(Debug, Default)]
+pub(crate) struct ItemColumns<'a> {
+    /// `item_value`: the value of an item that is not secret.
+    pub plain: Option<&'a str>,
+    /// `sealed_value`: a secret value, sealed.
+    pub sealed: Option<String>,
+    /// `fingerprint`: a secret value's fingerprint.
+    pub fingerprint: Option<String>,
+}
+
 impl StoreTx {
     /// The `item_value` and `sealed_value` columns of an item: a secret value is
     /// sealed for entry `entry_id` and never stored in clear.
@@ -37,11 +48,19 @@ impl StoreTx {
         &self,
         entry_id: &str,
         item: Option<&'a ItemData>,
-    ) -> Result<(Option<&'a str>, Option<String>), RepoError> {
+    ) -> Result<ItemColumns<'a>, RepoError> {
         match item {
-            Some(i) if i.secret => Ok((None, Some(self.secrets.seal(entry_id, &i.value)?))),
-            Some(i) => Ok((Some(i.value.as_str()), None)),
-            None => Ok((None, None)),
+            Some(i) if i.secret => Ok(ItemColumns {
+                plain: None,
+                sealed: Some(self.secrets.seal(entry_id, &i.value)?),
+                fingerprint: Some(self.secrets.fingerprint(&i.value)?),
+            }),
+            Some(i) => Ok(ItemColumns {
+                plain: Some(i.value.as_str()),
+                sealed: None,
+                fingerprint: None,
+            }),
+            None => Ok(ItemColumns::default()),
         }
     }
 }
@@ -179,7 +198,8 @@ impl Db {
                 .filter(
                     ce::item_value
                         .is_not_null()
-                        .or(ce::sealed_value.not_like(format!("{prefix}%"))),
+                        .or(ce::sealed_value.not_like(format!("{prefix}%")))
+                        .or(ce::fingerprint.is_null()),
                 )
                 .select((ce::id, ce::item_value, ce::sealed_value))
                 .load(tx.conn())
@@ -194,16 +214,22 @@ impl Db {
                         zeroize::Zeroizing::new(p)
                     }
                     (None, Some(s)) => {
-                        done.from_old_key += 1;
+                        // A value under the current key only wanted its fingerprint
+                        // (sealed before fingerprints were kept).
+                        if !s.starts_with(&prefix) {
+                            done.from_old_key += 1;
+                        }
                         secrets.open(&id, &s)?
                     }
                     (None, None) => continue,
                 };
                 let sealed = secrets.seal(&id, &value)?;
+                let fingerprint = secrets.fingerprint(&value)?;
                 diesel::update(ce::table.filter(ce::id.eq(&id)))
                     .set((
                         ce::item_value.eq(None::<String>),
                         ce::sealed_value.eq(Some(sealed)),
+                        ce::fingerprint.eq(Some(fingerprint)),
                     ))
                     .execute(tx.conn())
                     .map_err(repo_error)?;

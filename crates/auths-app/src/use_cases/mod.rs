@@ -9,6 +9,7 @@ pub mod duplicate;
 pub mod export;
 pub mod externals;
 pub mod get;
+pub mod history;
 pub mod ldap;
 pub mod refresh;
 mod resolve;

@@ -24,6 +24,9 @@ pub struct ItemRef {
     pub value: Option<String>,
     /// Whether the value is secret.
     pub secret: bool,
+    /// A secret value's fingerprint (16 hex characters of a keyed HMAC-SHA256), so
+    /// that drift shows without the value; `None` for other items.
+    pub fingerprint: Option<String>,
 }
 
 /// An [`ItemRef`] as read or written, its secret value dropped on the way.
@@ -34,11 +37,14 @@ struct ItemRefData {
     key: String,
     value: Option<String>,
     secret: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
 }
 
 impl From<ItemRefData> for ItemRef {
     fn from(d: ItemRefData) -> Self {
-        Self::new(d.id, d.label, Some(ItemView::new(d.key, d.value, d.secret)))
+        let view = ItemView::new(d.key, d.value, d.secret).with_fingerprint(d.fingerprint);
+        Self::new(d.id, d.label, Some(view))
     }
 }
 
@@ -50,6 +56,7 @@ impl From<ItemRef> for ItemRefData {
             label: i.label,
             key: i.key,
             secret: i.secret,
+            fingerprint: i.fingerprint,
         }
     }
 }
@@ -76,13 +83,15 @@ impl ItemRef {
     /// here, so that no adapter has to remember to.
     pub fn new(id: EntryId, label: String, item: Option<ItemView>) -> Self {
         let item = item.unwrap_or_else(|| ItemView::new(label.clone(), None, false));
-        let item = ItemView::new(item.key, item.value, item.secret);
+        let fingerprint = item.fingerprint.clone();
+        let item = ItemView::new(item.key, item.value, item.secret).with_fingerprint(fingerprint);
         Self {
             id,
             label,
             key: item.key,
             value: item.value,
             secret: item.secret,
+            fingerprint: item.fingerprint,
         }
     }
 }
@@ -97,6 +106,8 @@ pub struct ItemView {
     pub value: Option<String>,
     /// Whether the value is secret.
     pub secret: bool,
+    /// A secret value's fingerprint, when the store has one.
+    pub fingerprint: Option<String>,
 }
 
 impl fmt::Debug for ItemView {
@@ -116,6 +127,14 @@ impl ItemView {
             key,
             value: if secret { None } else { value },
             secret,
+            fingerprint: None,
         }
+    }
+
+    /// With a secret value's fingerprint (dropped for an item that is not secret).
+    #[must_use]
+    pub fn with_fingerprint(mut self, fingerprint: Option<String>) -> Self {
+        self.fingerprint = fingerprint.filter(|_| self.secret);
+        self
     }
 }

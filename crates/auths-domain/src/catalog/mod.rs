@@ -466,6 +466,7 @@ mod tests {
                 key: "password".into(),
                 value: Some("hunter2".into()),
                 secret: true,
+                fingerprint: None,
             }),
         );
         assert_eq!(secret.value, None);

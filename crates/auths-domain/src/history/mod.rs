@@ -102,6 +102,25 @@ impl VersionContent {
     }
 }
 
+/// One published version of an auth, as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthVersion {
+    /// The auth.
+    pub auth_id: crate::ids::AuthId,
+    /// Its version number (1, 2, ...).
+    pub version: i64,
+    /// When it was published.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// Who published it (the key's name).
+    pub actor_name: String,
+    /// Through which channel.
+    pub channel: crate::principal::Channel,
+    /// The write that made it (`auth.create`, `auth.update`, ...).
+    pub operation: String,
+    /// What it held.
+    pub content: VersionContent,
+}
+
 /// A field holding one entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -269,6 +288,32 @@ pub fn diff(a: &VersionContent, b: &VersionContent) -> Vec<Change> {
             added,
             removed,
         });
+    }
+    out
+}
+
+/// What a first version holds, as changes from nothing: its name, description and
+/// flag as `after`, every member of its sets as `added`.
+pub fn created(b: &VersionContent) -> Vec<Change> {
+    let mut out = Vec::new();
+    for f in ONE_FIELDS {
+        if let Some(after) = one(b, f) {
+            out.push(Change::One {
+                field: f,
+                before: None,
+                after: Some(after),
+            });
+        }
+    }
+    for f in SET_FIELDS {
+        let added = members(b, f);
+        if !added.is_empty() {
+            out.push(Change::Set {
+                field: f,
+                added,
+                removed: Vec::new(),
+            });
+        }
     }
     out
 }

@@ -18,6 +18,8 @@ use crate::json::ApiJson;
 pub struct GetRequest {
     auth_id: Option<String>,
     draft_id: Option<String>,
+    /// With `auth_id`: that version, as it was (not editable).
+    version: Option<i64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -185,6 +187,35 @@ pub async fn get<S: Store>(
     let svc = service.into_inner();
     let show_ai = svc.settings().show_ai_generate;
     let actor_name = caller.principal.name.clone();
+    if let (Some(id), Some(version)) = (auth_id.clone(), body.version) {
+        let (form, (view, kept)) = blocking(move || {
+            let form = svc.form(&caller, None)?;
+            Ok((form, svc.version_view(&caller, &id, version)?))
+        })
+        .await?;
+        let shared = Shared {
+            actor_name,
+            show_ai,
+            flags: form.flag_options,
+            protocols: form.protocol_options,
+        };
+        return Ok(HttpResponse::Ok().json(FormResponse::new(
+            Head {
+                auth_exists: true,
+                auth_id: Some(view.auth.auth_id.to_string()),
+                version: Some(kept.version),
+                can_edit: false,
+                disabled_reason: Some("an earlier version".to_owned()),
+                draft_id: None,
+                draft_version: None,
+                group_id: Some(view.auth.group_id.to_string()),
+                updated_at: Some(kept.at.to_rfc3339()),
+            },
+            auth_sections(view.auth),
+            shared,
+            None,
+        )));
+    }
     let (form, draft) = blocking(move || {
         let form = svc.form(&caller, auth_id.as_ref())?;
         let draft = draft_id.map(|d| svc.draft(&caller, &d)).transpose()?;

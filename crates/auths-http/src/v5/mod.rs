@@ -11,6 +11,7 @@ mod duplicate;
 mod export;
 mod fields;
 mod get;
+mod history;
 mod keys;
 pub mod openapi;
 pub mod paging;

@@ -47,10 +47,14 @@ macro_rules! endpoint {
 /// Every v5 endpoint, in the order the docs list them.
 #[rustfmt::skip]
 pub fn endpoints<S: Store>() -> Vec<Endpoint> {
-    use super::{audit, catalog, create, delete, drafts, duplicate, export, get, keys, refresh, search, update};
+    use super::{audit, catalog, create, delete, drafts, duplicate, export, get, history, keys, refresh, search, update};
     vec![
         endpoint!(Get, POST, "/v5/artifacts/auths/get", "The form view of an auth, a draft, or a blank new auth",
             Some("GetRequest"), Some("FormResponse"), &[], get::get::<S>),
+        endpoint!(Get, POST, "/v5/artifacts/auths/history", "An auth's versions, newest first, each with what it changed",
+            Some("HistoryRequest"), Some("HistoryResponse"), &[], history::history::<S>),
+        endpoint!(Get, POST, "/v5/artifacts/auths/diff", "What changed between two versions of an auth",
+            Some("DiffRequest"), Some("DiffResponse"), &[], history::diff::<S>),
         endpoint!(Search, POST, "/v5/artifacts/auths/search", "Search auths, with the department facet",
             Some("SearchBody"), Some("SearchResponse"), &[], search::search::<S>),
         endpoint!(Create, POST, "/v5/artifacts/auths/create", "Create auths (or publish drafts of new auths), one result per item",

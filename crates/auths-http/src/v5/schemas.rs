@@ -26,6 +26,9 @@ pub struct ItemRefSchema {
     key: String,
     value: Option<String>,
     secret: bool,
+    /// A secret item's fingerprint: 16 hex characters of a keyed HMAC-SHA256 of its
+    /// value, so that drift shows without the value.
+    fingerprint: Option<String>,
 }
 
 /// A draft's values, as given (unchecked): the domain's list of fields, every list

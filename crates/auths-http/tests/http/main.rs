@@ -14,6 +14,7 @@ mod export;
 mod findings;
 mod foreman;
 mod foundation;
+mod history;
 mod identity;
 mod keys;
 mod ldap;

@@ -29,7 +29,7 @@ async fn every_registered_endpoint_is_mounted_behind_credentials(t: TestDb) {
     let (data, _keys) = service(&t);
     let app = crate::app!(data);
     let all = v5_endpoints::<Db>();
-    assert_eq!(all.len(), 20);
+    assert_eq!(all.len(), 22);
     for e in &all {
         let uri = format!("/api{}", concrete(e.path));
         let (s, b) = send(

@@ -242,7 +242,10 @@ fn assemble(
                 let id = entry.entry_ref()?.id;
                 let item = entry
                     .item_key
-                    .map(|key| ItemView::new(key, entry.item_value, entry.secret));
+                    .map(|key| {
+                        ItemView::new(key, entry.item_value, entry.secret)
+                            .with_fingerprint(entry.fingerprint)
+                    });
                 s.items.push(ItemRef::new(id, entry.label, item));
             }
             _ => return Err(corrupt(&format!("link of kind {kind:?}"))),

@@ -114,16 +114,17 @@ impl CatalogRepository for StoreTx {
     ) -> Result<CatalogEntry, RepoError> {
         let key = fold_case(&entry.label);
         let at = at.naive_utc();
-        let (plain, sealed) = self.item_values(entry.id.as_str(), entry.item.as_ref())?;
+        let cols = self.item_values(entry.id.as_str(), entry.item.as_ref())?;
         let values = EntryInsert {
             id: entry.id.as_str(),
             kind: entry.kind.as_str(),
             label: &entry.label,
             label_key: &key,
             item_key: entry.item.as_ref().map(|i| i.key.as_str()),
-            item_value: plain,
+            item_value: cols.plain,
             secret: entry.item.as_ref().is_some_and(|i| i.secret),
-            sealed_value: sealed.as_deref(),
+            sealed_value: cols.sealed.as_deref(),
+            fingerprint: cols.fingerprint.as_deref(),
             seeded: false,
             created_at: at,
             updated_at: at,
@@ -338,7 +339,8 @@ impl CatalogRepository for StoreTx {
             .filter(ce::id.eq(id.as_str()));
         let key = fold_case(label);
         let at = at.naive_utc();
-        let (plain, sealed) = self.item_values(id.as_str(), item)?;
+        let cols = self.item_values(id.as_str(), item)?;
+        let (plain, sealed, fingerprint) = (cols.plain, cols.sealed, cols.fingerprint);
         let base = (
             ce::label.eq(label),
             ce::label_key.eq(&key),
@@ -353,6 +355,7 @@ impl CatalogRepository for StoreTx {
                     ce::item_value.eq(plain),
                     ce::secret.eq(i.secret),
                     ce::sealed_value.eq(sealed.as_deref()),
+                    ce::fingerprint.eq(fingerprint.as_deref()),
                 ))
                 .returning(EntryRow::as_returning())
                 .get_results(c),
@@ -363,6 +366,7 @@ impl CatalogRepository for StoreTx {
                     ce::item_value.eq(plain),
                     ce::secret.eq(i.secret),
                     ce::sealed_value.eq(sealed.as_deref()),
+                    ce::fingerprint.eq(fingerprint.as_deref()),
                 ))
                 .returning(EntryRow::as_returning())
                 .get_results(c),

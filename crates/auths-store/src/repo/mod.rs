@@ -8,6 +8,7 @@ pub(crate) mod foreman;
 mod principals;
 pub(crate) mod search;
 mod uploads;
+mod versions;
 
 /// Most values one `IN` list binds: lists longer than this are read a chunk at a time.
 /// SQLite refuses a statement with more than 32,766 variables ("too many SQL

@@ -16,11 +16,13 @@ use crate::error::Constraint;
 use crate::error::RepoError;
 use crate::external::{ExternalHits, ExternalQuery};
 use crate::ids::{AuthId, DraftId, EntryId, PrincipalId};
-use crate::ldap::SecretText;
 use crate::principal::{KeyRecord, NewPrincipal};
 use crate::search::{AuthHits, AuthQuery};
 use crate::upload::Upload;
 use crate::values::ItemData;
+
+mod kept;
+pub use kept::{SecretRepository, VersionRepository};
 
 /// A page of results and the total count of matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -454,23 +456,12 @@ pub trait AuditRepository {
     ) -> Result<Page<AuditRecord>, RepoError>;
 }
 
-/// The values of secret items, opened: only for a use case that must use one (an LDAP
-/// connection test binds with it) or tell whether a client sent the stored value again
-/// (a no-op write). Never shown, logged or exported.
-pub trait SecretRepository {
-    /// The value of the secret item `id`; `None` when `id` is no secret item.
-    ///
-    /// # Errors
-    /// [`RepoError::SecretsUnavailable`] when the key that sealed it is not held;
-    /// storage failures.
-    fn open_secret(&mut self, id: &EntryId) -> Result<Option<SecretText>, RepoError>;
-}
-
 /// Every repository, as one transaction handle gives them.
 pub trait Repositories:
     AuthRepository
     + CatalogRepository
     + SecretRepository
+    + VersionRepository
     + PrincipalRepository
     + AuditRepository
     + DraftRepository
@@ -481,6 +472,7 @@ impl<T> Repositories for T where
     T: AuthRepository
         + CatalogRepository
         + SecretRepository
+        + VersionRepository
         + PrincipalRepository
         + AuditRepository
         + DraftRepository

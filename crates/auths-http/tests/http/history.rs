@@ -1,0 +1,267 @@
+//! History, diff and earlier versions (auths-v5 spec, "History, diff, restore, dry
+//! runs"): every published version kept in the write's transaction, with what it
+//! changed; secrets as fingerprints, never values; `/get`'s visibility.
+
+use actix_web::http::StatusCode;
+use auths_domain::Role;
+use auths_store::testing::TestDb;
+use serde_json::{Value, json};
+
+use crate::support::{key, post, send, service};
+
+crate::on_both_backends!(
+    every_version_is_kept_with_what_it_changed,
+    history_follows_the_visibility_of_get,
+);
+
+/// A secret value no answer may show.
+const CANARY: &str = "history-canary-5d0e";
+
+async fn every_version_is_kept_with_what_it_changed(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let item = |key: &str, value: &str, secret: bool| {
+        post("/api/v5/catalog/items", &keys.admin)
+            .set_json(json!({"key": key, "value": value, "secret": secret}))
+    };
+    let (_, host) = send(&app, item("host", "ldap1.example.org", false)).await;
+    let (_, pw) = send(&app, item("bind_password", CANARY, true)).await;
+    let (_, host2) = send(&app, item("host", "ldap2.example.org", false)).await;
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": [
+            {"name": "Corp LDAP", "protocol_ids": ["protocol-ldap"], "item_ids": [host["id"], pw["id"]]}
+        ]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let id = b["results"][0]["auth_id"].as_str().unwrap().to_owned();
+    let update = |body: Value| {
+        post("/api/v5/artifacts/auths/update", &keys.admin).set_json(json!({"auths": [body]}))
+    };
+    let (_, b) = send(
+        &app,
+        update(json!({"auth_id": id, "expected_version": 1, "name": "Corp LDAP EU"})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{b}");
+    let (_, b) = send(
+        &app,
+        update(json!({"auth_id": id, "expected_version": 2, "item_ids": [host2["id"], pw["id"]]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{b}");
+    // The same values again: no version.
+    let (_, b) = send(
+        &app,
+        update(json!({"auth_id": id, "expected_version": 3, "name": "Corp LDAP EU"})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{b}");
+
+    let history = |body: Value| post("/api/v5/artifacts/auths/history", &keys.admin).set_json(body);
+    let (s, h) = send(&app, history(json!({"auth_id": id}))).await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    assert_eq!(h["total_count"], 3, "{h}");
+    let versions: Vec<i64> = h["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, [3, 2, 1], "newest first");
+    let e3 = &h["entries"][0];
+    assert_eq!(
+        (
+            e3["actor_name"].as_str(),
+            e3["channel"].as_str(),
+            e3["operation"].as_str()
+        ),
+        (Some("bootstrap-admin"), Some("api"), Some("auth.update"))
+    );
+    assert_eq!(
+        e3["changes"],
+        json!([{"field": "items",
+            "added": [{"id": host2["id"], "key": "host", "value": "ldap2.example.org", "secret": false, "fingerprint": null}],
+            "removed": [{"id": host["id"], "key": "host", "value": "ldap1.example.org", "secret": false, "fingerprint": null}]}])
+    );
+    assert_eq!(
+        h["entries"][1]["changes"],
+        json!([{"field": "name", "before": {"id": h["entries"][1]["changes"][0]["before"]["id"], "label": "Corp LDAP"},
+            "after": {"id": h["entries"][1]["changes"][0]["after"]["id"], "label": "Corp LDAP EU"}}])
+    );
+    let first: Vec<&str> = h["entries"][2]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        first,
+        ["name", "flag", "protocols", "items"],
+        "the first version, from nothing"
+    );
+    // The secret item: key and fingerprint, never the value.
+    let secret = h["entries"][2]["changes"][3]["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["secret"] == true)
+        .unwrap()
+        .clone();
+    let fingerprint = secret["fingerprint"].as_str().unwrap().to_owned();
+    assert!(
+        fingerprint.len() == 16 && fingerprint.chars().all(|c| c.is_ascii_hexdigit()),
+        "{secret}"
+    );
+    assert_eq!(secret["value"], Value::Null);
+    let (_, page) = send(
+        &app,
+        history(json!({"auth_id": id, "page_size": 1, "page_offset": 1})),
+    )
+    .await;
+    assert_eq!(
+        (
+            page["entries"][0]["version"].as_i64(),
+            page["total_count"].as_u64()
+        ),
+        (Some(2), Some(3))
+    );
+    assert_eq!(
+        page["entries"][0]["changes"], h["entries"][1]["changes"],
+        "a page knows the version before it"
+    );
+
+    let diff = |body: Value| post("/api/v5/artifacts/auths/diff", &keys.admin).set_json(body);
+    let (s, d) = send(&app, diff(json!({"auth_id": id, "from_version": 1}))).await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(
+        (d["from_version"].as_i64(), d["to_version"].as_i64()),
+        (Some(1), Some(3))
+    );
+    let fields: Vec<&str> = d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "items"]);
+    let (_, same) = send(
+        &app,
+        diff(json!({"auth_id": id, "from_version": 2, "to_version": 2})),
+    )
+    .await;
+    assert_eq!(same["changes"], json!([]));
+    let (s, b) = send(&app, diff(json!({"auth_id": id, "from_version": 9}))).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found")),
+        "{b}"
+    );
+
+    // An earlier version, as it was, not editable.
+    let get = |body: Value| post("/api/v5/artifacts/auths/get", &keys.admin).set_json(body);
+    let (s, v1) = send(&app, get(json!({"auth_id": id, "version": 1}))).await;
+    assert_eq!(s, StatusCode::OK, "{v1}");
+    assert_eq!(
+        (
+            v1["names"]["value"]["label"].as_str(),
+            v1["version"].as_i64(),
+            v1["can_edit"].as_bool()
+        ),
+        (Some("Corp LDAP"), Some(1), Some(false))
+    );
+    assert_eq!(v1["disabled_reason"], "an earlier version");
+    let (_, now) = send(&app, get(json!({"auth_id": id}))).await;
+    let shown = now["items"]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["secret"] == true)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        shown["fingerprint"].as_str(),
+        Some(fingerprint.as_str()),
+        "{shown}"
+    );
+
+    for answer in [&h, &page, &d, &v1, &now] {
+        assert!(!answer.to_string().contains(CANARY), "{answer}");
+    }
+}
+
+async fn history_follows_the_visibility_of_get(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let (_, fin) = send(
+        &app,
+        post("/api/v5/catalog/departments", &keys.admin).set_json(json!({"label": "Finance"})),
+    )
+    .await;
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": [
+            {"name": "Finance SSO", "protocol_ids": ["protocol-oidc"], "department_ids": [fin["id"]]}
+        ]})),
+    )
+    .await;
+    let id = b["results"][0]["auth_id"].as_str().unwrap().to_owned();
+    let (_, hr) = send(
+        &app,
+        post("/api/v5/catalog/departments", &keys.admin).set_json(json!({"label": "HR"})),
+    )
+    .await;
+    let hr_id = auths_domain::EntryId::parse(hr["id"].as_str().unwrap()).unwrap();
+    let outsider = key(data.get_ref(), "hr-editor", Role::Editor, &[&hr_id], false);
+    let editor = key(data.get_ref(), "editor", Role::Editor, &[], false);
+    let history =
+        |k: &str| post("/api/v5/artifacts/auths/history", k).set_json(json!({"auth_id": id}));
+    let (s, _) = send(&app, history(&keys.viewer)).await;
+    assert_eq!(s, StatusCode::OK, "a global viewer sees it");
+    let (s, b) = send(&app, history(&outsider)).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (s, _) = send(
+        &app,
+        post("/api/v5/artifacts/auths/diff", &outsider)
+            .set_json(json!({"auth_id": id, "from_version": 1})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/delete", &keys.admin).set_json(json!({"auth_ids": [id]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{b}");
+    let (s, _) = send(&app, history(&editor)).await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "a deleted auth's history is for admins"
+    );
+    let (s, h) = send(&app, history(&keys.admin)).await;
+    assert_eq!(
+        (s, h["total_count"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{h}"
+    );
+    let (s, _) = send(
+        &app,
+        post("/api/v5/artifacts/auths/diff", &keys.admin)
+            .set_json(json!({"auth_id": id, "from_version": 1})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = send(
+        &app,
+        post("/api/v5/artifacts/auths/history", &keys.admin)
+            .set_json(json!({"auth_id": "never-was"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,2 @@
+ALTER TABLE catalog_entries DROP COLUMN fingerprint;
+DROP TABLE auth_versions;
