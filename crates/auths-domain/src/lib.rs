@@ -167,9 +167,9 @@ pub use draft::{
 pub use error::{Constraint, EntryKey, FieldProblem, Invalid, RepoError, Required, Rule};
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
-    AuditRepository, AuthRepository, CatalogRepository, DraftRepository, Page, PageRequest,
-    PrincipalRepository, Repositories, SecretRepository, Store, Transaction, UploadRepository,
-    VersionRepository,
+    AuditRepository, AuthRepository, CatalogRepository, DraftRepository, ItemRepository, Page,
+    PageRequest, PrincipalRepository, Repositories, SecretRepository, Store, Transaction,
+    UploadRepository, VersionRepository,
 };
 pub use principal::{Caller, Channel, Denial, KeyRecord, NewPrincipal, Operation, Principal, Role};
 pub use raw::{Fields, RawFields};
@@ -182,7 +182,8 @@ pub use values::{AuthName, Description, ItemData, Label, Slug};
 /// handle's methods are called.
 pub mod prelude {
     pub use crate::ports::{
-        AuditRepository, AuthRepository, CatalogRepository, DraftRepository, PrincipalRepository,
-        Repositories, SecretRepository, Store, Transaction, UploadRepository, VersionRepository,
+        AuditRepository, AuthRepository, CatalogRepository, DraftRepository, ItemRepository,
+        PrincipalRepository, Repositories, SecretRepository, Store, Transaction, UploadRepository,
+        VersionRepository,
     };
 }

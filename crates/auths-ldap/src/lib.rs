@@ -11,9 +11,11 @@
 //!    it.
 //!
 //! Every step is bounded by [`Ldap3Probe::timeout`]; the whole test runs on a thread of
-//! its own and is abandoned past twice that. A failure is an outcome with a sentence
+//! its own and is abandoned past twice that; at most [`MAX_RUNNING`] run at once in a
+//! process (a test past that answers at once that it cannot run now). A failure is an outcome with a sentence
 //! naming the step and the directory's reason, never an error or a panic.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -148,13 +150,47 @@ fn run(target: &DirectoryTarget, timeout: Duration) -> ProbeOutcome {
     }
 }
 
+/// Tests running at once in this process, at most [`MAX_RUNNING`].
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// The most tests a process runs at once: a test may hold a thread for twice its
+/// timeout, and a flood of them must not starve the server.
+pub const MAX_RUNNING: usize = 8;
+
+/// A place among the running tests, given back when dropped.
+struct Slot;
+
+impl Slot {
+    fn take() -> Option<Self> {
+        RUNNING
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_RUNNING).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 impl DirectoryProbe for Ldap3Probe {
     fn test(&self, target: &DirectoryTarget) -> ProbeOutcome {
+        let Some(slot) = Slot::take() else {
+            return failure(format!(
+                "{MAX_RUNNING} LDAP connection tests are running already: try again shortly"
+            ));
+        };
         let (tx, rx) = mpsc::channel();
         let (owned, timeout) = (target.clone(), self.timeout);
         let spawned = std::thread::Builder::new()
             .name("ldap-test".into())
             .spawn(move || {
+                // The slot is given back when the test ends, even one abandoned.
+                let _slot = slot;
                 let _ = tx.send(run(&owned, timeout));
             });
         if let Err(e) = spawned {

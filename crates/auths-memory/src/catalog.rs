@@ -315,3 +315,24 @@ impl auths_domain::SecretRepository for MemoryTx {
             .map(|i| auths_domain::ldap::SecretText(i.value.clone())))
     }
 }
+
+impl auths_domain::ItemRepository for MemoryTx {
+    fn item_with_value(
+        &mut self,
+        key: &str,
+        value: &str,
+    ) -> Result<Option<CatalogEntry>, RepoError> {
+        let found = self
+            .entries
+            .iter()
+            .filter(|(_, e)| {
+                e.kind == CatalogKind::Items
+                    && e.item
+                        .as_ref()
+                        .is_some_and(|i| !i.secret && i.key.as_str() == key && i.value == value)
+            })
+            .min_by_key(|(_, e)| e.number)
+            .map(|(id, e)| (id.clone(), e.clone()));
+        Ok(found.map(|(id, e)| self.view(&id, &e)))
+    }
+}

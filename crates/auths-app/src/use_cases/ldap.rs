@@ -9,13 +9,14 @@
 //! stored one, in constant time), so that a request that changes nothing writes
 //! nothing: no version, no audit record, no catalog entry.
 
+use auths_domain::history::AuthVersion;
 use auths_domain::ldap::{
     LdapPatch, LdapSettings, PARAMS, ParamKind, ProbeOutcome, SourceKind, protocols_with_tls,
 };
 use auths_domain::prelude::*;
 use auths_domain::{
     Auth, Caller, CatalogKind, EntryId, FieldProblem, ItemData, NewCatalogEntry, Operation,
-    RepoError, Store,
+    PageRequest, RepoError, Store,
 };
 use subtle::ConstantTimeEq;
 
@@ -43,21 +44,33 @@ pub struct LdapTest {
     pub outcome: ProbeOutcome,
 }
 
-/// The items of an LDAP source after `patch`: unchanged parameters keep their item,
-/// changed ones get a new item (an entry of the items catalog), removed ones lose it.
-/// Answers the item ids and the entries no longer used by this source that held a
-/// secret (to be deleted when nothing else uses them).
+/// The items of an LDAP source after `patch` (its TLS after it: `tls`): unchanged
+/// parameters keep their item; a changed one points at an item holding the new value
+/// (one already in the catalog, or a new one; a secret always gets its own); a
+/// parameter set to its default, or removed, has no item. A password sent again is a
+/// change when `rebind` (the stored one was set for another directory than the one the
+/// source now reaches). Answers the item ids and the
+/// secret items this source no longer uses (to be deleted when nothing else does).
 fn ldap_items<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
     before: Option<&Auth>,
     patch: &LdapPatch,
+    (tls, rebind): (bool, bool),
 ) -> Result<(Vec<EntryId>, Vec<EntryId>), AppError> {
-    let mut items: Vec<(String, EntryId, bool)> = before
+    // (key, id, secret, value)
+    let mut items: Vec<(String, EntryId, bool, Option<String>)> = before
         .map(|a| {
             a.items
                 .iter()
-                .map(|i| (i.key.to_ascii_lowercase(), i.id.clone(), i.secret))
+                .map(|i| {
+                    (
+                        i.key.to_ascii_lowercase(),
+                        i.id.clone(),
+                        i.secret,
+                        i.value.clone(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -66,50 +79,76 @@ fn ldap_items<T: Repositories>(
         let secret = PARAMS
             .iter()
             .any(|(k, kind)| k == key && *kind == ParamKind::Secret);
-        let current = items.iter().position(|(k, _, _)| k == key);
+        let current = items.iter().position(|(k, ..)| k == key);
+        // A default for a parameter not kept, or a default replacing one kept: no item.
+        let value = value
+            .as_ref()
+            .filter(|v| !LdapSettings::is_default(key, v, tls));
         let same = match (current, value) {
             (Some(i), Some(v)) => {
-                let id = &items[i].1;
-                if items[i].2 {
-                    tx.open_secret(id)?
-                        .is_some_and(|s| bool::from(s.0.as_bytes().ct_eq(v.as_bytes())))
-                        && secret
+                let (_, id, was_secret, held) = &items[i];
+                if *was_secret {
+                    // The stored password set for another directory: the one sent is
+                    // set anew for this one, even when it is the same.
+                    secret
+                        && !rebind
+                        && tx
+                            .open_secret(id)?
+                            .is_some_and(|s| bool::from(s.0.as_bytes().ct_eq(v.as_bytes())))
                 } else {
-                    !secret
-                        && before.is_some_and(|a| {
-                            a.items
-                                .iter()
-                                .any(|it| &it.id == id && it.value.as_deref() == Some(v))
-                        })
+                    !secret && held.as_deref() == Some(v.as_str())
                 }
             }
+            (None, None) => true,
             _ => false,
         };
         if same {
             continue;
         }
         if let Some(i) = current {
-            let (_, id, was_secret) = items.remove(i);
+            let (_, id, was_secret, _) = items.remove(i);
             if was_secret {
                 dropped.push(id);
             }
         }
-        if let Some(v) = value {
-            let item = ItemData::parse(key, v, secret)?;
-            let entry = tx.insert_entry(
-                &NewCatalogEntry {
-                    id: EntryId::parse(&clock::new_id())?,
-                    kind: CatalogKind::Items,
-                    label: (*key).to_owned(),
-                    item: Some(item),
-                },
-                clock::now(),
-            )?;
-            super::scope::home_new(tx, caller, &entry)?;
-            items.push(((*key).to_owned(), entry.id, secret));
-        }
+        let Some(v) = value else { continue };
+        let reused = if secret {
+            None
+        } else {
+            tx.item_with_value(key, v)?
+        };
+        let entry = match reused {
+            Some(e) => e,
+            None => {
+                let item = ItemData::parse(key, v, secret).map_err(|e| {
+                    AppError::Invalid(
+                        e.problems
+                            .into_iter()
+                            .map(|p| FieldProblem::new(*key, p.rule))
+                            .collect(),
+                    )
+                })?;
+                let entry = tx.insert_entry(
+                    &NewCatalogEntry {
+                        id: EntryId::parse(&clock::new_id())?,
+                        kind: CatalogKind::Items,
+                        label: (*key).to_owned(),
+                        item: Some(item),
+                    },
+                    clock::now(),
+                )?;
+                super::scope::home_new(tx, caller, &entry)?;
+                entry
+            }
+        };
+        items.push((
+            (*key).to_owned(),
+            entry.id,
+            secret,
+            (!secret).then(|| v.clone()),
+        ));
     }
-    Ok((items.into_iter().map(|(_, id, _)| id).collect(), dropped))
+    Ok((items.into_iter().map(|(_, id, ..)| id).collect(), dropped))
 }
 
 /// Deletes the secret items `ids` that no auth uses any more (a replaced password is
@@ -122,6 +161,41 @@ fn forget_secrets<T: Repositories>(tx: &mut T, ids: &[EntryId]) -> Result<(), Ap
         }
     }
     Ok(())
+}
+
+/// What a test answers when the stored password is not sent.
+pub const WITHHELD: &str = "The directory (host, port or TLS) changed since account_password was \
+set, or when it was set is not known: the stored password is sent to no other directory. \
+Send account_password again, then test.";
+
+/// Versions looked at to learn where the stored password was set.
+const PASSWORD_HISTORY: u32 = 500;
+
+/// Whether the password item `password` of `auth` was set for the directory `now`
+/// reaches (host, port, TLS): the version in which the item appeared reached the same
+/// one. Unknown (no versions kept, or more than [`PASSWORD_HISTORY`] since) is no: an
+/// editor who points a source at another host must send the password again, so that
+/// the stored one cannot be sent to a directory of their choosing.
+fn set_for<T: Repositories>(
+    tx: &mut T,
+    auth: &Auth,
+    password: &EntryId,
+    now: &LdapSettings,
+) -> Result<bool, AppError> {
+    let versions = tx.versions(
+        &auth.auth_id,
+        PageRequest {
+            limit: PASSWORD_HISTORY,
+            offset: 0,
+        },
+    )?;
+    let holds = |v: &&AuthVersion| v.content.items.iter().any(|i| &i.id == password);
+    let run: Vec<&AuthVersion> = versions.rows.iter().take_while(holds).collect();
+    let whole = run.len() < versions.rows.len() || versions.total == run.len() as u64;
+    Ok(match run.last() {
+        Some(set) if whole => LdapSettings::of_version(&set.content).directory() == now.directory(),
+        _ => false,
+    })
 }
 
 /// The settings after `patch`, checked; problems pushed to `problems`.
@@ -163,7 +237,8 @@ impl<S: Store> AuthService<S> {
             if !problems.is_empty() {
                 return Err(AppError::Invalid(problems));
             }
-            let (item_ids, _) = ldap_items(tx, caller, None, &changes.params)?;
+            let (item_ids, _) =
+                ldap_items(tx, caller, None, &changes.params, (settings.tls, false))?;
             fields.protocol_ids = Some(protocols_with_tls(&[], settings.tls));
             fields.item_ids = Some(item_ids);
             let created = super::create::create_in(tx, caller, &fields)?;
@@ -207,7 +282,22 @@ impl<S: Store> AuthService<S> {
             if !problems.is_empty() {
                 return Err(AppError::Invalid(problems));
             }
-            let (item_ids, dropped) = ldap_items(tx, caller, Some(&auth), &changes.params)?;
+            let stored = auth
+                .items
+                .iter()
+                .find(|i| i.secret && i.key.eq_ignore_ascii_case("account_password"))
+                .map(|i| i.id.clone());
+            let rebind = match stored {
+                Some(id) => !set_for(tx, &auth, &id, &after)?,
+                None => false,
+            };
+            let (item_ids, dropped) = ldap_items(
+                tx,
+                caller,
+                Some(&auth),
+                &changes.params,
+                (after.tls, rebind),
+            )?;
             patch.item_ids = Some(item_ids);
             if after.tls != before.tls {
                 patch.protocol_ids = Some(protocols_with_tls(&auth.protocols, after.tls));
@@ -266,20 +356,25 @@ impl<S: Store> AuthService<S> {
     /// secrets key). A directory that fails is an outcome, not an error.
     pub fn test_ldap(&self, caller: &Caller, number: Option<i64>) -> Result<LdapTest, AppError> {
         caller.may(Operation::Update)?;
-        let (auth, target) = self.store.read(|tx| {
+        let (auth, target, withheld) = self.store.read(|tx| {
             let auth = visible_source(tx, caller, Some(SourceKind::Ldap), number, &[])?;
-            let password = match auth
+            let settings = LdapSettings::of(&auth);
+            let item = auth
                 .items
                 .iter()
-                .find(|i| i.secret && i.key.eq_ignore_ascii_case("account_password"))
-            {
-                Some(i) => tx.open_secret(&i.id)?,
-                None => None,
+                .find(|i| i.secret && i.key.eq_ignore_ascii_case("account_password"));
+            let (password, withheld) = match item {
+                Some(i) if set_for(tx, &auth, &i.id, &settings)? => (tx.open_secret(&i.id)?, false),
+                Some(_) => (None, true),
+                None => (None, false),
             };
-            let target = LdapSettings::of(&auth).target(password);
-            Ok::<_, AppError>((auth, target))
+            Ok::<_, AppError>((auth, settings.target(password), withheld))
         })?;
         let outcome = match &self.directory {
+            _ if withheld => ProbeOutcome {
+                success: false,
+                message: WITHHELD.to_owned(),
+            },
             Some(probe) => probe.test(&target),
             None => ProbeOutcome {
                 success: false,

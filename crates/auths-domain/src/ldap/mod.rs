@@ -231,9 +231,13 @@ impl LdapPatch {
                 continue;
             };
             let read = match kind {
-                ParamKind::Text | ParamKind::Secret => text(&value).ok_or(Rule::Blank {
-                    what: (*key).to_owned(),
-                }),
+                ParamKind::Text | ParamKind::Secret => match text(&value) {
+                    None => Err(Rule::Blank {
+                        what: (*key).to_owned(),
+                    }),
+                    Some(Some(t)) => checked_text(key, *kind, t),
+                    Some(None) => Ok(None),
+                },
                 ParamKind::Bool => match value {
                     RawParam::Null => Ok(None),
                     ref v => boolean(v)
@@ -274,6 +278,29 @@ impl LdapPatch {
             Err(Invalid { problems })
         }
     }
+}
+
+/// A text parameter within its bounds: at most [`MAX_PARAM_CHARS`] (a host
+/// [`MAX_HOST_CHARS`], a filter [`MAX_FILTER_CHARS`]), and no control characters (a
+/// password may hold any but NUL).
+fn checked_text(key: &str, kind: ParamKind, t: String) -> Result<Option<String>, Rule> {
+    let what = key.to_owned();
+    let max = match key {
+        "host" => MAX_HOST_CHARS,
+        "ldap_filter" => MAX_FILTER_CHARS,
+        _ => MAX_PARAM_CHARS,
+    };
+    let len = t.chars().count();
+    if len > max {
+        return Err(Rule::TooLong { what, len, max });
+    }
+    if t.contains('\0') {
+        return Err(Rule::NulCharacters { what });
+    }
+    if kind != ParamKind::Secret && t.chars().any(char::is_control) {
+        return Err(Rule::ControlCharacters { what });
+    }
+    Ok(Some(t))
 }
 
 fn not_boolean(what: &str) -> Rule {
@@ -353,6 +380,57 @@ impl LdapSettings {
     /// The server type: as kept, else `posix`.
     pub fn server_type(&self) -> &str {
         self.text("server_type").unwrap_or("posix")
+    }
+
+    /// Whether `value` is what parameter `key` reads as when absent (with TLS `tls`):
+    /// sending a default for a parameter not kept changes nothing.
+    pub fn is_default(key: &str, value: &str, tls: bool) -> bool {
+        match key {
+            "port" => value.trim() == if tls { "636" } else { "389" },
+            "server_type" => value == "posix",
+            "usergroup_sync" => value == "true",
+            "onthefly_register" | "use_netgroups" => value == "false",
+            _ => false,
+        }
+    }
+
+    /// The parameters a kept version held (its protocols and items).
+    pub fn of_version(content: &crate::history::VersionContent) -> Self {
+        let mut out = Self {
+            tls: content
+                .protocols
+                .iter()
+                .any(|p| p.id.as_str() == PROTOCOL_LDAPS),
+            ..Self::default()
+        };
+        for (key, kind) in PARAMS {
+            let Some(item) = content
+                .items
+                .iter()
+                .find(|i| i.key.eq_ignore_ascii_case(key))
+            else {
+                continue;
+            };
+            if kind == ParamKind::Secret {
+                out.has_password = true;
+            } else if let Some(v) = &item.value {
+                out.values.push((key, v.clone()));
+            }
+        }
+        out
+    }
+
+    /// The directory these settings reach: host (case-insensitively), port, TLS. A
+    /// password set for one directory is sent to no other.
+    pub fn directory(&self) -> (String, u16, bool) {
+        (
+            self.text("host")
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase(),
+            self.port(),
+            self.tls,
+        )
     }
 
     /// These settings with `patch` laid over (its name aside).

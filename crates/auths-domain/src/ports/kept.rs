@@ -48,3 +48,18 @@ pub trait VersionRepository {
         numbers: &[i64],
     ) -> Result<Vec<AuthVersion>, RepoError>;
 }
+
+/// Items found by what they hold, so that a write naming a value already in the
+/// catalog points at its entry instead of adding one more.
+pub trait ItemRepository {
+    /// The oldest item entry that is not secret, keyed `key` (exactly) and holding
+    /// exactly `value`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn item_with_value(
+        &mut self,
+        key: &str,
+        value: &str,
+    ) -> Result<Option<crate::catalog::CatalogEntry>, RepoError>;
+}

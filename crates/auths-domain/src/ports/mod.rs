@@ -22,7 +22,7 @@ use crate::upload::Upload;
 use crate::values::ItemData;
 
 mod kept;
-pub use kept::{SecretRepository, VersionRepository};
+pub use kept::{ItemRepository, SecretRepository, VersionRepository};
 
 /// A page of results and the total count of matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -461,6 +461,7 @@ pub trait Repositories:
     AuthRepository
     + CatalogRepository
     + SecretRepository
+    + ItemRepository
     + VersionRepository
     + PrincipalRepository
     + AuditRepository
@@ -472,6 +473,7 @@ impl<T> Repositories for T where
     T: AuthRepository
         + CatalogRepository
         + SecretRepository
+        + ItemRepository
         + VersionRepository
         + PrincipalRepository
         + AuditRepository

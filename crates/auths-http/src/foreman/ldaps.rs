@@ -163,6 +163,10 @@ async fn read_changes(
         .filter_map(|k| params.get(k).map(|v| (k, raw(v))));
     let patch = LdapPatch::parse(given).unwrap_or_else(|e| {
         problems.extend(super::error::worded(&e.problems));
+        // Every problem at once: the name's too, which the use case would check next.
+        if let Some(Err(e)) = common.name.as_deref().map(auths_domain::AuthName::parse) {
+            problems.extend(super::error::worded(&e.problems));
+        }
         LdapPatch::default()
     });
     if problems.is_empty() {

@@ -229,9 +229,12 @@ impl TaxonomyBody {
 
     /// What an update asks for: a name (`None` when none was given; empty when not a
     /// string, so that it is refused as blank) and a description (`Some(None)` for
-    /// `null`, or a value that is not a string, which clears it).
-    pub fn changes(self) -> TaxonomyChanges {
-        TaxonomyChanges {
+    /// `null`).
+    ///
+    /// # Errors
+    /// A description that is neither a string nor `null`, in Foreman's words.
+    pub fn changes(self) -> Result<TaxonomyChanges, Vec<(String, String)>> {
+        Ok(TaxonomyChanges {
             name: match self.name {
                 Checked::Given(Name(n)) => Some(n),
                 Checked::Absent => None,
@@ -240,17 +243,20 @@ impl TaxonomyBody {
             description: match self.description {
                 Checked::Given(Name(d)) => Some(Some(d)),
                 Checked::Absent => None,
-                Checked::Wrong(_) => Some(None),
+                Checked::Wrong(why) => return Err(vec![("description".into(), why.into())]),
             },
-        }
+        })
     }
 
     /// What a create gives: the name (empty when none was, or not a string) and the
     /// description.
-    pub fn created(self) -> TaxonomyChanges {
-        let mut c = self.changes();
+    ///
+    /// # Errors
+    /// As [`TaxonomyBody::changes`].
+    pub fn created(self) -> Result<TaxonomyChanges, Vec<(String, String)>> {
+        let mut c = self.changes()?;
         c.name.get_or_insert_with(String::new);
-        c
+        Ok(c)
     }
 }
 

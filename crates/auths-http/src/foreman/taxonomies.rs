@@ -139,9 +139,12 @@ async fn read_created(
     req: &HttpRequest,
     payload: web::Payload,
     t: Taxonomy,
+    ctx: Context<'_>,
 ) -> Result<TaxonomyChanges, ForemanError> {
     let value = super::read_json(req, payload, false).await?;
-    Ok(TaxonomyBody::of(value, t).created())
+    TaxonomyBody::of(value, t)
+        .created()
+        .map_err(|p| ctx.invalid(p))
 }
 
 /// `POST /api/locations` `{"location": {"name", "description"}}`, likewise
@@ -159,7 +162,7 @@ pub async fn create<S: Store>(
 ) -> Result<HttpResponse, ForemanError> {
     let permission = permission(t, Action::Create);
     let ctx = Context::new(permission).label_is_name();
-    let name = read_created(&req, payload, t).await;
+    let name = read_created(&req, payload, t, ctx).await;
     let svc = service.into_inner();
     let created = run_request(move || svc.create_taxonomy(&caller.0, t, name), ctx).await?;
     Ok(HttpResponse::Created().json(TaxonomyView::of(&created)))
@@ -185,7 +188,9 @@ pub async fn update<S: Store>(
         .label_is_name()
         .record(&raw, Some(n));
     let name = match super::read_json(&req, payload, false).await {
-        Ok(value) => Ok(TaxonomyBody::of(value, t).changes()),
+        Ok(value) => TaxonomyBody::of(value, t)
+            .changes()
+            .map_err(|p| ctx.invalid(p)),
         Err(e) => Err(e),
     };
     let svc = service.into_inner();

@@ -217,6 +217,10 @@ async fn a_put_that_changes_nothing_writes_nothing(t: TestDb) {
         body.clone(),
         json!({"auth_source_ldap": {"account_password": CANARY, "port": 389, "tls": false}}),
         json!({"auth_source_ldap": {"account_password": ""}}),
+        // Defaults of parameters not kept read as they are.
+        json!({"auth_source_ldap": {"usergroup_sync": true, "use_netgroups": "0", "onthefly_register": false, "server_type": "posix"}}),
+        json!({"auth_source_ldap": {"port": null}}),
+        json!({"auth_source_ldap": {"port": "389"}}),
     ] {
         let (s, b) = send(&app, req("PUT", &uri, &keys.admin).set_json(again)).await;
         assert_eq!(s, StatusCode::OK, "{b}");
@@ -228,6 +232,23 @@ async fn a_put_that_changes_nothing_writes_nothing(t: TestDb) {
         "no audit record"
     );
     assert_eq!(items().await, entries, "no catalog entry");
+
+    // A second source with the same parameters shares their items: only its password
+    // is an entry of its own.
+    let mut twin = body.clone();
+    twin["auth_source_ldap"]["name"] = json!("Twin LDAP");
+    let (s, b) = send(
+        &app,
+        post("/api/auth_source_ldaps", &keys.admin).set_json(twin),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    assert_eq!(
+        items().await,
+        entries + 1,
+        "identical values are not stored twice"
+    );
+    let (audit, entries) = (audit_total(&app, &keys.admin).await, entries + 1);
 
     // A new password is a change, and the old one is not kept.
     let (s, _) = send(
@@ -301,6 +322,15 @@ async fn bad_parameters_are_refused_in_foremans_words(t: TestDb) {
     assert_eq!(
         errors(&b),
         json!({"name": ["is too long (maximum is 255 characters)"], "host": ["is too long (maximum is 60 characters)"]})
+    );
+    let (_, b) = send(
+        &app,
+        create(json!({"auth_source_ldap": {"name": "X", "host": "a\nb", "base_dn": "dc=x\u{7}", "account_password": "p".repeat(8193)}})),
+    )
+    .await;
+    assert_eq!(
+        errors(&b),
+        json!({"host": ["is invalid"], "account_password": ["is too long (maximum is 8192 characters)"], "base_dn": ["is invalid"]})
     );
     let (s, _) = send(&app, create(json!({"name": "Taken", "host": "h"}))).await;
     assert_eq!(
@@ -397,6 +427,29 @@ async fn the_connection_test_reaches_a_real_directory(t: TestDb) {
             "Test connection to LDAP server was successful.".to_owned()
         )
     );
+    // Pointed elsewhere without the password again, the source keeps its password but
+    // the test sends it nowhere: nothing even connects.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let elsewhere = listener.local_addr().unwrap().port();
+    send(&app, change(json!({"port": elsewhere}))).await;
+    let (ok, message) = test().await;
+    assert!(!ok);
+    assert!(message.contains("Send account_password again"), "{message}");
+    assert!(listener.accept().is_err(), "no connection was made");
+    send(&app, change(json!({"port": slapd.port}))).await;
+    assert!(
+        test().await.0,
+        "back to the directory the password was set for"
+    );
+    send(&app, change(json!({"host": "localhost"}))).await;
+    assert!(!test().await.0, "another name is another directory");
+    send(
+        &app,
+        change(json!({"host": "localhost", "account_password": ADMIN_PASSWORD})),
+    )
+    .await;
+    assert!(test().await.0, "the password sent again with the new host");
     send(
         &app,
         change(json!({"account_password": "not-the-password"})),
@@ -422,24 +475,32 @@ async fn the_connection_test_reaches_a_real_directory(t: TestDb) {
         "{message}"
     );
     // TLS asked of a directory that speaks plain LDAP: the handshake fails, clearly.
-    send(&app, change(json!({"base_dn": BASE_DN, "tls": true}))).await;
+    send(
+        &app,
+        change(json!({"base_dn": BASE_DN, "tls": true, "account_password": ADMIN_PASSWORD})),
+    )
+    .await;
     let (ok, message) = test().await;
     assert!(!ok);
     assert!(
         message.starts_with(&format!(
-            "Unable to connect to LDAP server ldaps://127.0.0.1:{}",
+            "Unable to connect to LDAP server ldaps://localhost:{}",
             slapd.port
         )),
         "{message}"
     );
     let port = slapd.port;
     drop(slapd);
-    send(&app, change(json!({"tls": false}))).await;
+    send(
+        &app,
+        change(json!({"tls": false, "account_password": ADMIN_PASSWORD})),
+    )
+    .await;
     let (ok, message) = test().await;
     assert!(!ok);
     assert!(
         message.starts_with(&format!(
-            "Unable to connect to LDAP server ldap://127.0.0.1:{port}"
+            "Unable to connect to LDAP server ldap://localhost:{port}"
         )),
         "{message}"
     );

@@ -106,6 +106,25 @@ async fn taxonomies_are_renamed_with_foremans_answers(t: TestDb) {
     )
     .await;
     assert_eq!(shown["description"], "Head office");
+    // A description that is not a string is refused, and loses nothing.
+    for wrong in [json!(["a"]), json!({"a": 1}), json!(42), json!(true)] {
+        let (s, b) = send(
+            &app,
+            put(
+                format!("/api/locations/{berlin}"),
+                json!({"location": {"description": wrong}}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert_eq!(b["error"]["errors"]["description"][0], "must be a String");
+    }
+    let (_, shown) = send(
+        &app,
+        req("GET", &format!("/api/locations/{berlin}"), &keys.admin),
+    )
+    .await;
+    assert_eq!(shown["description"], "Head office");
 
     // What a client read, sent back: the same answer, no new audit record.
     let before = audit_count().await;

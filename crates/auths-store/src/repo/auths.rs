@@ -240,12 +240,10 @@ fn assemble(
             Ok(Section::Locations) => s.locations.push(entry.entry_ref()?),
             Ok(Section::Items) => {
                 let id = entry.entry_ref()?.id;
-                let item = entry
-                    .item_key
-                    .map(|key| {
-                        ItemView::new(key, entry.item_value, entry.secret)
-                            .with_fingerprint(entry.fingerprint)
-                    });
+                let item = entry.item_key.map(|key| {
+                    ItemView::new(key, entry.item_value, entry.secret)
+                        .with_fingerprint(entry.fingerprint)
+                });
                 s.items.push(ItemRef::new(id, entry.label, item));
             }
             _ => return Err(corrupt(&format!("link of kind {kind:?}"))),

@@ -5,6 +5,7 @@ mod auths;
 mod catalog;
 mod drafts;
 pub(crate) mod foreman;
+mod items;
 mod principals;
 pub(crate) mod search;
 mod uploads;
