@@ -421,6 +421,7 @@ fn a_key_keeps_a_bounded_number_of_drafts_listed_a_page_at_a_time() {
         draft_id: None,
         auth_id: None,
         expected_version: 0,
+        from_version: None,
         patch: DraftPatch::default(),
     };
     let mut first = None;
@@ -440,6 +441,7 @@ fn a_key_keeps_a_bounded_number_of_drafts_listed_a_page_at_a_time() {
     let edit = DraftEdit {
         draft_id: first.map(|d| d.to_string()),
         expected_version: 1,
+        from_version: None,
         ..new_draft()
     };
     assert_eq!(svc.edit_draft(&me, edit).unwrap().draft.version, 2);

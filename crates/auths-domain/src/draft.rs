@@ -249,6 +249,24 @@ impl DraftValues {
         }
     }
 
+    /// The values a kept version held (ids only): where a restoring draft starts.
+    pub fn of_content(c: &crate::history::VersionContent) -> Self {
+        let text =
+            |refs: &[crate::catalog::EntryRef]| refs.iter().map(|r| r.id.to_string()).collect();
+        Self {
+            name: None,
+            name_id: Some(c.name.id.to_string()),
+            description: None,
+            description_id: c.description.as_ref().map(|d| d.id.to_string()),
+            flag_id: Some(c.flag.id.to_string()),
+            protocol_ids: text(&c.protocols),
+            slug_ids: text(&c.slugs),
+            item_ids: c.items.iter().map(|i| i.id.to_string()).collect(),
+            department_ids: text(&c.departments),
+            location_ids: text(&c.locations),
+        }
+    }
+
     /// Applies a patch: only the fields present change; setting a name as text clears
     /// the name id and the other way round (likewise descriptions); clearing either
     /// form of a name or description clears both (it has one value, in one form or the

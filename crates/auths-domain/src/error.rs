@@ -183,6 +183,8 @@ pub enum Rule {
         /// The catalog.
         kind: CatalogKind,
     },
+    /// `from_version` given but to edit a draft, or without `auth_id`.
+    RestoreStartsDraft,
     /// A value that is not one of those allowed (an LDAP `server_type`).
     NotInList {
         /// The value's name in the sentence.
@@ -244,6 +246,7 @@ impl Rule {
             Self::DraftIdAlone => "draft_id_alone",
             Self::AuthIdStartsDraft => "auth_id_starts_draft",
             Self::EntryShape { .. } => "entry_shape",
+            Self::RestoreStartsDraft => "restore_starts_draft",
             Self::NotInList { .. } => "not_in_list",
             Self::OutOfRange { .. } => "out_of_range",
         }
@@ -328,6 +331,10 @@ impl fmt::Display for Rule {
                 }
                 other => write!(f, "a {other} entry has only a label"),
             },
+            Self::RestoreStartsDraft => f.write_str(
+                "from_version starts a draft of auth_id from that version: give it with auth_id, \
+                 not when editing a draft",
+            ),
             Self::NotInList { what, allowed } => {
                 write!(f, "{what} must be one of {}", allowed.join(", "))
             }

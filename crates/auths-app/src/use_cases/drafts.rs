@@ -23,6 +23,9 @@ pub struct DraftEdit {
     /// The version the edit was made against: the draft's, or for a new draft 0 (new
     /// auth) or the auth's current version.
     pub expected_version: i64,
+    /// To start a draft of `auth_id`: the values of this kept version rather than the
+    /// current ones (restore; the draft's base is still the current version).
+    pub from_version: Option<i64>,
     /// The fields to change.
     pub patch: DraftPatch,
 }
@@ -254,6 +257,9 @@ fn read_edit(edit: &DraftEdit) -> Result<(Option<DraftId>, Option<AuthId>), AppE
     if draft_id.is_some() && edit.auth_id.is_some() {
         return Err(AppError::invalid("auth_id", Rule::AuthIdStartsDraft));
     }
+    if edit.from_version.is_some() && (draft_id.is_some() || edit.auth_id.is_none()) {
+        return Err(AppError::invalid("from_version", Rule::RestoreStartsDraft));
+    }
     let auth_id = edit
         .auth_id
         .as_deref()
@@ -323,7 +329,20 @@ impl<S: Store> AuthService<S> {
                                     edit.expected_version,
                                 ));
                             }
-                            (DraftValues::of_auth(&auth), Some(auth))
+                            let values = match edit.from_version {
+                                None => DraftValues::of_auth(&auth),
+                                Some(v) => {
+                                    let kept = tx.versions_numbered(auth_id, &[v])?;
+                                    let kept = kept.first().ok_or_else(|| {
+                                        AppError::NotFound(crate::Missing::Version {
+                                            auth_id: auth_id.to_string(),
+                                            version: v,
+                                        })
+                                    })?;
+                                    DraftValues::of_content(&kept.content)
+                                }
+                            };
+                            (values, Some(auth))
                         }
                         None if edit.expected_version != 0 => {
                             return Err(Conflict::NewDraftVersion {

@@ -23,16 +23,25 @@ pub struct DraftOwn {
     auth_id: Option<String>,
     #[schema(value_type = i64)]
     expected_version: Option<i64>,
+    /// With `auth_id`, to start a draft: restore that version's values (publishing it
+    /// is an ordinary update against `expected_version`, the current one).
+    from_version: Option<i64>,
 }
 
 impl OwnFields for DraftOwn {
-    const NAMES: &'static [&'static str] = &["input_draft_id", "auth_id", "expected_version"];
+    const NAMES: &'static [&'static str] = &[
+        "input_draft_id",
+        "auth_id",
+        "expected_version",
+        "from_version",
+    ];
 
     fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
         match key {
             "input_draft_id" => self.input_draft_id = map.next_value()?,
             "auth_id" => self.auth_id = map.next_value()?,
             "expected_version" => self.expected_version = Some(map.next_value()?),
+            "from_version" => self.from_version = map.next_value()?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -93,6 +102,7 @@ pub async fn patch<S: Store>(
         draft_id: own.input_draft_id,
         auth_id: own.auth_id,
         expected_version: own.expected_version.unwrap_or_default(),
+        from_version: own.from_version,
         patch: body.fields,
     };
     let svc = service.into_inner();

@@ -12,6 +12,7 @@ use crate::support::{key, post, send, service};
 crate::on_both_backends!(
     every_version_is_kept_with_what_it_changed,
     history_follows_the_visibility_of_get,
+    an_earlier_version_is_restored_as_a_draft,
 );
 
 /// A secret value no answer may show.
@@ -264,4 +265,98 @@ async fn history_follows_the_visibility_of_get(t: TestDb) {
     )
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+async fn an_earlier_version_is_restored_as_a_draft(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": [
+            {"name": "Corp", "description": "first", "protocol_ids": ["protocol-ldap"]}
+        ]})),
+    )
+    .await;
+    let id = b["results"][0]["auth_id"].as_str().unwrap().to_owned();
+    let update = |body: Value| {
+        post("/api/v5/artifacts/auths/update", &keys.admin).set_json(json!({"auths": [body]}))
+    };
+    send(
+        &app,
+        update(json!({"auth_id": id, "expected_version": 1, "description": "second", "protocol_ids": ["protocol-oidc"]})),
+    )
+    .await;
+    let draft = |body: Value| {
+        actix_web::test::TestRequest::patch()
+            .uri("/api/v5/artifacts/auths/draft")
+            .insert_header(("X-Api-Key", keys.admin.clone()))
+            .set_json(body)
+    };
+    // Restore version 1 into a draft of the current version (2), and publish it.
+    let (s, d) = send(
+        &app,
+        draft(json!({"auth_id": id, "from_version": 1, "expected_version": 2})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(
+        d["form_state"]["values"]["protocol_ids"],
+        json!(["protocol-ldap"])
+    );
+    let (_, p) = send(
+        &app,
+        update(json!({"auth_id": id, "draft_id": d["draft_id"]})),
+    )
+    .await;
+    assert_eq!(
+        (
+            p["results"][0]["success"].as_bool(),
+            p["results"][0]["version"].as_i64()
+        ),
+        (Some(true), Some(3)),
+        "{p}"
+    );
+    let (_, diff) = send(
+        &app,
+        post("/api/v5/artifacts/auths/diff", &keys.admin)
+            .set_json(json!({"auth_id": id, "from_version": 1, "to_version": 3})),
+    )
+    .await;
+    assert_eq!(
+        diff["changes"],
+        json!([]),
+        "version 3 holds what version 1 held"
+    );
+
+    // A restore draft whose base moved conflicts when published.
+    let (_, d) = send(
+        &app,
+        draft(json!({"auth_id": id, "from_version": 2, "expected_version": 3})),
+    )
+    .await;
+    send(
+        &app,
+        update(json!({"auth_id": id, "expected_version": 3, "name": "Corp EU"})),
+    )
+    .await;
+    let (_, p) = send(
+        &app,
+        update(json!({"auth_id": id, "draft_id": d["draft_id"]})),
+    )
+    .await;
+    assert_eq!(p["results"][0]["error"]["code"], "conflict", "{p}");
+    // Wrong uses: an unknown version, or from_version without auth_id.
+    let (s, b) = send(
+        &app,
+        draft(json!({"auth_id": id, "from_version": 9, "expected_version": 4})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{b}");
+    let (s, b) = send(
+        &app,
+        draft(json!({"from_version": 1, "expected_version": 0})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["details"][0]["field"], "from_version", "{b}");
 }

@@ -420,6 +420,7 @@ mod races {
             draft_id: None,
             auth_id: None,
             expected_version: 0,
+            from_version: None,
             patch: DraftPatch::default(),
         };
         let draft = svc.edit_draft(&caller, start).unwrap().draft.draft_id;
@@ -439,6 +440,7 @@ mod races {
                                 draft_id: Some(draft.to_string()),
                                 auth_id: None,
                                 expected_version: 1,
+                                from_version: None,
                                 patch,
                             },
                         ),
