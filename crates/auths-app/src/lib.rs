@@ -20,6 +20,7 @@ pub use service::{AuthService, Settings};
 pub use use_cases::bulk::MAX_BULK_ITEMS;
 pub use use_cases::create::{CreateItem, CreateOutcome, NewAuthSource};
 pub use use_cases::drafts::{DraftEdit, DraftView, FormState};
+pub use use_cases::dry_run::DryOutcome;
 pub use use_cases::duplicate::DuplicateOutcome;
 pub use use_cases::export::{Export, HEADER as EXPORT_HEADER, record as export_record};
 pub use use_cases::externals::{

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod create;
 pub mod delete;
 pub mod drafts;
+pub mod dry_run;
 pub mod duplicate;
 pub mod export;
 pub mod externals;

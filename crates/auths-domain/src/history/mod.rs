@@ -318,6 +318,26 @@ pub fn created(b: &VersionContent) -> Vec<Change> {
     out
 }
 
+/// What deleting an auth holding `a` removes, as changes to nothing: its name,
+/// description and flag as `before`, every member of its sets as `removed`.
+pub fn deleted(a: &VersionContent) -> Vec<Change> {
+    created(a)
+        .into_iter()
+        .map(|c| match c {
+            Change::One { field, after, .. } => Change::One {
+                field,
+                before: after,
+                after: None,
+            },
+            Change::Set { field, added, .. } => Change::Set {
+                field,
+                added: Vec::new(),
+                removed: added,
+            },
+        })
+        .collect()
+}
+
 /// `content` with `changes` laid over: single fields take their `after`, sets lose
 /// their `removed` members and gain their `added` ones. `apply(a, &diff(a, b))` is `b`
 /// (normalized). A change that cannot hold (a name or flag set to nothing) is skipped.

@@ -45,6 +45,8 @@ item!(
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     auths: Vec<CreateItem>,
+    /// True: check and answer what would be created, write nothing.
+    dry_run: Option<bool>,
 }
 
 /// The handler.
@@ -66,11 +68,28 @@ pub async fn create<S: Store>(
         })
         .collect();
     let svc = service.into_inner();
+    if body.dry_run == Some(true) {
+        let results = blocking(move || svc.create_dry_run(&caller.0, &items))
+            .await?
+            .into_iter()
+            .enumerate()
+            .map(|(index, outcome)| ItemResult::dry(index, outcome))
+            .collect();
+        return Ok(HttpResponse::Ok().json(BulkResponse {
+            results,
+            dry_run: Some(true),
+        }));
+    }
     let results = blocking(move || svc.create_many(&caller.0, &items))
         .await?
         .into_iter()
         .enumerate()
-        .map(|(index, outcome)| ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version))))
+        .map(|(index, outcome)| {
+            ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version, true)))
+        })
         .collect();
-    Ok(HttpResponse::Ok().json(BulkResponse { results }))
+    Ok(HttpResponse::Ok().json(BulkResponse {
+        results,
+        dry_run: None,
+    }))
 }

@@ -55,6 +55,8 @@ item!(
 #[serde(deny_unknown_fields)]
 pub struct UpdateRequest {
     auths: Vec<UpdateItem>,
+    /// True: check and answer what would change, write nothing.
+    dry_run: Option<bool>,
 }
 
 /// The handler.
@@ -78,11 +80,28 @@ pub async fn update<S: Store>(
         })
         .collect();
     let svc = service.into_inner();
+    if body.dry_run == Some(true) {
+        let results = blocking(move || svc.update_dry_run(&caller.0, &items))
+            .await?
+            .into_iter()
+            .enumerate()
+            .map(|(index, outcome)| ItemResult::dry(index, outcome))
+            .collect();
+        return Ok(HttpResponse::Ok().json(BulkResponse {
+            results,
+            dry_run: Some(true),
+        }));
+    }
     let results = blocking(move || svc.update_many(&caller.0, &items))
         .await?
         .into_iter()
         .enumerate()
-        .map(|(index, outcome)| ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version))))
+        .map(|(index, outcome)| {
+            ItemResult::of(index, outcome.map(|o| (o.auth_id, o.version, o.changed)))
+        })
         .collect();
-    Ok(HttpResponse::Ok().json(BulkResponse { results }))
+    Ok(HttpResponse::Ok().json(BulkResponse {
+        results,
+        dry_run: None,
+    }))
 }

@@ -13,6 +13,7 @@ crate::on_both_backends!(
     every_version_is_kept_with_what_it_changed,
     history_follows_the_visibility_of_get,
     an_earlier_version_is_restored_as_a_draft,
+    dry_runs_answer_the_changes_and_write_nothing,
 );
 
 /// A secret value no answer may show.
@@ -359,4 +360,175 @@ async fn an_earlier_version_is_restored_as_a_draft(t: TestDb) {
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert_eq!(b["error"]["details"][0]["field"], "from_version", "{b}");
+}
+
+async fn dry_runs_answer_the_changes_and_write_nothing(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let (_, pw) = send(
+        &app,
+        post("/api/v5/catalog/items", &keys.admin)
+            .set_json(json!({"key": "bind_password", "value": CANARY, "secret": true})),
+    )
+    .await;
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": [
+            {"name": "Corp", "protocol_ids": ["protocol-ldap"]}
+        ]})),
+    )
+    .await;
+    let id = b["results"][0]["auth_id"].as_str().unwrap().to_owned();
+    let count = |uri: &'static str| {
+        let admin = keys.admin.clone();
+        let app = &app;
+        async move {
+            let (_, b) = send(
+                app,
+                actix_web::test::TestRequest::get()
+                    .uri(uri)
+                    .insert_header(("X-Api-Key", admin)),
+            )
+            .await;
+            b["total_count"].as_u64().unwrap()
+        }
+    };
+    let audit = count("/api/v5/audit?page_size=1").await;
+    let names = count("/api/v5/catalog/names?page_size=1").await;
+    let versions = || async {
+        send(
+            &app,
+            post("/api/v5/artifacts/auths/history", &keys.admin).set_json(json!({"auth_id": id})),
+        )
+        .await
+        .1["total_count"]
+            .as_u64()
+            .unwrap()
+    };
+    let before_versions = versions().await;
+
+    let (s, c) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_json(
+            json!({"dry_run": true, "auths": [
+                {"name": "Brand New", "protocol_ids": ["protocol-oidc"], "item_ids": [pw["id"]]},
+                {"name": "Corp", "protocol_ids": ["protocol-oidc"]},
+            ]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(c["dry_run"], true);
+    assert_eq!(
+        (
+            c["results"][0]["success"].as_bool(),
+            c["results"][0]["version"].as_i64()
+        ),
+        (Some(true), Some(1)),
+        "{c}"
+    );
+    let fields: Vec<&str> = c["results"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "flag", "protocols", "items"]);
+    assert_eq!(
+        c["results"][1]["error"]["code"], "conflict",
+        "the real write's checks: a taken name"
+    );
+
+    let (_, u) = send(
+        &app,
+        post("/api/v5/artifacts/auths/update", &keys.admin).set_json(json!({"dry_run": true, "auths": [
+            {"auth_id": id, "expected_version": 1, "name": "Corp Renamed", "item_ids": [pw["id"]]},
+            {"auth_id": id, "expected_version": 7, "name": "Stale"},
+            {"auth_id": id, "expected_version": 1, "name": "Corp"},
+        ]})),
+    )
+    .await;
+    assert_eq!(
+        (
+            u["results"][0]["version"].as_i64(),
+            u["results"][0]["changed"].as_bool()
+        ),
+        (Some(2), Some(true)),
+        "{u}"
+    );
+    let fields: Vec<&str> = u["results"][0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "items"]);
+    assert_eq!(u["results"][1]["error"]["code"], "conflict");
+    assert_eq!(
+        (
+            u["results"][2]["changed"].as_bool(),
+            u["results"][2]["version"].as_i64(),
+            u["results"][2]["changes"].clone()
+        ),
+        (Some(false), Some(1), json!([])),
+        "a write that changes nothing"
+    );
+
+    let (_, d) = send(
+        &app,
+        post("/api/v5/artifacts/auths/delete", &keys.admin)
+            .set_json(json!({"dry_run": true, "auth_ids": [id, "nope"]})),
+    )
+    .await;
+    assert_eq!(
+        (d["dry_run"].as_bool(), d["results"][0]["success"].as_bool()),
+        (Some(true), Some(true)),
+        "{d}"
+    );
+    assert_eq!(d["results"][0]["changes"][0]["after"], Value::Null);
+    assert_eq!(d["results"][1]["error"]["code"], "not_found");
+
+    for answer in [&c, &u, &d] {
+        assert!(!answer.to_string().contains(CANARY), "{answer}");
+    }
+    assert_eq!(
+        count("/api/v5/audit?page_size=1").await,
+        audit,
+        "no audit record"
+    );
+    assert_eq!(
+        count("/api/v5/catalog/names?page_size=1").await,
+        names,
+        "no catalog entry"
+    );
+    assert_eq!(versions().await, before_versions, "no version");
+    let (_, got) = send(
+        &app,
+        post("/api/v5/artifacts/auths/get", &keys.admin).set_json(json!({"auth_id": id})),
+    )
+    .await;
+    assert_eq!(
+        (
+            got["names"]["value"]["label"].as_str(),
+            got["version"].as_i64()
+        ),
+        (Some("Corp"), Some(1))
+    );
+
+    // A real write that changes nothing answers changed: false and the same version.
+    let (_, u) = send(
+        &app,
+        post("/api/v5/artifacts/auths/update", &keys.admin)
+            .set_json(json!({"auths": [{"auth_id": id, "expected_version": 1, "name": "Corp"}]})),
+    )
+    .await;
+    assert_eq!(
+        (
+            u["results"][0]["changed"].as_bool(),
+            u["results"][0]["version"].as_i64()
+        ),
+        (Some(false), Some(1)),
+        "{u}"
+    );
+    assert_eq!(count("/api/v5/audit?page_size=1").await, audit);
 }
