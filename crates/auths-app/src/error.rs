@@ -137,6 +137,9 @@ pub enum Conflict {
         current: i64,
         /// The version the caller named.
         expected: i64,
+        /// The fields changed since that version (`name`, `items`, ...), when both
+        /// versions are kept.
+        changed: Vec<String>,
     },
     /// The draft is at another version than the one the edit was made against.
     DraftVersion {
@@ -246,6 +249,7 @@ impl fmt::Display for Conflict {
                 auth_id,
                 current,
                 expected,
+                ..
             } => write!(
                 f,
                 "auth {auth_id} is at version {current}, not {expected}: read it again and reapply your change"

@@ -67,8 +67,12 @@ pub struct ErrorObject {
     pub code: ErrorCode,
     /// A sentence for the client.
     pub message: String,
-    /// Per-field problems (empty when the error is not about fields).
+    /// Per-field problems (empty when the error is not about fields); for a stale
+    /// version, one entry a field changed since the version the caller named.
     pub details: Vec<Detail>,
+    /// For a stale version: the record's current version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
 }
 
 /// The error body, as the OpenAPI document describes it.
@@ -100,6 +104,7 @@ impl ApiError {
                 code,
                 message: bounded(message.into()),
                 details: Vec::new(),
+                current_version: None,
             },
         }
     }
@@ -211,7 +216,22 @@ impl From<AppError> for ApiError {
                 Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, m.to_string())
             }
             AppError::Conflict(c) => {
-                Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, c.to_string())
+                let details = match &c {
+                    auths_app::Conflict::AuthVersion {
+                        changed, expected, ..
+                    } => changed
+                        .iter()
+                        .map(|field| Detail {
+                            field: field.clone(),
+                            message: format!("changed since version {expected}"),
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let mut e = Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, c.to_string())
+                    .with_details(details);
+                e.object.current_version = c.current_version();
+                e
             }
             AppError::Invalid(problems) => {
                 let message = match problems.as_slice() {

@@ -75,7 +75,12 @@ fn named_entries<T: Repositories>(
 
 /// A refusal to publish the draft `draft_id` (of the auth `auth_id`, for an update),
 /// as the app answers it.
-fn refused(draft_id: &DraftId, auth_id: Option<&AuthId>, r: PublishRefusal) -> AppError {
+fn refused<T: Repositories>(
+    tx: &mut T,
+    draft_id: &DraftId,
+    auth_id: Option<&AuthId>,
+    r: PublishRefusal,
+) -> AppError {
     match (r, auth_id) {
         (PublishRefusal::OfExistingAuth { auth_id }, _) => Conflict::DraftOfExisting {
             draft_id: draft_id.clone(),
@@ -97,7 +102,7 @@ fn refused(draft_id: &DraftId, auth_id: Option<&AuthId>, r: PublishRefusal) -> A
         }
         .into(),
         (PublishRefusal::Stale { base, current }, Some(auth_id)) => {
-            super::update::stale(auth_id, current, base)
+            super::update::stale(tx, auth_id, current, base)
         }
         (PublishRefusal::Invalid(invalid), _) => invalid.into(),
         (other, _) => AppError::Internal(format!("publishing {draft_id}: {other}")),
@@ -112,7 +117,7 @@ pub(crate) fn publish_new_in<T: Repositories>(
     id: &DraftId,
 ) -> Result<crate::CreateOutcome, AppError> {
     let draft = owned_draft(tx, caller, id)?;
-    let fields = draft.publish_new().map_err(|r| refused(id, None, r))?;
+    let fields = draft.publish_new().map_err(|r| refused(tx, id, None, r))?;
     let out = super::create::create_in(tx, caller, &fields)?;
     tx.delete_draft(id)?;
     Ok(out)
@@ -133,7 +138,7 @@ pub(crate) fn publish_update_in<T: Repositories>(
     let before = visible_auth(tx, caller, auth_id)?;
     let fields = draft
         .publish_update(auth_id, before.version, expected_version)
-        .map_err(|r| refused(id, Some(auth_id), r))?;
+        .map_err(|r| refused(tx, id, Some(auth_id), r))?;
     let version = before.version;
     let (out, _) = super::update::update_loaded(tx, caller, before, Some(version), &fields)?;
     tx.delete_draft(id)?;
@@ -324,6 +329,7 @@ impl<S: Store> AuthService<S> {
                             }
                             if edit.expected_version != auth.version {
                                 return Err(super::update::stale(
+                                    tx,
                                     auth_id,
                                     auth.version,
                                     edit.expected_version,

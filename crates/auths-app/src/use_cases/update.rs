@@ -33,12 +33,31 @@ pub struct UpdateItem {
     pub fields: RawFields,
 }
 
-/// A stale version: the conflict that tells the client what the current version is.
-pub(crate) fn stale(auth_id: &AuthId, current: i64, expected: i64) -> AppError {
+/// A stale version: the conflict that tells the client what the current version is,
+/// and which fields changed since the one it named (from the kept versions).
+pub(crate) fn stale<T: Repositories>(
+    tx: &mut T,
+    auth_id: &AuthId,
+    current: i64,
+    expected: i64,
+) -> AppError {
+    let mut changed = Vec::new();
+    if let Ok(kept) = tx.versions_numbered(auth_id, &[expected, current])
+        && let (Some(from), Some(to)) = (
+            kept.iter().find(|v| v.version == expected),
+            kept.iter().find(|v| v.version == current),
+        )
+    {
+        changed = auths_domain::history::diff(&from.content, &to.content)
+            .iter()
+            .map(|c| c.field_name().to_owned())
+            .collect();
+    }
     Conflict::AuthVersion {
         auth_id: auth_id.clone(),
         current,
         expected,
+        changed,
     }
     .into()
 }
@@ -57,7 +76,7 @@ pub(crate) fn update_loaded<T: Repositories>(
     if let Some(expected) = expected_version
         && expected != before.version
     {
-        return Err(stale(&auth_id, before.version, expected));
+        return Err(stale(tx, &auth_id, before.version, expected));
     }
     if let Some(denial) =
         caller.change_denial(&before.flag, &before.departments, patch.flag_id.as_ref())
@@ -80,7 +99,12 @@ pub(crate) fn update_loaded<T: Repositories>(
     let version = tx
         .update_auth(before.number, before.version, resolved.content(), at, by)
         .map_err(|e| match e {
-            RepoError::Stale => stale(&auth_id, before.version + 1, before.version),
+            RepoError::Stale => AppError::from(Conflict::AuthVersion {
+                auth_id: auth_id.clone(),
+                current: before.version + 1,
+                expected: before.version,
+                changed: Vec::new(),
+            }),
             other => other.into(),
         })?;
     let after = resolved.auth(&auths_domain::Stamp {

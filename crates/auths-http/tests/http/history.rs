@@ -61,6 +61,22 @@ async fn every_version_is_kept_with_what_it_changed(t: TestDb) {
     .await;
     assert_eq!(b["results"][0]["success"], true, "{b}");
 
+    // A stale version: the current one, and what changed since.
+    let (_, b) = send(
+        &app,
+        update(json!({"auth_id": id, "expected_version": 1, "description": "late"})),
+    )
+    .await;
+    let error = &b["results"][0]["error"];
+    assert_eq!(
+        (error["code"].as_str(), error["current_version"].as_i64()),
+        (Some("conflict"), Some(3)),
+        "{b}"
+    );
+    assert_eq!(
+        error["details"],
+        json!([{"field": "name", "message": "changed since version 1"}, {"field": "items", "message": "changed since version 1"}])
+    );
     let history = |body: Value| post("/api/v5/artifacts/auths/history", &keys.admin).set_json(body);
     let (s, h) = send(&app, history(json!({"auth_id": id}))).await;
     assert_eq!(s, StatusCode::OK, "{h}");
