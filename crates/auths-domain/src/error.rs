@@ -185,6 +185,8 @@ pub enum Rule {
     },
     /// `from_version` given but to edit a draft, or without `auth_id`.
     RestoreStartsDraft,
+    /// A diff asked of a draft of a new auth, which has no version to compare with.
+    DraftOfNewAuth,
     /// A value that is not one of those allowed (an LDAP `server_type`).
     NotInList {
         /// The value's name in the sentence.
@@ -247,6 +249,7 @@ impl Rule {
             Self::AuthIdStartsDraft => "auth_id_starts_draft",
             Self::EntryShape { .. } => "entry_shape",
             Self::RestoreStartsDraft => "restore_starts_draft",
+            Self::DraftOfNewAuth => "draft_of_new_auth",
             Self::NotInList { .. } => "not_in_list",
             Self::OutOfRange { .. } => "out_of_range",
         }
@@ -335,6 +338,9 @@ impl fmt::Display for Rule {
                 "from_version starts a draft of auth_id from that version: give it with auth_id, \
                  not when editing a draft",
             ),
+            Self::DraftOfNewAuth => {
+                f.write_str("this draft is of a new auth: there is no version to compare it with")
+            }
             Self::NotInList { what, allowed } => {
                 write!(f, "{what} must be one of {}", allowed.join(", "))
             }

@@ -3,9 +3,12 @@
 //! versions; one version as it was. Versions are kept by every write that publishes
 //! one (see `audit::record`), in its transaction.
 
-use auths_domain::history::{self, AuthVersion, Change};
+use auths_domain::history::{self, AuthVersion, Change, ItemState, VersionContent};
 use auths_domain::prelude::*;
-use auths_domain::{Auth, AuthId, Caller, Operation, PageRequest, Role, Store};
+use auths_domain::{
+    Auth, AuthId, Caller, CatalogKind, DraftId, EntryId, EntryRef, Operation, PageRequest, Role,
+    Rule, Store,
+};
 
 use super::get::AuthView;
 use crate::error::Missing;
@@ -236,6 +239,133 @@ impl<S: Store> AuthService<S> {
                 disabled_reason: None,
             };
             Ok((view, v))
+        })
+    }
+}
+
+/// The entries a draft names, with their labels (an id that names nothing, or an entry
+/// the caller does not see, shows as itself, as in the draft's form).
+fn named<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    kind: CatalogKind,
+    ids: &[String],
+) -> Result<Vec<EntryRef>, AppError> {
+    let parsed: Vec<EntryId> = ids.iter().filter_map(|i| EntryId::parse(i).ok()).collect();
+    let found = tx.entries_by_ids(kind, &parsed)?;
+    let found = super::scope::seen(tx, caller, found)?;
+    Ok(parsed
+        .into_iter()
+        .map(|id| {
+            let label = found
+                .iter()
+                .find(|e| e.id == id)
+                .map_or_else(|| id.to_string(), |e| e.label.clone());
+            EntryRef { id, label }
+        })
+        .collect())
+}
+
+/// A draft's single value: its entry by id, or its text as the entry of that label
+/// (id `new` when the catalog does not hold it yet).
+fn one_value<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    kind: CatalogKind,
+    id: Option<&String>,
+    text: Option<&String>,
+) -> Result<Option<EntryRef>, AppError> {
+    if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
+        return Ok(Some(match tx.entry_by_label(kind, t.trim())? {
+            Some(e) => e.to_ref(),
+            None => EntryRef {
+                id: EntryId::parse("new")?,
+                label: t.trim().to_owned(),
+            },
+        }));
+    }
+    Ok(named(
+        tx,
+        caller,
+        kind,
+        id.map(std::slice::from_ref).unwrap_or_default(),
+    )?
+    .into_iter()
+    .next())
+}
+
+impl<S: Store> AuthService<S> {
+    /// What the caller's draft `draft_id` changes in the version it started from.
+    ///
+    /// # Errors
+    /// `NotFound` (not the caller's draft, or the auth is gone or out of sight); `Invalid`
+    /// for a draft of a new auth (there is no version to compare with).
+    pub fn diff_draft(
+        &self,
+        caller: &Caller,
+        draft_id: &DraftId,
+    ) -> Result<(AuthId, VersionDiff), AppError> {
+        caller.may(Operation::Get)?;
+        self.store.read(|tx| {
+            let draft = super::drafts::owned_draft(tx, caller, draft_id)?;
+            let (Some(auth_id), Some(base)) = (draft.auth_id.clone(), draft.base_version) else {
+                return Err(AppError::invalid("draft_id", Rule::DraftOfNewAuth));
+            };
+            history_of(tx, caller, &auth_id)?;
+            let from = kept(tx, &auth_id, &[base])?.remove(0);
+            let v = &draft.values;
+            let items: Vec<EntryId> = v
+                .item_ids
+                .iter()
+                .filter_map(|i| EntryId::parse(i).ok())
+                .collect();
+            let items = tx.entries_by_ids(CatalogKind::Items, &items)?;
+            let items = super::scope::seen(tx, caller, items)?
+                .iter()
+                .map(|e| {
+                    let i = e.to_item();
+                    ItemState {
+                        id: i.id,
+                        key: i.key,
+                        value: i.value,
+                        secret: i.secret,
+                        fingerprint: i.fingerprint,
+                    }
+                })
+                .collect();
+            let flag = one_value(tx, caller, CatalogKind::Flags, v.flag_id.as_ref(), None)?;
+            let name = one_value(
+                tx,
+                caller,
+                CatalogKind::Names,
+                v.name_id.as_ref(),
+                v.name.as_ref(),
+            )?;
+            let to = VersionContent {
+                name: name.unwrap_or_else(|| from.content.name.clone()),
+                description: one_value(
+                    tx,
+                    caller,
+                    CatalogKind::Descriptions,
+                    v.description_id.as_ref(),
+                    v.description.as_ref(),
+                )?,
+                flag: flag.unwrap_or_else(|| from.content.flag.clone()),
+                protocols: named(tx, caller, CatalogKind::Protocols, &v.protocol_ids)?,
+                slugs: named(tx, caller, CatalogKind::Slugs, &v.slug_ids)?,
+                items,
+                departments: named(tx, caller, CatalogKind::Departments, &v.department_ids)?,
+                locations: named(tx, caller, CatalogKind::Locations, &v.location_ids)?,
+            }
+            .normalized();
+            Ok((
+                auth_id,
+                VersionDiff {
+                    from_version: base,
+                    to_version: base,
+                    changes: history::diff(&from.content, &to),
+                },
+            ))
         })
     }
 }

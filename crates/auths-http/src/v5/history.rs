@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, web};
 use auths_app::{AppError, AuthService};
 use auths_domain::history::Change;
-use auths_domain::{AuthId, Store};
+use auths_domain::{AuthId, DraftId, Rule, Store};
 use serde::{Deserialize, Serialize};
 
 use super::paging::page;
@@ -46,16 +46,23 @@ pub struct HistoryResponse {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiffRequest {
-    auth_id: String,
-    from_version: i64,
+    /// With `from_version`: two versions of this auth.
+    auth_id: Option<String>,
+    from_version: Option<i64>,
+    /// Default: the current version.
     to_version: Option<i64>,
+    /// Alone: the caller's draft against the version it started from.
+    draft_id: Option<String>,
 }
 
+/// `to_version` is null for a draft (`draft_id` then names it).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DiffResponse {
     auth_id: String,
     from_version: i64,
-    to_version: i64,
+    to_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draft_id: Option<String>,
     #[schema(value_type = Vec<Object>)]
     changes: Vec<Change>,
 }
@@ -100,18 +107,39 @@ pub async fn history<S: Store>(
     }))
 }
 
-/// `/diff`.
+/// `/diff`: two versions, or a draft against the version it started from.
 ///
 /// # Errors
-/// 403 without the view permission, 404 as `/get`, or for a version not kept.
+/// 400 without what to compare; 403 without the view permission; 404 as `/get`, for a
+/// version not kept, or a draft not the caller's; 422 for a draft of a new auth or
+/// `draft_id` with other fields.
 pub async fn diff<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
     ApiJson(body): ApiJson<DiffRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = auth_id(&body.auth_id)?;
-    let (from, to) = (body.from_version, body.to_version);
     let svc = service.into_inner();
+    if let Some(raw) = body.draft_id {
+        if body.auth_id.is_some() || body.from_version.is_some() || body.to_version.is_some() {
+            return Err(AppError::invalid("draft_id", Rule::DraftIdAlone).into());
+        }
+        let draft = DraftId::parse(&raw).map_err(|_| AppError::draft_not_found(&raw))?;
+        let (id, d) = blocking(move || svc.diff_draft(&caller.0, &draft)).await?;
+        return Ok(HttpResponse::Ok().json(DiffResponse {
+            auth_id: id.to_string(),
+            from_version: d.from_version,
+            to_version: None,
+            draft_id: Some(raw),
+            changes: d.changes,
+        }));
+    }
+    let (Some(raw), Some(from)) = (body.auth_id, body.from_version) else {
+        return Err(ApiError::bad_request(
+            "give auth_id and from_version (to_version optional), or draft_id alone",
+        ));
+    };
+    let id = auth_id(&raw)?;
+    let to = body.to_version;
     let (id, d) = blocking(move || {
         let d = svc.diff_versions(&caller.0, &id, from, to)?;
         Ok((id, d))
@@ -120,7 +148,8 @@ pub async fn diff<S: Store>(
     Ok(HttpResponse::Ok().json(DiffResponse {
         auth_id: id.to_string(),
         from_version: d.from_version,
-        to_version: d.to_version,
+        to_version: Some(d.to_version),
+        draft_id: None,
         changes: d.changes,
     }))
 }

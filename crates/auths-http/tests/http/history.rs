@@ -320,6 +320,33 @@ async fn an_earlier_version_is_restored_as_a_draft(t: TestDb) {
         d["form_state"]["values"]["protocol_ids"],
         json!(["protocol-ldap"])
     );
+    // The restore draft, against the version it started from.
+    let (s, dd) = send(
+        &app,
+        post("/api/v5/artifacts/auths/diff", &keys.admin)
+            .set_json(json!({"draft_id": d["draft_id"]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{dd}");
+    assert_eq!(
+        (dd["from_version"].as_i64(), dd["to_version"].clone()),
+        (Some(2), Value::Null)
+    );
+    let fields: Vec<&str> = dd["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["description", "protocols"], "{dd}");
+    assert_eq!(dd["changes"][0]["after"]["label"], "first");
+    let (s, _) = send(
+        &app,
+        post("/api/v5/artifacts/auths/diff", &keys.admin)
+            .set_json(json!({"draft_id": d["draft_id"], "auth_id": id})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (_, p) = send(
         &app,
         update(json!({"auth_id": id, "draft_id": d["draft_id"]})),
