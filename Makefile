@@ -4,7 +4,7 @@ CARGO ?= cargo
 # PostgreSQL for the test suite's second backend (unset: those tests say SKIPPED).
 AUTHS_TEST_DATABASE_URL ?=
 
-.PHONY: run test test-pg lint fmt doc deny migrate check ci bench bench-micro reliability
+.PHONY: run test test-pg lint fmt doc deny migrate check ci bench bench-writes bench-micro reliability
 
 ## Start the server on the SQLite default (data/auths.db).
 run:
@@ -48,6 +48,12 @@ ci:
 ## BACKEND=postgres for the PostgreSQL variant. Report: target/bench/report.md
 bench:
 	python3 bench/run.py
+
+## The write path (bulk create of 1,000, single updates) of the release build:
+## AUTHSD=path/to/authsd to measure another build, BACKEND=postgres likewise.
+bench-writes:
+	$(CARGO) build --release -q -p authsd
+	python3 bench/writes.py
 
 ## criterion micro-benchmarks of the hot pure code.
 bench-micro:
