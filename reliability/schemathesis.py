@@ -234,6 +234,8 @@ def config(ids: dict[str, list[str]]) -> str:
         "item_ids": ids["items"],
         "flag_ids": ids["flags"],
         "protocol_ids": ids["protocols"],
+        # Every seeded auth has version 1 (the first has a draft, not a second version).
+        "versions": [1],
     }
     bindings = {
         "body.auth_id": "auth_ids",
@@ -251,6 +253,8 @@ def config(ids: dict[str, list[str]]) -> str:
         bindings[f"body.{field}_ids[*]"] = f"{field}_ids"
         bindings[f"body.auths[*].{field}_ids[*]"] = f"{field}_ids"
     bindings["body.filter_department_ids[*]"] = "department_ids"
+    for field in ["from_version", "to_version", "version"]:
+        bindings[f"body.{field}"] = "versions"
     bindings["body.flag_id"] = "flag_ids"
     bindings["body.auths[*].flag_id"] = "flag_ids"
     lines = [

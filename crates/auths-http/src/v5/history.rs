@@ -5,7 +5,7 @@
 use actix_web::{HttpResponse, web};
 use auths_app::{AppError, AuthService};
 use auths_domain::history::Change;
-use auths_domain::{AuthId, DraftId, Rule, Store};
+use auths_domain::{AuthId, DraftId, Store};
 use serde::{Deserialize, Serialize};
 
 use super::paging::page;
@@ -18,7 +18,9 @@ use crate::json::ApiJson;
 #[serde(deny_unknown_fields)]
 pub struct HistoryRequest {
     auth_id: String,
+    #[schema(minimum = 1, maximum = 500)]
     page_size: Option<i64>,
+    #[schema(minimum = 0)]
     page_offset: Option<i64>,
 }
 
@@ -43,16 +45,31 @@ pub struct HistoryResponse {
     total_count: u64,
 }
 
+/// What to compare: two versions of an auth, or a draft against the version it
+/// started from.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum DiffRequest {
+    /// Two versions.
+    Versions(DiffVersions),
+    /// A draft.
+    Draft(DiffDraft),
+}
+
+/// Versions `from_version` and `to_version` (default: the current one) of `auth_id`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DiffRequest {
-    /// With `from_version`: two versions of this auth.
-    auth_id: Option<String>,
-    from_version: Option<i64>,
-    /// Default: the current version.
+pub struct DiffVersions {
+    auth_id: String,
+    from_version: i64,
     to_version: Option<i64>,
-    /// Alone: the caller's draft against the version it started from.
-    draft_id: Option<String>,
+}
+
+/// The caller's draft against the version it started from.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiffDraft {
+    draft_id: String,
 }
 
 /// `to_version` is null for a draft (`draft_id` then names it).
@@ -110,36 +127,32 @@ pub async fn history<S: Store>(
 /// `/diff`: two versions, or a draft against the version it started from.
 ///
 /// # Errors
-/// 400 without what to compare; 403 without the view permission; 404 as `/get`, for a
-/// version not kept, or a draft not the caller's; 422 for a draft of a new auth or
-/// `draft_id` with other fields.
+/// 400 for a body that is neither shape; 403 without the view permission; 404 as
+/// `/get`, for a version not kept, or a draft not the caller's; 422 for a draft of a
+/// new auth.
 pub async fn diff<S: Store>(
     service: web::Data<AuthService<S>>,
     caller: ReqCaller,
     ApiJson(body): ApiJson<DiffRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let svc = service.into_inner();
-    if let Some(raw) = body.draft_id {
-        if body.auth_id.is_some() || body.from_version.is_some() || body.to_version.is_some() {
-            return Err(AppError::invalid("draft_id", Rule::DraftIdAlone).into());
+    let versions = match body {
+        DiffRequest::Draft(DiffDraft { draft_id: raw }) => {
+            let draft = DraftId::parse(&raw).map_err(|_| AppError::draft_not_found(&raw))?;
+            let (id, d) = blocking(move || svc.diff_draft(&caller.0, &draft)).await?;
+            return Ok(HttpResponse::Ok().json(DiffResponse {
+                auth_id: id.to_string(),
+                from_version: d.from_version,
+                to_version: None,
+                draft_id: Some(raw),
+                changes: d.changes,
+            }));
         }
-        let draft = DraftId::parse(&raw).map_err(|_| AppError::draft_not_found(&raw))?;
-        let (id, d) = blocking(move || svc.diff_draft(&caller.0, &draft)).await?;
-        return Ok(HttpResponse::Ok().json(DiffResponse {
-            auth_id: id.to_string(),
-            from_version: d.from_version,
-            to_version: None,
-            draft_id: Some(raw),
-            changes: d.changes,
-        }));
-    }
-    let (Some(raw), Some(from)) = (body.auth_id, body.from_version) else {
-        return Err(ApiError::bad_request(
-            "give auth_id and from_version (to_version optional), or draft_id alone",
-        ));
+        DiffRequest::Versions(v) => v,
     };
+    let (raw, from) = (versions.auth_id, versions.from_version);
     let id = auth_id(&raw)?;
-    let to = body.to_version;
+    let to = versions.to_version;
     let (id, d) = blocking(move || {
         let d = svc.diff_versions(&caller.0, &id, from, to)?;
         Ok((id, d))

@@ -38,6 +38,8 @@ use super::registry::endpoints;
         super::history::HistoryResponse,
         super::history::HistoryEntryOut,
         super::history::DiffRequest,
+        super::history::DiffVersions,
+        super::history::DiffDraft,
         super::history::DiffResponse,
         super::search::SearchBody,
         super::search::SearchResponse,
