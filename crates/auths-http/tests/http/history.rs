@@ -346,7 +346,11 @@ async fn an_earlier_version_is_restored_as_a_draft(t: TestDb) {
             .set_json(json!({"draft_id": d["draft_id"], "auth_id": id})),
     )
     .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "a draft_id alone, or two versions");
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "a draft_id alone, or two versions"
+    );
     let (_, p) = send(
         &app,
         update(json!({"auth_id": id, "draft_id": d["draft_id"]})),
