@@ -53,7 +53,7 @@ impl StoreTx {
             Some(i) if i.secret => Ok(ItemColumns {
                 plain: None,
                 sealed: Some(self.secrets.seal(entry_id, &i.value)?),
-                fingerprint: Some(self.secrets.fingerprint(&i.value)?),
+                fingerprint: Some(self.secrets.fingerprint(entry_id, &i.value)?),
             }),
             Some(i) => Ok(ItemColumns {
                 plain: Some(i.value.as_str()),
@@ -224,7 +224,7 @@ impl Db {
                     (None, None) => continue,
                 };
                 let sealed = secrets.seal(&id, &value)?;
-                let fingerprint = secrets.fingerprint(&value)?;
+                let fingerprint = secrets.fingerprint(&id, &value)?;
                 diesel::update(ce::table.filter(ce::id.eq(&id)))
                     .set((
                         ce::item_value.eq(None::<String>),

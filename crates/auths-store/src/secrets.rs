@@ -124,14 +124,17 @@ impl Secrets {
         &self.keys
     }
 
-    /// The fingerprint of a secret value (auths-v5 spec: "the first 16 hex characters
-    /// of HMAC-SHA256 over its value under a server key"): keyed by a key derived from
-    /// the sealing key (SHA-256 of a fixed label and the key), computed when the value
-    /// is written and stored with it, so that a key rotation changes no fingerprint.
+    /// The fingerprint of the secret value of the entry `entry_id` (auths-v5 spec: "the
+    /// first 16 hex characters of HMAC-SHA256 over its value under a server key"):
+    /// keyed by a key derived from the sealing key (SHA-256 of a fixed label and the
+    /// key), over the entry's id and the value, computed when the value is written and
+    /// stored with it, so that a key rotation changes no fingerprint. The id makes
+    /// fingerprints of two entries incomparable: a caller who may write an entry of
+    /// their own cannot test a guess against another entry's fingerprint.
     ///
     /// # Errors
     /// [`RepoError::SecretsUnavailable`] without a key.
-    pub fn fingerprint(&self, value: &str) -> Result<String, RepoError> {
+    pub fn fingerprint(&self, entry_id: &str, value: &str) -> Result<String, RepoError> {
         use hmac::Mac;
         let key = self.current().ok_or_else(|| self.unavailable())?;
         let mut derived = Sha256::new();
@@ -140,6 +143,8 @@ impl Secrets {
         let derived = Zeroizing::new(<[u8; 32]>::from(derived.finalize()));
         let mut mac = <hmac::Hmac<Sha256> as Mac>::new_from_slice(derived.as_ref())
             .map_err(|_| RepoError::Internal("an HMAC key of 32 bytes".into()))?;
+        mac.update(entry_id.as_bytes());
+        mac.update(b"\0");
         mac.update(value.as_bytes());
         let tag = mac.finalize().into_bytes();
         Ok(tag[..8].iter().map(|b| format!("{b:02x}")).collect())

@@ -2,13 +2,16 @@
 //! runs"): the same use case, in a write transaction that is always rolled back, so
 //! that the per-item results are exactly those of the real write (every check, every
 //! conflict, names added to their catalog) and nothing is written: no version, no audit
-//! record, no catalog entry. Each result carries what the write would change.
+//! record, no catalog entry. The items of a request run one after the other in that one
+//! transaction, each in a savepoint (kept when it succeeds), so that an item sees what
+//! the items before it would have done, as in the real write. Each result carries what
+//! the write would change.
 
 use auths_domain::history::{self, Change, VersionContent};
 use auths_domain::prelude::*;
 use auths_domain::{AuthId, Caller, Operation, RepoError, Store};
 
-use super::bulk::{check_size, each_until_down};
+use super::bulk::check_size;
 use super::get::visible_auth;
 use crate::{AppError, AuthService, CreateItem, NewAuthSource, UpdateItem};
 
@@ -46,6 +49,21 @@ fn rolled_back<S: Store, T>(
     }
 }
 
+/// Each of `items` through `one`, in order, in savepoints of one transaction that is
+/// rolled back at the end.
+fn batch<S: Store, I>(
+    store: &S,
+    items: &[I],
+    one: impl Fn(&mut S::Tx, &I) -> Result<DryOutcome, AppError>,
+) -> Result<Vec<Result<DryOutcome, AppError>>, AppError> {
+    rolled_back(store, |tx| {
+        Ok(items
+            .iter()
+            .map(|item| tx.savepoint(|tx| one(tx, item)))
+            .collect())
+    })
+}
+
 fn content_of<T: Repositories>(tx: &mut T, auth_id: &AuthId) -> Result<VersionContent, AppError> {
     let auth = tx
         .auth_by_id(auth_id)?
@@ -70,9 +88,9 @@ impl<S: Store> AuthService<S> {
     ) -> Result<Vec<Result<DryOutcome, AppError>>, AppError> {
         check_size(items.len())?;
         caller.may(Operation::Create)?;
-        each_until_down(items, |item| {
+        batch(&self.store, items, |tx, item| {
             let source = NewAuthSource::of(item.draft_id.as_deref(), &item.fields)?;
-            rolled_back(&self.store, |tx| {
+            {
                 let out = match &source {
                     NewAuthSource::Fields(fields) => super::create::create_in(tx, caller, fields)?,
                     NewAuthSource::Draft(id) => super::drafts::publish_new_in(tx, caller, id)?,
@@ -84,7 +102,7 @@ impl<S: Store> AuthService<S> {
                     changed: true,
                     changes: history::created(&after),
                 })
-            })
+            }
         })
     }
 
@@ -100,11 +118,11 @@ impl<S: Store> AuthService<S> {
     ) -> Result<Vec<Result<DryOutcome, AppError>>, AppError> {
         check_size(items.len())?;
         caller.may(Operation::Update)?;
-        each_until_down(items, |item| {
+        batch(&self.store, items, |tx, item| {
             let auth_id = AuthId::parse(&item.auth_id)
                 .map_err(|_| AppError::auth_not_found(&item.auth_id))?;
             let source = NewAuthSource::of(item.draft_id.as_deref(), &item.fields)?;
-            rolled_back(&self.store, |tx| {
+            {
                 let before = content_of(tx, &auth_id)?;
                 let out = match &source {
                     NewAuthSource::Draft(draft_id) => super::drafts::publish_update_in(
@@ -133,7 +151,7 @@ impl<S: Store> AuthService<S> {
                     changed: out.changed,
                     changes: history::diff(&before, &after),
                 })
-            })
+            }
         })
     }
 
@@ -148,9 +166,9 @@ impl<S: Store> AuthService<S> {
     ) -> Result<Vec<Result<DryOutcome, AppError>>, AppError> {
         check_size(auth_ids.len())?;
         caller.may(Operation::Delete)?;
-        each_until_down(auth_ids, |raw| {
+        batch(&self.store, auth_ids, |tx, raw| {
             let auth_id = AuthId::parse(raw).map_err(|_| AppError::auth_not_found(raw))?;
-            rolled_back(&self.store, |tx| {
+            {
                 let before = visible_auth(tx, caller, &auth_id)?;
                 let content = content_of(tx, &auth_id)?;
                 super::delete::delete_loaded(tx, caller, &before)?;
@@ -160,7 +178,7 @@ impl<S: Store> AuthService<S> {
                     changed: true,
                     changes: history::deleted(&content),
                 })
-            })
+            }
         })
     }
 }

@@ -468,21 +468,27 @@ impl<S: Store> AuthService<S> {
             .store
             .read(|tx| scope_taxonomies(tx, caller, location, organization))?;
         let changes = changes.map_err(Refused::Request)?;
-        self.store.write(|tx| {
-            let auth = visible_source(tx, caller, Some(SourceKind::External), number, &scope)?;
-            let mut problems = Vec::new();
-            let patch = common_patch(tx, caller, Some(&auth), &changes, &mut problems)?;
-            if !problems.is_empty() {
-                return Err(AppError::Invalid(problems).into());
-            }
-            let version = auth.version;
-            let (_, auth) = super::update::update_loaded(tx, caller, auth, Some(version), &patch)?;
-            let entries = entries_of(tx, std::slice::from_ref(&auth))?;
-            Ok(ExternalView {
-                auth,
-                scope,
-                entries,
+        let write = || {
+            self.store.write(|tx| {
+                let auth = visible_source(tx, caller, Some(SourceKind::External), number, &scope)?;
+                let mut problems = Vec::new();
+                let patch = common_patch(tx, caller, Some(&auth), &changes, &mut problems)?;
+                if !problems.is_empty() {
+                    return Err(AppError::Invalid(problems).into());
+                }
+                // Foreman's PUT names no version: it applies to what is there.
+                let (_, auth) = super::update::update_loaded(tx, caller, auth, None, &patch)?;
+                let entries = entries_of(tx, std::slice::from_ref(&auth))?;
+                Ok(ExternalView {
+                    auth,
+                    scope: scope.clone(),
+                    entries,
+                })
             })
-        })
+        };
+        super::update::retrying(
+            write,
+            |e: &Refused<R>| matches!(e, Refused::App(a) if super::update::lost(a)),
+        )
     }
 }

@@ -273,45 +273,49 @@ impl<S: Store> AuthService<S> {
             .store
             .read(|tx| scope_taxonomies(tx, caller, location, organization))?;
         let changes = changes.map_err(Refused::Request)?;
-        Ok(self.store.write(|tx| {
-            let auth = visible_source(tx, caller, Some(SourceKind::Ldap), number, &scope)?;
-            let mut problems = Vec::new();
-            let mut patch = common_patch(tx, caller, Some(&auth), &changes.common, &mut problems)?;
-            let before = LdapSettings::of(&auth);
-            let after = checked_settings(&before, &changes.params, &mut problems);
-            if !problems.is_empty() {
-                return Err(AppError::Invalid(problems));
-            }
-            let stored = auth
-                .items
-                .iter()
-                .find(|i| i.secret && i.key.eq_ignore_ascii_case("account_password"))
-                .map(|i| i.id.clone());
-            let rebind = match stored {
-                Some(id) => !set_for(tx, &auth, &id, &after)?,
-                None => false,
-            };
-            let (item_ids, dropped) = ldap_items(
-                tx,
-                caller,
-                Some(&auth),
-                &changes.params,
-                (after.tls, rebind),
-            )?;
-            patch.item_ids = Some(item_ids);
-            if after.tls != before.tls {
-                patch.protocol_ids = Some(protocols_with_tls(&auth.protocols, after.tls));
-            }
-            let version = auth.version;
-            let (_, auth) = super::update::update_loaded(tx, caller, auth, Some(version), &patch)?;
-            forget_secrets(tx, &dropped)?;
-            let entries = entries_of(tx, std::slice::from_ref(&auth))?;
-            Ok(ExternalView {
-                auth,
-                scope,
-                entries,
+        let write = || {
+            self.store.write(|tx| {
+                let auth = visible_source(tx, caller, Some(SourceKind::Ldap), number, &scope)?;
+                let mut problems = Vec::new();
+                let mut patch =
+                    common_patch(tx, caller, Some(&auth), &changes.common, &mut problems)?;
+                let before = LdapSettings::of(&auth);
+                let after = checked_settings(&before, &changes.params, &mut problems);
+                if !problems.is_empty() {
+                    return Err(AppError::Invalid(problems));
+                }
+                let stored = auth
+                    .items
+                    .iter()
+                    .find(|i| i.secret && i.key.eq_ignore_ascii_case("account_password"))
+                    .map(|i| i.id.clone());
+                let rebind = match stored {
+                    Some(id) => !set_for(tx, &auth, &id, &after)?,
+                    None => false,
+                };
+                let (item_ids, dropped) = ldap_items(
+                    tx,
+                    caller,
+                    Some(&auth),
+                    &changes.params,
+                    (after.tls, rebind),
+                )?;
+                patch.item_ids = Some(item_ids);
+                if after.tls != before.tls {
+                    patch.protocol_ids = Some(protocols_with_tls(&auth.protocols, after.tls));
+                }
+                // Foreman's PUT names no version: it applies to what is there.
+                let (_, auth) = super::update::update_loaded(tx, caller, auth, None, &patch)?;
+                forget_secrets(tx, &dropped)?;
+                let entries = entries_of(tx, std::slice::from_ref(&auth))?;
+                Ok(ExternalView {
+                    auth,
+                    scope: scope.clone(),
+                    entries,
+                })
             })
-        })?)
+        };
+        Ok(super::update::retrying(write, super::update::lost)?)
     }
 
     /// Deletes an LDAP auth source (as [`AuthService::delete_one`]); its password item

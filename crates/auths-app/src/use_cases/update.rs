@@ -98,14 +98,17 @@ pub(crate) fn update_loaded<T: Repositories>(
     let by = &caller.principal.name;
     let version = tx
         .update_auth(before.number, before.version, resolved.content(), at, by)
-        .map_err(|e| match e {
-            RepoError::Stale => AppError::from(Conflict::AuthVersion {
+        .map_err(|e| match (e, expected_version) {
+            // A concurrent writer won the conditional write: a stale version for a
+            // caller who named one; for one who did not, a write to try again.
+            (RepoError::Stale, None) => AppError::from(Conflict::Concurrent),
+            (RepoError::Stale, Some(expected)) => AppError::from(Conflict::AuthVersion {
                 auth_id: auth_id.clone(),
-                current: before.version + 1,
-                expected: before.version,
+                current: expected + 1,
+                expected,
                 changed: Vec::new(),
             }),
-            other => other.into(),
+            (other, _) => other.into(),
         })?;
     let after = resolved.auth(&auths_domain::Stamp {
         number: before.number,
@@ -123,6 +126,28 @@ pub(crate) fn update_loaded<T: Repositories>(
         changed: true,
     };
     Ok((outcome, after))
+}
+
+/// Runs `write` (a write transaction of an update that names no version: it applies to
+/// whatever is there) again when a concurrent writer won it, at most five times in all:
+/// on PostgreSQL two such updates can race, and the loser must not see a conflict it
+/// did not ask for (SQLite serialises writers, so it never loses).
+pub(crate) fn retrying<T, E>(
+    mut write: impl FnMut() -> Result<T, E>,
+    lost: impl Fn(&E) -> bool,
+) -> Result<T, E> {
+    for _ in 0..4 {
+        match write() {
+            Err(e) if lost(&e) => {}
+            other => return other,
+        }
+    }
+    write()
+}
+
+/// Whether a write lost a race it may run again.
+pub(crate) fn lost(e: &AppError) -> bool {
+    matches!(e, AppError::Conflict(Conflict::Concurrent))
 }
 
 /// Updates one auth the caller may see, inside the caller's transaction.
@@ -155,8 +180,13 @@ impl<S: Store> AuthService<S> {
         patch: &AuthFields,
     ) -> Result<UpdateOutcome, AppError> {
         caller.may(Operation::Update)?;
-        self.store
-            .write(|tx| update_in(tx, caller, auth_id, expected_version, patch))
+        retrying(
+            || {
+                self.store
+                    .write(|tx| update_in(tx, caller, auth_id, expected_version, patch))
+            },
+            lost,
+        )
     }
 
     /// Updates many auths, one result per item in their order, each item in a
@@ -188,9 +218,14 @@ impl<S: Store> AuthService<S> {
                         item.expected_version,
                     )
                 }),
-                NewAuthSource::Fields(patch) => self
-                    .store
-                    .write(|tx| update_in(tx, caller, &auth_id, item.expected_version, &patch)),
+                NewAuthSource::Fields(patch) => retrying(
+                    || {
+                        self.store.write(|tx| {
+                            update_in(tx, caller, &auth_id, item.expected_version, &patch)
+                        })
+                    },
+                    lost,
+                ),
             }
         })
     }

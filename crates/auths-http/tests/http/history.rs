@@ -460,6 +460,7 @@ async fn dry_runs_answer_the_changes_and_write_nothing(t: TestDb) {
             json!({"dry_run": true, "auths": [
                 {"name": "Brand New", "protocol_ids": ["protocol-oidc"], "item_ids": [pw["id"]]},
                 {"name": "Corp", "protocol_ids": ["protocol-oidc"]},
+                {"name": "brand new", "protocol_ids": ["protocol-oidc"]},
             ]}),
         ),
     )
@@ -485,13 +486,17 @@ async fn dry_runs_answer_the_changes_and_write_nothing(t: TestDb) {
         c["results"][1]["error"]["code"], "conflict",
         "the real write's checks: a taken name"
     );
+    assert_eq!(
+        c["results"][2]["error"]["code"], "conflict",
+        "an item sees the items before it, as in the real write"
+    );
 
     let (_, u) = send(
         &app,
         post("/api/v5/artifacts/auths/update", &keys.admin).set_json(json!({"dry_run": true, "auths": [
             {"auth_id": id, "expected_version": 1, "name": "Corp Renamed", "item_ids": [pw["id"]]},
             {"auth_id": id, "expected_version": 7, "name": "Stale"},
-            {"auth_id": id, "expected_version": 1, "name": "Corp"},
+            {"auth_id": id, "expected_version": 2, "name": "Corp Renamed"},
         ]})),
     )
     .await;
@@ -517,8 +522,8 @@ async fn dry_runs_answer_the_changes_and_write_nothing(t: TestDb) {
             u["results"][2]["version"].as_i64(),
             u["results"][2]["changes"].clone()
         ),
-        (Some(false), Some(1), json!([])),
-        "a write that changes nothing"
+        (Some(false), Some(2), json!([])),
+        "a write that changes nothing (after the first item, as the real write would see it)"
     );
 
     let (_, d) = send(

@@ -19,6 +19,7 @@ crate::on_both_backends!(
     updates_bump_the_version_and_are_audited,
     stale_versions_and_taken_names_conflict,
     concurrent_writers_on_one_version_have_exactly_one_winner,
+    concurrent_writers_naming_no_version_all_apply,
     deprecated_auths_only_change_their_flag,
     deletes_are_per_item_and_keep_the_last_state_in_the_audit,
     duplicates_count_up_and_drop_slugs,
@@ -242,6 +243,58 @@ async fn concurrent_writers_on_one_version_have_exactly_one_winner(t: TestDb) {
         log["total_count"], 2,
         "one create and one winning update: {log}"
     );
+}
+
+/// Updates that name no version apply to whatever is there, however they race (on
+/// PostgreSQL the conditional write of a loser finds the row changed: it runs again),
+/// and every one of them is a version of its own.
+async fn concurrent_writers_naming_no_version_all_apply(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let id = create!(
+        &app,
+        &keys.admin,
+        json!({"name": "Raced", "protocol_ids": ["protocol-ldap"]})
+    );
+    let auth_id = AuthId::parse(&id).unwrap();
+    let svc = data.clone().into_inner();
+    let principal = svc
+        .authenticate(&auths_app::Credential {
+            key: keys.admin.clone(),
+            name: None,
+        })
+        .unwrap();
+    let caller = Arc::new(Caller {
+        principal,
+        channel: Channel::Api,
+    });
+    let writers = 8;
+    let handles: Vec<_> = (0..writers)
+        .map(|i| {
+            let (svc, caller, auth_id) = (Arc::clone(&svc), Arc::clone(&caller), auth_id.clone());
+            std::thread::spawn(move || {
+                let patch = AuthFields {
+                    description: Some(Some(DescriptionChoice::Text(
+                        Description::parse(&format!("writer {i}")).unwrap().unwrap(),
+                    ))),
+                    ..AuthFields::default()
+                };
+                svc.update_one(&caller, &auth_id, None, &patch)
+            })
+        })
+        .collect();
+    for h in handles {
+        let outcome = h.join().unwrap();
+        assert!(outcome.is_ok(), "{outcome:?}");
+    }
+    let (_, form) = get!(&app, &keys.admin, &id);
+    assert_eq!(form["version"], 1 + writers);
+    let (_, h) = send(
+        &app,
+        post("/api/v5/artifacts/auths/history", &keys.admin).set_json(json!({"auth_id": id})),
+    )
+    .await;
+    assert_eq!(h["total_count"], 1 + writers, "one version a write");
 }
 
 async fn deprecated_auths_only_change_their_flag(t: TestDb) {
