@@ -339,12 +339,15 @@ impl<S: Store> AuthService<S> {
                                 None => DraftValues::of_auth(&auth),
                                 Some(v) => {
                                     let kept = tx.versions_numbered(auth_id, &[v])?;
-                                    let kept = kept.first().ok_or_else(|| {
-                                        AppError::NotFound(crate::Missing::Version {
-                                            auth_id: auth_id.to_string(),
-                                            version: v,
-                                        })
-                                    })?;
+                                    let kept = kept
+                                        .iter()
+                                        .find(|k| super::history::sees(caller, k))
+                                        .ok_or_else(|| {
+                                            AppError::NotFound(crate::Missing::Version {
+                                                auth_id: auth_id.to_string(),
+                                                version: v,
+                                            })
+                                        })?;
                                     DraftValues::of_content(&kept.content)
                                 }
                             };

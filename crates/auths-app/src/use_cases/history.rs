@@ -73,6 +73,13 @@ fn history_of<T: Repositories>(
     }
 }
 
+/// Whether the caller may see what version `v` held: as the audit log shows a state,
+/// only when one of its departments is the caller's (a global caller sees all).
+pub(crate) fn sees(caller: &Caller, v: &AuthVersion) -> bool {
+    let departments: Vec<EntryId> = v.content.departments.iter().map(|d| d.id.clone()).collect();
+    caller.can_see(&departments)
+}
+
 fn missing(auth_id: &AuthId, version: i64) -> AppError {
     AppError::NotFound(Missing::Version {
         auth_id: auth_id.to_string(),
@@ -80,9 +87,11 @@ fn missing(auth_id: &AuthId, version: i64) -> AppError {
     })
 }
 
-/// Versions `numbers` of `auth_id`, each found or `NotFound`.
+/// Versions `numbers` of `auth_id` the caller may see (see [`sees`]), each found or
+/// `NotFound`.
 fn kept<T: Repositories>(
     tx: &mut T,
+    caller: &Caller,
     auth_id: &AuthId,
     numbers: &[i64],
 ) -> Result<Vec<AuthVersion>, AppError> {
@@ -92,7 +101,7 @@ fn kept<T: Repositories>(
         .map(|n| {
             found
                 .iter()
-                .find(|v| v.version == *n)
+                .find(|v| v.version == *n && sees(caller, v))
                 .cloned()
                 .ok_or_else(|| missing(auth_id, *n))
         })
@@ -135,9 +144,12 @@ impl<S: Store> AuthService<S> {
                         .get(i + 1)
                         .or_else(|| older.first())
                         .filter(|p| p.version == v.version - 1);
+                    // A state the caller may not see shows no content, as in the
+                    // audit log; neither does a change from one.
                     let changes = match previous {
-                        Some(p) => history::diff(&p.content, &v.content),
-                        None => history::created(&v.content),
+                        _ if !sees(caller, v) => Vec::new(),
+                        Some(p) if sees(caller, p) => history::diff(&p.content, &v.content),
+                        _ => history::created(&v.content),
                     };
                     HistoryEntry {
                         version: v.clone(),
@@ -181,7 +193,7 @@ impl<S: Store> AuthService<S> {
                         .map_or(0, |v| v.version)
                 }
             };
-            let both = kept(tx, auth_id, &[from, to])?;
+            let both = kept(tx, caller, auth_id, &[from, to])?;
             Ok(VersionDiff {
                 from_version: from,
                 to_version: to,
@@ -206,7 +218,7 @@ impl<S: Store> AuthService<S> {
             let Some(live) = history_of(tx, caller, auth_id)? else {
                 return Err(AppError::auth_not_found(auth_id.as_str()));
             };
-            let v = kept(tx, auth_id, &[version])?.remove(0);
+            let v = kept(tx, caller, auth_id, &[version])?.remove(0);
             let c = &v.content;
             let auth = Auth {
                 name: c.name.clone(),
@@ -312,7 +324,7 @@ impl<S: Store> AuthService<S> {
                 return Err(AppError::invalid("draft_id", Rule::DraftOfNewAuth));
             };
             history_of(tx, caller, &auth_id)?;
-            let from = kept(tx, &auth_id, &[base])?.remove(0);
+            let from = kept(tx, caller, &auth_id, &[base])?.remove(0);
             let v = &draft.values;
             let items: Vec<EntryId> = v
                 .item_ids

@@ -250,6 +250,46 @@ async fn history_follows_the_visibility_of_get(t: TestDb) {
     .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
+    // Moved to HR: the HR editor sees the auth, and its states since, not before.
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/update", &keys.admin).set_json(
+            json!({"auths": [{"auth_id": id, "expected_version": 1, "department_ids": [hr["id"]], "description": "hr only now"}]}),
+        ),
+    )
+    .await;
+    assert_eq!(b["results"][0]["version"], 2, "{b}");
+    let (s, h) = send(&app, history(&outsider)).await;
+    assert_eq!(
+        (s, h["total_count"].as_u64()),
+        (StatusCode::OK, Some(2)),
+        "{h}"
+    );
+    assert_eq!(
+        h["entries"][1]["changes"],
+        json!([]),
+        "a Finance state: no content"
+    );
+    assert!(
+        !h.to_string().contains(r#""label":"Finance""#),
+        "nothing of the earlier state: {h}"
+    );
+    let (s, _) = send(
+        &app,
+        post("/api/v5/artifacts/auths/diff", &outsider)
+            .set_json(json!({"auth_id": id, "from_version": 1})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    for (version, want) in [(1, StatusCode::NOT_FOUND), (2, StatusCode::OK)] {
+        let (s, _) = send(
+            &app,
+            post("/api/v5/artifacts/auths/get", &outsider)
+                .set_json(json!({"auth_id": id, "version": version})),
+        )
+        .await;
+        assert_eq!(s, want, "version {version}");
+    }
     let (_, b) = send(
         &app,
         post("/api/v5/artifacts/auths/delete", &keys.admin).set_json(json!({"auth_ids": [id]})),
@@ -265,7 +305,7 @@ async fn history_follows_the_visibility_of_get(t: TestDb) {
     let (s, h) = send(&app, history(&keys.admin)).await;
     assert_eq!(
         (s, h["total_count"].as_u64()),
-        (StatusCode::OK, Some(1)),
+        (StatusCode::OK, Some(2)),
         "{h}"
     );
     let (s, _) = send(
