@@ -163,3 +163,5 @@ diesel::table! {
         content -> Text,
     }
 }
+
+diesel::allow_tables_to_appear_in_same_query!(auths, auth_versions);

@@ -26,6 +26,7 @@ auths_store::on_both_backends!(
     scoped_listings_follow_the_domains_rule,
     lookups_of_forty_thousand_keys_bind_no_more_variables_than_allowed,
     taxonomy_searches_agree_with_the_rules,
+    auths_published_before_versions_get_a_baseline,
 );
 
 fn now() -> DateTime<Utc> {
@@ -1019,4 +1020,40 @@ fn taxonomy_searches_agree_with_the_rules(db: &Db) {
         assert_eq!(got, want, "{q:?} {order:?}");
         assert_eq!(run(&mem, q, order), got, "memory and SQL on {q:?}");
     }
+}
+
+/// Auths stored without versions (published before versions were kept) get a baseline
+/// version of their content at start-up, once.
+fn auths_published_before_versions_get_a_baseline(db: &Db) {
+    use auths_domain::VersionRepository;
+    let names: Vec<EntryId> = (0..3)
+        .map(|i| {
+            entry(
+                db,
+                CatalogKind::Names,
+                &format!("bn{i}"),
+                &format!("Old {i}"),
+            )
+        })
+        .collect();
+    for (i, n) in names.iter().enumerate() {
+        db.write(|tx| tx.insert_auth(&new_auth(&format!("old{i}"), content(n))))
+            .unwrap();
+    }
+    assert_eq!(db.backfill_versions().unwrap(), 3);
+    assert_eq!(db.backfill_versions().unwrap(), 0, "once");
+    let page = PageRequest {
+        limit: 10,
+        offset: 0,
+    };
+    let kept = db
+        .read(|tx| tx.versions(&AuthId::parse("old1").unwrap(), page))
+        .unwrap();
+    assert_eq!(kept.total, 1);
+    let v = &kept.rows[0];
+    assert_eq!(
+        (v.version, v.operation.as_str(), v.actor_name.as_str()),
+        (1, "auth.baseline", "tester")
+    );
+    assert_eq!(v.content.name.label, "Old 1");
 }

@@ -200,6 +200,14 @@ pub fn load(db: &Db, config: &Config, access: KeyAccess) -> anyhow::Result<()> {
                 "sealed secret values under the current key"
             );
         }
+        // After sealing, so that secret items have their fingerprints.
+        let baselines = db.backfill_versions()?;
+        if baselines > 0 {
+            tracing::info!(
+                auths = baselines,
+                "kept a baseline version of each auth published before versions were kept"
+            );
+        }
     }
     Ok(())
 }

@@ -109,3 +109,60 @@ impl VersionRepository for StoreTx {
             .collect()
     }
 }
+
+impl crate::db::Db {
+    /// Keeps a baseline version of every auth whose current version is not kept (auths
+    /// published before versions were kept): its content now, as operation
+    /// `auth.baseline` by whoever last changed it, so that its history, its diffs and a
+    /// restore start from it. A batch of 500 auths a transaction; answers how many.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub fn backfill_versions(&self) -> Result<u64, crate::error::StoreError> {
+        use crate::schema::auths as a;
+        use auths_domain::{AuthRepository, Store, Transaction};
+        let mut done = 0u64;
+        loop {
+            let batch = self.write_untracked(|tx| {
+                let numbers: Vec<i64> = a::table
+                    .filter(diesel::dsl::not(diesel::dsl::exists(
+                        av::table
+                            .filter(av::auth_id.eq(a::auth_id))
+                            .filter(av::version.eq(a::version)),
+                    )))
+                    .order(a::number.asc())
+                    .limit(i64::try_from(super::CHUNK).unwrap_or(500))
+                    .select(a::number)
+                    .load(tx.conn())
+                    .map_err(repo_error)?;
+                for auth in tx.auths_by_numbers(&numbers)? {
+                    let content = VersionContent::of(&auth, |id| {
+                        auth.items
+                            .iter()
+                            .find(|i| &i.id == id)
+                            .and_then(|i| i.fingerprint.clone())
+                    });
+                    let baseline = AuthVersion {
+                        auth_id: auth.auth_id.clone(),
+                        version: auth.version,
+                        at: auth.updated_at,
+                        actor_name: auth.updated_by.clone(),
+                        channel: Channel::Api,
+                        operation: "auth.baseline".to_owned(),
+                        content,
+                    };
+                    // Another instance starting on the same database may keep it first.
+                    match tx.savepoint(|tx| tx.append_version(&baseline)) {
+                        Ok(()) | Err(RepoError::Conflict(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok::<_, RepoError>(numbers.len() as u64)
+            })?;
+            done += batch;
+            if batch < super::CHUNK as u64 {
+                return Ok(done);
+            }
+        }
+    }
+}
