@@ -442,6 +442,10 @@ fn a_key_keeps_a_bounded_number_of_drafts_listed_a_page_at_a_time() {
         draft_id: first.map(|d| d.to_string()),
         expected_version: 1,
         from_version: None,
+        patch: DraftPatch {
+            name: auths_domain::draft::Change::Set("Kept".into()),
+            ..DraftPatch::default()
+        },
         ..new_draft()
     };
     assert_eq!(svc.edit_draft(&me, edit).unwrap().draft.version, 2);

@@ -304,15 +304,21 @@ impl<S: Store> AuthService<S> {
                             // cannot be set to it.
                             other => AppError::Internal(other.to_string()),
                         })?;
-                    auths_domain::draft::check_draft_size(&draft.values)?;
-                    if !tx.update_draft(&draft, before.version)? {
-                        return Err(Conflict::DraftChanged {
-                            draft_id: id.clone(),
+                    if draft.values == before.values {
+                        // An edit that changes nothing writes nothing: the draft keeps
+                        // its version, and no audit record is written.
+                        (before, None)
+                    } else {
+                        auths_domain::draft::check_draft_size(&draft.values)?;
+                        if !tx.update_draft(&draft, before.version)? {
+                            return Err(Conflict::DraftChanged {
+                                draft_id: id.clone(),
+                            }
+                            .into());
                         }
-                        .into());
+                        record_draft(tx, caller, "draft.update", Some(&before), &draft)?;
+                        (draft, None)
                     }
-                    record_draft(tx, caller, "draft.update", Some(&before), &draft)?;
-                    (draft, None)
                 }
                 None => {
                     if tx.count_drafts(&caller.principal.id)? >= MAX_DRAFTS_PER_PRINCIPAL {

@@ -360,6 +360,31 @@ async fn an_earlier_version_is_restored_as_a_draft(t: TestDb) {
         d["form_state"]["values"]["protocol_ids"],
         json!(["protocol-ldap"])
     );
+    // An edit that changes nothing writes nothing: same draft version, no audit record.
+    let audit = || async {
+        send(
+            &app,
+            actix_web::test::TestRequest::get()
+                .uri("/api/v5/audit?page_size=1")
+                .insert_header(("X-Api-Key", keys.admin.clone())),
+        )
+        .await
+        .1["total_count"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = audit().await;
+    let (s, same) = send(
+        &app,
+        draft(json!({"input_draft_id": d["draft_id"], "expected_version": 1, "protocol_ids": ["protocol-ldap"]})),
+    )
+    .await;
+    assert_eq!(
+        (s, same["new_version"].as_i64()),
+        (StatusCode::OK, Some(1)),
+        "{same}"
+    );
+    assert_eq!(audit().await, before);
     // The restore draft, against the version it started from.
     let (s, dd) = send(
         &app,
