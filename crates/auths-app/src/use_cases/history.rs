@@ -202,8 +202,10 @@ impl<S: Store> AuthService<S> {
         })
     }
 
-    /// Version `version` of the live auth `auth_id`, as an auth the caller may not
-    /// edit (`disabled_reason`: an earlier version), with its publication.
+    /// Version `version` of the live auth `auth_id`, with its publication and whether it
+    /// is the current one: an earlier
+    /// one as an auth the caller may not edit (`can_edit` false, no reason: the adapter
+    /// says it is an earlier version), the current one as `/get` shows it.
     ///
     /// # Errors
     /// As `/get`; `NotFound` for a version not kept.
@@ -212,13 +214,16 @@ impl<S: Store> AuthService<S> {
         caller: &Caller,
         auth_id: &AuthId,
         version: i64,
-    ) -> Result<(AuthView, AuthVersion), AppError> {
+    ) -> Result<(AuthView, AuthVersion, bool), AppError> {
         caller.may(Operation::Get)?;
         self.store.read(|tx| {
             let Some(live) = history_of(tx, caller, auth_id)? else {
                 return Err(AppError::auth_not_found(auth_id.as_str()));
             };
             let v = kept(tx, caller, auth_id, &[version])?.remove(0);
+            if v.version == live.version {
+                return Ok((AuthView::new(live, caller), v, true));
+            }
             let c = &v.content;
             let auth = Auth {
                 name: c.name.clone(),
@@ -250,7 +255,7 @@ impl<S: Store> AuthService<S> {
                 can_edit: false,
                 disabled_reason: None,
             };
-            Ok((view, v))
+            Ok((view, v, false))
         })
     }
 }

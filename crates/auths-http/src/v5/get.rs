@@ -187,8 +187,20 @@ pub async fn get<S: Store>(
     let svc = service.into_inner();
     let show_ai = svc.settings().show_ai_generate;
     let actor_name = caller.principal.name.clone();
+    if body.version.is_some() && (draft_id.is_some() || auth_id.is_none()) {
+        // A version is of an auth: never silently ignored.
+        return Err(AppError::invalid(
+            "version",
+            auths_domain::Rule::EitherOr {
+                one: "version (with auth_id)".into(),
+                other: "draft_id".into(),
+            },
+        )
+        .into());
+    }
     if let (Some(id), Some(version)) = (auth_id.clone(), body.version) {
-        let (form, (view, kept)) = blocking(move || {
+        let (form, (view, kept, current)) = blocking(move || {
+            // (The current version, asked as a version, is the ordinary view.)
             let form = svc.form(&caller, None)?;
             Ok((form, svc.version_view(&caller, &id, version)?))
         })
@@ -204,8 +216,12 @@ pub async fn get<S: Store>(
                 auth_exists: true,
                 auth_id: Some(view.auth.auth_id.to_string()),
                 version: Some(kept.version),
-                can_edit: false,
-                disabled_reason: Some("an earlier version".to_owned()),
+                can_edit: view.can_edit,
+                disabled_reason: if current {
+                    view.disabled_reason.map(|d| d.to_string())
+                } else {
+                    Some("an earlier version".to_owned())
+                },
                 draft_id: None,
                 draft_version: None,
                 group_id: Some(view.auth.group_id.to_string()),

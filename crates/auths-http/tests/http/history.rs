@@ -190,6 +190,21 @@ async fn every_version_is_kept_with_what_it_changed(t: TestDb) {
         (Some("Corp LDAP"), Some(1), Some(false))
     );
     assert_eq!(v1["disabled_reason"], "an earlier version");
+    let (_, current) = send(&app, get(json!({"auth_id": id, "version": 3}))).await;
+    assert_eq!(
+        (
+            current["can_edit"].as_bool(),
+            current["disabled_reason"].clone()
+        ),
+        (Some(true), Value::Null),
+        "the current version, asked as a version, is the ordinary view"
+    );
+    let (s, b) = send(&app, get(json!({"version": 1}))).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a version is never ignored: {b}"
+    );
     let (_, now) = send(&app, get(json!({"auth_id": id}))).await;
     let shown = now["items"]["values"]
         .as_array()
