@@ -354,7 +354,8 @@ impl<S: Store> AuthService<S> {
                                                 version: v,
                                             })
                                         })?;
-                                    DraftValues::of_content(&kept.content)
+                                    let content = kept.content.clone();
+                                    super::history::restoring(tx, caller, &content)?
                                 }
                             };
                             (values, Some(auth))

@@ -386,3 +386,50 @@ impl<S: Store> AuthService<S> {
         })
     }
 }
+
+/// The values of a draft that restores `content`: its entries by id, except items
+/// edited in the catalog since (an item entry is shared and may be changed in place):
+/// such an item is restored as an entry holding the value the version held (one the
+/// catalog has, or a new one). A secret item's value is not kept in a version (only its
+/// fingerprint): it is restored as the entry, whatever it holds now.
+pub(crate) fn restoring<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    content: &VersionContent,
+) -> Result<auths_domain::DraftValues, AppError> {
+    let mut values = auths_domain::DraftValues::of_content(content);
+    let ids: Vec<EntryId> = content.items.iter().map(|i| i.id.clone()).collect();
+    let now = tx.entries_by_ids(CatalogKind::Items, &ids)?;
+    for then in content.items.iter().filter(|i| !i.secret) {
+        let held = now
+            .iter()
+            .find(|e| e.id == then.id)
+            .and_then(|e| e.item.as_ref())
+            .is_some_and(|i| i.key == then.key && i.value == then.value && !i.secret);
+        let Some(value) = then.value.as_deref().filter(|_| !held) else {
+            continue;
+        };
+        let entry = match tx.item_with_value(&then.key, value)? {
+            Some(e) => e,
+            None => {
+                let entry = tx.insert_entry(
+                    &auths_domain::NewCatalogEntry {
+                        id: EntryId::parse(&crate::clock::new_id())?,
+                        kind: CatalogKind::Items,
+                        label: then.key.clone(),
+                        item: Some(auths_domain::ItemData::parse(&then.key, value, false)?),
+                    },
+                    crate::clock::now(),
+                )?;
+                super::scope::home_new(tx, caller, &entry)?;
+                entry
+            }
+        };
+        for id in &mut values.item_ids {
+            if *id == then.id.as_str() {
+                *id = entry.id.to_string();
+            }
+        }
+    }
+    Ok(values)
+}

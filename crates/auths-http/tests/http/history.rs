@@ -473,6 +473,53 @@ async fn an_earlier_version_is_restored_as_a_draft(t: TestDb) {
     )
     .await;
     assert_eq!(p["results"][0]["error"]["code"], "conflict", "{p}");
+    // An item edited in place in the catalog since: restored as the value it had.
+    let (_, host) = send(
+        &app,
+        post("/api/v5/catalog/items", &keys.admin)
+            .set_json(json!({"key": "host", "value": "ldap1.example.org"})),
+    )
+    .await;
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/create", &keys.admin).set_json(json!({"auths": [
+            {"name": "Edited in place", "protocol_ids": ["protocol-ldap"], "item_ids": [host["id"]]}
+        ]})),
+    )
+    .await;
+    let other = b["results"][0]["auth_id"].as_str().unwrap().to_owned();
+    let (s, _) = send(
+        &app,
+        actix_web::test::TestRequest::patch()
+            .uri(&format!(
+                "/api/v5/catalog/items/{}",
+                host["id"].as_str().unwrap()
+            ))
+            .insert_header(("X-Api-Key", keys.admin.clone()))
+            .set_json(json!({"key": "host", "value": "ldap2.example.org"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, r) = send(
+        &app,
+        draft(json!({"auth_id": other, "from_version": 1, "expected_version": 1})),
+    )
+    .await;
+    let (_, p) = send(
+        &app,
+        update(json!({"auth_id": other, "draft_id": r["draft_id"]})),
+    )
+    .await;
+    assert_eq!(p["results"][0]["version"], 2, "{p}");
+    let (_, got) = send(
+        &app,
+        post("/api/v5/artifacts/auths/get", &keys.admin).set_json(json!({"auth_id": other})),
+    )
+    .await;
+    assert_eq!(
+        got["items"]["values"][0]["value"], "ldap1.example.org",
+        "{got}"
+    );
     // Wrong uses: an unknown version, or from_version without auth_id.
     let (s, b) = send(
         &app,
