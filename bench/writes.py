@@ -12,7 +12,7 @@ each binary, alternately, on a quiet machine.
 import json, os, random, signal, subprocess, sys, tempfile, time, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-AUTHSD = os.environ.get("AUTHSD", os.path.join(ROOT, "target", "release", "authsd"))
+AUTHSD = os.path.abspath(os.environ.get("AUTHSD", os.path.join(ROOT, "target", "release", "authsd")))
 BACKEND = os.environ.get("BACKEND", "sqlite")
 BATCHES = int(os.environ.get("BATCHES", "10"))
 UPDATES = int(os.environ.get("UPDATES", "500"))
