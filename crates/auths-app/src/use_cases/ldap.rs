@@ -172,8 +172,8 @@ Send account_password again, then test.";
 const PASSWORD_HISTORY: u32 = 500;
 
 /// Whether the password item `password` of `auth` was set for the directory `now`
-/// reaches (host, port, TLS): the version in which the item appeared reached the same
-/// one. Unknown (no versions kept, or more than [`PASSWORD_HISTORY`] since) is no: an
+/// reaches (host, port, TLS): no other auth uses the item, and the version in which it
+/// appeared in this auth reached the same directory. Unknown (no versions kept, or more than [`PASSWORD_HISTORY`] since) is no: an
 /// editor who points a source at another host must send the password again, so that
 /// the stored one cannot be sent to a directory of their choosing.
 fn set_for<T: Repositories>(
@@ -189,6 +189,11 @@ fn set_for<T: Repositories>(
             offset: 0,
         },
     )?;
+    // A secret item is an entry any auth may name: one another auth uses too could have
+    // been set for that auth's directory (or taken from it), so it is sent nowhere.
+    if tx.entry_usage(password, None)?.users > 1 {
+        return Ok(false);
+    }
     let holds = |v: &&AuthVersion| v.content.items.iter().any(|i| &i.id == password);
     let run: Vec<&AuthVersion> = versions.rows.iter().take_while(holds).collect();
     let whole = run.len() < versions.rows.len() || versions.total == run.len() as u64;

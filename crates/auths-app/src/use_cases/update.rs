@@ -129,21 +129,31 @@ pub(crate) fn update_loaded<T: Repositories>(
 }
 
 /// Runs `write` (a write transaction of an update that names no version: it applies to
-/// whatever is there) again when a concurrent writer won it, at most five times in all:
+/// whatever is there) again when a concurrent writer won it, at most [`RETRIES`] times,
+/// a few milliseconds apart:
 /// on PostgreSQL two such updates can race, and the loser must not see a conflict it
 /// did not ask for (SQLite serialises writers, so it never loses).
 pub(crate) fn retrying<T, E>(
     mut write: impl FnMut() -> Result<T, E>,
     lost: impl Fn(&E) -> bool,
 ) -> Result<T, E> {
-    for _ in 0..4 {
+    for attempt in 1..RETRIES {
         match write() {
-            Err(e) if lost(&e) => {}
+            // A little later, and a little differently for each loser, so that racing
+            // writers stop meeting.
+            Err(e) if lost(&e) => {
+                let jitter = u64::from(rand::random::<u8>() % 8);
+                std::thread::sleep(std::time::Duration::from_millis(attempt * 2 + jitter));
+            }
             other => return other,
         }
     }
     write()
 }
+
+/// Attempts of a write that names no version before a lost race is answered as a
+/// conflict (a few tens of writers on one auth at once still all apply).
+const RETRIES: u64 = 30;
 
 /// Whether a write lost a race it may run again.
 pub(crate) fn lost(e: &AppError) -> bool {

@@ -187,13 +187,22 @@ pub async fn get<S: Store>(
     let svc = service.into_inner();
     let show_ai = svc.settings().show_ai_generate;
     let actor_name = caller.principal.name.clone();
-    if body.version.is_some() && (draft_id.is_some() || auth_id.is_none()) {
-        // A version is of an auth: never silently ignored.
+    // A version is of an auth: never silently ignored.
+    if body.version.is_some() && draft_id.is_some() {
         return Err(AppError::invalid(
             "version",
             auths_domain::Rule::EitherOr {
-                one: "version (with auth_id)".into(),
+                one: "version".into(),
                 other: "draft_id".into(),
+            },
+        )
+        .into());
+    }
+    if body.version.is_some() && auth_id.is_none() {
+        return Err(AppError::invalid(
+            "auth_id",
+            auths_domain::Rule::Required {
+                what: auths_domain::Required::Field,
             },
         )
         .into());

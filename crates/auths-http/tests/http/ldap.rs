@@ -18,6 +18,7 @@ crate::on_both_backends!(
     bad_parameters_are_refused_in_foremans_words,
     the_connection_test_reaches_a_real_directory,
     destroy_removes_the_source_and_its_password,
+    a_password_taken_into_another_source_is_sent_nowhere,
 );
 
 /// A password no answer may ever show.
@@ -547,4 +548,93 @@ async fn destroy_removes_the_source_and_its_password(t: TestDb) {
     );
     let (_, log) = send(&app, req("GET", "/api/v5/audit?page_size=1", &keys.admin)).await;
     assert_eq!(log["entries"][0]["operation"], "auth.delete");
+}
+
+/// A secret item is an entry any auth may name by id: an editor who puts another
+/// source's password item into a source pointing at their own host gets nothing sent
+/// there (found by the attacker's second trial).
+async fn a_password_taken_into_another_source_is_sent_nowhere(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let trap = listener.local_addr().unwrap().port();
+    let mut victim = source("Victim LDAP", 389, 0);
+    victim["auth_source_ldap"]["organization_ids"] = json!([]);
+    let (s, b) = send(
+        &app,
+        post("/api/auth_source_ldaps", &keys.admin).set_json(&victim),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (s, evil) = send(
+        &app,
+        post("/api/auth_source_ldaps", &keys.admin).set_json(
+            json!({"auth_source_ldap": {"name": "Evil LDAP", "host": "127.0.0.1", "port": trap}}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{evil}");
+    let auth_of = |name: &'static str| {
+        let app = &app;
+        let admin = keys.admin.clone();
+        async move {
+            let (_, found) = send(
+                app,
+                post("/api/v5/artifacts/auths/search", &admin).set_json(json!({"search": name})),
+            )
+            .await;
+            found["auths"][0]["auth_id"].as_str().unwrap().to_owned()
+        }
+    };
+    let (victim_id, evil_id) = (auth_of("Victim").await, auth_of("Evil").await);
+    let items = |id: String| {
+        let app = &app;
+        let admin = keys.admin.clone();
+        async move {
+            let (_, got) = send(
+                app,
+                post("/api/v5/artifacts/auths/get", &admin).set_json(json!({"auth_id": id})),
+            )
+            .await;
+            got["items"]["values"].as_array().unwrap().clone()
+        }
+    };
+    let password = items(victim_id)
+        .await
+        .into_iter()
+        .find(|i| i["key"] == "account_password")
+        .unwrap();
+    let mut ids: Vec<Value> = items(evil_id.clone())
+        .await
+        .iter()
+        .map(|i| i["id"].clone())
+        .collect();
+    ids.push(password["id"].clone());
+    let (_, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/update", &keys.admin)
+            .set_json(json!({"auths": [{"auth_id": evil_id, "item_ids": ids}]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{b}");
+    let (s, b) = send(
+        &app,
+        req(
+            "PUT",
+            &format!("/api/auth_source_ldaps/{}/test", evil["id"]),
+            &keys.admin,
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(b["success"], false);
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .contains("Send account_password again"),
+        "{b}"
+    );
+    assert!(listener.accept().is_err(), "nothing was sent to the trap");
 }

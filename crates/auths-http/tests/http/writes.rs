@@ -268,7 +268,7 @@ async fn concurrent_writers_naming_no_version_all_apply(t: TestDb) {
         principal,
         channel: Channel::Api,
     });
-    let writers = 8;
+    let writers = 20;
     let handles: Vec<_> = (0..writers)
         .map(|i| {
             let (svc, caller, auth_id) = (Arc::clone(&svc), Arc::clone(&caller), auth_id.clone());
