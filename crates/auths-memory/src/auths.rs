@@ -298,6 +298,11 @@ impl AuthRepository for MemoryTx {
             .map(|a| a.auth_id.clone()))
     }
 
+    fn lock_auth(&mut self, _number: i64) -> Result<bool, RepoError> {
+        // A transaction works on a copy of the whole state: writers are serialised.
+        Ok(false)
+    }
+
     fn slug_owners(&mut self, slug_ids: &[EntryId]) -> Result<Vec<(EntryId, AuthId)>, RepoError> {
         Ok(self
             .auths

@@ -470,7 +470,12 @@ impl<S: Store> AuthService<S> {
         let changes = changes.map_err(Refused::Request)?;
         let write = || {
             self.store.write(|tx| {
-                let auth = visible_source(tx, caller, Some(SourceKind::External), number, &scope)?;
+                let mut auth =
+                    visible_source(tx, caller, Some(SourceKind::External), number, &scope)?;
+                // Foreman's PUT applies to what is there when it writes: lock, read again.
+                if tx.lock_auth(auth.number)? {
+                    auth = visible_source(tx, caller, Some(SourceKind::External), number, &scope)?;
+                }
                 let mut problems = Vec::new();
                 let patch = common_patch(tx, caller, Some(&auth), &changes, &mut problems)?;
                 if !problems.is_empty() {

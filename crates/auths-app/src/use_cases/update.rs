@@ -168,7 +168,12 @@ fn update_in<T: Repositories>(
     expected_version: Option<i64>,
     patch: &AuthFields,
 ) -> Result<UpdateOutcome, AppError> {
-    let before = visible_auth(tx, caller, auth_id)?;
+    let mut before = visible_auth(tx, caller, auth_id)?;
+    // Without a version, the update applies to what is there when it writes: lock the
+    // row, and read it again if another writer may have changed it meanwhile.
+    if expected_version.is_none() && tx.lock_auth(before.number)? {
+        before = visible_auth(tx, caller, auth_id)?;
+    }
     update_loaded(tx, caller, before, expected_version, patch).map(|(outcome, _)| outcome)
 }
 

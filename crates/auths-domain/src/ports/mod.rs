@@ -273,6 +273,15 @@ pub trait AuthRepository {
     /// Storage failures.
     fn auth_named(&mut self, name_id: &EntryId) -> Result<Option<AuthId>, RepoError>;
 
+    /// Locks the auth numbered `number` for the rest of the transaction, against other
+    /// writers, where the backend lets concurrent writers read one version (PostgreSQL);
+    /// answers whether it did (then what was read before may be stale: read again).
+    /// Backends whose writers are serialised (SQLite, memory) answer `false`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn lock_auth(&mut self, number: i64) -> Result<bool, RepoError>;
+
     /// For each of `slug_ids` that belongs to an auth: the slug and its auth.
     ///
     /// # Errors

@@ -454,6 +454,23 @@ impl AuthRepository for StoreTx {
             .transpose()
     }
 
+    fn lock_auth(&mut self, number: i64) -> Result<bool, RepoError> {
+        match self.conn() {
+            // SQLite's writers hold the database's write lock: nothing to do.
+            AnyConnection::Sqlite(_) => Ok(false),
+            AnyConnection::Postgresql(c) => {
+                use crate::schema::auths as a;
+                a::table
+                    .filter(a::number.eq(number))
+                    .select(a::number)
+                    .for_update()
+                    .load::<i64>(c)
+                    .map_err(repo_error)?;
+                Ok(true)
+            }
+        }
+    }
+
     fn slug_owners(&mut self, slug_ids: &[EntryId]) -> Result<Vec<(EntryId, AuthId)>, RepoError> {
         if slug_ids.is_empty() {
             return Ok(Vec::new());
