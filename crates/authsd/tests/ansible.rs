@@ -24,52 +24,16 @@ use serde_json::Value;
 
 const KEY: &str = "ansible-test-admin-key-5e0d9c7b1a";
 
-/// The venv's `ansible-playbook`, made on first use.
+/// The venv's `ansible-playbook`, made on first use (the collection needs `requests`,
+/// which `ansible` does not bring).
 fn ansible() -> Option<PathBuf> {
-    let required = std::env::var_os("AUTHS_REQUIRE_ANSIBLE").is_some();
-    let have_python = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_python {
-        assert!(
-            !required,
-            "AUTHS_REQUIRE_ANSIBLE is set but python3 is missing"
-        );
-        eprintln!("SKIPPED (ansible): python3 is not installed");
-        return None;
-    }
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ansible-venv");
-    let python = venv.join("bin/python");
-    let ready = Command::new(&python)
-        .args([
-            "-c",
-            "import requests, ansible_collections.theforeman.foreman",
-        ])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ready {
-        // The collection needs `requests`, which `ansible` does not bring.
-        let made = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status()
-            .is_ok_and(|s| s.success())
-            && Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "ansible", "requests"])
-                .status()
-                .is_ok_and(|s| s.success());
-        if !made {
-            assert!(
-                !required,
-                "AUTHS_REQUIRE_ANSIBLE is set but ansible could not be installed"
-            );
-            eprintln!("SKIPPED (ansible): could not install ansible in a virtual environment");
-            return None;
-        }
-    }
-    Some(venv.join("bin/ansible-playbook"))
+    support::python_venv(
+        "ansible",
+        &["ansible", "requests"],
+        "import requests, ansible_collections.theforeman.foreman",
+        "AUTHS_REQUIRE_ANSIBLE",
+    )
+    .map(|venv| venv.join("bin/ansible-playbook"))
 }
 
 /// A playbook of `tasks` (YAML, indented for the task list) against the server.

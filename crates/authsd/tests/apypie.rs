@@ -13,52 +13,19 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 const KEY: &str = "apypie-test-admin-key-0123456789";
 
 fn python_venv() -> Option<PathBuf> {
-    let required = std::env::var_os("AUTHS_REQUIRE_APYPIE").is_some();
-    let have_python = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_python {
-        assert!(
-            !required,
-            "AUTHS_REQUIRE_APYPIE is set but python3 is missing"
-        );
-        eprintln!("SKIPPED (apypie): python3 is not installed");
-        return None;
-    }
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("apypie-venv");
-    let python = venv.join("bin/python");
-    let ready = Command::new(&python)
-        .args(["-c", "import apypie"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ready {
-        let made = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status()
-            .is_ok_and(|s| s.success())
-            && Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "apypie"])
-                .status()
-                .is_ok_and(|s| s.success());
-        if !made {
-            assert!(
-                !required,
-                "AUTHS_REQUIRE_APYPIE is set but apypie could not be installed"
-            );
-            eprintln!("SKIPPED (apypie): could not install apypie in a virtual environment");
-            return None;
-        }
-    }
-    Some(python)
+    support::python_venv(
+        "apypie",
+        &["apypie"],
+        "import apypie",
+        "AUTHS_REQUIRE_APYPIE",
+    )
+    .map(|venv| venv.join("bin/python"))
 }
 
 /// One HTTP call to the server, answering the JSON body.

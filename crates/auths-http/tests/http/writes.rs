@@ -176,6 +176,20 @@ async fn stale_versions_and_taken_names_conflict(t: TestDb) {
     assert_eq!(r[0]["success"], true, "{r:?}");
 }
 
+/// The caller a key is, through the API.
+fn api_caller(svc: &auths_app::AuthService<auths_store::Db>, key: &str) -> Arc<Caller> {
+    let principal = svc
+        .authenticate(&auths_app::Credential {
+            key: key.to_owned(),
+            name: None,
+        })
+        .unwrap();
+    Arc::new(Caller {
+        principal,
+        channel: Channel::Api,
+    })
+}
+
 async fn concurrent_writers_on_one_version_have_exactly_one_winner(t: TestDb) {
     let (data, keys) = service(&t);
     let app = crate::app!(data);
@@ -186,16 +200,7 @@ async fn concurrent_writers_on_one_version_have_exactly_one_winner(t: TestDb) {
     );
     let auth_id = AuthId::parse(&id).unwrap();
     let svc = data.clone().into_inner();
-    let principal = svc
-        .authenticate(&auths_app::Credential {
-            key: keys.admin.clone(),
-            name: None,
-        })
-        .unwrap();
-    let caller = Arc::new(Caller {
-        principal,
-        channel: Channel::Api,
-    });
+    let caller = api_caller(&svc, &keys.admin);
     let writers = 8;
     let handles: Vec<_> = (0..writers)
         .map(|i| {
@@ -258,16 +263,7 @@ async fn concurrent_writers_naming_no_version_all_apply(t: TestDb) {
     );
     let auth_id = AuthId::parse(&id).unwrap();
     let svc = data.clone().into_inner();
-    let principal = svc
-        .authenticate(&auths_app::Credential {
-            key: keys.admin.clone(),
-            name: None,
-        })
-        .unwrap();
-    let caller = Arc::new(Caller {
-        principal,
-        channel: Channel::Api,
-    });
+    let caller = api_caller(&svc, &keys.admin);
     let writers = 20;
     let handles: Vec<_> = (0..writers)
         .map(|i| {

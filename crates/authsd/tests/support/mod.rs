@@ -209,3 +209,54 @@ pub fn http(
     }
     Ok((status, body.to_owned()))
 }
+
+/// A Python virtual environment for a test that drives a real client, kept in cargo's
+/// target folder as `<name>-venv` and reused: made with `python3 -m venv`, then
+/// `packages` installed from PyPI, unless `check` (a Python statement) already runs
+/// there. Answers its folder, or `None` (after saying SKIPPED) when python3 is missing
+/// or the install fails, unless the environment variable `require` is set, which makes
+/// the test fail instead: CI sets it.
+pub fn python_venv(
+    name: &str,
+    packages: &[&str],
+    check: &str,
+    require: &str,
+) -> Option<std::path::PathBuf> {
+    let required = std::env::var_os(require).is_some();
+    let have_python = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_python {
+        assert!(!required, "{require} is set but python3 is missing");
+        eprintln!("SKIPPED ({name}): python3 is not installed");
+        return None;
+    }
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-venv"));
+    let ready = Command::new(venv.join("bin/python"))
+        .args(["-c", check])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ready {
+        let made = Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .status()
+            .is_ok_and(|s| s.success())
+            && Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet"])
+                .args(packages)
+                .status()
+                .is_ok_and(|s| s.success());
+        if !made {
+            assert!(
+                !required,
+                "{require} is set but {packages:?} could not be installed"
+            );
+            eprintln!("SKIPPED ({name}): could not install {packages:?} in a virtual environment");
+            return None;
+        }
+    }
+    Some(venv)
+}
