@@ -16,7 +16,7 @@ use auths_domain::ldap::{
 use auths_domain::prelude::*;
 use auths_domain::{
     Auth, Caller, CatalogKind, EntryId, FieldProblem, ItemData, NewCatalogEntry, Operation,
-    PageRequest, RepoError, Store,
+    PageRequest, Store,
 };
 use subtle::ConstantTimeEq;
 
@@ -155,9 +155,10 @@ fn ldap_items<T: Repositories>(
 /// not kept, sealed or not); one still in use stays.
 fn forget_secrets<T: Repositories>(tx: &mut T, ids: &[EntryId]) -> Result<(), AppError> {
     for id in ids {
-        match tx.delete_entry(CatalogKind::Items, id) {
-            Ok(_) | Err(RepoError::Conflict(_)) => {}
-            Err(e) => return Err(e.into()),
+        // Asked first rather than refused by the database: on PostgreSQL a refused
+        // statement would end the whole transaction.
+        if tx.entry_usage(id, None)?.users == 0 {
+            tx.delete_entry(CatalogKind::Items, id)?;
         }
     }
     Ok(())

@@ -600,7 +600,7 @@ async fn a_password_taken_into_another_source_is_sent_nowhere(t: TestDb) {
             got["items"]["values"].as_array().unwrap().clone()
         }
     };
-    let password = items(victim_id)
+    let password = items(victim_id.clone())
         .await
         .into_iter()
         .find(|i| i["key"] == "account_password")
@@ -637,4 +637,18 @@ async fn a_password_taken_into_another_source_is_sent_nowhere(t: TestDb) {
         "{b}"
     );
     assert!(listener.accept().is_err(), "nothing was sent to the trap");
+    // Replacing or deleting a shared password item keeps it for the auth still using it
+    // (and, on PostgreSQL, does not end the transaction).
+    let evil_uri = format!("/api/auth_source_ldaps/{}", evil["id"]);
+    let (s, b) = send(
+        &app,
+        req("PUT", &evil_uri, &keys.admin)
+            .set_json(json!({"auth_source_ldap": {"account_password": "evil-own-pw"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = send(&app, req("DELETE", &evil_uri, &keys.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let kept = items(victim_id.clone()).await;
+    assert!(kept.iter().any(|i| i["id"] == password["id"]), "{kept:?}");
 }
