@@ -187,6 +187,13 @@ pub enum Rule {
     RestoreStartsDraft,
     /// A diff asked of a draft of a new auth, which has no version to compare with.
     DraftOfNewAuth,
+    /// A value of the wrong JSON type (an object where text goes).
+    WrongType {
+        /// The value's name in the sentence.
+        what: String,
+        /// The type expected (`String`, `Integer`, `Boolean`).
+        expected: String,
+    },
     /// A value that is not one of those allowed (an LDAP `server_type`).
     NotInList {
         /// The value's name in the sentence.
@@ -250,6 +257,7 @@ impl Rule {
             Self::EntryShape { .. } => "entry_shape",
             Self::RestoreStartsDraft => "restore_starts_draft",
             Self::DraftOfNewAuth => "draft_of_new_auth",
+            Self::WrongType { .. } => "wrong_type",
             Self::NotInList { .. } => "not_in_list",
             Self::OutOfRange { .. } => "out_of_range",
         }
@@ -338,6 +346,7 @@ impl fmt::Display for Rule {
                 "from_version starts a draft of auth_id from that version: give it with auth_id, \
                  not when editing a draft",
             ),
+            Self::WrongType { what, expected } => write!(f, "{what} must be a {expected}"),
             Self::DraftOfNewAuth => {
                 f.write_str("this draft is of a new auth: there is no version to compare it with")
             }

@@ -232,8 +232,9 @@ impl LdapPatch {
             };
             let read = match kind {
                 ParamKind::Text | ParamKind::Secret => match text(&value) {
-                    None => Err(Rule::Blank {
+                    None => Err(Rule::WrongType {
                         what: (*key).to_owned(),
+                        expected: "String".into(),
                     }),
                     Some(Some(t)) => checked_text(key, *kind, t),
                     Some(None) => Ok(None),

@@ -80,6 +80,7 @@ fn words(rule: &Rule) -> String {
         Rule::ControlCharacters { .. } | Rule::NulCharacters { .. } => "is invalid".to_owned(),
         Rule::NameTaken => "has already been taken".to_owned(),
         Rule::NotInList { .. } => "is not included in the list".to_owned(),
+        Rule::WrongType { expected, .. } => format!("must be a {expected}"),
         Rule::OutOfRange { min, max, .. } => {
             format!("must be an integer from {min} to {max}")
         }

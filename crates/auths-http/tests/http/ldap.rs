@@ -333,6 +333,15 @@ async fn bad_parameters_are_refused_in_foremans_words(t: TestDb) {
         errors(&b),
         json!({"host": ["is invalid"], "account_password": ["is too long (maximum is 8192 characters)"], "base_dn": ["is invalid"]})
     );
+    let (_, b) = send(
+        &app,
+        create(json!({"auth_source_ldap": {"name": "X", "host": true, "account": {"x": 1}, "base_dn": ["x"], "port": 389}})),
+    )
+    .await;
+    assert_eq!(
+        errors(&b),
+        json!({"host": ["must be a String"], "account": ["must be a String"], "base_dn": ["must be a String"]})
+    );
     let (s, _) = send(&app, create(json!({"name": "Taken", "host": "h"}))).await;
     assert_eq!(
         s,
