@@ -179,6 +179,23 @@ pub(crate) fn visible_source<T: Repositories>(
     Ok(auth)
 }
 
+/// The source a Foreman PUT changes: visible as [`visible_source`] says, its row locked
+/// for the rest of the transaction and read again when the lock may have waited (the PUT
+/// names no version: it applies to what is there when it writes).
+pub(crate) fn locked_source<T: Repositories>(
+    tx: &mut T,
+    caller: &Caller,
+    kind: SourceKind,
+    number: Option<i64>,
+    scope: &[CatalogEntry],
+) -> Result<Auth, AppError> {
+    let auth = visible_source(tx, caller, Some(kind), number, scope)?;
+    if tx.lock_auth(auth.number)? {
+        return visible_source(tx, caller, Some(kind), number, scope);
+    }
+    Ok(auth)
+}
+
 /// The entries of taxonomy `t` named by number and by name, checked against what the
 /// caller sees (or the record `held` already); `None` when neither list was given (the
 /// set is left as it is).
@@ -470,12 +487,7 @@ impl<S: Store> AuthService<S> {
         let changes = changes.map_err(Refused::Request)?;
         let write = || {
             self.store.write(|tx| {
-                let mut auth =
-                    visible_source(tx, caller, Some(SourceKind::External), number, &scope)?;
-                // Foreman's PUT applies to what is there when it writes: lock, read again.
-                if tx.lock_auth(auth.number)? {
-                    auth = visible_source(tx, caller, Some(SourceKind::External), number, &scope)?;
-                }
+                let auth = locked_source(tx, caller, SourceKind::External, number, &scope)?;
                 let mut problems = Vec::new();
                 let patch = common_patch(tx, caller, Some(&auth), &changes, &mut problems)?;
                 if !problems.is_empty() {

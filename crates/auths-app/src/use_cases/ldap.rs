@@ -21,8 +21,8 @@ use auths_domain::{
 use subtle::ConstantTimeEq;
 
 use super::externals::{
-    ExternalChanges, ExternalView, Refused, common_patch, entries_of, scope_taxonomies,
-    visible_source,
+    ExternalChanges, ExternalView, Refused, common_patch, entries_of, locked_source,
+    scope_taxonomies, visible_source,
 };
 use crate::{AppError, AuthService, clock};
 
@@ -281,11 +281,7 @@ impl<S: Store> AuthService<S> {
         let changes = changes.map_err(Refused::Request)?;
         let write = || {
             self.store.write(|tx| {
-                let mut auth = visible_source(tx, caller, Some(SourceKind::Ldap), number, &scope)?;
-                // Foreman's PUT applies to what is there when it writes: lock, read again.
-                if tx.lock_auth(auth.number)? {
-                    auth = visible_source(tx, caller, Some(SourceKind::Ldap), number, &scope)?;
-                }
+                let auth = locked_source(tx, caller, SourceKind::Ldap, number, &scope)?;
                 let mut problems = Vec::new();
                 let mut patch =
                     common_patch(tx, caller, Some(&auth), &changes.common, &mut problems)?;
@@ -299,9 +295,16 @@ impl<S: Store> AuthService<S> {
                     .iter()
                     .find(|i| i.secret && i.key.eq_ignore_ascii_case("account_password"))
                     .map(|i| i.id.clone());
+                // Only a password sent matters (one not sent stays as it is): the
+                // versions are read for it alone.
+                let sent = changes
+                    .params
+                    .items
+                    .iter()
+                    .any(|(k, v)| *k == "account_password" && v.is_some());
                 let rebind = match stored {
-                    Some(id) => !set_for(tx, &auth, &id, &after)?,
-                    None => false,
+                    Some(id) if sent => !set_for(tx, &auth, &id, &after)?,
+                    _ => false,
                 };
                 let (item_ids, dropped) = ldap_items(
                     tx,
