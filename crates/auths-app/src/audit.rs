@@ -116,6 +116,7 @@ pub(crate) fn record<T: Repositories>(
         actor_id: caller.principal.id.clone(),
         actor_name: caller.principal.name.clone(),
         channel: caller.channel,
+        client: caller.client.clone(),
         operation: operation.to_owned(),
         auth_id,
         department_ids,
@@ -136,6 +137,7 @@ pub(crate) fn system_caller() -> Caller {
             allow_mcp_writes: false,
         },
         channel: Channel::Api,
+        client: None,
     }
 }
 
@@ -172,6 +174,7 @@ pub(crate) fn record_for<T: Repositories>(
         actor_id: caller.principal.id.clone(),
         actor_name: caller.principal.name.clone(),
         channel: caller.channel,
+        client: caller.client.clone(),
         operation: operation.to_owned(),
         auth_id: None,
         department_ids,

@@ -28,6 +28,7 @@ fn caller(role: Role, departments: Option<Vec<EntryRef>>, channel: Channel) -> C
             allow_mcp_writes: false,
         },
         channel,
+        client: None,
     }
 }
 
@@ -256,6 +257,7 @@ fn creates_are_audited_in_their_own_transaction() {
     assert!(svc.create_one(&editor(), &fields("audited")).is_err());
     let agent = Caller {
         channel: Channel::Mcp,
+        client: Some("agent".into()),
         ..caller(Role::Editor, None, Channel::Mcp)
     };
     assert!(svc.create_one(&agent, &fields("Refused")).is_err());

@@ -102,6 +102,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             allow_mcp_writes: false,
         },
         channel: Channel::Mcp,
+        client: Some("agent".into()),
     };
     println!(
         "agent may draft: {}; may update: {}",

@@ -18,6 +18,8 @@ pub struct AuditRecord {
     pub actor_name: String,
     /// Through which channel.
     pub channel: Channel,
+    /// The MCP client's name ([`crate::Caller::client`]); `None` for other calls.
+    pub client: Option<String>,
     /// What was done (`auth.create`, `auth.update`, `key.create`, ...).
     pub operation: String,
     /// The auth concerned, if any.
@@ -39,6 +41,8 @@ pub struct NewAuditRecord {
     pub actor_name: String,
     /// Channel.
     pub channel: Channel,
+    /// The MCP client's name, if any.
+    pub client: Option<String>,
     /// Operation.
     pub operation: String,
     /// The auth concerned.

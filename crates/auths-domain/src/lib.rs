@@ -64,6 +64,7 @@
 //!         allow_mcp_writes: false,
 //!     },
 //!     channel: Channel::Api,
+//!     client: None,
 //! };
 //! assert!(editor.may(Operation::Update).is_ok());
 //! let hr = EntryRef { id: EntryId::parse("d-hr")?, label: "HR".into() };
@@ -171,7 +172,10 @@ pub use ports::{
     PageRequest, PrincipalRepository, Repositories, SecretRepository, Store, Transaction,
     UploadRepository, VersionRepository,
 };
-pub use principal::{Caller, Channel, Denial, KeyRecord, NewPrincipal, Operation, Principal, Role};
+pub use principal::{
+    Caller, Channel, Denial, KeyRecord, MAX_CLIENT_CHARS, NewPrincipal, Operation, Principal, Role,
+    client_name,
+};
 pub use raw::{Fields, RawFields};
 pub use search::{AuthHits, AuthQuery, search_terms};
 pub use section::Section;

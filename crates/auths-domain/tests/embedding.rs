@@ -282,6 +282,7 @@ fn permissions_are_decided_by_type() {
             allow_mcp_writes: false,
         },
         channel: Channel::Api,
+        client: None,
     };
     let refusal = viewer.may(Operation::Create).unwrap_err();
     assert_eq!(refusal.code(), "role");

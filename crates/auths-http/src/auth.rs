@@ -68,6 +68,15 @@ pub fn channel(headers: &HeaderMap) -> Channel {
     }
 }
 
+/// The client name of an MCP call through the API: the first `X-MCP` header's value,
+/// its bytes read as UTF-8 (invalid sequences replaced) and cleaned by
+/// [`auths_domain::client_name`]. `None` without the header.
+pub fn client(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(MCP_HEADER)
+        .map(|v| auths_domain::client_name(&String::from_utf8_lossy(v.as_bytes())))
+}
+
 /// Middleware: authenticates the request and stores the [`Caller`] in its extensions,
 /// or answers 401 (503 when the keys cannot be checked, 429 for a throttled address)
 /// without calling the route. The answers are worded by the API's dialect `D`.
@@ -111,8 +120,12 @@ pub async fn authenticate<S: Store, D: Dialect, B: MessageBody>(
         };
         match checked {
             Ok(principal) => {
-                let channel = channel(req.headers());
-                req.extensions_mut().insert(Caller { principal, channel });
+                let caller = Caller {
+                    principal,
+                    channel: channel(req.headers()),
+                    client: client(req.headers()),
+                };
+                req.extensions_mut().insert(caller);
             }
             Err(AppError::Unauthenticated) => {
                 if let (Some(f), Some(ip)) = (&failures, peer) {
@@ -198,6 +211,26 @@ mod tests {
         assert_eq!(channel(&headers(&[("x-mcp", " ")])), Channel::Mcp);
         assert_eq!(channel(&headers(&[("x-mcp", "")])), Channel::Mcp);
         assert_eq!(channel(&headers(&[])), Channel::Api);
-        assert_eq!(channel(&headers(&[])), Channel::Api);
+    }
+
+    #[test]
+    fn the_mcp_header_names_the_client() {
+        assert_eq!(
+            client(&headers(&[("x-mcp", " claude-desktop ")])).as_deref(),
+            Some("claude-desktop")
+        );
+        assert_eq!(client(&headers(&[("x-mcp", "")])).as_deref(), Some(""));
+        let long = "a".repeat(500);
+        assert_eq!(
+            client(&headers(&[("x-mcp", &long)])).map(|c| c.chars().count()),
+            Some(auths_domain::MAX_CLIENT_CHARS)
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            HeaderName::from_static("x-mcp"),
+            HeaderValue::from_bytes("agent-ü\t".as_bytes()).unwrap(),
+        );
+        assert_eq!(client(&h).as_deref(), Some("agent-ü"));
+        assert_eq!(client(&headers(&[])), None);
     }
 }

@@ -15,6 +15,7 @@ mod fallback;
 pub mod foreman;
 mod health;
 pub mod json;
+pub mod mcp;
 pub mod rejection;
 pub mod throttle;
 pub mod trace;
@@ -39,6 +40,38 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
         })
 }
 
+/// A path or query string the routes cannot read answers the JSON error body: 404 for
+/// a path, 400 for a query.
+pub fn extractor_errors(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PathConfig::default().error_handler(|e, _| {
+        ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            error::ErrorCode::NotFound,
+            e.to_string(),
+        )
+        .into()
+    }))
+    .app_data(
+        web::QueryConfig::default().error_handler(|e, _| {
+            ApiError::bad_request(format!("invalid query string: {e}")).into()
+        }),
+    );
+}
+
+/// Mounts the v5 API under `/api/v5`, with its credential check and body deadline:
+/// a part of [`configure`], and the whole of the application that `/mcp` calls its
+/// tools on.
+pub fn v5_api<S: Store>(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v5")
+            .wrap(from_fn(auth::authenticate::<S, error::V5, _>))
+            .wrap(from_fn(deadline::body_deadline))
+            .wrap(security_headers())
+            .configure(v5::configure::<S>)
+            .default_service(web::to(fallback::not_found)),
+    );
+}
+
 /// The headers of [`security_headers`], by name and value.
 pub const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("Cache-Control", "no-store"),
@@ -56,20 +89,8 @@ pub const SECURITY_HEADERS: [(&str, &str); 5] = [
 /// `web::Data<throttle::FailedLogins>` (shared by all workers; without it, failed
 /// credentials are not throttled).
 pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PathConfig::default().error_handler(|e, _| {
-        ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            error::ErrorCode::NotFound,
-            e.to_string(),
-        )
-        .into()
-    }))
-    .app_data(
-        web::QueryConfig::default().error_handler(|e, _| {
-            ApiError::bad_request(format!("invalid query string: {e}")).into()
-        }),
-    )
-    .service(
+    extractor_errors(cfg);
+    cfg.service(
         web::resource("/healthz")
             .wrap(security_headers())
             .route(web::get().to(health::healthz)),
@@ -84,16 +105,19 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
             .wrap(security_headers())
             .route(web::get().to(foreman::apidoc::apidoc)),
     )
-    // Each API under its own scope, with the shared credential check and body
-    // deadline, in its own words. `/api/v5` is tried first.
+    // The MCP front door: the v5 operations as tools, under the same credentials.
     .service(
-        web::scope("/api/v5")
+        web::resource("/mcp")
             .wrap(from_fn(auth::authenticate::<S, error::V5, _>))
             .wrap(from_fn(deadline::body_deadline))
             .wrap(security_headers())
-            .configure(v5::configure::<S>)
-            .default_service(web::to(fallback::not_found)),
+            .route(web::post().to(mcp::post::<S>))
+            .default_service(web::to(mcp::not_allowed)),
     )
+    .app_data(mcp::Door::default())
+    // Each API under its own scope, with the shared credential check and body
+    // deadline, in its own words. `/api/v5` is tried first.
+    .configure(v5_api::<S>)
     .service(
         web::scope("/api")
             .wrap(from_fn(auth::authenticate::<S, foreman::Foreman, _>))

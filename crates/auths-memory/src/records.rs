@@ -302,6 +302,7 @@ impl AuditRepository for MemoryTx {
                 actor_id: r.actor_id.clone(),
                 actor_name: r.actor_name.clone(),
                 channel: r.channel,
+                client: r.client.clone(),
                 operation: r.operation.clone(),
                 auth_id: r.auth_id.clone(),
                 before: r.before.clone(),

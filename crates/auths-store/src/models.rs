@@ -151,6 +151,7 @@ pub struct AuditRow {
     pub auth_id: Option<String>,
     pub before: Option<String>,
     pub after: Option<String>,
+    pub client: Option<String>,
 }
 
 /// An audit record to append.
@@ -165,6 +166,7 @@ pub struct AuditInsert<'a> {
     pub auth_id: Option<&'a str>,
     pub before: Option<&'a str>,
     pub after: Option<&'a str>,
+    pub client: Option<&'a str>,
 }
 
 /// A draft as stored (read and written).

@@ -98,6 +98,7 @@ diesel::table! {
         auth_id -> Nullable<Text>,
         before -> Nullable<Text>,
         after -> Nullable<Text>,
+        client -> Nullable<Text>,
     }
 }
 

@@ -241,6 +241,7 @@ fn record_draft<T: Repositories>(
         actor_id: caller.principal.id.clone(),
         actor_name: caller.principal.name.clone(),
         channel: caller.channel,
+        client: caller.client.clone(),
         operation: op.to_owned(),
         auth_id: after.auth_id.clone(),
         department_ids: Vec::new(),

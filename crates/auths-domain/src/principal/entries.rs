@@ -158,6 +158,7 @@ mod tests {
                 allow_mcp_writes: false,
             },
             channel: Channel::Api,
+            client: None,
         }
     }
 

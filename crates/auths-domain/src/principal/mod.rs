@@ -111,6 +111,26 @@ pub struct Caller {
     pub principal: Principal,
     /// Through which channel.
     pub channel: Channel,
+    /// The agent's name for an MCP call: the `clientInfo.name` of its MCP `initialize`
+    /// request, or the `X-MCP` header's value for a call through the API, cleaned by
+    /// [`client_name`]. `None` for other calls (server spec, "The MCP front door").
+    pub client: Option<String>,
+}
+
+/// The longest client name kept, in characters; a longer one is cut there.
+pub const MAX_CLIENT_CHARS: usize = 100;
+
+/// A client name as it is kept and audited: control characters dropped, surrounding
+/// white space trimmed, at most [`MAX_CLIENT_CHARS`] characters. Any text is accepted
+/// (an empty name stays empty: the call is still an MCP call).
+pub fn client_name(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(MAX_CLIENT_CHARS)
+        .collect()
 }
 
 impl Caller {

@@ -19,6 +19,7 @@ fn caller(role: Role, departments: Option<Vec<EntryRef>>, channel: Channel, mcp:
             allow_mcp_writes: mcp,
         },
         channel,
+        client: None,
     }
 }
 

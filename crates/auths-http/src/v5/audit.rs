@@ -25,6 +25,9 @@ pub struct AuditEntry {
     at: String,
     actor_name: String,
     channel: &'static str,
+    /// The MCP client's name (its `initialize` at `/mcp`, or the `X-MCP` header's
+    /// value); null for other calls.
+    client: Option<String>,
     operation: String,
     auth_id: Option<String>,
     #[schema(value_type = Option<Object>)]
@@ -78,6 +81,7 @@ pub async fn list<S: Store>(
             at: r.at.to_rfc3339(),
             actor_name: r.actor_name,
             channel: r.channel.as_str(),
+            client: r.client,
             operation: r.operation,
             auth_id: r.auth_id.map(|a| a.to_string()),
             before: raw(r.before),

@@ -28,6 +28,18 @@ pub struct OperationInfo {
     summary: String,
     permission: &'static str,
     allowed: bool,
+    /// The MCP tool that calls it at `/mcp` (in `api_operations`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool: Option<String>,
+}
+
+/// How agents reach the same operations: the MCP front door.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct McpDoc {
+    path: &'static str,
+    transport: &'static str,
+    protocol_versions: [&'static str; 4],
+    description: &'static str,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -59,6 +71,7 @@ pub struct DocsResponse {
     resources: Vec<DocEntry>,
     permissions: Vec<OperationInfo>,
     api_operations: Vec<OperationInfo>,
+    mcp: McpDoc,
     page_metadata: Option<PageMetadata>,
 }
 
@@ -133,12 +146,14 @@ pub async fn docs<S: Store>(
         method,
         path,
         summary,
+        tool: None,
     };
     let all = endpoints::<S>();
     let api_operations: Vec<OperationInfo> = all
         .iter()
-        .map(|e| {
-            info(
+        .map(|e| OperationInfo {
+            tool: Some(crate::mcp::tool_name(&e.method, e.path)),
+            ..info(
                 e.operation,
                 e.method.to_string(),
                 format!("/api{}", e.path),
@@ -190,6 +205,12 @@ pub async fn docs<S: Store>(
             .collect(),
         permissions,
         api_operations,
+        mcp: McpDoc {
+            path: "/mcp",
+            transport: "streamable-http",
+            protocol_versions: crate::mcp::PROTOCOL_VERSIONS,
+            description: "The Model Context Protocol front door, with the same credentials: each API operation is the tool its `tool` names. Calls through it are channel mcp (audited with the client's name from initialize), so a key without MCP writes may read and draft but not publish, delete, export or refresh.",
+        },
         page_metadata,
     }))
 }

@@ -28,7 +28,7 @@ use super::registry::endpoints;
 #[openapi(
     info(
         title = "auths v5",
-        description = "Authentication-source configurations as versioned, composable records. Errors always have the body {\"error\": {\"code\", \"message\", \"details\"}}.",
+        description = "Authentication-source configurations as versioned, composable records. Errors always have the body {\"error\": {\"code\", \"message\", \"details\"}}. AI agents connect to POST /mcp (the Model Context Protocol, Streamable HTTP transport, the same credentials): every operation below is an MCP tool, named by its x-mcp-tool, its input schema the operation's request schema (see x-mcp).",
     ),
     components(schemas(
         crate::error::ErrorBodySchema,
@@ -129,7 +129,12 @@ pub fn document<S: Store>() -> utoipa::openapi::OpenApi {
                 "Permission: {} (role {} or above).",
                 e.operation.permission(),
                 e.operation.required_role()
-            )));
+            )))
+            .extensions(Some(
+                Extensions::builder()
+                    .add("x-mcp-tool", crate::mcp::tool_name(&e.method, e.path))
+                    .build(),
+            ));
         for segment in e.path.split('/').filter(|s| s.starts_with('{')) {
             let name = segment.trim_matches(['{', '}']);
             let schema = if name == "kind" {
@@ -242,6 +247,20 @@ pub fn document<S: Store>() -> utoipa::openapi::OpenApi {
         );
     }
     doc.paths = paths;
+    doc.extensions = Some(
+        Extensions::builder()
+            .add(
+                "x-mcp",
+                serde_json::json!({
+                    "path": "/mcp",
+                    "transport": "streamable-http",
+                    "protocol_versions": crate::mcp::PROTOCOL_VERSIONS,
+                    "tools": "one an operation, named by its x-mcp-tool; arguments: the request body, or its path and query parameters with the body as `body`",
+                    "policy": "every call is channel mcp: a key without MCP writes may read and edit its own drafts, and gets 403 on create, update, delete, duplicate, export, refresh, catalog and key changes",
+                }),
+            )
+            .build(),
+    );
     if let Some(c) = doc.components.as_mut() {
         no_nul_in_requests(
             &mut c.schemas,

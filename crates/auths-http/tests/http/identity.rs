@@ -183,6 +183,28 @@ async fn mcp_keys_with_writes_allowed_publish_and_are_audited_as_mcp(t: TestDb) 
         ),
         (Some("mcp"), Some("trusted-agent"), Some("auth.create"))
     );
+    // The X-MCP header's value names the client (server spec, "The MCP front door").
+    assert_eq!(e["client"], "claude", "{e}");
+    // A plain API call has none.
+    let (_, b) = send(
+        &app,
+        post(CREATE, &trusted)
+            .set_json(json!({"auths": [{"name": "Plain", "protocol_ids": ["protocol-oidc"]}]})),
+    )
+    .await;
+    let plain = b["results"][0]["auth_id"].as_str().unwrap();
+    let (_, log) = send(
+        &app,
+        TestRequest::get()
+            .uri(&format!("/api/v5/audit?auth_id={plain}"))
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+    )
+    .await;
+    assert_eq!(
+        (&log["entries"][0]["channel"], &log["entries"][0]["client"]),
+        (&json!("api"), &Value::Null),
+        "{log}"
+    );
 }
 
 async fn scoped_keys_cannot_read_or_create_in_other_departments(t: TestDb) {

@@ -19,6 +19,7 @@ mod identity;
 mod keys;
 mod ldap;
 mod limits;
+mod mcp;
 mod registry;
 mod scope;
 mod scope_rule;

@@ -316,6 +316,7 @@ async fn answers_reflect_another_processs_writes_at_once(t: TestDb) {
     let caller = auths_domain::Caller {
         principal: admin,
         channel: auths_domain::Channel::Api,
+        client: None,
     };
     let ask = || {
         send(

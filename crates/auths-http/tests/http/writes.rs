@@ -187,6 +187,7 @@ fn api_caller(svc: &auths_app::AuthService<auths_store::Db>, key: &str) -> Arc<C
     Arc::new(Caller {
         principal,
         channel: Channel::Api,
+        client: None,
     })
 }
 
@@ -452,6 +453,7 @@ mod races {
         Caller {
             principal,
             channel: Channel::Api,
+            client: None,
         }
     }
 

@@ -35,6 +35,7 @@ impl AuditRow {
                 .transpose()?,
             before: self.before,
             after: self.after,
+            client: self.client,
         })
     }
 }
@@ -50,6 +51,7 @@ impl AuditRepository for StoreTx {
             auth_id: record.auth_id.as_ref().map(AuthId::as_str),
             before: record.before.as_deref(),
             after: record.after.as_deref(),
+            client: record.client.as_deref(),
         });
         // RETURNING, on the concrete backend (MultiBackend has no RETURNING): the row's
         // own number, never another transaction's.
