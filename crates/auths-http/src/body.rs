@@ -76,6 +76,22 @@ pub async fn read(req: &HttpRequest, payload: Payload, limit: usize) -> Result<B
 /// [`Rejection::MalformedJson`] (not JSON, nested deeper than 128 levels, trailing
 /// characters, more than [`Rejection::MAX_VALUES`] values), [`Rejection::NulInBody`].
 pub fn json(body: &[u8]) -> Result<Value, Rejection> {
+    let value = bounded_json(body)?;
+    // PostgreSQL cannot store NUL in text, and no field needs it: refuse it here, for
+    // both backends and both APIs alike.
+    if has_nul(&value) {
+        return Err(Rejection::NulInBody);
+    }
+    Ok(value)
+}
+
+/// Parses a body as a JSON document within JSON's bounds, as [`json`] does, but lets
+/// NUL characters through: for a body that is not stored as it is (an MCP message,
+/// whose tool arguments the API then checks as it checks any body).
+///
+/// # Errors
+/// [`Rejection::MalformedJson`].
+pub fn bounded_json(body: &[u8]) -> Result<Value, Rejection> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
@@ -90,14 +106,7 @@ pub fn json(body: &[u8]) -> Result<Value, Rejection> {
         &mut serde_json::Deserializer::from_slice(body),
     )
     .map_err(|e| Rejection::MalformedJson(e.to_string()))?;
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| Rejection::MalformedJson(e.to_string()))?;
-    // PostgreSQL cannot store NUL in text, and no field needs it: refuse it here, for
-    // both backends and both APIs alike.
-    if has_nul(&value) {
-        return Err(Rejection::NulInBody);
-    }
-    Ok(value)
+    serde_json::from_slice(body).map_err(|e| Rejection::MalformedJson(e.to_string()))
 }
 
 /// Counts a document's values as the parser meets them, refusing past the limit.

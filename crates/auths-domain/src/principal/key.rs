@@ -99,7 +99,7 @@ impl std::fmt::Debug for NewPrincipal {
 /// zero-width characters, variation selectors, tags, fillers), the other format
 /// characters of its `Cf` category, and every space but the ASCII one. Look-alike
 /// letters of other scripts are not refused.
-fn deceptive(c: char) -> bool {
+pub(super) fn deceptive(c: char) -> bool {
     (c.is_whitespace() && c != ' ')
         || matches!(
             c,

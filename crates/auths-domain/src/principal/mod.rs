@@ -120,14 +120,26 @@ pub struct Caller {
 /// The longest client name kept, in characters; a longer one is cut there.
 pub const MAX_CLIENT_CHARS: usize = 100;
 
-/// A client name as it is kept and audited: control characters dropped, surrounding
-/// white space trimmed, at most [`MAX_CLIENT_CHARS`] characters. Any text is accepted
-/// (an empty name stays empty: the call is still an MCP call).
+/// A client name as it is kept and audited: control, bidirectional and invisible
+/// characters (those a key's name may not hold) read as spaces, runs of spaces as one,
+/// no space at either end, at most [`MAX_CLIENT_CHARS`] characters. Any text is
+/// accepted (an empty name stays empty: the call is still an MCP call).
 pub fn client_name(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| !c.is_control())
-        .collect::<String>()
-        .trim()
+    let spaced: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_control() || key::deceptive(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    spaced
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
         .chars()
         .take(MAX_CLIENT_CHARS)
         .collect()

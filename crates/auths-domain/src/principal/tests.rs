@@ -227,3 +227,19 @@ fn scoped_callers_assign_only_their_departments() {
     let global = caller(Role::Editor, None, Channel::Api, false);
     assert!(global.may_assign(&[]).is_ok());
 }
+
+#[test]
+fn client_names_are_kept_plain_and_bounded() {
+    use super::{MAX_CLIENT_CHARS, client_name};
+    assert_eq!(client_name("  Claude Desktop  "), "Claude Desktop");
+    assert_eq!(client_name("line1\nline2\t x"), "line1 line2 x");
+    // Bidirectional overrides and invisible characters cannot disguise a name.
+    assert_eq!(client_name("evil\u{202E}edolC"), "evil edolC");
+    assert_eq!(client_name("a\u{200B}b\u{FEFF}"), "a b");
+    assert_eq!(client_name("agent-ü 日本"), "agent-ü 日本");
+    assert_eq!(client_name(""), "");
+    assert_eq!(
+        client_name(&"x".repeat(500)).chars().count(),
+        MAX_CLIENT_CHARS
+    );
+}

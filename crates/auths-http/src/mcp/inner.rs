@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::BodyLimit;
 use crate::auth::{API_KEY_HEADER, MCP_HEADER};
+use crate::error::{ApiError, ErrorCode};
 use crate::throttle::FailedLogins;
 
 /// The largest answer a tool returns (an export file included): 8 MiB. A larger one
@@ -72,8 +73,9 @@ pub struct Answer {
 /// as an MCP call of `client` (the `X-MCP` header, as an agent calling the API sends).
 ///
 /// # Errors
-/// A message when the path is not a URI, or the answer is larger than
-/// [`MAX_ANSWER_BYTES`] or cannot be read.
+/// 400 `bad_request` when the arguments make no URI (a path parameter of 64 kB, say);
+/// 413 `payload_too_large` for an answer larger than [`MAX_ANSWER_BYTES`]; 500 when the
+/// application fails.
 pub async fn call(
     app: &V5App,
     outer: &HttpRequest,
@@ -81,8 +83,10 @@ pub async fn call(
     path: &str,
     body: Option<Value>,
     client: &str,
-) -> Result<Answer, String> {
-    let uri: Uri = path.parse().map_err(|_| "bad request path".to_owned())?;
+) -> Result<Answer, ApiError> {
+    let uri: Uri = path.parse().map_err(|_| {
+        ApiError::bad_request("the arguments make no valid request path (too long?)")
+    })?;
     let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
     let mut req = Request::with_payload(actix_http::Payload::from(bytes.clone()));
     let head = req.head_mut();
@@ -114,7 +118,13 @@ pub async fn call(
         head.headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     }
-    let res = app.call(req).await.map_err(|e| e.to_string())?;
+    let res = app.call(req).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            e.to_string(),
+        )
+    })?;
     let status = res.status();
     let json = res
         .headers()
@@ -124,8 +134,21 @@ pub async fn call(
     let body = actix_web::body::to_bytes_limited(res.into_body(), MAX_ANSWER_BYTES)
         .await
         .map_err(|_| {
-            format!("the answer is larger than {MAX_ANSWER_BYTES} bytes: call the API for it")
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "the answer is larger than {MAX_ANSWER_BYTES} bytes, more than a tool \
+                     result carries: download it over the API"
+                ),
+            )
         })?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                e.to_string(),
+            )
+        })?;
     Ok(Answer { status, json, body })
 }

@@ -22,6 +22,7 @@
 //!   found", so the client falls back to `initialize`.
 
 mod inner;
+mod message;
 pub mod tools;
 
 use std::cell::{OnceCell, RefCell};
@@ -122,20 +123,6 @@ pub async fn not_allowed() -> HttpResponse {
     res
 }
 
-/// Whether the request's `Origin`, when it sends one, is the server's own (the
-/// transport asks servers to refuse other origins, against DNS rebinding).
-fn origin_ok(req: &HttpRequest) -> bool {
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return true;
-    };
-    let host = req.connection_info().host().to_owned();
-    origin.to_str().is_ok_and(|o| {
-        o.strip_prefix("http://")
-            .or_else(|| o.strip_prefix("https://"))
-            .is_some_and(|h| h.eq_ignore_ascii_case(&host))
-    })
-}
-
 /// The session id of a client: a random part, then its name in base64url.
 fn session_id(client: &str) -> String {
     format!(
@@ -163,25 +150,14 @@ pub async fn post<S: Store>(
     payload: web::Payload,
     caller: ReqCaller,
 ) -> HttpResponse {
-    if !origin_ok(&req) {
+    // Agents are programs, not pages: a browser's request (it names its page's Origin)
+    // is refused, whatever the Host says, since a DNS-rebinding page sets both.
+    if req.headers().contains_key(header::ORIGIN) {
         return rpc_error(
             StatusCode::FORBIDDEN,
             Value::Null,
             INVALID_REQUEST,
-            "the Origin header names another site",
-        );
-    }
-    if let Some(v) = req.headers().get(VERSION_HEADER)
-        && !v.to_str().is_ok_and(|v| PROTOCOL_VERSIONS.contains(&v))
-    {
-        return rpc_error(
-            StatusCode::BAD_REQUEST,
-            Value::Null,
-            INVALID_REQUEST,
-            format!(
-                "unsupported MCP-Protocol-Version; this server speaks {}",
-                PROTOCOL_VERSIONS.join(", ")
-            ),
+            "requests from web pages (with an Origin header) are not served at /mcp",
         );
     }
     if !body::media_type_ok(&req, MediaRule::Json) {
@@ -195,9 +171,11 @@ pub async fn post<S: Store>(
     let limit = req
         .app_data::<BodyLimit>()
         .map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+    // NUL is let through here: the API refuses it in a tool's arguments, as a tool
+    // error, and a client name drops it.
     let message = match body::read(&req, payload.into_inner(), limit)
         .await
-        .and_then(|b| body::json(&b))
+        .and_then(|b| body::bounded_json(&b))
     {
         Ok(m) => m,
         Err(r) => {
@@ -210,42 +188,30 @@ pub async fn post<S: Store>(
             );
         }
     };
-    let Value::Object(mut message) = message else {
-        return rpc_error(
-            StatusCode::BAD_REQUEST,
-            Value::Null,
-            INVALID_REQUEST,
-            "one JSON-RPC message, an object, a request (batches are not part of this protocol version)",
-        );
-    };
-    let id = message.remove("id").unwrap_or(Value::Null);
-    let method = match message.remove("method") {
-        Some(Value::String(m)) => m,
-        // A response or an error from the client: this server sends no requests, so
-        // there is nothing to match it with.
-        None => return HttpResponse::Accepted().finish(),
-        Some(_) => {
-            return rpc_error(
-                StatusCode::BAD_REQUEST,
-                id,
-                INVALID_REQUEST,
-                "`method` must be text",
-            );
+    let (id, method, params) = match message::read(message) {
+        Ok(message::Message::Request { id, method, params }) => (id, method, params),
+        // A notification is acknowledged and needs nothing; a response from the client
+        // has nothing to match: this server sends no requests.
+        Ok(message::Message::Notification | message::Message::Response) => {
+            return HttpResponse::Accepted().finish();
         }
+        Err((id, why)) => return rpc_error(StatusCode::BAD_REQUEST, id, INVALID_REQUEST, why),
     };
-    // A notification (no id) is acknowledged and needs nothing.
-    if id.is_null() {
-        return HttpResponse::Accepted().finish();
-    }
-    if !(id.is_string() || id.is_i64() || id.is_u64()) {
+    let known = matches!(method.as_str(), "ping" | "tools/list" | "tools/call");
+    if known
+        && let Some(v) = req.headers().get(VERSION_HEADER)
+        && !v.to_str().is_ok_and(|v| PROTOCOL_VERSIONS.contains(&v))
+    {
         return rpc_error(
             StatusCode::BAD_REQUEST,
-            Value::Null,
+            id,
             INVALID_REQUEST,
-            "`id` must be text or an integer",
+            format!(
+                "unsupported MCP-Protocol-Version; this server speaks {}",
+                PROTOCOL_VERSIONS.join(", ")
+            ),
         );
     }
-    let params = message.remove("params").unwrap_or_else(|| json!({}));
     let door = req.app_data::<Door>().cloned().unwrap_or_default();
     match method.as_str() {
         "initialize" => initialize(id, params),
@@ -379,12 +345,10 @@ async fn call_tool<S: Store>(
             tool_result(&a)
         }
         Err(e) => {
-            tracing::warn!(tool = %spec.tool.name, client, error = %e, "mcp tool call failed");
-            tool_error(&ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                crate::error::ErrorCode::Internal,
-                e,
-            ))
+            if e.status_code().is_server_error() {
+                tracing::warn!(tool = %spec.tool.name, client, error = %e, "mcp tool call failed");
+            }
+            tool_error(&e)
         }
     };
     rpc_result(id, result)
@@ -413,7 +377,17 @@ fn tool_result(a: &inner::Answer) -> Value {
         .flatten()
         .filter(Value::is_object);
     let content = vec![ContentBlock::text(text)];
-    let result = if a.status.is_success() {
+    // A bulk answer is 200 with a result an item: one that failed makes the call an
+    // error, so that no agent takes a refused write for a done one.
+    let failed_item = structured
+        .as_ref()
+        .and_then(|s| s.get("results"))
+        .and_then(Value::as_array)
+        .is_some_and(|r| {
+            r.iter()
+                .any(|i| i.get("success") == Some(&Value::Bool(false)))
+        });
+    let result = if a.status.is_success() && !failed_item {
         CallToolResult::success(content)
     } else {
         CallToolResult::error(content)

@@ -55,6 +55,11 @@ impl ToolSpec {
     ) -> Result<(String, Option<Value>), ApiError> {
         let mut args = arguments.unwrap_or_default();
         if !self.takes_parameters() {
+            if !self.body
+                && let Some(unknown) = args.keys().next()
+            {
+                return Err(unknown_argument(unknown));
+            }
             let body = self.body.then_some(Value::Object(args));
             return Ok((format!("/api{}", self.path), body));
         }
@@ -78,7 +83,17 @@ impl ToolSpec {
             match args.remove(*name) {
                 None | Some(Value::Null) => {}
                 Some(Value::String(v)) => query.push((*name, v)),
-                Some(v @ (Value::Number(_) | Value::Bool(_))) => query.push((*name, v.to_string())),
+                // JSON Schema counts 5.0 as an integer, as the bodies' reader does.
+                Some(Value::Number(n)) => query.push((
+                    *name,
+                    match n.as_f64() {
+                        Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                            format!("{f:.0}")
+                        }
+                        _ => n.to_string(),
+                    },
+                )),
+                Some(v @ Value::Bool(_)) => query.push((*name, v.to_string())),
                 Some(_) => {
                     return Err(ApiError::bad_request(format!(
                         "the argument `{name}` must be text or a number"
@@ -98,13 +113,17 @@ impl ToolSpec {
             None
         };
         if let Some(unknown) = args.keys().next() {
-            return Err(ApiError::bad_request(format!(
-                "unknown argument `{}`",
-                crate::error::bounded(unknown.clone())
-            )));
+            return Err(unknown_argument(unknown));
         }
         Ok((path, body))
     }
+}
+
+fn unknown_argument(name: &str) -> ApiError {
+    ApiError::bad_request(format!(
+        "unknown argument `{}`",
+        crate::error::bounded(name.to_owned())
+    ))
 }
 
 /// Percent-encodes one path segment (everything but unreserved characters).
@@ -187,7 +206,11 @@ pub fn catalogue<S: Store>() -> Vec<ToolSpec> {
                 );
             let annotations = ToolAnnotations::new()
                 .read_only(read_only)
-                .destructive(e.method == Method::DELETE || e.operation == Operation::Delete)
+                // Deleting, overwriting or renaming may lose what was there; adding does not.
+                .destructive(
+                    matches!(e.method, Method::DELETE | Method::PATCH)
+                        || matches!(e.operation, Operation::Delete | Operation::Update),
+                )
                 .open_world(false);
             let tool = Tool::new(tool_name(&e.method, e.path), description, Arc::new(schema))
                 .with_annotations(annotations);
@@ -322,6 +345,52 @@ mod tests {
         );
         assert_eq!(tool_name(&Method::DELETE, "/v5/keys/{name}"), "keys_delete");
         assert_eq!(tool_name(&Method::GET, "/v5/audit"), "audit_list");
+    }
+
+    #[test]
+    fn arguments_make_the_request() {
+        let tools = catalogue::<auths_store::Db>();
+        let tool = |name: &str| tools.iter().find(|t| t.tool.name == name).unwrap();
+        let args = |v: Value| v.as_object().cloned();
+        let (path, body) = tool("catalog_update")
+            .request(args(
+                json!({"kind": "locations", "id": "a/../b", "body": {"label": "L"}}),
+            ))
+            .unwrap();
+        assert_eq!(
+            (path.as_str(), body),
+            (
+                "/api/v5/catalog/locations/a%2F..%2Fb",
+                Some(json!({"label": "L"}))
+            )
+        );
+        let (path, _) = tool("catalog_list")
+            .request(args(
+                json!({"kind": "slugs", "page_size": 5.0, "search": "a&b=c"}),
+            ))
+            .unwrap();
+        assert_eq!(path, "/api/v5/catalog/slugs?search=a%26b%3Dc&page_size=5");
+        assert!(
+            tool("auths_refresh")
+                .request(args(json!({"x": 1})))
+                .is_err()
+        );
+        assert!(tool("auths_refresh").request(None).is_ok());
+        assert!(
+            tool("catalog_list")
+                .request(args(json!({"kind": 3})))
+                .is_err()
+        );
+        let (path, body) = tool("auths_search")
+            .request(args(json!({"search": "x"})))
+            .unwrap();
+        assert_eq!(
+            (path.as_str(), body),
+            (
+                "/api/v5/artifacts/auths/search",
+                Some(json!({"search": "x"}))
+            )
+        );
     }
 
     #[test]

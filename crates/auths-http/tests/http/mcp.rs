@@ -371,6 +371,43 @@ async fn tools_follow_the_mcp_policy_and_the_audit_names_the_client(t: TestDb) {
         b["result"]["structuredContent"]["error"]["code"], "bad_request",
         "{b}"
     );
+    // A bulk call with a failed item is an error, its results saying which.
+    let (_, b) = send(
+        &app,
+        rpc(
+            &trusted,
+            Some(&session),
+            call(
+                15,
+                "auths_update",
+                json!({"auths": [{"auth_id": auth_id, "expected_version": 99, "name": "x"}]}),
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(b["result"]["isError"], true, "{b}");
+    assert_eq!(
+        b["result"]["structuredContent"]["results"][0]["error"]["code"], "conflict",
+        "{b}"
+    );
+    // A NUL in an argument is the API's 400, as a tool error, not a broken message.
+    let (s, b) = send(
+        &app,
+        rpc(
+            &trusted,
+            Some(&session),
+            call(16, "auths_search", json!({"search": "a\u{0}b"})),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (
+            s,
+            b["result"]["structuredContent"]["error"]["code"].as_str()
+        ),
+        (StatusCode::OK, Some("bad_request")),
+        "{b}"
+    );
     // An unknown tool is a JSON-RPC error (invalid params).
     let (_, b) = send(
         &app,
@@ -423,6 +460,11 @@ async fn the_transport_refuses_what_it_should(t: TestDb) {
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // Whatever the Host says: a rebinding page sets both.
+    let same = rpc(&keys.admin, None, list.clone())
+        .insert_header(("Host", "evil.example"))
+        .insert_header(("Origin", "http://evil.example"));
+    assert_eq!(send(&app, same).await.0, StatusCode::FORBIDDEN);
     // Malformed messages: not JSON, a batch, a bad id, an unknown method, an unknown
     // protocol version.
     let (s, b) = send(
@@ -465,6 +507,33 @@ async fn the_transport_refuses_what_it_should(t: TestDb) {
         (StatusCode::OK, Some(-32601)),
         "{b}"
     );
+    // The 2026 revision's probe, with its version header, is "method not found", so
+    // that clients fall back to initialize.
+    let probe = rpc(
+        &keys.admin,
+        None,
+        json!({"jsonrpc": "2.0", "id": 3, "method": "server/discover"}),
+    )
+    .insert_header(("MCP-Protocol-Version", "2026-07-28"));
+    let (s, b) = send(&app, probe).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_i64(), &b["id"]),
+        (StatusCode::OK, Some(-32601), &json!(3)),
+        "{b}"
+    );
+    for bad in [
+        json!({}),
+        json!({"id": 3}),
+        json!({"jsonrpc": "1.0", "id": 4, "method": "ping"}),
+        json!({"jsonrpc": "2.0", "id": null, "method": "ping"}),
+    ] {
+        let (s, b) = send(&app, rpc(&keys.admin, None, bad.clone())).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_i64()),
+            (StatusCode::BAD_REQUEST, Some(-32600)),
+            "{bad}: {b}"
+        );
+    }
     let (s, _) = send(
         &app,
         rpc(&keys.admin, None, list.clone()).insert_header(("MCP-Protocol-Version", "2099-01-01")),
