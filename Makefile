@@ -4,7 +4,7 @@ CARGO ?= cargo
 # PostgreSQL for the test suite's second backend (unset: those tests say SKIPPED).
 AUTHS_TEST_DATABASE_URL ?=
 
-.PHONY: run test test-pg lint fmt doc deny migrate check ci bench bench-writes bench-micro reliability
+.PHONY: run test test-pg lint fmt doc deny migrate check ci bench bench-writes bench-scaling bench-micro reliability
 
 ## Start the server on the SQLite default (data/auths.db).
 run:
@@ -54,6 +54,11 @@ bench:
 bench-writes:
 	$(CARGO) build --release -q -p authsd
 	python3 bench/writes.py
+
+## Two instances on one PostgreSQL database: consistency, and reads and writes
+## through one instance against both (docs/scaling.md). Report: target/bench/scaling.md
+bench-scaling:
+	python3 bench/scaling.py
 
 ## criterion micro-benchmarks of the hot pure code.
 bench-micro:

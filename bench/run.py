@@ -161,7 +161,7 @@ class Writer(threading.Thread):
         while not self.halt.is_set():
             auth = rng.choice(self.ids)
             try:
-                version = self.versions.get(auth) or call("POST", "/api/v5/artifacts/auths/get", {"auth_id": auth})["auth"]["version"]
+                version = self.versions.get(auth) or call("POST", "/api/v5/artifacts/auths/get", {"auth_id": auth})["version"]
                 res = call("POST", "/api/v5/artifacts/auths/update", {"auths": [
                     {"auth_id": auth, "expected_version": version, "description": f"changed {self.done}"}]})
                 r = res["results"][0]
