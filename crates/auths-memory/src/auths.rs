@@ -1,14 +1,12 @@
 //! Published auths.
 
-use std::collections::BTreeMap;
-
 use auths_domain::external::{ExternalField, ExternalHits, ExternalQuery, ExternalRecord};
 use auths_domain::ldap::SourceKind;
 use auths_domain::scoped_search::{Direction, matches};
 use auths_domain::values::fold_case;
 use auths_domain::{
     Auth, AuthContent, AuthHits, AuthId, AuthQuery, AuthRepository, Constraint, EntryId, ItemRef,
-    NewAuth, RepoError, search_terms,
+    NewAuth, RepoError,
 };
 use chrono::{DateTime, Utc};
 
@@ -136,57 +134,30 @@ impl AuthRepository for MemoryTx {
     }
 
     fn search_auths(&mut self, query: &AuthQuery) -> Result<AuthHits, RepoError> {
-        let words = |a: &Auth| -> Vec<String> {
-            let mut text = vec![a.name.label.clone()];
-            text.extend(a.description.iter().map(|d| d.label.clone()));
-            for refs in [&a.slugs, &a.protocols, &a.departments] {
-                text.extend(refs.iter().map(|r| r.label.clone()));
-            }
-            text.iter().flat_map(|t| search_terms(t)).collect()
-        };
-        let in_any = |a: &Auth, ds: &Option<Vec<EntryId>>| {
-            ds.as_ref()
-                .is_none_or(|ds| a.departments.iter().any(|d| ds.contains(&d.id)))
-        };
-        let mut matching = Vec::new();
+        // The domain's index, built for the question: the same answers as the server's.
+        let mut index = auths_domain::SearchIndex::new(0);
         for stored in &self.auths {
             let a = self.resolve(stored)?;
-            let w = words(&a);
-            let hits = query
-                .terms
-                .iter()
-                .all(|t| w.iter().any(|x| x.starts_with(t.as_str())));
-            if hits && in_any(&a, &query.scope) {
-                matching.push(a);
-            }
+            let labels =
+                |refs: &[auths_domain::EntryRef]| refs.iter().map(|r| r.label.clone()).collect();
+            index.upsert(&auths_domain::SearchDoc {
+                number: a.number,
+                name: a.name.label.clone(),
+                description: a
+                    .description
+                    .as_ref()
+                    .map(|d| d.label.clone())
+                    .unwrap_or_default(),
+                slugs: labels(&a.slugs),
+                protocols: labels(&a.protocols),
+                departments: a
+                    .departments
+                    .iter()
+                    .map(|d| (d.id.clone(), d.label.clone()))
+                    .collect(),
+            });
         }
-        let mut facet: BTreeMap<EntryId, u64> = BTreeMap::new();
-        for a in &matching {
-            for d in &a.departments {
-                *facet.entry(d.id.clone()).or_default() += 1;
-            }
-        }
-        let mut page: Vec<&Auth> = matching
-            .iter()
-            .filter(|a| in_any(a, &query.departments))
-            .collect();
-        page.sort_by(|x, y| {
-            fold_case(&x.name.label)
-                .cmp(&fold_case(&y.name.label))
-                .then(x.number.cmp(&y.number))
-        });
-        let total = page.len() as u64;
-        let numbers = page
-            .into_iter()
-            .skip(usize::try_from(query.page.offset).unwrap_or(usize::MAX))
-            .take(query.page.limit as usize)
-            .map(|a| a.number)
-            .collect();
-        Ok(AuthHits {
-            numbers,
-            total,
-            departments: facet.into_iter().collect(),
-        })
+        Ok(index.search(query))
     }
 
     fn auth_numbers_after(

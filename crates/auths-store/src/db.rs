@@ -41,6 +41,9 @@ pub struct Db {
     busy_wait: std::time::Duration,
     /// The keys of secret values, shared by every clone (set once at start-up).
     secrets: Arc<RwLock<Arc<Secrets>>>,
+    /// The search index in memory, shared by every clone
+    /// ([`crate::repo::search_index`]).
+    search_index: crate::repo::search_index::Shared,
 }
 
 impl std::fmt::Debug for Db {
@@ -107,6 +110,7 @@ impl Db {
             write_lock,
             busy_wait: options.busy_wait,
             secrets: Arc::new(RwLock::new(Arc::new(Secrets::missing(NO_SECRETS_KEY)))),
+            search_index: Arc::default(),
         })
     }
 
@@ -167,7 +171,6 @@ impl Db {
         .map_err(|e| StoreError::Migrate(e.to_string()))?;
         drop(conn);
         self.seed()?;
-        self.fill_search_index()?;
         Ok(applied)
     }
 
@@ -262,23 +265,6 @@ impl Db {
         }
     }
 
-    /// Builds the search index when it is empty but auths exist (after the migration
-    /// that creates it, or after an out-of-band change emptied it).
-    fn fill_search_index(&self) -> Result<(), StoreError> {
-        self.write(|tx: &mut StoreTx| {
-            let auths: i64 = crate::schema::auths::table
-                .count()
-                .get_result(tx.conn())
-                .map_err(repo_error)?;
-            if auths > 0 && tx.indexed_count()? == 0 {
-                let n = auths_domain::AuthRepository::rebuild_search_index(tx)?;
-                tracing::info!(auths = n, "search index built");
-            }
-            Ok::<_, RepoError>(())
-        })?;
-        Ok(())
-    }
-
     /// A connection within the pool's timeout; when that passes with every connection
     /// in use (busy, not down: a connection that fails is dropped from the pool), a
     /// while longer.
@@ -327,9 +313,11 @@ impl Db {
             conn,
             open: true,
             savepoints: 0,
-            index_later: Vec::new(),
             poisoned: false,
             secrets: self.secrets(),
+            search_index: Arc::clone(&self.search_index),
+            search_changed: Vec::new(),
+            search_changed_all: false,
         };
         let value = f(&mut tx)?; // on error, StoreTx's Drop rolls back
         if tx.poisoned {
@@ -339,12 +327,17 @@ impl Db {
             )
             .into());
         }
-        tx.index_deferred()?;
         if bump {
             diesel::update(data_generation::table.find(1))
                 .set(data_generation::value.eq(data_generation::value + 1))
                 .execute(tx.conn())
                 .map_err(repo_error)?;
+            // Now that this transaction holds the generation's row lock until its
+            // commit, the search log rows it writes are in commit order.
+            if tx.search_changed_all || !tx.search_changed.is_empty() {
+                let generation = read_generation(tx.conn())?;
+                tx.log_search_changes(generation)?;
+            }
         }
         tx.open = false;
         // A failed COMMIT is rolled back by diesel's transaction manager.
@@ -394,12 +387,16 @@ pub struct StoreTx {
     open: bool,
     /// How many savepoints are open.
     pub(crate) savepoints: u32,
-    /// Auths inserted inside savepoints, whose search rows are written at the end.
-    pub(crate) index_later: Vec<i64>,
     /// A savepoint failed to roll back: the transaction may not commit.
     poisoned: bool,
     /// The keys of secret values.
     pub(crate) secrets: Arc<Secrets>,
+    /// The search index this transaction's searches answer from.
+    pub(crate) search_index: crate::repo::search_index::Shared,
+    /// The auths this transaction re-indexed, logged at its commit.
+    pub(crate) search_changed: Vec<i64>,
+    /// Whether it re-indexed every auth.
+    pub(crate) search_changed_all: bool,
 }
 
 impl std::fmt::Debug for StoreTx {
@@ -492,7 +489,6 @@ impl auths_domain::Transaction for StoreTx {
         // Inside a transaction, diesel's manager makes these a SAVEPOINT, RELEASE
         // SAVEPOINT and ROLLBACK TO SAVEPOINT.
         tx_begin_nested(self.conn()).map_err(repo_error)?;
-        let deferred = self.index_later.clone();
         self.savepoints += 1;
         let out = f(self);
         self.savepoints -= 1;
@@ -502,8 +498,6 @@ impl auths_domain::Transaction for StoreTx {
                 Ok(value)
             }
             Err(e) => {
-                // What `f` deferred, or took out of the deferred list, goes back with it.
-                self.index_later = deferred;
                 if let Err(rollback) = tx_rollback(self.conn()) {
                     // The transaction now holds part of `f`'s writes: it must not commit.
                     self.poisoned = true;

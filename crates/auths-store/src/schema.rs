@@ -166,3 +166,17 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(auths, auth_versions);
+
+diesel::table! {
+    search_log (generation, auth_number) {
+        generation -> BigInt,
+        auth_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    search_log_floor (id) {
+        id -> Integer,
+        generation -> BigInt,
+    }
+}

@@ -29,6 +29,18 @@ auths_store::on_both_backends!(
     auths_published_before_versions_get_a_baseline,
 );
 
+#[test]
+fn two_handles_on_one_sqlite_file_search_alike() {
+    two_handles_on_one_database_search_alike(&auths_store::testing::TestDb::sqlite());
+}
+
+#[test]
+fn two_handles_on_one_postgresql_schema_search_alike() {
+    if let Some(t) = auths_store::testing::TestDb::postgres() {
+        two_handles_on_one_database_search_alike(&t);
+    }
+}
+
 fn now() -> DateTime<Utc> {
     Utc::now()
         .duration_trunc(TimeDelta::microseconds(1))
@@ -1056,4 +1068,56 @@ fn auths_published_before_versions_get_a_baseline(db: &Db) {
         (1, "auth.baseline", "tester")
     );
     assert_eq!(v.content.name.label, "Old 1");
+}
+
+/// Two handles on one database (two instances of the server): what one writes, the
+/// other's in-memory search index answers at once: a new auth, a renamed catalog
+/// entry, a deleted auth, a rebuild, and an index older than the log's floor.
+fn two_handles_on_one_database_search_alike(t: &auths_store::testing::TestDb) {
+    use auths_domain::{AuthQuery, Transaction};
+    let a = &t.db;
+    let b = Db::open(&t.url, &auths_store::PoolOptions::default()).unwrap();
+    let q = |text: &str| AuthQuery {
+        terms: auths_domain::search_terms(text),
+        departments: None,
+        scope: None,
+        page: PageRequest {
+            limit: 10,
+            offset: 0,
+        },
+    };
+    let found = |db: &Db, text: &str| db.read(|tx| tx.search_auths(&q(text))).unwrap().numbers;
+    let name = entry(a, CatalogKind::Names, "n-zebra", "Shared Zebra");
+    let number = a
+        .write(|tx| tx.insert_auth(&new_auth("z1", content(&name))))
+        .unwrap();
+    assert_eq!(found(&b, "zebra"), [number]);
+    assert_eq!(found(a, "zeb"), [number]);
+    // A renamed name reaches the other handle's index at its next search.
+    a.write(|tx| tx.update_entry(CatalogKind::Names, &name, "Shared Okapi", None, now()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found(&b, "okapi"), found(&b, "zebra")),
+        (vec![number], vec![])
+    );
+    let other = entry(a, CatalogKind::Names, "n-other", "Other Okapi");
+    let second = a
+        .write(|tx| tx.insert_auth(&new_auth("z2", content(&other))))
+        .unwrap();
+    assert_eq!(found(&b, "okapi").len(), 2);
+    assert!(a.write(|tx| tx.delete_auth(second, 1)).unwrap());
+    assert_eq!(found(&b, "okapi"), [number]);
+    // A rebuild (/refresh) on one handle rebuilds the other's.
+    t.execute("UPDATE catalog_entries SET label = 'Quietly Renamed' WHERE id = 'n-zebra'");
+    assert_eq!(found(&b, "quietly"), Vec::<i64>::new());
+    a.write(|tx| tx.rebuild_search_index()).unwrap();
+    assert_eq!(found(&b, "quietly"), [number]);
+    // An index older than the log's floor is built again whole.
+    t.execute("UPDATE catalog_entries SET label = 'Floor Test' WHERE id = 'n-zebra'");
+    t.execute("UPDATE search_log_floor SET generation = 1000000");
+    let g = a.generation().unwrap();
+    t.execute(&format!("UPDATE data_generation SET value = {}", g + 1));
+    assert_eq!(found(&b, "floor"), [number]);
+    assert_eq!(b.read(|tx| tx.generation()).unwrap(), g + 1);
 }

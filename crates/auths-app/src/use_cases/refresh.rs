@@ -40,7 +40,7 @@ impl<S: Store> AuthService<S> {
         let mut caches = vec!["verified_keys".to_owned()];
         caches.extend(Tag::ALL.iter().map(|t| t.as_str().to_owned()));
         Ok(Refreshed {
-            views: vec!["auth_search".to_owned()],
+            views: vec!["search_index".to_owned()],
             caches,
             indexed,
         })

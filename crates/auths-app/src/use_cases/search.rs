@@ -51,6 +51,26 @@ pub struct SearchResult {
 }
 
 impl<S: Store> AuthService<S> {
+    /// Builds the store's search index now (at start-up, off the request path), so
+    /// that the first search does not wait for it; answers how long it took.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn warm_search_index(&self) -> Result<std::time::Duration, AppError> {
+        let started = std::time::Instant::now();
+        let query = AuthQuery {
+            terms: Vec::new(),
+            departments: None,
+            scope: None,
+            page: auths_domain::PageRequest {
+                limit: 1,
+                offset: 0,
+            },
+        };
+        self.store.read(|tx| tx.search_auths(&query))?;
+        Ok(started.elapsed())
+    }
+
     /// Searches the auths the caller may see.
     ///
     /// # Errors

@@ -365,7 +365,7 @@ impl AuthRepository for StoreTx {
         if deleted == 0 {
             return Ok(false);
         }
-        self.unindex(number)?;
+        self.unindex(number);
         Ok(true)
     }
 
@@ -420,7 +420,8 @@ impl AuthRepository for StoreTx {
 
     fn rebuild_search_index(&mut self) -> Result<u64, RepoError> {
         self.reindex(Reindex::All)?;
-        self.indexed_count().map(|n| u64::try_from(n).unwrap_or(0))
+        let n: i64 = a::table.count().get_result(self.conn()).map_err(repo_error)?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn auth_by_id(&mut self, auth_id: &AuthId) -> Result<Option<Auth>, RepoError> {

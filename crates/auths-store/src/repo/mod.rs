@@ -8,6 +8,7 @@ pub(crate) mod foreman;
 mod items;
 mod principals;
 pub(crate) mod search;
+pub(crate) mod search_index;
 mod uploads;
 mod versions;
 

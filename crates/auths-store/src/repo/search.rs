@@ -1,4 +1,6 @@
-//! Full-text search and its index: SQLite FTS5, PostgreSQL tsvector with GIN.
+//! What a write tells the search index (which auths changed, their name keys), and the
+//! SQL helpers the store's raw statements use. `/search` answers from memory
+//! ([`super::search_index`]); the database keeps no full-text index of its own.
 //!
 //! The index is derived data: one row an auth, holding the labels of its name,
 //! description, slugs, protocols and departments. Every write that changes what an
@@ -9,7 +11,7 @@
 //! to letters and digits by the domain), ids and numbers are always bound, never
 //! spliced.
 
-use auths_domain::{AuthHits, AuthQuery, EntryId, RepoError};
+use auths_domain::{EntryId, RepoError};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
@@ -201,14 +203,6 @@ pub(crate) struct Number {
     pub(crate) number: i64,
 }
 
-#[derive(QueryableByName)]
-struct FacetRow {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 /// Which auths to re-index.
 #[derive(Debug, Clone)]
 pub(crate) enum Reindex<'a> {
@@ -222,59 +216,25 @@ pub(crate) enum Reindex<'a> {
     All,
 }
 
-/// The labels of one kind of link of auth `a`, joined by spaces.
-///
-/// On PostgreSQL each label is a subquery by primary key rather than a join: a join's
-/// plan depends on the table statistics, and before the first ANALYZE of a freshly
-/// loaded database PostgreSQL hash-joined the whole catalog for every auth written
-/// (17 ms an auth, three times). A lookup by key has one plan.
-fn labels(kind: &str, pg: bool) -> String {
-    if pg {
-        format!(
-            "COALESCE((SELECT string_agg((SELECT e.label FROM catalog_entries e WHERE e.id = l.entry_id), ' ') \
-             FROM auth_links l WHERE l.auth_number = a.number AND l.kind = '{kind}'), '')"
-        )
-    } else {
-        format!(
-            "COALESCE((SELECT group_concat(e.label, ' ') FROM auth_links l JOIN catalog_entries e ON e.id = l.entry_id \
-             WHERE l.auth_number = a.number AND l.kind = '{kind}'), '')"
-        )
-    }
-}
-
-/// PostgreSQL's parser keeps `ldap.example.com` or `a-b` as one token; SQLite's
-/// unicode61 splits them. Splitting on anything but letters and digits first makes both
-/// backends index the same words.
-fn pg_words(expr: &str, weight: char) -> String {
-    format!(
-        "setweight(to_tsvector('simple', regexp_replace({expr}, '[^[:alnum:]]+', ' ', 'g')), '{weight}')"
-    )
-}
-
 impl StoreTx {
     pub(crate) fn is_pg(&mut self) -> bool {
         matches!(self.conn(), AnyConnection::Postgresql(_))
     }
 
-    /// Rewrites the search rows (and name keys) of the auths `which` names.
+    /// Marks the auths `which` names as changed for every instance's search index
+    /// ([`super::search_index`]), and sets the name keys (the order of names) of those
+    /// whose name may have changed. A new auth's key was set by its insert.
     pub(crate) fn reindex(&mut self, which: Reindex<'_>) -> Result<(), RepoError> {
-        match which {
-            Reindex::New(n) if self.savepoints > 0 => {
-                // Inside a savepoint (an item of a bulk write): written once, before the
-                // commit. An FTS5 table written inside a savepoint flushes its pending
-                // index at every later savepoint; deferred, it flushes once.
-                self.index_later.push(n);
-                return Ok(());
-            }
-            Reindex::One(n) => self.index_later.retain(|x| *x != n),
-            Reindex::Using(_) | Reindex::All => self.index_deferred()?,
-            Reindex::New(_) => {}
-        }
         let pg = self.is_pg();
         let mut filter = Sql::new(pg);
-        match &which {
-            Reindex::One(n) | Reindex::New(n) => {
-                filter.push("a.number = ").bind(Bind::Int(*n));
+        match which {
+            Reindex::New(n) => {
+                self.search_touched(Some(n));
+                return Ok(());
+            }
+            Reindex::One(n) => {
+                self.search_touched(Some(n));
+                filter.push("a.number = ").bind(Bind::Int(n));
             }
             Reindex::Using(id) => {
                 let id = id.as_str().to_owned();
@@ -286,238 +246,29 @@ impl StoreTx {
                     .push(" OR a.number IN (SELECT auth_number FROM auth_links WHERE entry_id = ")
                     .bind(Bind::Text(id))
                     .push("))");
+                let mut numbers = Sql::new(pg);
+                numbers.push("SELECT a.number AS number FROM auths a WHERE ");
+                numbers.text.push_str(&filter.text);
+                numbers.binds.extend(filter.binds.iter().cloned());
+                for n in run_sql!(self.conn(), &numbers, load::<Number>)? {
+                    self.search_touched(Some(n.number));
+                }
             }
             Reindex::All => {
+                self.search_touched(None);
                 filter.push("1 = 1");
             }
         }
-
-        if !matches!(which, Reindex::New(_)) {
-            self.drop_search_rows(&which, &filter)?;
-        }
-        let mut sql = Sql::new(pg);
-        if pg {
-            sql.push(&format!(
-                "INSERT INTO auth_search (auth_number, document) SELECT a.number, {} || {} || {} || {} || {} \
-                 FROM auths a JOIN catalog_entries n ON n.id = a.name_id \
-                 LEFT JOIN catalog_entries d ON d.id = a.description_id WHERE ",
-                pg_words("n.label", 'A'),
-                pg_words("COALESCE(d.label, '')", 'B'),
-                pg_words(&labels("slugs", true), 'B'),
-                pg_words(&labels("protocols", true), 'C'),
-                pg_words(&labels("departments", true), 'C'),
-            ));
-        } else {
-            sql.push(&format!(
-                "INSERT INTO auth_fts (rowid, name, description, slugs, protocols, departments) \
-                 SELECT a.number, n.label, COALESCE(d.label, ''), {}, {}, {} \
-                 FROM auths a JOIN catalog_entries n ON n.id = a.name_id \
-                 LEFT JOIN catalog_entries d ON d.id = a.description_id WHERE ",
-                labels("slugs", false),
-                labels("protocols", false),
-                labels("departments", false),
-            ));
-        }
-        sql.text.push_str(&filter.text);
-        sql.binds.extend(filter.binds);
-        execute_fixed(self.conn(), &sql)?;
-        Ok(())
-    }
-
-    /// Writes the search rows deferred by [`StoreTx::reindex`] (a no-op when none are).
-    /// An auth inserted and then undone by its savepoint has no row to index: nothing
-    /// is written for it.
-    pub(crate) fn index_deferred(&mut self) -> Result<(), RepoError> {
-        let mut numbers = std::mem::take(&mut self.index_later);
-        numbers.sort_unstable();
-        numbers.dedup();
-        let depth = std::mem::replace(&mut self.savepoints, 0);
-        let out = numbers
-            .into_iter()
-            .try_for_each(|n| self.reindex(Reindex::New(n)));
-        self.savepoints = depth;
-        out
-    }
-
-    /// Sets the name keys of the auths `which` names from their names, and drops their
-    /// search rows, before they are written again.
-    fn drop_search_rows(&mut self, which: &Reindex<'_>, filter: &Sql) -> Result<(), RepoError> {
-        let pg = self.is_pg();
         let mut sql = Sql::new(pg);
         sql.push("UPDATE auths SET name_key = (SELECT label_key FROM catalog_entries WHERE catalog_entries.id = auths.name_id) WHERE number IN (SELECT a.number FROM auths a WHERE ");
         sql.text.push_str(&filter.text);
-        sql.binds.extend(filter.binds.iter().cloned());
+        sql.binds.extend(filter.binds);
         sql.push(")");
-        execute_fixed(self.conn(), &sql)?;
-
-        // Drop the old rows (PostgreSQL's would go by cascade only on delete).
-        let mut sql = Sql::new(pg);
-        let table = if pg {
-            "auth_search WHERE auth_number"
-        } else {
-            "auth_fts WHERE rowid"
-        };
-        sql.push(&format!(
-            "DELETE FROM {table} IN (SELECT a.number FROM auths a WHERE "
-        ));
-        sql.text.push_str(&filter.text);
-        sql.binds.extend(filter.binds.iter().cloned());
-        sql.push(")");
-        if matches!(which, Reindex::All) {
-            sql = Sql::new(pg);
-            sql.push(if pg {
-                "DELETE FROM auth_search"
-            } else {
-                "DELETE FROM auth_fts"
-            });
-        }
-        execute_fixed(self.conn(), &sql)?;
-        Ok(())
-    }
-
-    /// Removes a deleted auth's search row (SQLite's virtual table has no cascade).
-    pub(crate) fn unindex(&mut self, number: i64) -> Result<(), RepoError> {
-        let pg = self.is_pg();
-        let mut sql = Sql::new(pg);
-        sql.push(if pg {
-            "DELETE FROM auth_search WHERE auth_number = "
-        } else {
-            "DELETE FROM auth_fts WHERE rowid = "
-        })
-        .bind(Bind::Int(number));
         execute_fixed(self.conn(), &sql).map(drop)
     }
 
-    /// How many auths are indexed.
-    pub(crate) fn indexed_count(&mut self) -> Result<i64, RepoError> {
-        let pg = self.is_pg();
-        let mut sql = Sql::new(pg);
-        sql.push(if pg {
-            "SELECT COUNT(*) AS n FROM auth_search"
-        } else {
-            "SELECT COUNT(*) AS n FROM auth_fts"
-        });
-        let rows: Vec<Count> = run_sql!(self.conn(), &sql, load::<Count>)?;
-        Ok(rows.first().map_or(0, |c| c.n))
-    }
-
-    /// `FROM ... WHERE ...` of the auths matching the terms and the scope, plus the
-    /// department filter when `with_filter`; the expression of their number; and the
-    /// ranking expression, if any. With `join`, `auths a` is joined (for ordering by
-    /// name); without, a search reads the index alone (counting 20,000 matches costs
-    /// 2 ms instead of 20).
-    fn matching(
-        &mut self,
-        q: &AuthQuery,
-        with_filter: bool,
-        join: bool,
-    ) -> (Sql, &'static str, Option<&'static str>) {
-        let pg = self.is_pg();
-        let mut sql = Sql::new(pg);
-        let (number, rank) = if q.terms.is_empty() {
-            sql.push(" FROM auths a WHERE 1 = 1");
-            ("a.number", None)
-        } else if pg {
-            let tsquery: Vec<String> = q.terms.iter().map(|t| format!("{t}:*")).collect();
-            sql.push(" FROM auth_search s");
-            if join {
-                sql.push(" JOIN auths a ON a.number = s.auth_number");
-            }
-            sql.push(" WHERE s.document @@ to_tsquery('simple', ")
-                .bind(Bind::Text(tsquery.join(" & ")))
-                .push(")");
-            (
-                "s.auth_number",
-                Some("ts_rank(s.document, to_tsquery('simple', $1)) DESC"),
-            )
-        } else {
-            let fts: Vec<String> = q.terms.iter().map(|t| format!("\"{t}\"*")).collect();
-            sql.push(" FROM auth_fts");
-            if join {
-                sql.push(" JOIN auths a ON a.number = auth_fts.rowid");
-            }
-            sql.push(" WHERE auth_fts MATCH ")
-                .bind(Bind::Text(fts.join(" AND ")));
-            (
-                "auth_fts.rowid",
-                Some("bm25(auth_fts, 10.0, 4.0, 3.0, 2.0, 2.0)"),
-            )
-        };
-        let filters = q
-            .scope
-            .iter()
-            .chain(q.departments.iter().filter(|_| with_filter));
-        for ids in filters {
-            sql.push(&format!(
-                " AND {number} IN (SELECT auth_number FROM auth_links WHERE kind = 'departments' AND entry_id IN "
-            ))
-            .in_list(ids)
-            .push(")");
-        }
-        (sql, number, rank)
-    }
-
-    pub(crate) fn search(&mut self, q: &AuthQuery) -> Result<AuthHits, RepoError> {
-        let (from, _, rank) = self.matching(q, true, true);
-        let pg = from.pg;
-
-        let (hits, _, _) = self.matching(q, true, false);
-        let mut count = Sql::new(pg);
-        count.push("SELECT COUNT(*) AS n");
-        count.text.push_str(&hits.text);
-        count.binds.extend(hits.binds);
-        let total = run_sql!(self.conn(), &count, load::<Count>)?
-            .first()
-            .map_or(0, |c| c.n);
-
-        let mut page = Sql::new(pg);
-        page.push("SELECT a.number AS number");
-        page.text.push_str(&from.text);
-        page.binds.extend(from.binds.iter().cloned());
-        page.push(" ORDER BY ");
-        if let Some(r) = rank {
-            page.push(r).push(", ");
-        }
-        page.push("a.name_key, a.number LIMIT ")
-            .bind(Bind::Int(i64::from(q.page.limit)))
-            .push(" OFFSET ")
-            .bind(Bind::Int(i64::try_from(q.page.offset).unwrap_or(i64::MAX)));
-        let numbers = run_sql!(self.conn(), &page, load::<Number>)?
-            .into_iter()
-            .map(|n| n.number)
-            .collect();
-
-        // The facet ignores the department filter itself. It walks from the matches to
-        // their links (CROSS JOIN keeps SQLite from turning it around: scanning every
-        // department link and probing the matches was 160 ms at 100k auths, for any
-        // search); with neither words nor scope it counts the links alone.
-        let mut facet = Sql::new(pg);
-        if q.terms.is_empty() && q.scope.is_none() {
-            facet.push("SELECT l.entry_id AS id, COUNT(*) AS n FROM auth_links l WHERE l.kind = 'departments' GROUP BY l.entry_id");
-        } else {
-            let (unfiltered, number, _) = self.matching(q, false, false);
-            facet.push(&format!(
-                "SELECT l.entry_id AS id, COUNT(*) AS n FROM (SELECT {number} AS number"
-            ));
-            facet.text.push_str(&unfiltered.text);
-            facet.binds.extend(unfiltered.binds);
-            facet.push(") m CROSS JOIN auth_links l WHERE l.auth_number = m.number AND l.kind = 'departments' GROUP BY l.entry_id");
-        }
-        let departments = run_sql!(self.conn(), &facet, load::<FacetRow>)?
-            .into_iter()
-            .map(|r| {
-                Ok((
-                    EntryId::parse(&r.id)
-                        .map_err(|_| RepoError::Internal("corrupt department link".into()))?,
-                    u64::try_from(r.n).unwrap_or(0),
-                ))
-            })
-            .collect::<Result<Vec<_>, RepoError>>()?;
-
-        Ok(AuthHits {
-            numbers,
-            total: u64::try_from(total).unwrap_or(0),
-            departments,
-        })
+    /// Marks a deleted auth as changed for every instance's search index.
+    pub(crate) fn unindex(&mut self, number: i64) {
+        self.search_touched(Some(number));
     }
 }

@@ -1,6 +1,8 @@
 //! Searching auths: the query a use case hands the store, and how search text becomes
 //! terms.
 
+pub mod index;
+
 use crate::ids::EntryId;
 use crate::ports::PageRequest;
 

@@ -1,0 +1,338 @@
+//! An inverted index of auths, held in memory: what answers `/search` without visiting
+//! the database for every match of a common word.
+//!
+//! Each auth is a [`SearchDoc`]: the labels of its name, description, slugs, protocols
+//! and departments, and its department ids. The index maps every word (a run of letters
+//! and digits, lower-cased: the words of [`super::search_terms`]) to the auths holding
+//! it, with the columns it appears in. A search ([`SearchIndex::search`]) answers what
+//! the store's `search_auths` port promises ([`AuthHits`]):
+//!
+//! - every term must be the prefix of a word of the auth (any column);
+//! - **best match first**: an auth scores, for each term, twice the weight of the best
+//!   column it matches in ([`WEIGHTS`]: name 10, description 4, slugs 3, protocols and
+//!   departments 2), plus 1 when the term is a whole word of the auth rather than only
+//!   a prefix; then by name (case-folded), then by number;
+//! - the department facet counts the matches in scope, ignoring the department filter.
+//!
+//! Cost: a term costs the postings of the words it prefixes; ranking a page is a
+//! selection (linear in the matches, no full sort), and the facet one pass over them.
+//! Memory: about 10 bytes a (word, auth) pair, plus each auth's name key and words.
+//!
+//! The index knows nothing of storage: a store keeps it up to date by
+//! [`SearchIndex::upsert`] and [`SearchIndex::remove`] as auths change, and records the
+//! data generation it reflects ([`SearchIndex::generation`]).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{AuthHits, AuthQuery};
+use crate::ids::EntryId;
+use crate::values::fold_case;
+
+/// The weight of a match in each column, in [`SearchDoc`]'s order: name, description,
+/// slugs, protocols, departments.
+pub const WEIGHTS: [u32; 5] = [10, 4, 3, 2, 2];
+
+/// What the index holds of one auth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDoc {
+    /// The auth's number.
+    pub number: i64,
+    /// Its name.
+    pub name: String,
+    /// Its description ("" without one).
+    pub description: String,
+    /// Its slugs' labels.
+    pub slugs: Vec<String>,
+    /// Its protocols' labels.
+    pub protocols: Vec<String>,
+    /// Its departments: ids (for scope, filter and facet) and labels (searched).
+    pub departments: Vec<(EntryId, String)>,
+}
+
+impl SearchDoc {
+    /// Each word of the document with the columns it is in (bit `i`: column `i`).
+    fn words(&self) -> BTreeMap<String, u8> {
+        let mut out: BTreeMap<String, u8> = BTreeMap::new();
+        let mut add = |column: u8, text: &str| {
+            for w in text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
+                *out.entry(w.to_lowercase()).or_default() |= 1 << column;
+            }
+        };
+        add(0, &self.name);
+        add(1, &self.description);
+        self.slugs.iter().for_each(|s| add(2, s));
+        self.protocols.iter().for_each(|s| add(3, s));
+        self.departments.iter().for_each(|(_, s)| add(4, s));
+        out
+    }
+}
+
+/// The auths holding one word: numbers ascending, and the columns of each.
+#[derive(Debug, Clone, Default)]
+struct Postings {
+    numbers: Vec<i64>,
+    columns: Vec<u8>,
+}
+
+impl Postings {
+    fn insert(&mut self, number: i64, columns: u8) {
+        match self.numbers.binary_search(&number) {
+            Ok(i) => self.columns[i] = columns,
+            Err(i) => {
+                self.numbers.insert(i, number);
+                self.columns.insert(i, columns);
+            }
+        }
+    }
+
+    fn remove(&mut self, number: i64) {
+        if let Ok(i) = self.numbers.binary_search(&number) {
+            self.numbers.remove(i);
+            self.columns.remove(i);
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    name_key: Box<str>,
+    departments: Box<[u32]>,
+    words: Box<[Box<str>]>,
+}
+
+/// The index. See the module's documentation.
+#[derive(Debug, Clone, Default)]
+pub struct SearchIndex {
+    generation: i64,
+    docs: HashMap<i64, Entry>,
+    words: BTreeMap<Box<str>, Postings>,
+    departments: Vec<EntryId>,
+    department_ix: HashMap<EntryId, u32>,
+}
+
+/// A term's matches: numbers ascending, with the score each earns.
+type Matches = Vec<(i64, u32)>;
+
+fn best_weight(columns: u8, whole: bool) -> u32 {
+    let best = (0..WEIGHTS.len())
+        .filter(|i| columns & (1 << i) != 0)
+        .map(|i| WEIGHTS[i])
+        .max()
+        .unwrap_or(0);
+    best * 2 + u32::from(whole)
+}
+
+impl SearchIndex {
+    /// An empty index, reflecting `generation`.
+    pub fn new(generation: i64) -> Self {
+        Self {
+            generation,
+            ..Self::default()
+        }
+    }
+
+    /// The data generation the index reflects.
+    pub const fn generation(&self) -> i64 {
+        self.generation
+    }
+
+    /// Records that the index now reflects `generation`.
+    pub fn set_generation(&mut self, generation: i64) {
+        self.generation = generation;
+    }
+
+    /// How many auths it holds.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Adds an auth, or replaces what it held of it.
+    pub fn upsert(&mut self, doc: &SearchDoc) {
+        self.remove(doc.number);
+        let words = doc.words();
+        for (w, columns) in &words {
+            self.words
+                .entry(w.as_str().into())
+                .or_default()
+                .insert(doc.number, *columns);
+        }
+        let mut departments: Vec<u32> = doc
+            .departments
+            .iter()
+            .map(|(id, _)| self.department(id))
+            .collect();
+        departments.sort_unstable();
+        departments.dedup();
+        self.docs.insert(
+            doc.number,
+            Entry {
+                name_key: fold_case(&doc.name).into(),
+                departments: departments.into(),
+                words: words.into_keys().map(Into::into).collect(),
+            },
+        );
+    }
+
+    /// Forgets an auth (nothing when it holds none of that number).
+    pub fn remove(&mut self, number: i64) {
+        let Some(old) = self.docs.remove(&number) else {
+            return;
+        };
+        for w in old.words.iter() {
+            if let Some(p) = self.words.get_mut(w) {
+                p.remove(number);
+                if p.numbers.is_empty() {
+                    self.words.remove(w);
+                }
+            }
+        }
+    }
+
+    fn department(&mut self, id: &EntryId) -> u32 {
+        if let Some(i) = self.department_ix.get(id) {
+            return *i;
+        }
+        let i = u32::try_from(self.departments.len()).unwrap_or(u32::MAX);
+        self.departments.push(id.clone());
+        self.department_ix.insert(id.clone(), i);
+        i
+    }
+
+    /// The auths some word of which starts with `term`, with the score of the term.
+    fn term(&self, term: &str) -> Matches {
+        let mut lists: Vec<(&Postings, bool)> = self
+            .words
+            .range::<str, _>((std::ops::Bound::Included(term), std::ops::Bound::Unbounded))
+            .take_while(|(w, _)| w.starts_with(term))
+            .map(|(w, p)| (p, &**w == term))
+            .collect();
+        if let [(p, whole)] = lists.as_slice() {
+            return p
+                .numbers
+                .iter()
+                .zip(&p.columns)
+                .map(|(n, c)| (*n, best_weight(*c, *whole)))
+                .collect();
+        }
+        let mut all: Matches = Vec::new();
+        for (p, whole) in lists.drain(..) {
+            all.extend(
+                p.numbers
+                    .iter()
+                    .zip(&p.columns)
+                    .map(|(n, c)| (*n, best_weight(*c, whole))),
+            );
+        }
+        all.sort_unstable();
+        // One entry a number, its best score among the words it holds.
+        let mut out: Matches = Vec::with_capacity(all.len());
+        for (n, s) in all {
+            match out.last_mut() {
+                Some((m, best)) if *m == n => *best = (*best).max(s),
+                _ => out.push((n, s)),
+            }
+        }
+        out
+    }
+
+    fn in_any(&self, entry: &Entry, ids: &[u32]) -> bool {
+        entry.departments.iter().any(|d| ids.contains(d))
+    }
+
+    fn ids(&self, ids: &[EntryId]) -> Vec<u32> {
+        ids.iter()
+            .filter_map(|id| self.department_ix.get(id).copied())
+            .collect()
+    }
+
+    /// Answers a query. See the module's documentation for what matches and in which
+    /// order.
+    pub fn search(&self, q: &AuthQuery) -> AuthHits {
+        // Terms: the rarest first, then intersected.
+        let mut matches: Matches = if q.terms.is_empty() {
+            let mut all: Matches = self.docs.keys().map(|n| (*n, 0)).collect();
+            all.sort_unstable();
+            all
+        } else {
+            let mut lists: Vec<Matches> = q.terms.iter().map(|t| self.term(t)).collect();
+            lists.sort_by_key(Vec::len);
+            let mut lists = lists.into_iter();
+            let mut acc = lists.next().unwrap_or_default();
+            for next in lists {
+                let mut j = 0;
+                acc.retain_mut(|(n, s)| {
+                    while j < next.len() && next[j].0 < *n {
+                        j += 1;
+                    }
+                    if j < next.len() && next[j].0 == *n {
+                        *s += next[j].1;
+                        true
+                    } else {
+                        false
+                    }
+                });
+            }
+            acc
+        };
+        if let Some(scope) = &q.scope {
+            let scope = self.ids(scope);
+            matches.retain(|(n, _)| self.docs.get(n).is_some_and(|e| self.in_any(e, &scope)));
+        }
+        let mut facet: HashMap<u32, u64> = HashMap::new();
+        for (n, _) in &matches {
+            if let Some(e) = self.docs.get(n) {
+                for d in e.departments.iter() {
+                    *facet.entry(*d).or_default() += 1;
+                }
+            }
+        }
+        if let Some(filter) = &q.departments {
+            let filter = self.ids(filter);
+            matches.retain(|(n, _)| self.docs.get(n).is_some_and(|e| self.in_any(e, &filter)));
+        }
+        let total = matches.len();
+        let mut ranked: Vec<(u32, &str, i64)> = matches
+            .iter()
+            .filter_map(|(n, s)| self.docs.get(n).map(|e| (*s, &*e.name_key, *n)))
+            .collect();
+        let order = |a: &(u32, &str, i64), b: &(u32, &str, i64)| {
+            b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)).then(a.2.cmp(&b.2))
+        };
+        let offset = usize::try_from(q.page.offset).unwrap_or(usize::MAX);
+        let end = offset
+            .saturating_add(q.page.limit as usize)
+            .min(ranked.len());
+        let numbers = if offset >= end {
+            Vec::new()
+        } else {
+            if end < ranked.len() {
+                ranked.select_nth_unstable_by(end, order);
+                ranked.truncate(end);
+            }
+            ranked.sort_unstable_by(order);
+            ranked[offset..].iter().map(|(_, _, n)| *n).collect()
+        };
+        let mut departments: Vec<(EntryId, u64)> = facet
+            .into_iter()
+            .filter_map(|(d, n)| self.departments.get(d as usize).map(|id| (id.clone(), n)))
+            .collect();
+        departments.sort();
+        AuthHits {
+            numbers,
+            total: total as u64,
+            departments,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "index_tests.rs"]
+mod tests;

@@ -1,0 +1,298 @@
+//! `/search` from memory: a [`SearchIndex`] a [`crate::Db`] shares between its
+//! connections, kept in step with the database so that an answer reflects every
+//! committed write, of this process or of any other on the same database.
+//!
+//! - Every write records, after it raised the data generation (whose row lock it then
+//!   holds until its commit, so that generations are in commit order), the auths it
+//!   re-indexed: one `search_log` row `(generation, auth_number)` each, `-1` for every
+//!   auth (`/refresh`).
+//! - A search reads the generation in its own snapshot; an index behind it reads the
+//!   log rows past its own generation and reloads those auths (gone ones are removed),
+//!   in the same snapshot. An index older than the log's floor (rows are pruned past
+//!   [`KEEP_GENERATIONS`]), or none yet, is built whole, [`PAGE`] auths a query.
+//! - Searches share a read lock; catching up takes the write lock, once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use auths_domain::{AuthHits, AuthQuery, EntryId, RepoError, SearchDoc, SearchIndex, Transaction};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use super::search::{Bind, Sql, run_sql};
+use crate::db::StoreTx;
+use crate::error::repo_error;
+use crate::schema::{search_log, search_log_floor};
+
+/// The index a [`crate::Db`] and its clones share (`None` until first built).
+pub(crate) type Shared = Arc<RwLock<Option<SearchIndex>>>;
+
+/// The `auth_number` of a log row that stands for every auth.
+const EVERY_AUTH: i64 = -1;
+/// How many generations of log rows are kept: an instance whose index is older (no
+/// search for that long while others wrote) builds it again whole.
+pub(crate) const KEEP_GENERATIONS: i64 = 10_000;
+/// Log rows are pruned once every so many generations.
+const PRUNE_EVERY: i64 = 256;
+/// Auths loaded a query when building the index whole.
+pub(crate) const PAGE: i64 = 5_000;
+/// Changed auths reloaded a query when catching up.
+const CHANGED_CHUNK: usize = 500;
+
+#[derive(QueryableByName)]
+struct DocRow {
+    #[diesel(sql_type = BigInt)]
+    number: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    description: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct LinkRow {
+    #[diesel(sql_type = BigInt)]
+    auth_number: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    entry_id: String,
+    #[diesel(sql_type = Text)]
+    label: String,
+}
+
+/// Which auths to load: a set of numbers, or the page after a number.
+enum Which<'a> {
+    Numbers(&'a [i64]),
+    After(i64),
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl StoreTx {
+    /// Notes that this transaction re-indexed auth `number` (or every auth, `None`).
+    pub(crate) fn search_touched(&mut self, number: Option<i64>) {
+        match number {
+            Some(n) => self.search_changed.push(n),
+            None => self.search_changed_all = true,
+        }
+    }
+
+    /// Records the auths this transaction re-indexed under `generation`, the one it is
+    /// committing (called after the generation was raised), and prunes old rows now
+    /// and then.
+    pub(crate) fn log_search_changes(&mut self, generation: i64) -> Result<(), RepoError> {
+        let mut numbers = std::mem::take(&mut self.search_changed);
+        if std::mem::take(&mut self.search_changed_all) {
+            numbers = vec![EVERY_AUTH];
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        for chunk in numbers.chunks(CHANGED_CHUNK) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|n| {
+                    (
+                        search_log::generation.eq(generation),
+                        search_log::auth_number.eq(*n),
+                    )
+                })
+                .collect();
+            self.insert_rows(rows)?;
+        }
+        if generation % PRUNE_EVERY == 0 && generation > KEEP_GENERATIONS {
+            let floor = generation - KEEP_GENERATIONS;
+            diesel::update(search_log_floor::table.find(1))
+                .set(search_log_floor::generation.eq(floor))
+                .execute(self.conn())
+                .map_err(repo_error)?;
+            diesel::delete(search_log::table.filter(search_log::generation.le(floor)))
+                .execute(self.conn())
+                .map_err(repo_error)?;
+        }
+        Ok(())
+    }
+
+    fn insert_rows(
+        &mut self,
+        rows: Vec<(
+            diesel::dsl::Eq<search_log::generation, i64>,
+            diesel::dsl::Eq<search_log::auth_number, i64>,
+        )>,
+    ) -> Result<(), RepoError> {
+        // One statement for the chunk, on the concrete backend (diesel's SQLite batch
+        // insert is a savepoint a row).
+        let insert = diesel::insert_into(search_log::table).values(rows);
+        match self.conn() {
+            crate::pool::AnyConnection::Sqlite(c) => insert.execute(c),
+            crate::pool::AnyConnection::Postgresql(c) => insert.execute(c),
+        }
+        .map(drop)
+        .map_err(repo_error)
+    }
+
+    /// Answers a search from the shared index, brought up to this transaction's
+    /// generation first.
+    pub(crate) fn search(&mut self, q: &AuthQuery) -> Result<AuthHits, RepoError> {
+        let shared = Arc::clone(&self.search_index);
+        let now = self.generation()?;
+        {
+            let held = read(&shared);
+            if let Some(ix) = held.as_ref()
+                && ix.generation() >= now
+            {
+                return Ok(ix.search(q));
+            }
+        }
+        let mut held = write(&shared);
+        let behind = held.as_ref().is_none_or(|ix| ix.generation() < now);
+        if behind {
+            let built = match held.take() {
+                Some(ix) => self.catch_up(ix, now)?,
+                None => self.build(now)?,
+            };
+            *held = Some(built);
+        }
+        Ok(held
+            .as_ref()
+            .map(|ix| ix.search(q))
+            .unwrap_or_else(|| SearchIndex::new(now).search(q)))
+    }
+
+    /// The index `ix` brought from its generation to `now`: whole again when the log
+    /// no longer reaches back to it or a write re-indexed every auth.
+    fn catch_up(&mut self, mut ix: SearchIndex, now: i64) -> Result<SearchIndex, RepoError> {
+        let floor: i64 = search_log_floor::table
+            .find(1)
+            .select(search_log_floor::generation)
+            .first(self.conn())
+            .map_err(repo_error)?;
+        if ix.generation() < floor {
+            return self.build(now);
+        }
+        let mut changed: Vec<i64> = search_log::table
+            .filter(search_log::generation.gt(ix.generation()))
+            .filter(search_log::generation.le(now))
+            .select(search_log::auth_number)
+            .load(self.conn())
+            .map_err(repo_error)?;
+        if changed.contains(&EVERY_AUTH) {
+            return self.build(now);
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        for chunk in changed.chunks(CHANGED_CHUNK) {
+            let docs = self.docs(&Which::Numbers(chunk))?;
+            let found: Vec<i64> = docs.iter().map(|d| d.number).collect();
+            for n in chunk.iter().filter(|n| !found.contains(n)) {
+                ix.remove(*n);
+            }
+            docs.iter().for_each(|d| ix.upsert(d));
+        }
+        ix.set_generation(now);
+        Ok(ix)
+    }
+
+    /// The index of every auth, at generation `now`.
+    fn build(&mut self, now: i64) -> Result<SearchIndex, RepoError> {
+        let mut ix = SearchIndex::new(now);
+        let mut after = 0;
+        loop {
+            let docs = self.docs(&Which::After(after))?;
+            let Some(last) = docs.last().map(|d| d.number) else {
+                break;
+            };
+            docs.iter().for_each(|d| ix.upsert(d));
+            after = last;
+        }
+        tracing::debug!(auths = ix.len(), generation = now, "search index built");
+        Ok(ix)
+    }
+
+    /// The documents of the auths `which` names (those that exist), by number.
+    fn docs(&mut self, which: &Which<'_>) -> Result<Vec<SearchDoc>, RepoError> {
+        let pg = self.is_pg();
+        let mut sql = Sql::new(pg);
+        sql.push(
+            "SELECT a.number AS number, \
+             (SELECT e.label FROM catalog_entries e WHERE e.id = a.name_id) AS name, \
+             (SELECT e.label FROM catalog_entries e WHERE e.id = a.description_id) AS description \
+             FROM auths a WHERE ",
+        );
+        let mut links = Sql::new(pg);
+        links.push(
+            "SELECT l.auth_number AS auth_number, l.kind AS kind, l.entry_id AS entry_id, \
+             (SELECT e.label FROM catalog_entries e WHERE e.id = l.entry_id) AS label \
+             FROM auth_links l WHERE l.kind IN ('slugs', 'protocols', 'departments') AND ",
+        );
+        match which {
+            Which::Numbers(numbers) => {
+                for (s, column) in [(&mut sql, "a.number"), (&mut links, "l.auth_number")] {
+                    s.push(column).push(" IN (");
+                    for (i, n) in numbers.iter().enumerate() {
+                        if i > 0 {
+                            s.push(", ");
+                        }
+                        s.bind(Bind::Int(*n));
+                    }
+                    s.push(")");
+                }
+                sql.push(" ORDER BY a.number");
+            }
+            Which::After(after) => {
+                sql.push("a.number > ")
+                    .bind(Bind::Int(*after))
+                    .push(" ORDER BY a.number LIMIT ")
+                    .bind(Bind::Int(PAGE));
+            }
+        }
+        let rows: Vec<DocRow> = run_sql!(self.conn(), &sql, load::<DocRow>)?;
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            return Ok(Vec::new());
+        };
+        if let Which::After(_) = which {
+            links
+                .push("l.auth_number >= ")
+                .bind(Bind::Int(first.number))
+                .push(" AND l.auth_number <= ")
+                .bind(Bind::Int(last.number));
+        }
+        let mut by_auth: HashMap<i64, Vec<LinkRow>> = HashMap::new();
+        for l in run_sql!(self.conn(), &links, load::<LinkRow>)? {
+            by_auth.entry(l.auth_number).or_default().push(l);
+        }
+        rows.into_iter()
+            .map(|r| {
+                let mut doc = SearchDoc {
+                    number: r.number,
+                    name: r.name,
+                    description: r.description.unwrap_or_default(),
+                    slugs: Vec::new(),
+                    protocols: Vec::new(),
+                    departments: Vec::new(),
+                };
+                for l in by_auth.remove(&r.number).unwrap_or_default() {
+                    match l.kind.as_str() {
+                        "slugs" => doc.slugs.push(l.label),
+                        "protocols" => doc.protocols.push(l.label),
+                        _ => doc.departments.push((
+                            EntryId::parse(&l.entry_id).map_err(|_| {
+                                RepoError::Internal("corrupt department link".into())
+                            })?,
+                            l.label,
+                        )),
+                    }
+                }
+                Ok(doc)
+            })
+            .collect()
+    }
+}

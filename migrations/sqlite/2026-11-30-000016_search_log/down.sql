@@ -1,0 +1,2 @@
+DROP TABLE search_log_floor;
+DROP TABLE search_log;
