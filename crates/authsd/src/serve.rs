@@ -66,7 +66,9 @@ pub fn serve(config: &Config) -> anyhow::Result<()> {
     let warming = data.clone();
     std::thread::spawn(move || match warming.warm_search_index() {
         Ok(took) => tracing::info!(ms = took.as_millis() as u64, "search index ready"),
-        Err(e) => tracing::warn!(error = %e, "could not build the search index yet: the first search will"),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not build the search index yet: the first search will")
+        }
     });
     let failed_logins = web::Data::new(auths_http::throttle::FailedLogins::new(
         config.failed_login_limit,

@@ -216,8 +216,10 @@ fn revoked_by_the_cli(database_url: Option<&str>) {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        "keys create ({database_url:?}): {:?}\nstderr: {}\nstdout: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
     );
     let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     let get = || {

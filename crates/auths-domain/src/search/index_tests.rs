@@ -36,8 +36,18 @@ fn prefixes_of_every_term_in_any_column_best_match_first() {
     let fin = dep("d-fin", "Finance");
     let hr = dep("d-hr", "HR");
     let mut ix = SearchIndex::new(1);
-    ix.upsert(&doc(1, "Zeta Portal", "for staff", std::slice::from_ref(&fin)));
-    ix.upsert(&doc(2, "Alpha", "the portal of finance", std::slice::from_ref(&hr)));
+    ix.upsert(&doc(
+        1,
+        "Zeta Portal",
+        "for staff",
+        std::slice::from_ref(&fin),
+    ));
+    ix.upsert(&doc(
+        2,
+        "Alpha",
+        "the portal of finance",
+        std::slice::from_ref(&hr),
+    ));
     ix.upsert(&doc(3, "Beta Portals", "", &[fin.clone(), hr.clone()]));
     ix.upsert(&doc(4, "Gamma", "nothing", &[]));
     // A name match before a description match; a whole word before a prefix; then name.

@@ -420,7 +420,10 @@ impl AuthRepository for StoreTx {
 
     fn rebuild_search_index(&mut self) -> Result<u64, RepoError> {
         self.reindex(Reindex::All)?;
-        let n: i64 = a::table.count().get_result(self.conn()).map_err(repo_error)?;
+        let n: i64 = a::table
+            .count()
+            .get_result(self.conn())
+            .map_err(repo_error)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
