@@ -243,66 +243,75 @@ impl SearchIndex {
         out
     }
 
-    fn in_any(&self, entry: &Entry, ids: &[u32]) -> bool {
-        entry.departments.iter().any(|d| ids.contains(d))
-    }
-
     fn ids(&self, ids: &[EntryId]) -> Vec<u32> {
         ids.iter()
             .filter_map(|id| self.department_ix.get(id).copied())
             .collect()
     }
 
+    /// The auths every term prefixes a word of, numbers ascending, with their scores
+    /// (`None`: no terms, every auth).
+    fn matching(&self, terms: &[String]) -> Option<Matches> {
+        if terms.is_empty() {
+            return None;
+        }
+        // The rarest term first, then intersected with the others.
+        let mut lists: Vec<Matches> = terms.iter().map(|t| self.term(t)).collect();
+        lists.sort_by_key(Vec::len);
+        let mut lists = lists.into_iter();
+        let mut acc = lists.next().unwrap_or_default();
+        for next in lists {
+            let mut j = 0;
+            acc.retain_mut(|(n, s)| {
+                while j < next.len() && next[j].0 < *n {
+                    j += 1;
+                }
+                if j < next.len() && next[j].0 == *n {
+                    *s += next[j].1;
+                    true
+                } else {
+                    false
+                }
+            });
+        }
+        Some(acc)
+    }
+
     /// Answers a query. See the module's documentation for what matches and in which
     /// order.
     pub fn search(&self, q: &AuthQuery) -> AuthHits {
-        // Terms: the rarest first, then intersected.
-        let mut matches: Matches = if q.terms.is_empty() {
-            let mut all: Matches = self.docs.keys().map(|n| (*n, 0)).collect();
-            all.sort_unstable();
-            all
-        } else {
-            let mut lists: Vec<Matches> = q.terms.iter().map(|t| self.term(t)).collect();
-            lists.sort_by_key(Vec::len);
-            let mut lists = lists.into_iter();
-            let mut acc = lists.next().unwrap_or_default();
-            for next in lists {
-                let mut j = 0;
-                acc.retain_mut(|(n, s)| {
-                    while j < next.len() && next[j].0 < *n {
-                        j += 1;
-                    }
-                    if j < next.len() && next[j].0 == *n {
-                        *s += next[j].1;
-                        true
-                    } else {
-                        false
-                    }
-                });
-            }
-            acc
+        let scope = q.scope.as_deref().map(|s| self.ids(s));
+        let filter = q.departments.as_deref().map(|f| self.ids(f));
+        let in_any = |e: &Entry, ids: &Option<Vec<u32>>| {
+            ids.as_ref()
+                .is_none_or(|ids| e.departments.iter().any(|d| ids.contains(d)))
         };
-        if let Some(scope) = &q.scope {
-            let scope = self.ids(scope);
-            matches.retain(|(n, _)| self.docs.get(n).is_some_and(|e| self.in_any(e, &scope)));
-        }
-        let mut facet: HashMap<u32, u64> = HashMap::new();
-        for (n, _) in &matches {
-            if let Some(e) = self.docs.get(n) {
-                for d in e.departments.iter() {
-                    *facet.entry(*d).or_default() += 1;
+        let mut facet = vec![0u64; self.departments.len()];
+        let mut ranked: Vec<(u32, &str, i64)> = Vec::new();
+        // One pass over the matches, each auth looked up once: scope, facet (before
+        // the department filter), filter, and what ranks it.
+        let matches = self.matching(&q.terms);
+        let candidates: Box<dyn Iterator<Item = (i64, u32, &Entry)> + '_> = match &matches {
+            None => Box::new(self.docs.iter().map(|(n, e)| (*n, 0, e))),
+            Some(m) => Box::new(
+                m.iter()
+                    .filter_map(|(n, s)| self.docs.get(n).map(|e| (*n, *s, e))),
+            ),
+        };
+        for (n, score, e) in candidates {
+            if !in_any(e, &scope) {
+                continue;
+            }
+            for d in e.departments.iter() {
+                if let Some(c) = facet.get_mut(*d as usize) {
+                    *c += 1;
                 }
             }
+            if in_any(e, &filter) {
+                ranked.push((score, &e.name_key, n));
+            }
         }
-        if let Some(filter) = &q.departments {
-            let filter = self.ids(filter);
-            matches.retain(|(n, _)| self.docs.get(n).is_some_and(|e| self.in_any(e, &filter)));
-        }
-        let total = matches.len();
-        let mut ranked: Vec<(u32, &str, i64)> = matches
-            .iter()
-            .filter_map(|(n, s)| self.docs.get(n).map(|e| (*s, &*e.name_key, *n)))
-            .collect();
+        let total = ranked.len();
         let order = |a: &(u32, &str, i64), b: &(u32, &str, i64)| {
             b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)).then(a.2.cmp(&b.2))
         };
@@ -322,7 +331,9 @@ impl SearchIndex {
         };
         let mut departments: Vec<(EntryId, u64)> = facet
             .into_iter()
-            .filter_map(|(d, n)| self.departments.get(d as usize).map(|id| (id.clone(), n)))
+            .zip(&self.departments)
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, id)| (id.clone(), n))
             .collect();
         departments.sort();
         AuthHits {
