@@ -328,16 +328,22 @@ impl Db {
             .into());
         }
         if bump {
-            diesel::update(data_generation::table.find(1))
+            // RETURNING on the concrete backend (MultiBackend has none): the value
+            // this transaction commits, read with no second statement.
+            let raise = diesel::update(data_generation::table.find(1))
                 .set(data_generation::value.eq(data_generation::value + 1))
-                .execute(tx.conn())
-                .map_err(repo_error)?;
+                .returning(data_generation::value);
+            let generation: i64 = match tx.conn() {
+                AnyConnection::Sqlite(c) => raise.get_result(c),
+                AnyConnection::Postgresql(c) => raise.get_result(c),
+            }
+            .map_err(repo_error)?;
             // Now that this transaction holds the generation's row lock until its
             // commit, the search log rows it writes are in commit order.
             if tx.search_changed_all || !tx.search_changed.is_empty() {
-                let generation = read_generation(tx.conn())?;
                 tx.log_search_changes(generation)?;
             }
+            tx.prune_search_log(generation)?;
         }
         tx.open = false;
         // A failed COMMIT is rolled back by diesel's transaction manager.

@@ -95,9 +95,18 @@ impl<S: Store> AuthService<S> {
         let key = format!("{caller:?}{request:?}");
         let found = self.cached(Tag::Search, key, SearchResult::weight, |tx| {
             let hits = tx.search_auths(&query)?;
+            // The rows are read in this transaction's snapshot, which may be older than
+            // the index that chose them (another search brought it further): the scope
+            // is checked again on what this snapshot says, so that an auth moved into
+            // the caller's departments since is never shown as it was before.
             let auths = tx
                 .auths_by_numbers(&hits.numbers)?
                 .into_iter()
+                .filter(|a| {
+                    let departments: Vec<EntryId> =
+                        a.departments.iter().map(|d| d.id.clone()).collect();
+                    caller.can_see(&departments)
+                })
                 .map(|a| AuthView::new(a, caller))
                 .collect();
             let selected = request.departments.clone().unwrap_or_default();

@@ -100,7 +100,8 @@ impl Postings {
 struct Entry {
     name_key: Box<str>,
     departments: Box<[u32]>,
-    words: Box<[Box<str>]>,
+    /// Its words, with their columns.
+    words: Box<[(Box<str>, u8)]>,
 }
 
 /// The index. See the module's documentation.
@@ -176,7 +177,7 @@ impl SearchIndex {
             Entry {
                 name_key: fold_case(&doc.name).into(),
                 departments: departments.into(),
-                words: words.into_keys().map(Into::into).collect(),
+                words: words.into_iter().map(|(w, c)| (w.into(), c)).collect(),
             },
         );
     }
@@ -186,7 +187,7 @@ impl SearchIndex {
         let Some(old) = self.docs.remove(&number) else {
             return;
         };
-        for w in old.words.iter() {
+        for (w, _) in old.words.iter() {
             if let Some(p) = self.words.get_mut(w) {
                 p.remove(number);
                 if p.numbers.is_empty() {
@@ -206,14 +207,23 @@ impl SearchIndex {
         i
     }
 
+    /// The words `term` prefixes, with their postings.
+    fn prefixed<'a>(&'a self, term: &'a str) -> impl Iterator<Item = (&'a str, &'a Postings)> + 'a {
+        self.words
+            .range::<str, _>((std::ops::Bound::Included(term), std::ops::Bound::Unbounded))
+            .take_while(move |(w, _)| w.starts_with(term))
+            .map(|(w, p)| (&**w, p))
+    }
+
+    /// How many (word, auth) pairs `term` prefixes: the cost of listing its auths.
+    fn estimate(&self, term: &str) -> usize {
+        self.prefixed(term).map(|(_, p)| p.numbers.len()).sum()
+    }
+
     /// The auths some word of which starts with `term`, with the score of the term.
     fn term(&self, term: &str) -> Matches {
-        let mut lists: Vec<(&Postings, bool)> = self
-            .words
-            .range::<str, _>((std::ops::Bound::Included(term), std::ops::Bound::Unbounded))
-            .take_while(|(w, _)| w.starts_with(term))
-            .map(|(w, p)| (p, &**w == term))
-            .collect();
+        let mut lists: Vec<(&Postings, bool)> =
+            self.prefixed(term).map(|(w, p)| (p, w == term)).collect();
         if let [(p, whole)] = lists.as_slice() {
             return p
                 .numbers
@@ -255,12 +265,34 @@ impl SearchIndex {
         if terms.is_empty() {
             return None;
         }
-        // The rarest term first, then intersected with the others.
-        let mut lists: Vec<Matches> = terms.iter().map(|t| self.term(t)).collect();
-        lists.sort_by_key(Vec::len);
-        let mut lists = lists.into_iter();
-        let mut acc = lists.next().unwrap_or_default();
-        for next in lists {
+        // The rarest term first; each other term is intersected with what is left, or,
+        // when what is left is much smaller than what the term lists, checked against
+        // those auths' own words. Nothing left: done (`zzq a e i o` costs `zzq`).
+        let mut terms: Vec<(&str, usize)> = terms
+            .iter()
+            .map(|t| (t.as_str(), self.estimate(t)))
+            .collect();
+        terms.sort_by_key(|(_, n)| *n);
+        let mut terms = terms.into_iter();
+        let mut acc = terms.next().map(|(t, _)| self.term(t)).unwrap_or_default();
+        for (term, estimate) in terms {
+            if acc.is_empty() {
+                break;
+            }
+            if acc.len().saturating_mul(8) < estimate {
+                acc.retain_mut(|(n, s)| {
+                    let best = self.docs.get(n).and_then(|e| {
+                        e.words
+                            .iter()
+                            .filter(|(w, _)| w.starts_with(term))
+                            .map(|(w, c)| best_weight(*c, &**w == term))
+                            .max()
+                    });
+                    best.inspect(|b| *s += b).is_some()
+                });
+                continue;
+            }
+            let next = self.term(term);
             let mut j = 0;
             acc.retain_mut(|(n, s)| {
                 while j < next.len() && next[j].0 < *n {

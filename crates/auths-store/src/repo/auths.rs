@@ -140,9 +140,10 @@ impl StoreTx {
 
     /// On PostgreSQL, share-locks every catalog entry `content` uses, before the auth
     /// row is touched. A concurrent rename of one of them (which takes the entry's row
-    /// lock and then re-indexes its users) then either commits first, and this write's
-    /// index statement sees the new label, or waits for this write, and its re-index
-    /// sees the new link: the search index never keeps a stale label. Entries are always
+    /// lock and then logs its users for the search index) then either commits first,
+    /// and the index reloads this write's auth after it, with the new label, or waits
+    /// for this write, and its re-index sees and logs the new link: the search index
+    /// never keeps a stale label. Entries are always
     /// locked before auth rows, in id order, so the two paths cannot deadlock. SQLite
     /// writers are serialised already.
     fn lock_entries(&mut self, content: &AuthContent) -> Result<(), RepoError> {
@@ -420,6 +421,7 @@ impl AuthRepository for StoreTx {
 
     fn rebuild_search_index(&mut self) -> Result<u64, RepoError> {
         self.reindex(Reindex::All)?;
+        self.drop_search_index();
         let n: i64 = a::table
             .count()
             .get_result(self.conn())

@@ -206,7 +206,7 @@ pub(crate) struct Number {
 /// Which auths to re-index.
 #[derive(Debug, Clone)]
 pub(crate) enum Reindex<'a> {
-    /// An auth just inserted (its name key is set, it has no search row yet).
+    /// An auth just inserted (its insert set its name key).
     New(i64),
     /// One auth.
     One(i64),

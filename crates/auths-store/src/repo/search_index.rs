@@ -38,6 +38,11 @@ const PRUNE_EVERY: i64 = 256;
 pub(crate) const PAGE: i64 = 5_000;
 /// Changed auths reloaded a query when catching up.
 const CHANGED_CHUNK: usize = 500;
+/// A write that re-indexes more auths than this logs "every auth" instead (a rename of
+/// a department most auths are in): one row under the generation's lock, and every
+/// instance rebuilds (loading in number order appends to the postings) rather than
+/// replacing most of its index one auth at a time.
+const LOG_EACH_UP_TO: usize = 5_000;
 
 #[derive(QueryableByName)]
 struct DocRow {
@@ -91,11 +96,11 @@ impl StoreTx {
     /// and then.
     pub(crate) fn log_search_changes(&mut self, generation: i64) -> Result<(), RepoError> {
         let mut numbers = std::mem::take(&mut self.search_changed);
-        if std::mem::take(&mut self.search_changed_all) {
-            numbers = vec![EVERY_AUTH];
-        }
         numbers.sort_unstable();
         numbers.dedup();
+        if std::mem::take(&mut self.search_changed_all) || numbers.len() > LOG_EACH_UP_TO {
+            numbers = vec![EVERY_AUTH];
+        }
         for chunk in numbers.chunks(CHANGED_CHUNK) {
             let rows: Vec<_> = chunk
                 .iter()
@@ -108,6 +113,13 @@ impl StoreTx {
                 .collect();
             self.insert_rows(rows)?;
         }
+        Ok(())
+    }
+
+    /// Prunes the log when `generation`, the one this write commits, is a multiple of
+    /// [`PRUNE_EVERY`] (every write raises the generation by one, so each multiple is
+    /// some write's).
+    pub(crate) fn prune_search_log(&mut self, generation: i64) -> Result<(), RepoError> {
         if generation % PRUNE_EVERY == 0 && generation > KEEP_GENERATIONS {
             let floor = generation - KEEP_GENERATIONS;
             diesel::update(search_log_floor::table.find(1))
@@ -153,13 +165,17 @@ impl StoreTx {
             }
         }
         let mut held = write(&shared);
-        let behind = held.as_ref().is_none_or(|ix| ix.generation() < now);
-        if behind {
-            let built = match held.take() {
-                Some(ix) => self.catch_up(ix, now)?,
-                None => self.build(now)?,
-            };
-            *held = Some(built);
+        match held.as_mut() {
+            // Caught up in place: upserts and removals are idempotent and the
+            // generation moves last, so a failure leaves an index the next search
+            // catches up again, not a lost one.
+            Some(ix) if ix.generation() < now => {
+                if !self.catch_up(ix, now)? {
+                    *held = Some(self.build(now)?);
+                }
+            }
+            Some(_) => {}
+            None => *held = Some(self.build(now)?),
         }
         Ok(held
             .as_ref()
@@ -167,38 +183,46 @@ impl StoreTx {
             .unwrap_or_else(|| SearchIndex::new(now).search(q)))
     }
 
-    /// The index `ix` brought from its generation to `now`: whole again when the log
-    /// no longer reaches back to it or a write re-indexed every auth.
-    fn catch_up(&mut self, mut ix: SearchIndex, now: i64) -> Result<SearchIndex, RepoError> {
+    /// Brings `ix` from its generation to `now`; `false` when it must be built whole
+    /// instead: the log no longer reaches back to it, a write re-indexed every auth, or
+    /// more auths changed than a rebuild costs.
+    fn catch_up(&mut self, ix: &mut SearchIndex, now: i64) -> Result<bool, RepoError> {
         let floor: i64 = search_log_floor::table
             .find(1)
             .select(search_log_floor::generation)
             .first(self.conn())
             .map_err(repo_error)?;
         if ix.generation() < floor {
-            return self.build(now);
+            return Ok(false);
         }
         let mut changed: Vec<i64> = search_log::table
             .filter(search_log::generation.gt(ix.generation()))
             .filter(search_log::generation.le(now))
             .select(search_log::auth_number)
+            .distinct()
             .load(self.conn())
             .map_err(repo_error)?;
-        if changed.contains(&EVERY_AUTH) {
-            return self.build(now);
+        if changed.contains(&EVERY_AUTH) || changed.len() > ix.len() / 4 + LOG_EACH_UP_TO {
+            return Ok(false);
         }
         changed.sort_unstable();
-        changed.dedup();
         for chunk in changed.chunks(CHANGED_CHUNK) {
             let docs = self.docs(&Which::Numbers(chunk))?;
-            let found: Vec<i64> = docs.iter().map(|d| d.number).collect();
+            let found: std::collections::HashSet<i64> = docs.iter().map(|d| d.number).collect();
             for n in chunk.iter().filter(|n| !found.contains(n)) {
                 ix.remove(*n);
             }
             docs.iter().for_each(|d| ix.upsert(d));
         }
         ix.set_generation(now);
-        Ok(ix)
+        Ok(true)
+    }
+
+    /// Forgets this process's index (`/refresh`): the next search builds it whole,
+    /// whatever the generation says (after a database restored from a backup, the
+    /// counter may be behind the index).
+    pub(crate) fn drop_search_index(&mut self) {
+        *write(&self.search_index) = None;
     }
 
     /// The index of every auth, at generation `now`.
