@@ -30,17 +30,7 @@ fn python_venv() -> Option<PathBuf> {
 
 /// One HTTP call to the server, answering the JSON body.
 fn call(server: &support::Server, method: &str, path: &str, body: &str) -> serde_json::Value {
-    let (status, text) = server.request(
-        method,
-        path,
-        &[("X-Api-Key", KEY), ("Content-Type", "application/json")],
-        body,
-    );
-    assert!(
-        (200..300).contains(&status),
-        "{method} {path}: {status} {text}"
-    );
-    serde_json::from_str(&text).unwrap()
+    support::ok_json(server, KEY, method, path, body)
 }
 
 const SCRIPT: &str = r#"

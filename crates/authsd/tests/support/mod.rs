@@ -260,3 +260,24 @@ pub fn python_venv(
     }
     Some(venv)
 }
+
+/// One JSON call to the server with `key`, which must succeed (2xx): its JSON answer.
+pub fn ok_json(
+    server: &Server,
+    key: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> serde_json::Value {
+    let (status, text) = server.request(
+        method,
+        path,
+        &[("X-Api-Key", key), ("Content-Type", "application/json")],
+        body,
+    );
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path}: {status} {text}"
+    );
+    serde_json::from_str(&text).unwrap()
+}
