@@ -14,8 +14,8 @@
 //!   balancer reads it alike. A `tools/call` without one is 400; one that cannot be
 //!   read is 404 (the transport's "initialize again").
 //! - `tools/list` answers the tools of [`tools::catalogue`] the caller's role may call;
-//!   `tools/call` calls the endpoint through [`inner`] with `X-MCP: <client name>`, so
-//!   the call is channel `mcp`, the MCP policy applies and the audit record carries the
+//!   `tools/call` calls the endpoint through an in-process v5 application with
+//!   `X-MCP: <client name>`, so the call is channel `mcp`, the MCP policy applies and the audit record carries the
 //!   client. An error of the API is a tool result with `isError` and the API's error
 //!   body (text and structured content), never a transport failure.
 //! - A client of the 2026 era probes `server/discover` first: it is answered "method not
