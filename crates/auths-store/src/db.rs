@@ -312,7 +312,6 @@ impl Db {
         let mut tx = StoreTx {
             conn,
             open: true,
-            savepoints: 0,
             poisoned: false,
             secrets: self.secrets(),
             search_index: Arc::clone(&self.search_index),
@@ -391,8 +390,6 @@ fn tx_rollback(conn: &mut AnyConnection) -> QueryResult<()> {
 pub struct StoreTx {
     conn: PooledConnection<Manager>,
     open: bool,
-    /// How many savepoints are open.
-    pub(crate) savepoints: u32,
     /// A savepoint failed to roll back: the transaction may not commit.
     poisoned: bool,
     /// The keys of secret values.
@@ -495,9 +492,7 @@ impl auths_domain::Transaction for StoreTx {
         // Inside a transaction, diesel's manager makes these a SAVEPOINT, RELEASE
         // SAVEPOINT and ROLLBACK TO SAVEPOINT.
         tx_begin_nested(self.conn()).map_err(repo_error)?;
-        self.savepoints += 1;
         let out = f(self);
-        self.savepoints -= 1;
         match out {
             Ok(value) => {
                 tx_commit(self.conn()).map_err(repo_error)?;

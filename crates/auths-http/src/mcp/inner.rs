@@ -93,16 +93,12 @@ pub async fn call(
     head.method = method;
     head.uri = uri;
     head.peer_addr = outer.peer_addr();
-    for name in [header::AUTHORIZATION.as_str(), API_KEY_HEADER] {
-        if let Some(v) = outer.headers().get(name) {
-            head.headers.insert(
-                header::HeaderName::from_static(if name == API_KEY_HEADER {
-                    API_KEY_HEADER
-                } else {
-                    "authorization"
-                }),
-                v.clone(),
-            );
+    for name in [
+        header::AUTHORIZATION,
+        header::HeaderName::from_static(API_KEY_HEADER),
+    ] {
+        if let Some(v) = outer.headers().get(&name) {
+            head.headers.insert(name, v.clone());
         }
     }
     // A client name is text without control characters, so a valid header value.

@@ -111,7 +111,14 @@ impl StoreTx {
                     )
                 })
                 .collect();
-            self.insert_rows(rows)?;
+            // One statement for the chunk, on the concrete backend (MultiBackend has
+            // no multi-row insert).
+            let insert = diesel::insert_into(search_log::table).values(rows);
+            match self.conn() {
+                crate::pool::AnyConnection::Sqlite(c) => insert.execute(c),
+                crate::pool::AnyConnection::Postgresql(c) => insert.execute(c),
+            }
+            .map_err(repo_error)?;
         }
         Ok(())
     }
@@ -131,24 +138,6 @@ impl StoreTx {
                 .map_err(repo_error)?;
         }
         Ok(())
-    }
-
-    fn insert_rows(
-        &mut self,
-        rows: Vec<(
-            diesel::dsl::Eq<search_log::generation, i64>,
-            diesel::dsl::Eq<search_log::auth_number, i64>,
-        )>,
-    ) -> Result<(), RepoError> {
-        // One statement for the chunk, on the concrete backend (diesel's SQLite batch
-        // insert is a savepoint a row).
-        let insert = diesel::insert_into(search_log::table).values(rows);
-        match self.conn() {
-            crate::pool::AnyConnection::Sqlite(c) => insert.execute(c),
-            crate::pool::AnyConnection::Postgresql(c) => insert.execute(c),
-        }
-        .map(drop)
-        .map_err(repo_error)
     }
 
     /// Answers a search from the shared index, brought up to this transaction's
