@@ -4,7 +4,7 @@ CARGO ?= cargo
 # PostgreSQL for the test suite's second backend (unset: those tests say SKIPPED).
 AUTHS_TEST_DATABASE_URL ?=
 
-.PHONY: run test test-pg lint fmt doc deny migrate check ci bench bench-writes bench-scaling bench-micro reliability
+.PHONY: run test test-pg lint fmt doc deny migrate check ci bench bench-writes bench-scaling bench-micro reliability screenshots
 
 ## Start the server on the SQLite default (data/auths.db).
 run:
@@ -76,3 +76,8 @@ reliability:
 	$(CARGO) test -p authsd --test secrets --test slow_clients
 	AUTHS_TEST_DATABASE_URL=$${AUTHS_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
 	$(CARGO) test -p auths-http --test http -- limits races scope identity
+
+## Refresh the admin page's screenshots in docs/admin-page/ (headless Chromium, through
+## the browser test on SQLite).
+screenshots:
+	AUTHS_ADMIN_SCREENSHOTS=$(CURDIR)/docs/admin-page $(CARGO) test -p authsd --test admin_page

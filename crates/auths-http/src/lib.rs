@@ -6,6 +6,7 @@
 //! the spec. Use cases run off the async threads through [`blocking::blocking`]. A
 //! request body that arrives too slowly ends the request with 408 ([`deadline`]).
 
+pub mod admin;
 pub mod auth;
 pub mod blocking;
 pub mod body;
@@ -126,6 +127,8 @@ pub fn configure<S: Store>(cfg: &mut web::ServiceConfig) {
             .configure(foreman::configure::<S>)
             .default_service(web::to(fallback::not_found)),
     )
+    // The admin page, over the v5 API.
+    .configure(admin::configure)
     // Every other path: a JSON 404, with the same headers as every answer.
     .default_service(web::to(fallback::not_found));
 }

@@ -8,6 +8,7 @@
     reason = "a failing test should fail loudly"
 )]
 
+mod admin;
 mod catalog;
 mod drafts;
 mod export;
