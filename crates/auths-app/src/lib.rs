@@ -30,6 +30,6 @@ pub use use_cases::get::{AuthView, FormView};
 pub use use_cases::history::{HistoryEntry, HistoryPage, VersionDiff};
 pub use use_cases::ldap::{LdapChanges, LdapTest};
 pub use use_cases::refresh::Refreshed;
-pub use use_cases::search::{FacetOption, SearchRequest, SearchResult};
+pub use use_cases::search::{FacetOption, SearchHit, SearchRequest, SearchResult};
 pub use use_cases::taxonomies::{Taxonomy, TaxonomyChanges};
 pub use use_cases::update::{UpdateItem, UpdateOutcome};

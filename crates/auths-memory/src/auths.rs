@@ -138,24 +138,7 @@ impl AuthRepository for MemoryTx {
         let mut index = auths_domain::SearchIndex::new(0);
         for stored in &self.auths {
             let a = self.resolve(stored)?;
-            let labels =
-                |refs: &[auths_domain::EntryRef]| refs.iter().map(|r| r.label.clone()).collect();
-            index.upsert(&auths_domain::SearchDoc {
-                number: a.number,
-                name: a.name.label.clone(),
-                description: a
-                    .description
-                    .as_ref()
-                    .map(|d| d.label.clone())
-                    .unwrap_or_default(),
-                slugs: labels(&a.slugs),
-                protocols: labels(&a.protocols),
-                departments: a
-                    .departments
-                    .iter()
-                    .map(|d| (d.id.clone(), d.label.clone()))
-                    .collect(),
-            });
+            index.upsert(&auths_domain::SearchDoc::from(&a));
         }
         Ok(index.search(query))
     }

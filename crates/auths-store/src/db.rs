@@ -294,15 +294,17 @@ impl Db {
                 let _guard = lock
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                self.run("BEGIN IMMEDIATE", bump, f)
+                self.run("BEGIN IMMEDIATE", bump, false, f)
             }
-            None => self.run("BEGIN", bump, f),
+            None => self.run("BEGIN", bump, false, f),
         }
     }
 
     /// Runs `f` in a transaction begun with `begin`; a writer (`bump`) raises the data
-    /// generation last, so that its row lock is held only for the commit.
-    fn run<T, E, F>(&self, begin: &str, bump: bool, f: F) -> Result<T, E>
+    /// generation last, so that its row lock is held only for the commit. A `read_only`
+    /// transaction is one snapshot (SQLite's, PostgreSQL's repeatable read), so its
+    /// generation is read once.
+    fn run<T, E, F>(&self, begin: &str, bump: bool, read_only: bool, f: F) -> Result<T, E>
     where
         E: From<RepoError>,
         F: FnOnce(&mut StoreTx) -> Result<T, E>,
@@ -317,6 +319,8 @@ impl Db {
             search_index: Arc::clone(&self.search_index),
             search_changed: Vec::new(),
             search_changed_all: false,
+            read_only,
+            snapshot_generation: None,
         };
         let value = f(&mut tx)?; // on error, StoreTx's Drop rolls back
         if tx.poisoned {
@@ -400,6 +404,10 @@ pub struct StoreTx {
     pub(crate) search_changed: Vec<i64>,
     /// Whether it re-indexed every auth.
     pub(crate) search_changed_all: bool,
+    /// A read-only transaction: one snapshot, whose generation cannot change.
+    read_only: bool,
+    /// That snapshot's generation, once read.
+    snapshot_generation: Option<i64>,
 }
 
 impl std::fmt::Debug for StoreTx {
@@ -437,7 +445,7 @@ impl Store for Db {
             Backend::Sqlite => "BEGIN",
             Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         };
-        self.run(begin, false, f)
+        self.run(begin, false, true, f)
     }
 
     fn write<T, E, F>(&self, f: F) -> Result<T, E>
@@ -510,7 +518,14 @@ impl auths_domain::Transaction for StoreTx {
     }
 
     fn generation(&mut self) -> Result<i64, RepoError> {
-        read_generation(self.conn())
+        if let Some(g) = self.snapshot_generation {
+            return Ok(g);
+        }
+        let g = read_generation(self.conn())?;
+        if self.read_only {
+            self.snapshot_generation = Some(g);
+        }
+        Ok(g)
     }
 }
 

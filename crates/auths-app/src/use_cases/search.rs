@@ -6,8 +6,9 @@ use auths_domain::{
     AuthQuery, Caller, CatalogKind, EntryId, EntryRef, Operation, PageRequest, Store, search_terms,
 };
 
-use super::get::AuthView;
 use std::sync::Arc;
+
+use auths_domain::SearchDoc;
 
 use crate::answers::Tag;
 use crate::{AppError, AuthService};
@@ -39,11 +40,20 @@ pub struct FacetOption {
     pub selected: bool,
 }
 
+/// One auth of a page of results, as the index holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchHit {
+    /// What a result shows of the auth.
+    pub auth: Arc<SearchDoc>,
+    /// Whether the caller may edit it.
+    pub can_edit: bool,
+}
+
 /// What a search answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchResult {
     /// This page, best match first, then by name; each with `can_edit` for the caller.
-    pub auths: Vec<AuthView>,
+    pub auths: Vec<SearchHit>,
     /// Matching auths in all.
     pub total: u64,
     /// The department facet: options with a count, or selected, by count then name.
@@ -94,40 +104,46 @@ impl<S: Store> AuthService<S> {
         // The answer depends on the caller (scope, can_edit) and the request only.
         let key = format!("{caller:?}{request:?}");
         let found = self.cached(Tag::Search, key, SearchResult::weight, |tx| {
+            // The page's rows come from the index, at the generation it was brought
+            // to (never older than this transaction's snapshot): no further read.
             let hits = tx.search_auths(&query)?;
-            // The rows are read in this transaction's snapshot, which may be older than
-            // the index that chose them (another search brought it further): the scope
-            // is checked again on what this snapshot says, so that an auth moved into
-            // the caller's departments since is never shown as it was before.
-            let auths = tx
-                .auths_by_numbers(&hits.numbers)?
-                .into_iter()
-                .filter(|a| {
-                    let departments: Vec<EntryId> =
-                        a.departments.iter().map(|d| d.id.clone()).collect();
-                    caller.can_see(&departments)
+            let auths = hits
+                .rows
+                .iter()
+                .map(|doc| SearchHit {
+                    can_edit: caller.edit_denial(&doc.flag, &doc.departments).is_none(),
+                    auth: Arc::clone(doc),
                 })
-                .map(|a| AuthView::new(a, caller))
                 .collect();
             let selected = request.departments.clone().unwrap_or_default();
-            let mut ids: Vec<EntryId> = hits.departments.iter().map(|(id, _)| id.clone()).collect();
-            // A selected department is an option only if the caller sees it (the
-            // departments of the auths found are seen with them).
-            let usage = auths_domain::catalog::EntryUsage::default();
-            ids.extend(
-                selected
-                    .iter()
-                    .filter(|id| caller.sees_entry(CatalogKind::Departments, id, &usage))
-                    .cloned(),
-            );
-            ids.sort();
-            ids.dedup();
+            let mut departments: Vec<EntryRef> =
+                hits.departments.iter().map(|(d, _)| d.clone()).collect();
+            // A selected department no match is in is still an option (count 0), if
+            // the caller sees it: its label is read only then.
+            let missing: Vec<EntryId> = selected
+                .iter()
+                .filter(|id| !departments.iter().any(|d| d.id == **id))
+                .filter(|id| {
+                    caller.sees_entry(
+                        CatalogKind::Departments,
+                        id,
+                        &auths_domain::catalog::EntryUsage::default(),
+                    )
+                })
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                departments.extend(
+                    tx.entries_by_ids(CatalogKind::Departments, &missing)?
+                        .iter()
+                        .map(auths_domain::CatalogEntry::to_ref),
+                );
+            }
             let needle = request
                 .department_search
                 .as_deref()
                 .map(|s| fold_case(s.trim()));
-            let mut options: Vec<FacetOption> = tx
-                .entries_by_ids(CatalogKind::Departments, &ids)?
+            let mut options: Vec<FacetOption> = departments
                 .into_iter()
                 .filter(|d| {
                     needle
@@ -138,10 +154,10 @@ impl<S: Store> AuthService<S> {
                     count: hits
                         .departments
                         .iter()
-                        .find(|(id, _)| *id == d.id)
+                        .find(|(x, _)| x.id == d.id)
                         .map_or(0, |(_, n)| *n),
                     selected: selected.contains(&d.id),
-                    department: d.to_ref(),
+                    department: d,
                 })
                 .collect();
             options.sort_by(|a, b| {

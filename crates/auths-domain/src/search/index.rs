@@ -2,7 +2,7 @@
 //! the database for every match of a common word.
 //!
 //! Each auth is a [`SearchDoc`]: the labels of its name, description, slugs, protocols
-//! and departments, and its department ids. The index maps every word (a run of letters
+//! and departments, its department ids, and what a result row shows of it. The index maps every word (a run of letters
 //! and digits, lower-cased: the words of [`super::search_terms`]) to the auths holding
 //! it, with the columns it appears in. A search ([`SearchIndex::search`]) answers what
 //! the store's `search_auths` port promises ([`AuthHits`]):
@@ -16,7 +16,8 @@
 //!
 //! Cost: a term costs the postings of the words it prefixes; ranking a page is a
 //! selection (linear in the matches, no full sort), and the facet one pass over them.
-//! Memory: about 10 bytes a (word, auth) pair, plus each auth's name key and words.
+//! Memory: about 10 bytes a (word, auth) pair, plus each auth's name key, words and
+//! row.
 //!
 //! The index knows nothing of storage: a store keeps it up to date by
 //! [`SearchIndex::upsert`] and [`SearchIndex::remove`] as auths change, and records the
@@ -24,29 +25,62 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
 use super::{AuthHits, AuthQuery};
-use crate::ids::EntryId;
+use crate::auth::Auth;
+use crate::catalog::EntryRef;
+use crate::ids::{AuthId, EntryId};
 use crate::values::fold_case;
 
 /// The weight of a match in each column, in [`SearchDoc`]'s order: name, description,
 /// slugs, protocols, departments.
 pub const WEIGHTS: [u32; 5] = [10, 4, 3, 2, 2];
 
-/// What the index holds of one auth.
+/// An auth as the index holds it and a search answers it: the labels it is searched
+/// by, the department ids it is scoped, filtered and counted by, and what a result row
+/// shows, so that a page of results needs no read beyond the data generation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchDoc {
     /// The auth's number.
     pub number: i64,
+    /// Its id.
+    pub auth_id: AuthId,
     /// Its name.
-    pub name: String,
-    /// Its description ("" without one).
-    pub description: String,
-    /// Its slugs' labels.
-    pub slugs: Vec<String>,
-    /// Its protocols' labels.
-    pub protocols: Vec<String>,
-    /// Its departments: ids (for scope, filter and facet) and labels (searched).
-    pub departments: Vec<(EntryId, String)>,
+    pub name: EntryRef,
+    /// Its description, if any.
+    pub description: Option<EntryRef>,
+    /// Its flag (shown, not searched).
+    pub flag: EntryRef,
+    /// Its slugs.
+    pub slugs: Vec<EntryRef>,
+    /// Its protocols.
+    pub protocols: Vec<EntryRef>,
+    /// Its departments: ids (scope, filter, facet) and labels (searched).
+    pub departments: Vec<EntryRef>,
+    /// Its version.
+    pub version: i64,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Auth> for SearchDoc {
+    fn from(a: &Auth) -> Self {
+        Self {
+            number: a.number,
+            auth_id: a.auth_id.clone(),
+            name: a.name.clone(),
+            description: a.description.clone(),
+            flag: a.flag.clone(),
+            slugs: a.slugs.clone(),
+            protocols: a.protocols.clone(),
+            departments: a.departments.clone(),
+            version: a.version,
+            updated_at: a.updated_at,
+        }
+    }
 }
 
 impl SearchDoc {
@@ -61,11 +95,13 @@ impl SearchDoc {
                 *out.entry(w.to_lowercase()).or_default() |= 1 << column;
             }
         };
-        add(0, &self.name);
-        add(1, &self.description);
-        self.slugs.iter().for_each(|s| add(2, s));
-        self.protocols.iter().for_each(|s| add(3, s));
-        self.departments.iter().for_each(|(_, s)| add(4, s));
+        add(0, &self.name.label);
+        if let Some(d) = &self.description {
+            add(1, &d.label);
+        }
+        self.slugs.iter().for_each(|s| add(2, &s.label));
+        self.protocols.iter().for_each(|s| add(3, &s.label));
+        self.departments.iter().for_each(|s| add(4, &s.label));
         out
     }
 }
@@ -98,6 +134,8 @@ impl Postings {
 
 #[derive(Debug, Clone)]
 struct Entry {
+    /// What a result shows of it.
+    doc: Arc<SearchDoc>,
     name_key: Box<str>,
     departments: Box<[u32]>,
     /// Its words, with their columns.
@@ -110,7 +148,9 @@ pub struct SearchIndex {
     generation: i64,
     docs: HashMap<i64, Entry>,
     words: BTreeMap<Box<str>, Postings>,
-    departments: Vec<EntryId>,
+    /// Every department seen, as last seen (its label follows renames: a rename
+    /// re-indexes every auth of the department).
+    departments: Vec<EntryRef>,
     department_ix: HashMap<EntryId, u32>,
 }
 
@@ -165,17 +205,15 @@ impl SearchIndex {
                 .or_default()
                 .insert(doc.number, *columns);
         }
-        let mut departments: Vec<u32> = doc
-            .departments
-            .iter()
-            .map(|(id, _)| self.department(id))
-            .collect();
+        let mut departments: Vec<u32> =
+            doc.departments.iter().map(|d| self.department(d)).collect();
         departments.sort_unstable();
         departments.dedup();
         self.docs.insert(
             doc.number,
             Entry {
-                name_key: fold_case(&doc.name).into(),
+                doc: Arc::new(doc.clone()),
+                name_key: fold_case(&doc.name.label).into(),
                 departments: departments.into(),
                 words: words.into_iter().map(|(w, c)| (w.into(), c)).collect(),
             },
@@ -197,13 +235,18 @@ impl SearchIndex {
         }
     }
 
-    fn department(&mut self, id: &EntryId) -> u32 {
-        if let Some(i) = self.department_ix.get(id) {
+    fn department(&mut self, d: &EntryRef) -> u32 {
+        if let Some(i) = self.department_ix.get(&d.id) {
+            if let Some(known) = self.departments.get_mut(*i as usize)
+                && known.label != d.label
+            {
+                known.label.clone_from(&d.label);
+            }
             return *i;
         }
         let i = u32::try_from(self.departments.len()).unwrap_or(u32::MAX);
-        self.departments.push(id.clone());
-        self.department_ix.insert(id.clone(), i);
+        self.departments.push(d.clone());
+        self.department_ix.insert(d.id.clone(), i);
         i
     }
 
@@ -351,7 +394,7 @@ impl SearchIndex {
         let end = offset
             .saturating_add(q.page.limit as usize)
             .min(ranked.len());
-        let numbers = if offset >= end {
+        let numbers: Vec<i64> = if offset >= end {
             Vec::new()
         } else {
             if end < ranked.len() {
@@ -361,15 +404,20 @@ impl SearchIndex {
             ranked.sort_unstable_by(order);
             ranked[offset..].iter().map(|(_, _, n)| *n).collect()
         };
-        let mut departments: Vec<(EntryId, u64)> = facet
+        let rows = numbers
+            .iter()
+            .filter_map(|n| self.docs.get(n).map(|e| Arc::clone(&e.doc)))
+            .collect();
+        let mut departments: Vec<(EntryRef, u64)> = facet
             .into_iter()
             .zip(&self.departments)
             .filter(|(n, _)| *n > 0)
-            .map(|(n, id)| (id.clone(), n))
+            .map(|(n, d)| (d.clone(), n))
             .collect();
-        departments.sort();
+        departments.sort_by(|a, b| a.0.id.cmp(&b.0.id));
         AuthHits {
             numbers,
+            rows,
             total: total as u64,
             departments,
         }

@@ -4,18 +4,26 @@ use super::*;
 use crate::ports::PageRequest;
 use crate::search::search_terms;
 
-fn dep(id: &str, label: &str) -> (EntryId, String) {
-    (EntryId::parse(id).unwrap(), label.to_owned())
+fn dep(id: &str, label: &str) -> EntryRef {
+    EntryRef {
+        id: EntryId::parse(id).unwrap(),
+        label: label.to_owned(),
+    }
 }
 
-fn doc(number: i64, name: &str, description: &str, departments: &[(EntryId, String)]) -> SearchDoc {
+fn doc(number: i64, name: &str, description: &str, departments: &[EntryRef]) -> SearchDoc {
+    let text = |label: &str| dep(&format!("e-{}", label.len()), label);
     SearchDoc {
         number,
-        name: name.into(),
-        description: description.into(),
+        auth_id: AuthId::parse(&format!("a-{number}")).unwrap(),
+        name: text(name),
+        description: (!description.is_empty()).then(|| text(description)),
+        flag: dep("flag-active", "active"),
         slugs: vec![],
-        protocols: vec!["ldap".into()],
+        protocols: vec![dep("protocol-ldap", "ldap")],
         departments: departments.to_vec(),
+        version: 1,
+        updated_at: chrono::DateTime::UNIX_EPOCH,
     }
 }
 
@@ -62,28 +70,22 @@ fn prefixes_of_every_term_in_any_column_best_match_first() {
     assert_eq!(ix.search(&query("")).numbers, [2, 3, 4, 1]);
     // The facet counts matches in scope, ignoring the department filter.
     let mut q = query("portal");
-    q.departments = Some(vec![hr.0.clone()]);
+    q.departments = Some(vec![hr.id.clone()]);
     let hits = ix.search(&q);
     assert_eq!(
         (hits.numbers.as_slice(), hits.total),
         ([3, 2].as_slice(), 2)
     );
-    assert_eq!(
-        hits.departments,
-        vec![(fin.0.clone(), 2), (hr.0.clone(), 2)]
-    );
+    assert_eq!(hits.departments, vec![(fin.clone(), 2), (hr.clone(), 2)]);
     // A scope hides everything outside it, in the facet too.
     let mut q = query("portal");
-    q.scope = Some(vec![fin.0.clone()]);
+    q.scope = Some(vec![fin.id.clone()]);
     let hits = ix.search(&q);
     assert_eq!(
         (hits.numbers.as_slice(), hits.total),
         ([1, 3].as_slice(), 2)
     );
-    assert_eq!(
-        hits.departments,
-        vec![(fin.0.clone(), 2), (hr.0.clone(), 1)]
-    );
+    assert_eq!(hits.departments, vec![(fin.clone(), 2), (hr.clone(), 1)]);
     // Pages.
     let mut q = query("");
     q.page = PageRequest {
@@ -96,6 +98,7 @@ fn prefixes_of_every_term_in_any_column_best_match_first() {
         ix.search(&q),
         AuthHits {
             numbers: vec![],
+            rows: vec![],
             total: 4,
             departments: ix.search(&query("")).departments
         }
@@ -122,7 +125,7 @@ fn naive(docs: &BTreeMap<i64, SearchDoc>, q: &AuthQuery) -> AuthHits {
     let words = |d: &SearchDoc| d.words();
     let in_any = |d: &SearchDoc, ids: &Option<Vec<EntryId>>| {
         ids.as_ref()
-            .is_none_or(|ids| d.departments.iter().any(|(id, _)| ids.contains(id)))
+            .is_none_or(|ids| d.departments.iter().any(|x| ids.contains(&x.id)))
     };
     let mut matched: Vec<(u32, String, i64, &SearchDoc)> = Vec::new();
     for d in docs.values() {
@@ -141,16 +144,19 @@ fn naive(docs: &BTreeMap<i64, SearchDoc>, q: &AuthQuery) -> AuthHits {
             }
         }
         if all && in_any(d, &q.scope) {
-            matched.push((score, fold_case(&d.name), d.number, d));
+            matched.push((score, fold_case(&d.name.label), d.number, d));
         }
     }
-    let mut facet: BTreeMap<EntryId, u64> = BTreeMap::new();
+    let mut facet: BTreeMap<EntryId, (EntryRef, u64)> = BTreeMap::new();
     for (_, _, _, d) in &matched {
-        let mut ids: Vec<&EntryId> = d.departments.iter().map(|(id, _)| id).collect();
-        ids.sort();
-        ids.dedup();
-        for id in ids {
-            *facet.entry(id.clone()).or_default() += 1;
+        let mut seen: Vec<&EntryRef> = d.departments.iter().collect();
+        seen.sort_by(|a, b| a.id.cmp(&b.id));
+        seen.dedup_by(|a, b| a.id == b.id);
+        for x in seen {
+            facet
+                .entry(x.id.clone())
+                .or_insert_with(|| (x.clone(), 0))
+                .1 += 1;
         }
     }
     matched.retain(|(_, _, _, d)| in_any(d, &q.departments));
@@ -159,15 +165,20 @@ fn naive(docs: &BTreeMap<i64, SearchDoc>, q: &AuthQuery) -> AuthHits {
             .then_with(|| a.1.cmp(&b.1))
             .then(a.2.cmp(&b.2))
     });
+    let page: Vec<&SearchDoc> = matched
+        .iter()
+        .skip(q.page.offset as usize)
+        .take(q.page.limit as usize)
+        .map(|m| m.3)
+        .collect();
     AuthHits {
         total: matched.len() as u64,
-        numbers: matched
-            .iter()
-            .skip(q.page.offset as usize)
-            .take(q.page.limit as usize)
-            .map(|m| m.2)
+        numbers: page.iter().map(|d| d.number).collect(),
+        rows: page
+            .into_iter()
+            .map(|d| std::sync::Arc::new(d.clone()))
             .collect(),
-        departments: facet.into_iter().collect(),
+        departments: facet.into_values().collect(),
     }
 }
 
@@ -190,16 +201,14 @@ fn any_doc(number: i64) -> impl Strategy<Value = SearchDoc> {
         text.clone(),
         proptest::collection::vec(0..4u8, 0..3),
     )
-        .prop_map(move |(name, description, deps)| SearchDoc {
-            number,
-            name,
-            description,
-            slugs: vec![],
-            protocols: vec![],
-            departments: deps
+        .prop_map(move |(name, description, deps)| {
+            let deps: Vec<EntryRef> = deps
                 .iter()
                 .map(|d| dep(&format!("d{d}"), &format!("dept{d}")))
-                .collect(),
+                .collect();
+            let mut d = doc(number, &name, &description, &deps);
+            d.protocols = vec![];
+            d
         })
 }
 

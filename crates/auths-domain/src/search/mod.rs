@@ -3,6 +3,7 @@
 
 pub mod index;
 
+use crate::catalog::EntryRef;
 use crate::ids::EntryId;
 use crate::ports::PageRequest;
 
@@ -41,11 +42,13 @@ pub struct AuthQuery {
 pub struct AuthHits {
     /// The numbers of this page's auths, best match first, then by name.
     pub numbers: Vec<i64>,
+    /// This page's auths as a result shows them, in the same order.
+    pub rows: Vec<std::sync::Arc<index::SearchDoc>>,
     /// How many auths match in all.
     pub total: u64,
-    /// For each department, how many auths match the terms and scope, ignoring the
-    /// department filter (the facet).
-    pub departments: Vec<(EntryId, u64)>,
+    /// For each department (by id), how many auths match the terms and scope, ignoring
+    /// the department filter (the facet).
+    pub departments: Vec<(EntryRef, u64)>,
 }
 
 #[cfg(test)]

@@ -141,18 +141,21 @@ pub async fn search<S: Store>(
         auths: found
             .auths
             .into_iter()
-            .map(|v| SearchRow {
-                auth_id: v.auth.auth_id.to_string(),
-                id: v.auth.number,
-                name: v.auth.name,
-                description: v.auth.description,
-                flag: v.auth.flag,
-                protocols: v.auth.protocols,
-                slugs: v.auth.slugs,
-                departments: v.auth.departments,
-                version: v.auth.version,
-                updated_at: v.auth.updated_at.to_rfc3339(),
-                can_edit: v.can_edit,
+            .map(|v| {
+                let a = &*v.auth;
+                SearchRow {
+                    auth_id: a.auth_id.to_string(),
+                    id: a.number,
+                    name: a.name.clone(),
+                    description: a.description.clone(),
+                    flag: a.flag.clone(),
+                    protocols: a.protocols.clone(),
+                    slugs: a.slugs.clone(),
+                    departments: a.departments.clone(),
+                    version: a.version,
+                    updated_at: a.updated_at.to_rfc3339(),
+                    can_edit: v.can_edit,
+                }
             })
             .collect(),
         department_filter: DepartmentFilter {

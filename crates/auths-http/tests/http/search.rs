@@ -15,6 +15,7 @@ crate::on_both_backends!(
     scoped_keys_search_only_their_departments,
     answers_reflect_another_processs_writes_at_once,
     a_bulk_create_indexes_what_it_keeps_and_nothing_of_a_failed_item,
+    a_result_row_shows_what_get_shows_after_renames_and_updates,
 );
 
 const SEARCH: &str = "/api/v5/artifacts/auths/search";
@@ -405,4 +406,71 @@ async fn a_bulk_create_indexes_what_it_keeps_and_nothing_of_a_failed_item(t: Tes
         .collect();
     labels.sort_unstable();
     assert_eq!(labels, ["zephyrdesc four", "zephyrdesc one"]);
+}
+
+/// A result row is answered from the search index, not read from the tables: it must
+/// show what `/get` shows (labels, order of sections, flag, version, time), after a
+/// rename of an entry the auth uses and an update of the auth.
+async fn a_result_row_shows_what_get_shows_after_renames_and_updates(t: TestDb) {
+    let (_data, keys, app, deps) = setup!(t);
+    let (s, b) = send(
+        &app,
+        TestRequest::patch()
+            .uri(&format!("/api/v5/catalog/departments/{}", deps[1]))
+            .insert_header(("X-Api-Key", keys.admin.clone()))
+            .set_json(json!({"label": "People"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, found) = send(
+        &app,
+        post(SEARCH, &keys.admin).set_json(json!({"search": "payroll"})),
+    )
+    .await;
+    let id = found["auths"][0]["auth_id"].as_str().unwrap().to_owned();
+    let (s, b) = send(
+        &app,
+        post("/api/v5/artifacts/auths/update", &keys.admin).set_json(json!({"auths": [
+            {"auth_id": id, "flag_id": "flag-disabled", "protocol_ids": ["protocol-saml2", "protocol-oidc"]}]})),
+    )
+    .await;
+    assert_eq!(b["results"][0]["success"], true, "{s} {b}");
+    for search in ["payroll", "people"] {
+        let (_, found) = send(
+            &app,
+            post(SEARCH, &keys.admin).set_json(json!({"search": search})),
+        )
+        .await;
+        let row = &found["auths"][0];
+        let (_, form) = send(
+            &app,
+            post("/api/v5/artifacts/auths/get", &keys.admin).set_json(json!({"auth_id": id})),
+        )
+        .await;
+        assert_eq!(row["auth_id"], json!(id), "{search}: {found}");
+        for (field, section) in [
+            ("protocols", "protocols"),
+            ("slugs", "slugs"),
+            ("departments", "departments"),
+        ] {
+            assert_eq!(row[field], form[section]["values"], "{search}: {field}");
+        }
+        assert_eq!(row["name"], form["names"]["value"]);
+        assert_eq!(row["description"], form["descriptions"]["value"]);
+        assert_eq!(row["flag"], form["flags"]["value"]);
+        assert_eq!(row["version"], form["version"]);
+        assert_eq!(row["updated_at"], form["updated_at"]);
+        assert_eq!(row["can_edit"], json!(true));
+        assert_eq!(row["departments"][1]["label"], "People", "{row}");
+        // The facet names the department by its new label.
+        let facet = &found["department_filter"]["options"];
+        assert!(
+            facet
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["name"] == "People"),
+            "{facet}"
+        );
+    }
 }

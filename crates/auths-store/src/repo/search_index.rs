@@ -15,9 +15,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use auths_domain::{AuthHits, AuthQuery, EntryId, RepoError, SearchDoc, SearchIndex, Transaction};
+use auths_domain::{
+    AuthHits, AuthId, AuthQuery, EntryId, EntryRef, RepoError, SearchDoc, SearchIndex, Transaction,
+};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use super::search::{Bind, Sql, run_sql};
 use crate::db::StoreTx;
@@ -49,9 +51,23 @@ struct DocRow {
     #[diesel(sql_type = BigInt)]
     number: i64,
     #[diesel(sql_type = Text)]
+    auth_id: String,
+    #[diesel(sql_type = Text)]
+    name_id: String,
+    #[diesel(sql_type = Text)]
     name: String,
     #[diesel(sql_type = Nullable<Text>)]
+    description_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
     description: Option<String>,
+    #[diesel(sql_type = Text)]
+    flag_id: String,
+    #[diesel(sql_type = Text)]
+    flag: String,
+    #[diesel(sql_type = BigInt)]
+    version: i64,
+    #[diesel(sql_type = Timestamp)]
+    updated_at: chrono::NaiveDateTime,
 }
 
 #[derive(QueryableByName)]
@@ -235,9 +251,13 @@ impl StoreTx {
         let pg = self.is_pg();
         let mut sql = Sql::new(pg);
         sql.push(
-            "SELECT a.number AS number, \
+            "SELECT a.number AS number, a.auth_id AS auth_id, a.name_id AS name_id, \
              (SELECT e.label FROM catalog_entries e WHERE e.id = a.name_id) AS name, \
-             (SELECT e.label FROM catalog_entries e WHERE e.id = a.description_id) AS description \
+             a.description_id AS description_id, \
+             (SELECT e.label FROM catalog_entries e WHERE e.id = a.description_id) AS description, \
+             a.flag_id AS flag_id, \
+             (SELECT e.label FROM catalog_entries e WHERE e.id = a.flag_id) AS flag, \
+             a.version AS version, a.updated_at AS updated_at \
              FROM auths a WHERE ",
         );
         let mut links = Sql::new(pg);
@@ -282,27 +302,47 @@ impl StoreTx {
         for l in run_sql!(self.conn(), &links, load::<LinkRow>)? {
             by_auth.entry(l.auth_number).or_default().push(l);
         }
+        let id = |raw: &str| {
+            EntryId::parse(raw).map_err(|_| RepoError::Internal("corrupt catalog id".into()))
+        };
         rows.into_iter()
             .map(|r| {
                 let mut doc = SearchDoc {
                     number: r.number,
-                    name: r.name,
-                    description: r.description.unwrap_or_default(),
+                    auth_id: AuthId::parse(&r.auth_id)
+                        .map_err(|_| RepoError::Internal("corrupt auth id".into()))?,
+                    name: EntryRef {
+                        id: id(&r.name_id)?,
+                        label: r.name,
+                    },
+                    description: match (r.description_id, r.description) {
+                        (Some(i), Some(label)) => Some(EntryRef { id: id(&i)?, label }),
+                        _ => None,
+                    },
+                    flag: EntryRef {
+                        id: id(&r.flag_id)?,
+                        label: r.flag,
+                    },
                     slugs: Vec::new(),
                     protocols: Vec::new(),
                     departments: Vec::new(),
+                    version: r.version,
+                    updated_at: r.updated_at.and_utc(),
                 };
                 for l in by_auth.remove(&r.number).unwrap_or_default() {
+                    let entry = EntryRef {
+                        id: id(&l.entry_id)?,
+                        label: l.label,
+                    };
                     match l.kind.as_str() {
-                        "slugs" => doc.slugs.push(l.label),
-                        "protocols" => doc.protocols.push(l.label),
-                        _ => doc.departments.push((
-                            EntryId::parse(&l.entry_id).map_err(|_| {
-                                RepoError::Internal("corrupt department link".into())
-                            })?,
-                            l.label,
-                        )),
+                        "slugs" => doc.slugs.push(entry),
+                        "protocols" => doc.protocols.push(entry),
+                        _ => doc.departments.push(entry),
                     }
+                }
+                // In the order every answer shows a section in.
+                for refs in [&mut doc.slugs, &mut doc.protocols, &mut doc.departments] {
+                    auths_domain::catalog::order_refs(refs);
                 }
                 Ok(doc)
             })
