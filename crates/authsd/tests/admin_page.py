@@ -76,6 +76,9 @@ with sync_playwright() as p:
     key_field.fill("auths_not-a-key")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("refused")
+    # Signed out, the header offers nothing but the page's name.
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
     shot(page, "sign-in")
     key_field.fill(KEY)
     key_field.press("Enter")
@@ -134,6 +137,17 @@ with sync_playwright() as p:
     expect(items).to_contain_text("client_secret = (secret")
     assert SECRET not in page.content()
 
+    # --- Enter in a field never publishes; leaving with unsaved edits asks first.
+    page.get_by_label("Name", exact=True).press("End")
+    page.get_by_label("Name", exact=True).type(" X")
+    page.get_by_label("Name", exact=True).press("Enter")
+    expect(main.get_by_text("Unsaved changes")).to_be_visible()
+    assert api("POST", "/artifacts/auths/get", {"auth_id": corp})["version"] == 1
+    page.once("dialog", lambda d: d.dismiss())
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Corporate SSO X")
+    page.get_by_label("Name", exact=True).fill("Corporate SSO")
+
     # --- Edit: a slug found by keyboard (and created, as it is new), a description;
     # saved as a draft, then published.
     page.get_by_label("Description").fill("Single sign-on for staff and partners")
@@ -172,11 +186,14 @@ with sync_playwright() as p:
     expect(diff_row).to_contain_text("Changed by a rival")
     shot(page, "conflict")
     assert api("POST", "/artifacts/auths/get", {"auth_id": corp})["version"] == 3
-    conflict.get_by_role("button", name="Start a new draft from version 3 with my values").click()
+    conflict.get_by_role("button", name="Apply my changes to version 3").click()
     expect(main.get_by_text(re.compile("started from version 3"))).to_be_visible()
     page.get_by_role("button", name="Publish").click()
     expect(main.get_by_text(re.compile("^Version 4"))).to_be_visible()
-    assert api("POST", "/artifacts/auths/get", {"auth_id": corp})["flags"]["value"]["id"] == "flag-disabled"
+    got = api("POST", "/artifacts/auths/get", {"auth_id": corp})
+    # Only what this form changed went on top of the rival's version: theirs stays.
+    assert got["flags"]["value"]["id"] == "flag-disabled", got
+    assert got["descriptions"]["value"]["label"] == "Changed by a rival", got
 
     # --- History: each version with its diff; version 1 restored as a draft, published.
     page.get_by_role("link", name="History").click()
@@ -268,7 +285,32 @@ with sync_playwright() as p:
     expect(page.get_by_label("Description")).to_be_disabled()
     expect(page.get_by_role("button", name="Save draft")).to_have_count(0)
     expect(page.get_by_role("button", name="Publish")).to_have_count(0)
+    # Only what a viewer may do is offered.
+    expect(page.get_by_role("link", name="New auth")).to_have_count(0)
+    expect(page.get_by_role("button", name="Export CSV")).to_be_hidden()
+    expect(page.get_by_role("link", name="Audit log")).to_have_count(0)
     shot(page, "viewer")
+
+    # --- A phone's width: tables scroll in their own box, the page never sideways.
+    page.set_viewport_size({"width": 375, "height": 800})
+    for route in ["#/", f"#/auth/{corp}/history", f"#/auth/{corp}"]:
+        page.goto(f"{URL}/{route}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, (route, width)
+    page.set_viewport_size({"width": 1280, "height": 860})
+
+    # --- "Skip to content" moves focus, not the address; a mangled link is "Not found".
+    before = page.url
+    page.keyboard.press("Control+Home")
+    page.get_by_role("link", name="Skip to content").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()
+    assert page.url == before, page.url
+    page.goto(f"{URL}/#/auth/%E0%A4%A")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    page.goto(f"{URL}/#/auth/{corp}/version/abc")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
 
     # --- The key revoked while signed in: the next call signs the page out, in words.
     api("DELETE", "/keys/page-viewer")

@@ -19,8 +19,12 @@ use crate::{AppError, AuthService};
 pub struct HistoryEntry {
     /// The version as kept.
     pub version: AuthVersion,
-    /// What changed from the version before (from nothing, for the first).
+    /// What changed from the version before (from nothing, for the first); empty for
+    /// a version the caller may not see.
     pub changes: Vec<Change>,
+    /// Whether the caller may see this version (it was in one of their departments):
+    /// one they may not see shows no content and cannot be restored by them.
+    pub visible: bool,
 }
 
 /// A page of an auth's history.
@@ -154,6 +158,7 @@ impl<S: Store> AuthService<S> {
                     HistoryEntry {
                         version: v.clone(),
                         changes,
+                        visible: sees(caller, v),
                     }
                 })
                 .collect();

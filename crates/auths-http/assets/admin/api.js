@@ -5,11 +5,26 @@
 const STORE = 'auths.api-key';
 const BASE = '/api/v5';
 
+/** Counts sign-ins and sign-outs: work begun under one session ends quietly in another. */
+let epoch = 0;
+
 export const session = {
   get key() { return sessionStorage.getItem(STORE); },
-  set key(value) { sessionStorage.setItem(STORE, value); },
-  clear() { sessionStorage.removeItem(STORE); },
+  set key(value) { epoch += 1; sessionStorage.setItem(STORE, value); },
+  clear() { epoch += 1; sessionStorage.removeItem(STORE); },
+  get epoch() { return epoch; },
 };
+
+/** The operations the key may call (`POST /artifacts/auths/docs`'s `permissions`), so
+ *  that the page offers only what the API would allow. Empty until known. */
+export const can = new Set();
+
+/** Asks the server what the key may call. */
+export async function loadPermissions() {
+  const docs = await api('POST', '/artifacts/auths/docs');
+  can.clear();
+  for (const p of docs.permissions || []) if (p.allowed) can.add(p.operation);
+}
 
 /** An error answer of the API: `status`, `code`, `message`, `details`, and the rest
  *  of the error object (`current_version` on a conflict). */
@@ -30,7 +45,8 @@ const refused = new Set();
 export function onRefused(fn) { refused.add(fn); }
 
 async function send(method, path, body, accept) {
-  const headers = { 'X-Api-Key': session.key || '', Accept: accept };
+  const sent = session.key || '';
+  const headers = { 'X-Api-Key': sent, Accept: accept };
   const init = { method, headers, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -41,7 +57,9 @@ async function send(method, path, body, accept) {
     let data = null;
     try { data = await res.json(); } catch { /* not JSON: the status says it */ }
     const err = new ApiError(res.status, data);
-    if (res.status === 401) refused.forEach((fn) => fn(err));
+    // Only a refusal of the key still in use signs out (not a late answer to the
+    // key of a session since ended).
+    if (res.status === 401 && sent === session.key) refused.forEach((fn) => fn(err));
     throw err;
   }
   return res;

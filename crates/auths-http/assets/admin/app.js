@@ -1,8 +1,8 @@
 // The admin page: sign-in, the router, the header's export, the list of drafts.
 // Every view renders into <main> from the v5 API's answers.
 
-import { api, fetchBlob, onRefused, session } from './api.js';
-import { announce, errorBox, fill, focus, h, labels, pager, when } from './dom.js';
+import { api, can, fetchBlob, loadPermissions, onRefused, session } from './api.js';
+import { announce, errorBox, fill, focus, h, labels, pager, scroll, when } from './dom.js';
 import { renderSearch } from './search.js';
 import { renderForm } from './form.js';
 import { renderAudit, renderHistory } from './history.js';
@@ -18,25 +18,43 @@ let current = null;
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
   const [path, q] = raw.split('?');
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  return { parts, params: new URLSearchParams(q || '') };
+  try {
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    return { parts, params: new URLSearchParams(q || '') };
+  } catch {
+    // A malformed escape (a mangled link): no such page.
+    return { parts: ['?'], params: new URLSearchParams() };
+  }
 }
 
 /** Go to `hash`; with `quiet`, only the address changes (the view already shows it). */
 export function go(hash, { quiet = false, replace = false } = {}) {
+  const url = `${location.pathname}${location.search}${hash}`;
   if (quiet) {
-    const url = `${location.pathname}${location.search}${hash}`;
+    if (location.hash === hash) return;
+    shownHash = hash;
     if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
     return;
   }
-  if (location.hash === hash) route(); else location.hash = hash;
+  if (location.hash === hash) route();
+  else if (replace) location.replace(url);
+  else location.hash = hash;
 }
+
+/** The address the shown view answers for, to go back to when leaving is cancelled. */
+let shownHash = '';
 
 /** Counts navigations: a view that finishes loading after another navigation (or a
  *  sign-out) began is thrown away. */
 let navigation = 0;
 
 async function route() {
+  // Unsaved edits are not dropped without asking.
+  if (current && current.dirty && current.dirty() && location.hash !== shownHash
+      && !window.confirm('Leave this form? Your unsaved changes will be lost.')) {
+    history.pushState(null, '', `${location.pathname}${location.search}${shownHash}`);
+    return;
+  }
   const mine = ++navigation;
   if (!session.key) { signIn(); return; }
   const { parts, params } = parseHash();
@@ -48,12 +66,13 @@ async function route() {
   else if (head === 'drafts') view = { name: 'drafts', key: 'drafts' };
   else if (head === 'auth' && id && sub === 'history') view = { name: 'history', key: `history/${id}` };
   else if (head === 'auth' && id && sub === 'audit') view = { name: 'audit', key: `audit/${id}` };
-  else if (head === 'auth' && id && sub === 'version' && parts[3]) {
+  else if (head === 'auth' && id && sub === 'version' && /^[1-9][0-9]{0,14}$/.test(parts[3] || '')) {
     view = { name: 'form', key: `v/${id}/${parts[3]}`, target: { auth_id: id, version: Number(parts[3]) } };
-  } else if (head === 'auth' && id) view = { name: 'form', key: `auth/${id}`, target: { auth_id: id } };
+  } else if (head === 'auth' && id && !sub) view = { name: 'form', key: `auth/${id}`, target: { auth_id: id } };
   else view = { name: 'missing', key: 'missing' };
 
   if (current && current.key === view.key && current.update) {
+    shownHash = location.hash;
     current.update(params);
     return;
   }
@@ -62,7 +81,18 @@ async function route() {
   // Each view renders into its own element, shown once it has loaded, and only if
   // no other navigation began meanwhile.
   const root = h('div', { class: 'view' });
-  const ctx = { main: root, params, go };
+  // A view's actions that finish after the person moved on (or signed out) neither
+  // navigate nor speak: `alive` says whether this view is still the one shown.
+  const alive = () => mine === navigation;
+  const ctx = {
+    main: root,
+    params,
+    alive,
+    go: (hash, opts) => { if (alive()) go(hash, opts); },
+    say: (text) => { if (alive()) announce(text); },
+    // The same view again, from the server (after a change made in place).
+    reload: () => { if (alive()) { current = null; route(); } },
+  };
   let shown = null;
   if (view.name === 'search') shown = await renderSearch(ctx);
   else if (view.name === 'form') shown = await renderForm(ctx, view.target);
@@ -75,8 +105,15 @@ async function route() {
   }
   if (mine !== navigation) return;
   fill(main, root);
+  shownHash = location.hash;
   current = shown;
   if (current) current.key = view.key;
+  const h1 = main.querySelector('h1');
+  document.title = h1 ? `${h1.textContent} – auths` : 'auths';
+  for (const a of nav.querySelectorAll('a')) {
+    const here = a.getAttribute('href') === `#/${head === 'search' ? '' : head || ''}`;
+    if (here) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
   // Keyboard and screen-reader users land on the new view's heading.
   const heading = main.querySelector('h1');
   if (heading && !main.contains(document.activeElement)) focus(heading);
@@ -86,6 +123,7 @@ async function route() {
 function signIn(reason) {
   navigation += 1;
   current = null;
+  document.title = 'Sign in – auths';
   nav.hidden = true;
   who.hidden = true;
   const input = h('input', {
@@ -112,9 +150,16 @@ function signIn(reason) {
       focus(input);
       return;
     }
+    if (!/^[\x21-\x7e]+$/.test(key)) {
+      fill(problem, errorBox({ message: 'An API key is made of printable ASCII characters only: check what was pasted.' }));
+      input.setAttribute('aria-invalid', 'true');
+      focus(input);
+      return;
+    }
     session.key = key;
     try {
       const me = await api('POST', '/artifacts/auths/get', {});
+      await loadPermissions();
       signedIn(me.actor_name);
       announce(`Signed in as ${me.actor_name}.`);
       route();
@@ -132,6 +177,10 @@ function signIn(reason) {
 
 function signedIn(actor) {
   document.getElementById('actor').textContent = `Signed in as ${actor}`;
+  // Only what the key may do is offered.
+  nav.querySelector('a[href="#/new"]').hidden = !(can.has('create') && can.has('edit_draft'));
+  nav.querySelector('a[href="#/drafts"]').hidden = !can.has('edit_draft');
+  document.getElementById('export').hidden = !can.has('export');
   nav.hidden = false;
   who.hidden = false;
 }
@@ -143,11 +192,15 @@ function signOut(reason) {
 
 /** Export every auth the key may see, and hand the file to the browser as a download. */
 async function exportAll(button) {
+  const started = session.epoch;
   button.disabled = true;
   announce('Exporting…');
   try {
     const made = await api('POST', '/artifacts/auths/export', {});
+    if (session.epoch !== started) return;
     const blob = await fetchBlob(`/uploads/${encodeURIComponent(made.upload_id)}`);
+    // Signed out (or in as someone else) meanwhile: the file is not theirs to get.
+    if (session.epoch !== started) return;
     const url = URL.createObjectURL(blob);
     const a = h('a', { href: url, download: made.file_name || 'auths.csv', hidden: true });
     document.body.append(a);
@@ -156,6 +209,7 @@ async function exportAll(button) {
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
     announce(`Exported ${made.row_count} auth(s) to ${made.file_name}.`);
   } catch (err) {
+    if (session.epoch !== started) return;
     const box = errorBox(err, 'Export failed');
     main.prepend(box);
     focus(box);
@@ -176,7 +230,8 @@ async function renderDrafts(ctx) {
     return null;
   }
   const rows = page.entries.map((d) => h('tr', {},
-    h('td', {}, h('a', { href: `#/draft/${encodeURIComponent(d.draft_id)}` }, d.values.name || '(no name yet)')),
+    h('td', {}, h('a', { href: `#/draft/${encodeURIComponent(d.draft_id)}` },
+      d.values.name || (d.values.name_id ? '(the name unchanged)' : '(no name yet)'))),
     h('td', {}, d.auth_id ? h('a', { href: `#/auth/${encodeURIComponent(d.auth_id)}` }, 'Edit of a published auth') : 'New auth'),
     h('td', {}, labels((d.values.protocol_ids || []).map((p) => p.replace(/^protocol-/, '')))),
     h('td', { class: 'num' }, d.version),
@@ -184,15 +239,24 @@ async function renderDrafts(ctx) {
   fill(ctx.main,
     h('h1', {}, 'My drafts'),
     h('p', {}, `${page.total_count} draft(s). A draft is yours alone until you publish it.`),
-    page.entries.length ? h('table', {},
+    page.entries.length ? scroll(h('table', {},
       h('caption', { class: 'visually-hidden' }, 'My drafts'),
       h('thead', {}, h('tr', {}, ['Draft', 'Of', 'Protocols', 'Draft version', 'Saved'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, rows)) : null,
+      h('tbody', {}, rows))) : null,
     pager(page.total_count, offset, size, (o) => `#/drafts?offset=${o}`));
   return {};
 }
 
-onRefused(() => signOut('The server refused the key (unknown, revoked or expired). Sign in again.'));
+// (While signing in, the sign-in form says it itself.)
+onRefused(() => { if (!nav.hidden) signOut('The server refused the key (unknown, revoked or expired). Sign in again.'); });
+window.addEventListener('beforeunload', (ev) => {
+  if (current && current.dirty && current.dirty()) ev.preventDefault();
+});
+// "Skip to content" moves focus; it is not a route.
+document.querySelector('.skip').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  focus(main);
+});
 document.getElementById('signout').addEventListener('click', () => { signOut(); announce('Signed out.'); });
 document.getElementById('export').addEventListener('click', (ev) => exportAll(ev.currentTarget));
 window.addEventListener('hashchange', route);
@@ -201,9 +265,11 @@ window.addEventListener('hashchange', route);
   if (session.key) {
     try {
       const me = await api('POST', '/artifacts/auths/get', {});
+      await loadPermissions();
       signedIn(me.actor_name);
     } catch (err) {
-      if (err.status !== 401) signOut(`Could not reach the server: ${err.message}`);
+      signOut(err.status === 401 ? 'The server refused the saved key (revoked or expired). Sign in again.'
+        : `Could not reach the server: ${err.message}`);
       return;
     }
   }

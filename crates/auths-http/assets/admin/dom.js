@@ -49,9 +49,11 @@ export function announce(text) {
 
 /** An error box, read out at once (role=alert), with the API's details listed. */
 export function errorBox(err, lead) {
-  const details = (err && err.details) || [];
+  const message = messageOf(err);
+  // A detail that only repeats the message is not listed again.
+  const details = ((err && err.details) || []).filter((d) => !message.endsWith(d.message));
   return h('div', { class: 'error', role: 'alert' },
-    h('p', {}, lead ? `${lead}: ` : '', messageOf(err)),
+    h('p', {}, lead ? `${lead}: ` : '', message),
     details.length ? h('ul', {}, details.map((d) => h('li', {},
       d.field ? h('code', {}, d.field) : null, d.field ? ': ' : '', d.message))) : null);
 }
@@ -95,6 +97,11 @@ export function label(v) {
 /** The labels of a list of values, joined. */
 export function labels(list) {
   return (list || []).map(label).join(', ');
+}
+
+/** A table in a box that scrolls sideways on a narrow screen (the page itself never does). */
+export function scroll(table) {
+  return h('div', { class: 'scroll' }, table);
 }
 
 /** Previous / next links for a paged list. */

@@ -2,7 +2,7 @@
 // catalogs as choices and the large ones searchable; "Save draft" and "Publish" with
 // optimistic concurrency; a conflict shown with what changed.
 
-import { api, query } from './api.js';
+import { api, can, query } from './api.js';
 import { announce, errorBox, fill, focus, h, label, when } from './dom.js';
 import { diffTable } from './history.js';
 
@@ -26,7 +26,11 @@ export async function renderForm(ctx, target) {
   try {
     view = await api('POST', '/artifacts/auths/get', target);
   } catch (err) {
-    fill(ctx.main, h('h1', {}, 'Auth'), errorBox(err, 'Could not open it'), h('p', {}, h('a', { href: '#/' }, 'Back to the search')));
+    const gone = err.status === 404 && target.draft_id;
+    fill(ctx.main, h('h1', {}, gone ? 'Draft' : 'Auth'),
+      gone ? h('p', { class: 'notice', role: 'note' }, 'This draft no longer exists: it was published (a draft is used up by publishing), or it is not yours.')
+        : errorBox(err, 'Could not open it'),
+      h('p', {}, h('a', { href: '#/' }, 'Back to the search'), ' · ', h('a', { href: '#/drafts' }, 'My drafts')));
     return null;
   }
   const authId = view.auth_id;
@@ -57,7 +61,7 @@ export async function renderForm(ctx, target) {
   const links = authId ? h('nav', { class: 'sub', 'aria-label': 'This auth' },
     draftId || isVersion ? h('a', { href: `#/auth/${encodeURIComponent(authId)}` }, 'Current version') : null,
     h('a', { href: `#/auth/${encodeURIComponent(authId)}/history` }, 'History'),
-    h('a', { href: `#/auth/${encodeURIComponent(authId)}/audit` }, 'Audit log')) : null;
+    can.has('audit_read') ? h('a', { href: `#/auth/${encodeURIComponent(authId)}/audit` }, 'Audit log') : null) : null;
   const why = !editable ? h('p', { id: 'why', class: 'notice', role: 'note' },
     isVersion ? 'This is an earlier version: it cannot be edited here. To go back to it, use "Restore as draft" in the history.'
       : `You cannot edit this auth: ${view.disabled_reason || 'your key does not allow it'}.`) : null;
@@ -70,8 +74,9 @@ export async function renderForm(ctx, target) {
   const unsaved = h('span', { class: 'unsaved', hidden: true }, 'Unsaved changes');
 
   // The fields.
+  const heading = h('h1', {}, title);
   const name = h('input', { id: 'f-name', type: 'text', maxlength: 255, value: v.name, required: true, autocomplete: 'off', oninput: (e) => { v.name = e.target.value; touch(); } });
-  const description = h('textarea', { id: 'f-description', rows: 3, maxlength: 4000, oninput: (e) => { v.description = e.target.value; touch(); } });
+  const description = h('textarea', { id: 'f-description', rows: 3, maxlength: 4096, oninput: (e) => { v.description = e.target.value; touch(); } });
   description.value = v.description;
   const flag = h('select', { id: 'f-flag', onchange: (e) => { v.flag_id = e.target.value; touch(); } },
     h('option', { value: '' }, '(none)'),
@@ -89,8 +94,10 @@ export async function renderForm(ctx, target) {
   const problems = h('div', { id: 'problems' });
   const outcome = h('div', { id: 'outcome' });
   const saveBtn = h('button', { type: 'button', onclick: () => run(saveDraft) }, 'Save draft');
-  const publishBtn = h('button', { type: 'submit', class: 'primary' }, 'Publish');
-  const changesBtn = draftId && authId ? h('button', { type: 'button', onclick: () => run(showChanges) }, 'Show changes') : null;
+  // Publish is a plain button: Enter in a field never publishes (the form has no
+  // submit button, so pressing Enter submits nothing).
+  const publishBtn = h('button', { type: 'button', class: 'primary', onclick: () => run(publish) }, 'Publish');
+  const changesBtn = authId ? h('button', { type: 'button', hidden: !draftId, onclick: () => run(showChanges) }, 'Show changes') : null;
   const fields = h('fieldset', { class: 'plain', disabled: !editable, 'aria-describedby': why ? 'why' : null },
     h('legend', { class: 'visually-hidden' }, 'Auth'),
     h('div', { class: 'field' }, h('label', { for: 'f-name' }, 'Name'), name),
@@ -100,10 +107,10 @@ export async function renderForm(ctx, target) {
     pickers.map((p) => p.el),
     editable ? h('div', { class: 'actions form-actions' }, saveBtn, publishBtn, changesBtn, unsaved) : null);
   const form = h('form', { id: 'auth-form', novalidate: true }, fields);
-  form.addEventListener('submit', (ev) => { ev.preventDefault(); run(publish); });
+  form.addEventListener('submit', (ev) => ev.preventDefault());
 
   fill(ctx.main,
-    h('h1', {}, title),
+    heading,
     metaLine,
     links, why, reflag, draftNote, problems, outcome, form);
 
@@ -166,16 +173,24 @@ export async function renderForm(ctx, target) {
     unsaved.hidden = true;
     if (started) ctx.go(`#/draft/${encodeURIComponent(draftId)}`, { quiet: true });
     fill(metaLine, `Draft version ${draftVersion}`, authId ? ` of an edit started from version ${baseVersion}` : ' of a new auth', ' · saved just now');
+    if (started) {
+      heading.textContent = `Draft: ${v.name || (authId ? 'an auth' : 'a new auth')}`;
+      if (changesBtn) changesBtn.hidden = false;
+    }
     showProblems(r.form_state.problems, !quietly);
     if (!quietly) {
       const said = r.message.charAt(0).toUpperCase() + r.message.slice(1);
       fill(outcome, h('p', { class: 'ok' }, `${said} (draft version ${draftVersion}).`));
-      announce(`Draft saved. ${r.message}.`);
+      ctx.say(`Draft saved. ${r.message}.`);
     }
     return r;
   }
 
   async function publish() {
+    if (!dirty && !draftId && authId) {
+      fill(outcome, h('p', { class: 'ok', role: 'status' }, 'Nothing changed: there is nothing to publish.'));
+      return;
+    }
     if (dirty || !draftId) {
       const r = await saveDraft(true);
       if (!r.form_state.can_publish) {
@@ -188,8 +203,9 @@ export async function renderForm(ctx, target) {
       : await api('POST', '/artifacts/auths/create', { auths: [{ draft_id: draftId }] });
     const r = res.results[0];
     if (r.success) {
-      announce(`Published: version ${r.version}.`);
-      ctx.go(`#/auth/${encodeURIComponent(r.auth_id || authId)}`);
+      ctx.say(`Published: version ${r.version}.`);
+      // The draft is used up: Back should not return to it.
+      ctx.go(`#/auth/${encodeURIComponent(r.auth_id || authId)}`, { replace: true });
       return;
     }
     if (r.error && r.error.code === 'conflict') {
@@ -211,7 +227,7 @@ export async function renderForm(ctx, target) {
     }
     if (draftStale) {
       parts.push(h('p', {}, 'This draft was saved from another tab or session since you opened it. Your changes here are not saved; reload the draft to see its latest version.'),
-        h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => ctx.go(`#/draft/${encodeURIComponent(draftId)}?r=${Date.now()}`) }, 'Reload the draft')));
+        h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => { dirty = false; ctx.reload(); } }, 'Reload the draft')));
     } else if (authId && current) {
       const fieldsChanged = (error.details || []).map((d) => labelOf(d.field));
       parts.push(h('p', {}, `${lead}: version ${current} was published after this form started from version ${baseVersion}`,
@@ -224,7 +240,7 @@ export async function renderForm(ctx, target) {
         parts.push(errorBox(err, 'Could not load what changed'));
       }
       parts.push(h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', onclick: () => run(() => rebase(current)) }, `Start a new draft from version ${current} with my values`),
+        h('button', { type: 'button', class: 'primary', onclick: () => run(() => rebase(current)) }, `Apply my changes to version ${current}`),
         h('a', { class: 'button', href: `#/auth/${encodeURIComponent(authId)}` }, `Open version ${current}`)));
     }
     const box = h('section', { class: 'conflict', role: 'alert', 'aria-labelledby': 'conflict-title' }, parts);
@@ -233,10 +249,19 @@ export async function renderForm(ctx, target) {
     focus(box.querySelector('h2'));
   }
 
-  /** A new draft on top of `current`, holding this form's values. */
+  /** A new draft on top of `current` with only what this form changed from the
+   *  version it started at (the draft's own diff): the other person's changes to
+   *  other fields stay. */
   async function rebase(current) {
-    const r = await api('PATCH', '/artifacts/auths/draft', { auth_id: authId, expected_version: current, ...body() });
-    announce(`New draft started from version ${current} with your values: review it, then publish.`);
+    if (dirty) await saveDraft(true);
+    const mine = await api('POST', '/artifacts/auths/diff', { draft_id: draftId });
+    const all = body();
+    const changed = {};
+    for (const c of mine.changes) {
+      for (const f of SECTION_FIELDS[c.field] || []) changed[f] = all[f];
+    }
+    const r = await api('PATCH', '/artifacts/auths/draft', { auth_id: authId, expected_version: current, ...changed });
+    ctx.say(`New draft started from version ${current} with your values: review it, then publish.`);
     ctx.go(`#/draft/${encodeURIComponent(r.draft_id)}`);
   }
 
@@ -260,6 +285,9 @@ export async function renderForm(ctx, target) {
     } catch { /* the list is a convenience: its failure hides nothing */ }
   }
 
+  /** Whether the form holds edits not saved yet (the router asks before leaving). */
+  const dirtyNow = () => dirty;
+
   /** The problems that stop publishing, listed, each a button to its field. */
   function showProblems(list, loud) {
     markFields(list);
@@ -267,11 +295,16 @@ export async function renderForm(ctx, target) {
     const box = h('div', { class: 'problems', role: loud ? 'alert' : null },
       h('p', {}, `${list.length} problem${list.length === 1 ? '' : 's'} to fix before publishing:`),
       h('ul', {}, list.map((p) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => {
-        const el = document.getElementById(CONTROL[p.field] || '');
-        focus(el && el.tagName === 'FIELDSET' ? el.querySelector('input,button') : el);
+        const el = control(p.field);
+        focus(el && el.tagName === 'FIELDSET' ? el.querySelector('input') || el.querySelector('button') : el);
       } }, labelOf(p.field)), `: ${p.message}`))));
     fill(problems, box);
     if (loud) focus(box);
+  }
+
+  /** The control of an API field, in this form only (never another view's). */
+  function control(field) {
+    return CONTROL[field] ? form.querySelector(`#${CONTROL[field]}`) : null;
   }
 
   function markFields(list) {
@@ -281,17 +314,27 @@ export async function renderForm(ctx, target) {
     }
     for (const msg of form.querySelectorAll('.field-error')) msg.remove();
     for (const p of list) {
-      const el = document.getElementById(CONTROL[p.field] || '');
+      const el = control(p.field);
       if (!el) continue;
       const id = `${el.id}-error`;
-      if (!document.getElementById(id)) el.after(h('p', { class: 'field-error', id }, p.message));
+      if (!form.querySelector(`#${id}`)) {
+        const msg = h('p', { class: 'field-error', id }, p.message);
+        // Inside a section's own box, beside a single control.
+        if (el.tagName === 'FIELDSET') el.append(msg); else el.after(msg);
+      }
       el.setAttribute('aria-invalid', 'true');
       el.setAttribute('aria-errormessage', id);
     }
   }
 
-  return {};
+  return { dirty: dirtyNow };
 }
+
+/** The API fields of each section a diff names. */
+const SECTION_FIELDS = {
+  name: ['name'], description: ['description'], flag: ['flag_id'], protocols: ['protocol_ids'],
+  slugs: ['slug_ids'], items: ['item_ids'], departments: ['department_ids'], locations: ['location_ids'],
+};
 
 /** The flag of a deprecated auth, changed alone and published at once. */
 function flagOnlyForm(view, authId, ctx) {
@@ -309,8 +352,8 @@ function flagOnlyForm(view, authId, ctx) {
         { auths: [{ auth_id: authId, expected_version: view.version, flag_id: select.value }] });
       const r = res.results[0];
       if (!r.success) throw Object.assign(new Error(r.error.message), r.error);
-      announce(`Flag changed: version ${r.version}.`);
-      ctx.go(`#/auth/${encodeURIComponent(authId)}?v=${r.version}`);
+      ctx.say(`Flag changed: version ${r.version}.`);
+      ctx.reload();
     } catch (err) {
       fill(problem, errorBox(err, 'The flag was not changed'));
       focus(problem.firstChild);
@@ -320,9 +363,12 @@ function flagOnlyForm(view, authId, ctx) {
 }
 
 function labelOf(field) {
-  const names = { name: 'Name', name_id: 'Name', description: 'Description', description_id: 'Description', flag_id: 'Flag' };
-  const p = PICKERS.find((x) => x.field === field);
-  return names[field] || (p ? p.legend : field === 'protocol_ids' ? 'Protocols' : field);
+  const names = {
+    name: 'Name', name_id: 'Name', description: 'Description', description_id: 'Description',
+    flag: 'Flag', flag_id: 'Flag', protocols: 'Protocols', protocol_ids: 'Protocols',
+  };
+  const p = PICKERS.find((x) => x.field === field || x.section === field);
+  return names[field] || (p ? p.legend : field);
 }
 
 /** A large catalog's section: the chosen entries, a search to add more, and, where the
@@ -373,8 +419,11 @@ function picker(p, chosen, touch, editable) {
     const rows = page.entries.filter((e) => !chosen.has(e.id)).map((e) => h('li', {},
       h('button', { type: 'button', onclick: () => add(e.id, label(e)) }, `Add ${label(e)}`)));
     const exact = page.entries.some((e) => e.label.toLowerCase() === text.toLowerCase());
-    if (!exact && p.kind !== 'items') {
+    if (!exact && p.kind !== 'items' && can.has('catalog_write')) {
       rows.push(h('li', {}, h('button', { type: 'button', class: 'create', onclick: () => create(text) }, `Create ${p.one} “${text}”`)));
+    }
+    if (page.total_count > page.entries.length) {
+      rows.push(h('li', { class: 'none' }, `${page.entries.length} of ${page.total_count} shown: type more to narrow.`));
     }
     fill(found, rows.length ? rows : h('li', { class: 'none' }, `No other ${p.kind} match.`));
     announce(`${page.total_count} ${p.kind} match.`);
@@ -390,19 +439,24 @@ function picker(p, chosen, touch, editable) {
     focus(find);
   }
 
+  let creating = false;
   async function create(text) {
+    if (creating) return; // a double click makes one entry
+    creating = true;
     try {
       const e = await api('POST', `/catalog/${p.kind}`, { label: text });
       add(e.id, label(e));
     } catch (err) {
       fill(problem, errorBox(err, `Could not create the ${p.one}`));
+    } finally {
+      creating = false;
     }
   }
 
   redraw();
   const el = h('fieldset', { id, class: 'picker' }, h('legend', {}, p.legend), list,
     editable ? [h('label', { for: `${id}-find`, class: 'small' }, `Find ${p.kind}`), find, found] : null,
-    problem, editable ? extra : null);
+    problem, editable && can.has('catalog_write') ? extra : null);
   return { el };
 }
 
@@ -410,27 +464,40 @@ function picker(p, chosen, touch, editable) {
  *  never shown again. */
 function itemCreator(chosen, redraw, touch, problem) {
   const key = h('input', { id: 'new-item-key', type: 'text', maxlength: 255, autocomplete: 'off' });
-  const value = h('input', { id: 'new-item-value', type: 'text', maxlength: 4000, autocomplete: 'off' });
+  const value = h('input', { id: 'new-item-value', type: 'text', maxlength: 8192, autocomplete: 'off' });
   const secret = h('input', { id: 'new-item-secret', type: 'checkbox',
     onchange: () => { value.type = secret.checked ? 'password' : 'text'; } });
   const make = h('button', { type: 'button', onclick: async () => {
+    if (make.disabled) return;
+    make.disabled = true; // a double click makes one item
     try {
       const e = await api('POST', '/catalog/items', { key: key.value.trim(), value: value.value, secret: secret.checked });
       chosen.set(e.id, label(e));
       key.value = '';
       value.value = '';
+      secret.checked = false;
+      value.type = 'text';
       touch();
       redraw();
       fill(problem);
       announce(`Created and added item ${e.key}.`);
     } catch (err) {
       fill(problem, errorBox(err, 'Could not create the item'));
+    } finally {
+      make.disabled = false;
     }
   } }, 'Create item');
+  // Enter in the new item's fields creates it (and never reaches the form).
+  for (const input of [key, value]) {
+    input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter') { ev.preventDefault(); make.click(); }
+    });
+  }
   return h('details', { class: 'new-item' }, h('summary', {}, 'New item'),
+    // "Secret" comes first, so that a secret value is masked from its first character.
+    h('div', { class: 'check' }, secret, h('label', { for: 'new-item-secret' }, 'Secret (stored encrypted, never shown again)')),
     h('div', { class: 'row' },
       h('div', { class: 'field' }, h('label', { for: 'new-item-key' }, 'Key'), key),
-      h('div', { class: 'field' }, h('label', { for: 'new-item-value' }, 'Value'), value),
-      h('div', { class: 'check' }, secret, h('label', { for: 'new-item-secret' }, 'Secret (stored encrypted, never shown again)'))),
+      h('div', { class: 'field' }, h('label', { for: 'new-item-value' }, 'Value'), value)),
     make);
 }

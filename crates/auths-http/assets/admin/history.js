@@ -1,7 +1,7 @@
 // An auth's history (each version with its diff, "Restore as draft") and its audit log.
 
-import { api, query } from './api.js';
-import { announce, errorBox, fill, focus, h, label, pager, when } from './dom.js';
+import { api, can, query } from './api.js';
+import { errorBox, fill, focus, h, label, pager, scroll, when } from './dom.js';
 
 const FIELD_NAMES = {
   name: 'Name', description: 'Description', flag: 'Flag', protocols: 'Protocols', slugs: 'Slugs',
@@ -10,7 +10,7 @@ const FIELD_NAMES = {
 
 /** What changed, as a table: a field per row, with what was removed and added. */
 export function diffTable(changes) {
-  return h('table', { class: 'diff' },
+  return scroll(h('table', { class: 'diff' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Field'), h('th', { scope: 'col' }, 'Before'), h('th', { scope: 'col' }, 'After'))),
     h('tbody', {}, changes.map((c) => {
       const before = 'added' in c ? (c.removed || []).map(label) : [c.before ? label(c.before) : null].filter((x) => x !== null);
@@ -19,7 +19,7 @@ export function diffTable(changes) {
         h('th', { scope: 'row' }, FIELD_NAMES[c.field] || c.field),
         h('td', { class: 'del' }, before.length ? before.map((t) => h('del', {}, t)) : h('span', { class: 'none' }, 'added' in c ? '' : '(none)')),
         h('td', { class: 'ins' }, after.length ? after.map((t) => h('ins', {}, t)) : h('span', { class: 'none' }, 'added' in c ? '' : '(none)')));
-    })));
+    }))));
 }
 
 /** The heading of a page about one auth: its name, and links to its other pages. */
@@ -33,7 +33,7 @@ async function authHead(ctx, authId, what) {
       h('nav', { class: 'sub', 'aria-label': 'This auth' },
         h('a', { href: `#/auth/${id}` }, 'Current version'),
         h('a', { href: `#/auth/${id}/history` }, 'History'),
-        h('a', { href: `#/auth/${id}/audit` }, 'Audit log')),
+        can.has('audit_read') ? h('a', { href: `#/auth/${id}/audit` }, 'Audit log') : null),
     ],
   };
 }
@@ -59,7 +59,7 @@ export async function renderHistory(ctx, authId) {
     button.disabled = true;
     try {
       const r = await api('PATCH', '/artifacts/auths/draft', { auth_id: authId, from_version: version, expected_version: current });
-      announce(`Draft started from version ${version}: publish it to restore.`);
+      ctx.say(`Draft started from version ${version}: publish it to restore.`);
       ctx.go(`#/draft/${encodeURIComponent(r.draft_id)}`);
     } catch (err) {
       const box = errorBox(err, `Could not restore version ${version}`);
@@ -72,10 +72,12 @@ export async function renderHistory(ctx, authId) {
   const entries = page.entries.map((e) => h('article', { class: 'version', 'aria-labelledby': `v-${e.version}` },
     h('h2', { id: `v-${e.version}` }, `Version ${e.version}`, e.version === current ? ' (current)' : ''),
     h('p', { class: 'meta' }, `${e.operation} by ${e.actor_name} via ${e.channel}, `, when(e.at)),
-    e.changes.length ? diffTable(e.changes) : h('p', {}, 'No field changed.'),
+    !e.visible ? h('p', { class: 'hint' }, 'This version was outside your departments: its content is not shown.')
+      : e.changes.length ? diffTable(e.changes) : h('p', {}, 'No field changed.'),
     h('div', { class: 'actions' },
-      h('a', { href: `#/auth/${id}/version/${e.version}` }, `View version ${e.version}`),
-      e.version !== current && canRestore
+      !e.visible ? null : e.version === current ? h('a', { href: `#/auth/${id}` }, `View version ${e.version}`)
+        : h('a', { href: `#/auth/${id}/version/${e.version}` }, `View version ${e.version}`),
+      e.version !== current && canRestore && e.visible
         ? h('button', { type: 'button', onclick: (ev) => restore(e.version, ev.currentTarget), 'aria-label': `Restore version ${e.version} as draft` }, 'Restore as draft')
         : null)));
   fill(ctx.main, head.head,
@@ -103,14 +105,14 @@ export async function renderAudit(ctx, authId) {
     h('td', {}, e.actor_name),
     h('td', {}, h('code', {}, e.operation)),
     h('td', {}, e.channel, e.client ? ` (${e.client})` : ''),
-    h('td', {}, h('details', {}, h('summary', {}, 'Before and after'),
+    h('td', {}, h('details', {}, h('summary', {}, `Before and after`, h('span', { class: 'visually-hidden' }, ` ${e.operation} of ${e.at}`)),
       h('pre', {}, JSON.stringify({ before: e.before, after: e.after }, null, 2))))));
   fill(ctx.main, head.head,
     h('p', {}, `${page.total_count} record(s), newest first. Secret values are masked by the server.`),
-    h('table', { class: 'list' },
+    scroll(h('table', { class: 'list' },
       h('caption', { class: 'visually-hidden' }, 'Audit records'),
       h('thead', {}, h('tr', {}, ['When', 'Who', 'Operation', 'Channel', 'State'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, rows)),
+      h('tbody', {}, rows))),
     pager(page.total_count, offset, size, (o) => `#/auth/${id}/audit?offset=${o}`));
   return {};
 }

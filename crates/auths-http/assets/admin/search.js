@@ -2,8 +2,8 @@
 // Its state lives in the address (#/?q=...&dep=...&offset=...), so a search can be
 // bookmarked, shared within the team, and gone back to.
 
-import { api } from './api.js';
-import { errorBox, fill, h, labels, pager, when } from './dom.js';
+import { api, can } from './api.js';
+import { errorBox, fill, focus, h, labels, pager, scroll, when } from './dom.js';
 
 const PAGE_SIZE = 25;
 
@@ -42,13 +42,17 @@ export async function renderSearch(ctx) {
   const results = h('div', { class: 'results' });
   const problem = h('div');
   fill(ctx.main,
-    h('div', { class: 'heading' }, h('h1', {}, 'Auths'), h('a', { class: 'button', href: '#/new' }, 'New auth')),
+    h('div', { class: 'heading' }, h('h1', {}, 'Auths'),
+      can.has('create') && can.has('edit_draft') ? h('a', { class: 'button', href: '#/new' }, 'New auth') : null),
     form, problem,
     h('div', { class: 'columns' }, h('aside', {}, facet), h('section', { 'aria-labelledby': 'result-count' }, count, results)));
 
-  const navigate = (next) => {
+  let pending = false;
+  const navigate = (next, replace = false) => {
+    // The same question again while it is being answered (a held Enter key): once.
+    if (pending && hashOf(next) === hashOf(state)) return;
     state = next;
-    ctx.go(hashOf(state), { quiet: true });
+    ctx.go(hashOf(state), { quiet: true, replace });
     load();
   };
   form.addEventListener('submit', (ev) => {
@@ -58,12 +62,14 @@ export async function renderSearch(ctx) {
   let timer = null;
   depBox.addEventListener('input', () => {
     clearTimeout(timer);
-    timer = setTimeout(() => navigate({ ...state, dq: depBox.value.trim() }), 250);
+    // Typing narrows the facet in place: one history entry, not one a keystroke.
+    timer = setTimeout(() => navigate({ ...state, dq: depBox.value.trim() }, true), 250);
   });
 
   let seq = 0;
   async function load() {
     const mine = ++seq;
+    pending = true;
     results.setAttribute('aria-busy', 'true');
     let page;
     try {
@@ -76,11 +82,13 @@ export async function renderSearch(ctx) {
       });
     } catch (err) {
       if (mine !== seq) return;
+      pending = false;
       results.removeAttribute('aria-busy');
       fill(problem, errorBox(err, 'Search failed'));
       return;
     }
     if (mine !== seq) return; // an answer to an older question
+    pending = false;
     fill(problem);
     results.removeAttribute('aria-busy');
     showFacet(page.department_filter.options);
@@ -90,11 +98,17 @@ export async function renderSearch(ctx) {
     count.textContent = n === 0 ? 'No auths match.'
       : `${n} auth${n === 1 ? '' : 's'}${n > page.auths.length ? `, ${first}–${last} shown` : ''}`;
     fill(results,
-      page.auths.length ? table(page.auths) : null,
+      page.auths.length ? scroll(table(page.auths)) : null,
+      !page.auths.length && n > 0 ? h('p', {}, 'This page is past the last result. ',
+        h('a', { href: hashOf({ ...state, offset: 0 }) }, 'First page')) : null,
       pager(n, state.offset, PAGE_SIZE, (o) => hashOf({ ...state, offset: o })));
+    return true;
   }
 
   function showFacet(options) {
+    // A checkbox redrawn keeps the focus it had (keyboard users stay where they were).
+    const had = document.activeElement && facetList.contains(document.activeElement)
+      ? document.activeElement.id : null;
     // Selected departments stay listed (and can be cleared) even when the department
     // search no longer matches them.
     const shown = options.map((o) => o.id);
@@ -111,17 +125,23 @@ export async function renderSearch(ctx) {
     fill(facetList,
       items.length ? items : h('p', { class: 'hint' }, 'No department matches.'),
       hidden.length ? h('button', { type: 'button', class: 'link', onclick: () => navigate({ ...state, deps: [], offset: 0 }) },
-        `Clear ${hidden.length} hidden filter(s)`) : null);
+        hidden.length === 1 ? 'Clear 1 hidden filter' : `Clear ${hidden.length} hidden filters`) : null);
+    if (had) {
+      const again = facetList.querySelector(`#${CSS.escape(had)}`);
+      if (again) again.focus();
+    }
   }
 
   await load();
   return {
-    update(params) {
+    // A page link or Back: the new results, read from their count (focus and scroll
+    // move there, not to the top of an unchanged form).
+    async update(params) {
       const next = stateOf(params);
       box.value = next.q;
       depBox.value = next.dq;
       state = next;
-      load();
+      if (await load()) focus(count);
     },
   };
 }

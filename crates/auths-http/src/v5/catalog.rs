@@ -12,8 +12,10 @@ use crate::blocking::blocking;
 use crate::error::ApiError;
 use crate::json::ApiJson;
 
-/// A catalog entry as shown: `{id, label}`, plus `key`, `value` (null when secret) and
-/// `secret` for items, and whether it is seeded.
+/// A catalog entry as shown: `{id, label}`, plus `key`, `value` (null when secret),
+/// `secret` and, for a secret, its `fingerprint` (16 hex characters of a keyed HMAC of
+/// the value: two secrets of one key told apart without their values) for items, and
+/// whether it is seeded.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EntryOut {
     id: String,
@@ -25,6 +27,8 @@ pub struct EntryOut {
     value: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
 }
 
 impl From<CatalogEntry> for EntryOut {
@@ -36,6 +40,7 @@ impl From<CatalogEntry> for EntryOut {
             seeded: e.seeded,
             key: item.as_ref().map(|i| i.key.clone()),
             secret: item.as_ref().map(|i| i.secret),
+            fingerprint: item.as_ref().and_then(|i| i.fingerprint.clone()),
             value: item.map(|i| i.value),
         }
     }

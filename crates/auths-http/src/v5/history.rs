@@ -36,6 +36,9 @@ pub struct HistoryEntryOut {
     operation: String,
     #[schema(value_type = Vec<Object>)]
     changes: Vec<Change>,
+    /// Whether the caller may see this version (a scoped key sees the versions that
+    /// were in one of its departments); one it may not see has no `changes`.
+    visible: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -118,6 +121,7 @@ pub async fn history<S: Store>(
                 channel: e.version.channel.as_str(),
                 operation: e.version.operation,
                 changes: e.changes,
+                visible: e.visible,
             })
             .collect(),
         total_count: found.total,
