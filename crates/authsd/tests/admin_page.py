@@ -195,6 +195,16 @@ with sync_playwright() as p:
     assert got["flags"]["value"]["id"] == "flag-disabled", got
     assert got["descriptions"]["value"]["label"] == "Changed by a rival", got
 
+    # --- The draft the conflict kept, discarded from My drafts (after confirming).
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My drafts").click()
+    drafts = page.get_by_role("table", name="My drafts")
+    expect(drafts.locator("tbody tr")).to_have_count(1)
+    drafts.get_by_role("link", name="Corporate SSO").click()
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Discard draft").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Corporate SSO")
+    assert api("POST", "/artifacts/auths/drafts")["total_count"] == 0
+
     # --- History: each version with its diff; version 1 restored as a draft, published.
     page.get_by_role("link", name="History").click()
     expect(page.get_by_role("heading", name="Version 4 (current)")).to_be_visible()

@@ -1,4 +1,4 @@
-//! Drafts: start, edit (optimistic concurrency), list, read, publish.
+//! Drafts: start, edit (optimistic concurrency), list, read, publish, discard.
 
 use auths_domain::draft::MAX_DRAFTS_PER_PRINCIPAL;
 use auths_domain::prelude::*;
@@ -276,6 +276,37 @@ fn read_edit(edit: &DraftEdit) -> Result<(Option<DraftId>, Option<AuthId>), AppE
 }
 
 impl<S: Store> AuthService<S> {
+    /// Discards the caller's draft `id`: nothing is published, the draft is gone, and
+    /// the audit log says so (`draft.delete`, with the draft's id and version, never its
+    /// values).
+    ///
+    /// # Errors
+    /// `NotFound` (a draft that is not the caller's, or is unknown, or malformed),
+    /// `Forbidden` (role, as for editing a draft).
+    pub fn discard_draft(&self, caller: &Caller, id: &str) -> Result<(), AppError> {
+        let id = DraftId::parse(id).map_err(|_| AppError::draft_not_found(id))?;
+        caller.may(Operation::EditDraft)?;
+        self.store.write(|tx| {
+            let draft = owned_draft(tx, caller, &id)?;
+            if !tx.delete_draft(&id)? {
+                return Err(AppError::draft_not_found(id.as_str()));
+            }
+            tx.append_audit(&auths_domain::NewAuditRecord {
+                at: clock::now(),
+                actor_id: caller.principal.id.clone(),
+                actor_name: caller.principal.name.clone(),
+                channel: caller.channel,
+                client: caller.client.clone(),
+                operation: "draft.delete".to_owned(),
+                auth_id: draft.auth_id.clone(),
+                department_ids: Vec::new(),
+                before: Some(draft_json(&draft)?),
+                after: None,
+            })?;
+            Ok(())
+        })
+    }
+
     /// Starts or edits a draft, in one transaction, and answers it with its form state.
     ///
     /// # Errors

@@ -15,9 +15,52 @@ use crate::{AppError, clock};
 /// The store as a scoped caller reads it while composing: the entries it does not see
 /// (`unseen`) are absent, as unknown ids are, so that no rule of the composition (a
 /// taken slug, a repeated item key) tells anything about them.
+///
+/// Every entry the fields name is read at once, before the composition asks section by
+/// section (`known`: what was asked, `found`: what exists), so that checking an auth
+/// costs one lookup, not one a section.
 struct AsSeen<'a, T> {
     tx: &'a mut T,
     unseen: &'a [EntryId],
+    known: Vec<EntryId>,
+    found: Vec<CatalogEntry>,
+}
+
+impl<'a, T: Repositories> AsSeen<'a, T> {
+    fn new(tx: &'a mut T, unseen: &'a [EntryId], fields: &AuthFields) -> Result<Self, RepoError> {
+        let mut known = named_ids(fields);
+        known.sort_unstable();
+        known.dedup();
+        let found = tx.entries_by_any_ids(&known)?;
+        Ok(Self {
+            tx,
+            unseen,
+            known,
+            found,
+        })
+    }
+}
+
+/// Every catalog id `fields` names, in any section.
+fn named_ids(fields: &AuthFields) -> Vec<EntryId> {
+    let mut ids = Vec::new();
+    if let Some(NameChoice::Id(i)) = &fields.name {
+        ids.push(i.clone());
+    }
+    if let Some(Some(DescriptionChoice::Id(i))) = &fields.description {
+        ids.push(i.clone());
+    }
+    ids.extend(fields.flag_id.iter().cloned());
+    for list in [
+        &fields.protocol_ids,
+        &fields.slug_ids,
+        &fields.item_ids,
+        &fields.department_ids,
+        &fields.location_ids,
+    ] {
+        ids.extend(list.iter().flatten().cloned());
+    }
+    ids
 }
 
 impl<T: Repositories> Lookup for AsSeen<'_, T> {
@@ -28,7 +71,15 @@ impl<T: Repositories> Lookup for AsSeen<'_, T> {
         kind: CatalogKind,
         ids: &[EntryId],
     ) -> Result<Vec<CatalogEntry>, RepoError> {
-        let mut found = self.tx.entries_by_ids(kind, ids)?;
+        let mut found = if ids.iter().all(|i| self.known.binary_search(i).is_ok()) {
+            self.found
+                .iter()
+                .filter(|e| e.kind == kind && ids.contains(&e.id))
+                .cloned()
+                .collect()
+        } else {
+            self.tx.entries_by_ids(kind, ids)?
+        };
         found.retain(|e| !self.unseen.contains(&e.id));
         Ok(found)
     }
@@ -99,10 +150,7 @@ pub(crate) fn content<T: Repositories>(
         let id = entry_for_text(tx, CatalogKind::Descriptions, d.as_str())?;
         fields.description = Some(Some(DescriptionChoice::Id(id)));
     }
-    let seen = &mut AsSeen {
-        tx,
-        unseen: &unseen,
-    };
+    let seen = &mut AsSeen::new(tx, &unseen, &fields)?;
     let examined = examine(seen, &fields, this.map(|a| &a.auth_id))?;
     if !examined.problems.is_empty() {
         return Err(AppError::Invalid(examined.problems));
@@ -139,10 +187,7 @@ pub(crate) fn problems<T: Repositories>(
         return Ok(oversized);
     }
     let (unseen, denied) = super::scope::link_problems(tx, caller, fields, this)?;
-    let seen = &mut AsSeen {
-        tx,
-        unseen: &unseen,
-    };
+    let seen = &mut AsSeen::new(tx, &unseen, fields)?;
     let examined = examine(seen, fields, this.map(|a| &a.auth_id))?;
     let mut problems = examined.all_problems();
     // The departments as far as they resolve and the caller sees them (an unseen one

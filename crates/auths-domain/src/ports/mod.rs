@@ -55,6 +55,24 @@ pub trait CatalogRepository {
         ids: &[EntryId],
     ) -> Result<Vec<CatalogEntry>, RepoError>;
 
+    /// The entries among `ids`, whatever their kind (ids are unique across catalogs),
+    /// in no particular order; ids that do not exist are absent. A write that checks
+    /// every entry an auth names asks this once instead of once a section. The default
+    /// asks [`Self::entries_by_ids`] for each kind.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn entries_by_any_ids(&mut self, ids: &[EntryId]) -> Result<Vec<CatalogEntry>, RepoError> {
+        let mut out = Vec::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        for kind in CatalogKind::ALL {
+            out.extend(self.entries_by_ids(kind, ids)?);
+        }
+        Ok(out)
+    }
+
     /// The entry of `kind` whose label equals `label` case-insensitively (the first one,
     /// for items, whose labels are not unique).
     ///

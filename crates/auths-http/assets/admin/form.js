@@ -98,6 +98,7 @@ export async function renderForm(ctx, target) {
   // submit button, so pressing Enter submits nothing).
   const publishBtn = h('button', { type: 'button', class: 'primary', onclick: () => run(publish) }, 'Publish');
   const changesBtn = authId ? h('button', { type: 'button', hidden: !draftId, onclick: () => run(showChanges) }, 'Show changes') : null;
+  const discardBtn = h('button', { type: 'button', class: 'danger', hidden: !draftId, onclick: () => run(discard) }, 'Discard draft');
   const fields = h('fieldset', { class: 'plain', disabled: !editable, 'aria-describedby': why ? 'why' : null },
     h('legend', { class: 'visually-hidden' }, 'Auth'),
     h('div', { class: 'field' }, h('label', { for: 'f-name' }, 'Name'), name),
@@ -105,7 +106,7 @@ export async function renderForm(ctx, target) {
     h('div', { class: 'field' }, h('label', { for: 'f-flag' }, 'Flag'), flag),
     protocols,
     pickers.map((p) => p.el),
-    editable ? h('div', { class: 'actions form-actions' }, saveBtn, publishBtn, changesBtn, unsaved) : null);
+    editable ? h('div', { class: 'actions form-actions' }, saveBtn, publishBtn, changesBtn, discardBtn, unsaved) : null);
   const form = h('form', { id: 'auth-form', novalidate: true }, fields);
   form.addEventListener('submit', (ev) => ev.preventDefault());
 
@@ -176,6 +177,7 @@ export async function renderForm(ctx, target) {
     if (started) {
       heading.textContent = `Draft: ${v.name || (authId ? 'an auth' : 'a new auth')}`;
       if (changesBtn) changesBtn.hidden = false;
+      discardBtn.hidden = false;
     }
     showProblems(r.form_state.problems, !quietly);
     if (!quietly) {
@@ -263,6 +265,15 @@ export async function renderForm(ctx, target) {
     const r = await api('PATCH', '/artifacts/auths/draft', { auth_id: authId, expected_version: current, ...changed });
     ctx.say(`New draft started from version ${current} with your values: review it, then publish.`);
     ctx.go(`#/draft/${encodeURIComponent(r.draft_id)}`);
+  }
+
+  /** Throws the draft away (after asking): nothing of it is published. */
+  async function discard() {
+    if (!window.confirm('Discard this draft? Nothing of it is published, and it cannot be undone.')) return;
+    await api('DELETE', `/artifacts/auths/draft/${encodeURIComponent(draftId)}`);
+    dirty = false;
+    ctx.say('Draft discarded.');
+    ctx.go(authId ? `#/auth/${encodeURIComponent(authId)}` : '#/drafts', { replace: true });
   }
 
   async function showChanges() {

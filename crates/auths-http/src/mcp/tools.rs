@@ -149,8 +149,13 @@ pub fn tool_name(method: &Method, path: &str) -> String {
         .split('/')
         .filter(|s| !s.is_empty())
         .collect();
-    if let ["artifacts", resource, action] = segments.as_slice() {
-        return format!("{resource}_{action}");
+    match segments.as_slice() {
+        ["artifacts", resource, action] => return format!("{resource}_{action}"),
+        // One of a resource's things, addressed by id: `auths_draft_delete`.
+        ["artifacts", resource, thing, id] if id.starts_with('{') && *method == Method::DELETE => {
+            return format!("{resource}_{thing}_delete");
+        }
+        _ => {}
     }
     let resource = segments.first().copied().unwrap_or("v5");
     let reads_one = segments
@@ -345,6 +350,10 @@ mod tests {
         );
         assert_eq!(tool_name(&Method::DELETE, "/v5/keys/{name}"), "keys_delete");
         assert_eq!(tool_name(&Method::GET, "/v5/audit"), "audit_list");
+        assert_eq!(
+            tool_name(&Method::DELETE, "/v5/artifacts/auths/draft/{draft_id}"),
+            "auths_draft_delete"
+        );
     }
 
     #[test]

@@ -182,3 +182,19 @@ pub async fn list<S: Store>(
             .collect(),
     }))
 }
+
+/// `DELETE .../draft/{draft_id}`: 204; the caller's draft is discarded (nothing is
+/// published).
+///
+/// # Errors
+/// 403 for viewers, 404 for a draft that is not the caller's.
+pub async fn discard<S: Store>(
+    service: web::Data<AuthService<S>>,
+    caller: ReqCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let svc = service.into_inner();
+    blocking(move || svc.discard_draft(&caller.0, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

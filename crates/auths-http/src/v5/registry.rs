@@ -67,6 +67,8 @@ pub fn endpoints<S: Store>() -> Vec<Endpoint> {
             Some("DeleteRequest"), Some("DeleteResponse"), &[], delete::delete::<S>),
         endpoint!(EditDraft, PATCH, "/v5/artifacts/auths/draft", "Start or edit a draft, with optimistic concurrency",
             Some("PatchDraftBody"), Some("PatchDraftResponse"), &[], drafts::patch::<S>),
+        endpoint!(EditDraft, DELETE, "/v5/artifacts/auths/draft/{draft_id}", "Discard one of the caller's drafts (nothing is published)",
+            None, None, &[], drafts::discard::<S>),
         endpoint!(ListDrafts, POST, "/v5/artifacts/auths/drafts", "A page of the caller's drafts, newest first, with their count",
             Some("DraftsBody"), Some("DraftsResponse"), &[], drafts::list::<S>),
         endpoint!(Docs, POST, "/v5/artifacts/auths/docs", "This documentation, with what the caller may call",

@@ -13,6 +13,7 @@ crate::on_both_backends!(
     publishing_a_new_draft_consumes_it,
     drafts_of_existing_auths_never_lose_updates,
     agents_edit_drafts_but_do_not_publish,
+    the_owner_discards_a_draft_and_the_audit_says_so,
 );
 
 const DRAFT: &str = "/api/v5/artifacts/auths/draft";
@@ -364,5 +365,63 @@ async fn agents_edit_drafts_but_do_not_publish(t: TestDb) {
     assert_eq!(
         (e["channel"].as_str(), e["actor_name"].as_str()),
         (Some("mcp"), Some("agent"))
+    );
+}
+
+/// `DELETE .../draft/{id}`: the owner discards a draft (204, then 404: it is gone);
+/// another key cannot, and learns nothing (404); a viewer may not (403); the audit log
+/// keeps the draft's id and version, not its values.
+async fn the_owner_discards_a_draft_and_the_audit_says_so(t: TestDb) {
+    let (data, keys) = service(&t);
+    let app = crate::app!(data);
+    let other = key(&data, "other-editor", Role::Editor, &[], false);
+    let (s, b) = send(
+        &app,
+        patch(
+            &keys.admin,
+            json!({"expected_version": 0, "name": "Throwaway"}),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let id = b["draft_id"].as_str().unwrap().to_owned();
+    let delete = |k: &str| {
+        TestRequest::delete()
+            .uri(&format!("{DRAFT}/{id}"))
+            .insert_header(("X-Api-Key", k.to_owned()))
+    };
+    let (s, b) = send(&app, delete(&keys.viewer)).await;
+    assert_error(s, &b, 403, "forbidden");
+    let (s, b) = send(&app, delete(&other)).await;
+    assert_error(s, &b, 404, "not_found");
+    let (s, _) = send(&app, delete(&keys.admin)).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, b) = send(&app, delete(&keys.admin)).await;
+    assert_error(s, &b, 404, "not_found");
+    let (_, list) = send(&app, post("/api/v5/artifacts/auths/drafts", &keys.admin)).await;
+    assert_eq!(list["total_count"], 0, "{list}");
+    // A malformed id names no draft.
+    let (s, b) = send(
+        &app,
+        TestRequest::delete()
+            .uri(&format!("{DRAFT}/not%20an%20id"))
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+    )
+    .await;
+    assert_error(s, &b, 404, "not_found");
+    let (_, log) = send(
+        &app,
+        TestRequest::get()
+            .uri("/api/v5/audit?page_size=5")
+            .insert_header(("X-Api-Key", keys.admin.clone())),
+    )
+    .await;
+    let e = &log["entries"][0];
+    assert_eq!(e["operation"], "draft.delete", "{log}");
+    assert_eq!(e["before"]["draft_id"], json!(id), "{log}");
+    assert_eq!(e["after"], Value::Null, "{log}");
+    assert!(
+        !log.to_string().contains("Throwaway"),
+        "no values in the log: {log}"
     );
 }

@@ -23,13 +23,14 @@ fn concrete(path: &str) -> String {
         .replace("{id}", "x")
         .replace("{upload_id}", "x")
         .replace("{name}", "x")
+        .replace("{draft_id}", "x")
 }
 
 async fn every_registered_endpoint_is_mounted_behind_credentials(t: TestDb) {
     let (data, _keys) = service(&t);
     let app = crate::app!(data);
     let all = v5_endpoints::<Db>();
-    assert_eq!(all.len(), 22);
+    assert_eq!(all.len(), 23);
     for e in &all {
         let uri = format!("/api{}", concrete(e.path));
         let (s, b) = send(

@@ -146,24 +146,31 @@ impl StoreTx {
     /// never keeps a stale label. Entries are always
     /// locked before auth rows, in id order, so the two paths cannot deadlock. SQLite
     /// writers are serialised already.
-    fn lock_entries(&mut self, content: &AuthContent) -> Result<(), RepoError> {
+    /// Locks every entry `content` names against a concurrent delete (PostgreSQL: `FOR
+    /// SHARE`, in id order; SQLite's writer holds the database) and answers the name
+    /// key of its name, read in the same statement.
+    fn lock_entries(&mut self, content: &AuthContent) -> Result<String, RepoError> {
         if !self.is_pg() {
-            return Ok(());
+            return self.name_key_of(&content.name_id);
         }
         let mut ids: Vec<&str> = content.entries().map(|(_, id)| id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
         let AnyConnection::Postgresql(c) = self.conn() else {
-            return Ok(());
+            return Err(RepoError::Internal("not PostgreSQL".into()));
         };
-        ce::table
+        let locked: Vec<(String, String)> = ce::table
             .filter(ce::id.eq_any(&ids))
             .order(ce::id.asc())
-            .select(ce::id)
+            .select((ce::id, ce::label_key))
             .for_share()
-            .load::<String>(c)
-            .map(drop)
-            .map_err(repo_error)
+            .load(c)
+            .map_err(repo_error)?;
+        locked
+            .into_iter()
+            .find(|(id, _)| id == content.name_id.as_str())
+            .map(|(_, key)| key)
+            .ok_or(RepoError::Conflict(Constraint::InUse))
     }
 
     fn name_key_of(&mut self, name_id: &EntryId) -> Result<String, RepoError> {
@@ -178,6 +185,27 @@ impl StoreTx {
 
     /// Links every multi-valued section of `content` to the auth `number`.
     fn insert_sections(&mut self, number: i64, content: &AuthContent) -> Result<(), RepoError> {
+        if let AnyConnection::Postgresql(c) = self.conn() {
+            // Every link of the auth in one multi-row insert: one round trip.
+            let rows: Vec<LinkInsert<'_>> = Section::MANY
+                .into_iter()
+                .flat_map(|section| {
+                    content.ids(section).iter().map(move |id| LinkInsert {
+                        auth_number: number,
+                        kind: section.kind().as_str(),
+                        entry_id: id.as_str(),
+                    })
+                })
+                .collect();
+            if rows.is_empty() {
+                return Ok(());
+            }
+            return diesel::insert_into(al::table)
+                .values(&rows)
+                .execute(c)
+                .map(drop)
+                .map_err(repo_error);
+        }
         for section in Section::MANY {
             self.insert_links(number, section.kind(), content.ids(section))?;
         }
@@ -287,8 +315,7 @@ impl AuthRepository for StoreTx {
     fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError> {
         let at = auth.at.naive_utc();
         let c = &auth.content;
-        self.lock_entries(c)?;
-        let name_key = self.name_key_of(&c.name_id)?;
+        let name_key = self.lock_entries(c)?;
         let insert = diesel::insert_into(a::table)
             .values(AuthInsert {
                 auth_id: auth.auth_id.as_str(),
@@ -324,8 +351,7 @@ impl AuthRepository for StoreTx {
     ) -> Result<i64, RepoError> {
         // The version check and the write are one statement: of two writers that read
         // the same version, exactly one updates a row.
-        self.lock_entries(content)?;
-        let name_key = self.name_key_of(&content.name_id)?;
+        let name_key = self.lock_entries(content)?;
         let changed = diesel::update(
             a::table
                 .filter(a::number.eq(number))

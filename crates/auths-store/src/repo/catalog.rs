@@ -54,7 +54,9 @@ impl CatalogRepository for StoreTx {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        if ids.len() <= FEW {
+        // On PostgreSQL `= ANY($1)` binds the whole list as one array: one shape, one
+        // round trip. SQLite spells a list as `IN (?, ?, ...)`, a shape per length.
+        if ids.len() <= FEW && !self.is_pg() {
             // A statement of one shape, prepared once per connection, beats an `IN`
             // list prepared anew for the few ids a write checks.
             let mut out = Vec::with_capacity(ids.len());
@@ -79,6 +81,29 @@ impl CatalogRepository for StoreTx {
         for chunk in ids.chunks(super::CHUNK) {
             let rows = ce::table
                 .filter(ce::kind.eq(kind.as_str()))
+                .filter(ce::id.eq_any(ids_text(chunk)))
+                .select(EntryRow::as_select())
+                .load(self.conn())
+                .map_err(repo_error)?;
+            for row in rows {
+                out.push(row.into_entry()?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn entries_by_any_ids(&mut self, ids: &[EntryId]) -> Result<Vec<CatalogEntry>, RepoError> {
+        if !self.is_pg() {
+            // In process, a lookup a kind costs no round trip; each is prepared once.
+            let mut out = Vec::new();
+            for kind in CatalogKind::ALL {
+                out.extend(self.entries_by_ids(kind, ids)?);
+            }
+            return Ok(out);
+        }
+        let mut out = Vec::new();
+        for chunk in ids.chunks(super::CHUNK) {
+            let rows = ce::table
                 .filter(ce::id.eq_any(ids_text(chunk)))
                 .select(EntryRow::as_select())
                 .load(self.conn())
