@@ -50,7 +50,11 @@ fn named_ids(fields: &AuthFields) -> Vec<EntryId> {
     if let Some(Some(DescriptionChoice::Id(i))) = &fields.description {
         ids.push(i.clone());
     }
-    ids.extend(fields.flag_id.iter().cloned());
+    match &fields.flag_id {
+        Some(flag) => ids.push(flag.clone()),
+        // The flag a new auth gets when none is given, which the composition reads.
+        None => ids.extend(EntryId::parse(auths_domain::catalog::FLAG_ACTIVE).ok()),
+    }
     for list in [
         &fields.protocol_ids,
         &fields.slug_ids,

@@ -183,7 +183,7 @@ export async function renderForm(ctx, target) {
     if (!quietly) {
       const said = r.message.charAt(0).toUpperCase() + r.message.slice(1);
       fill(outcome, h('p', { class: 'ok' }, `${said} (draft version ${draftVersion}).`));
-      ctx.say(`Draft saved. ${r.message}.`);
+      ctx.say(`${said}.`);
     }
     return r;
   }

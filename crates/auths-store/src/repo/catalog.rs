@@ -94,10 +94,22 @@ impl CatalogRepository for StoreTx {
 
     fn entries_by_any_ids(&mut self, ids: &[EntryId]) -> Result<Vec<CatalogEntry>, RepoError> {
         if !self.is_pg() {
-            // In process, a lookup a kind costs no round trip; each is prepared once.
-            let mut out = Vec::new();
-            for kind in CatalogKind::ALL {
-                out.extend(self.entries_by_ids(kind, ids)?);
+            // In process, a lookup by key costs no round trip: one statement, prepared
+            // once, an id (an `IN` list would be prepared anew for every length).
+            let mut out = Vec::with_capacity(ids.len());
+            for (i, id) in ids.iter().enumerate() {
+                if ids[..i].contains(id) {
+                    continue;
+                }
+                if let Some(row) = ce::table
+                    .filter(ce::id.eq(id.as_str()))
+                    .select(EntryRow::as_select())
+                    .load(self.conn())
+                    .one()
+                    .map_err(repo_error)?
+                {
+                    out.push(row.into_entry()?);
+                }
             }
             return Ok(out);
         }
@@ -207,7 +219,30 @@ impl CatalogRepository for StoreTx {
         sql.push(", ");
         ts(&mut sql);
         sql.push(") ON CONFLICT (kind, label_key) WHERE kind <> 'items' DO NOTHING");
-        execute_fixed(self.conn(), &sql)?;
+        if pg {
+            // On PostgreSQL (a round trip a statement), the insert says what it made;
+            // only a label that was there already is read back.
+            sql.push(" RETURNING number");
+            let made: Vec<super::search::Number> =
+                super::search::run_sql!(self.conn(), &sql, load::<super::search::Number>)?;
+            if let Some(made) = made.first() {
+                // As stored: timestamps to the microsecond.
+                let at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);
+                return Ok(CatalogEntry {
+                    id: entry.id.clone(),
+                    number: made.number,
+                    kind: entry.kind,
+                    label: entry.label.clone(),
+                    item: None,
+                    seeded: false,
+                    created_at: at,
+                    updated_at: at,
+                    description: None,
+                });
+            }
+        } else {
+            execute_fixed(self.conn(), &sql)?;
+        }
         self.entry_by_label(entry.kind, &entry.label)?
             .ok_or_else(|| {
                 RepoError::Internal(format!(
