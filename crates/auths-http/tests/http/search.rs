@@ -428,13 +428,40 @@ async fn a_result_row_shows_what_get_shows_after_renames_and_updates(t: TestDb) 
     )
     .await;
     let id = found["auths"][0]["auth_id"].as_str().unwrap().to_owned();
+    // A flag of our own, given to the auth, then renamed: the row shows the new label.
+    let (s, flag) = send(
+        &app,
+        post("/api/v5/catalog/flags", &keys.admin).set_json(json!({"label": "pilot"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{flag}");
     let (s, b) = send(
         &app,
         post("/api/v5/artifacts/auths/update", &keys.admin).set_json(json!({"auths": [
-            {"auth_id": id, "flag_id": "flag-disabled", "protocol_ids": ["protocol-saml2", "protocol-oidc"]}]})),
+            {"auth_id": id, "flag_id": flag["id"], "protocol_ids": ["protocol-saml2", "protocol-oidc"]}]})),
     )
     .await;
     assert_eq!(b["results"][0]["success"], true, "{s} {b}");
+    // The index now holds the auth with "pilot" (a search caught it up)...
+    let (_, found) = send(
+        &app,
+        post(SEARCH, &keys.admin).set_json(json!({"search": "payroll"})),
+    )
+    .await;
+    assert_eq!(found["auths"][0]["flag"]["label"], "pilot", "{found}");
+    // ...and the rename alone must reach it.
+    let (s, b) = send(
+        &app,
+        TestRequest::patch()
+            .uri(&format!(
+                "/api/v5/catalog/flags/{}",
+                flag["id"].as_str().unwrap()
+            ))
+            .insert_header(("X-Api-Key", keys.admin.clone()))
+            .set_json(json!({"label": "staged"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
     for search in ["payroll", "people"] {
         let (_, found) = send(
             &app,
@@ -462,6 +489,7 @@ async fn a_result_row_shows_what_get_shows_after_renames_and_updates(t: TestDb) 
         assert_eq!(row["updated_at"], form["updated_at"]);
         assert_eq!(row["can_edit"], json!(true));
         assert_eq!(row["departments"][1]["label"], "People", "{row}");
+        assert_eq!(row["flag"]["label"], "staged", "{row}");
         // The facet names the department by its new label.
         let facet = &found["department_filter"]["options"];
         assert!(

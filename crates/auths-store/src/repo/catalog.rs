@@ -447,11 +447,13 @@ impl CatalogRepository for StoreTx {
             kind,
             CatalogKind::Names
                 | CatalogKind::Descriptions
+                | CatalogKind::Flags
                 | CatalogKind::Slugs
                 | CatalogKind::Protocols
                 | CatalogKind::Departments
         ) {
-            // The auths that show this label must be found by it at once.
+            // The auths that show this label must be found by it, and shown with it
+            // (a search's rows come from the index, flag included), at once.
             self.reindex(crate::repo::search::Reindex::Using(id))?;
         }
         row.into_entry().map(Some)

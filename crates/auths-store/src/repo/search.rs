@@ -243,6 +243,8 @@ impl StoreTx {
                     .bind(Bind::Text(id.clone()))
                     .push(" OR a.description_id = ")
                     .bind(Bind::Text(id.clone()))
+                    .push(" OR a.flag_id = ")
+                    .bind(Bind::Text(id.clone()))
                     .push(" OR a.number IN (SELECT auth_number FROM auth_links WHERE entry_id = ")
                     .bind(Bind::Text(id))
                     .push("))");
