@@ -118,6 +118,11 @@ with sync_playwright() as p:
     expect(body_rows).to_have_count(5)
     page.get_by_role("link", name="Previous").click()
     expect(main.get_by_text("Page 1 of 2")).to_be_visible()
+    # A search after paging still goes into the address (bookmarks, Back).
+    search.fill("branch")
+    search.press("Enter")
+    expect(main.get_by_text("29 auths, 1–25 shown")).to_be_visible()
+    assert page.url.endswith("#/?q=branch"), page.url
 
     # --- Open an auth by keyboard: its form, every section labelled, no secret value.
     search.fill("corporate")
@@ -195,15 +200,23 @@ with sync_playwright() as p:
     assert got["flags"]["value"]["id"] == "flag-disabled", got
     assert got["descriptions"]["value"]["label"] == "Changed by a rival", got
 
-    # --- The draft the conflict kept, discarded from My drafts (after confirming).
+    # --- The draft the conflict kept was replaced by the one published: none is left.
+    assert api("POST", "/artifacts/auths/drafts")["total_count"] == 0
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My drafts").click()
-    drafts = page.get_by_role("table", name="My drafts")
-    expect(drafts.locator("tbody tr")).to_have_count(1)
-    drafts.get_by_role("link", name="Corporate SSO").click()
+    expect(main.get_by_text(re.compile("^0 draft"))).to_be_visible()
+    page.go_back()
+
+    # --- A draft saved, then discarded after confirming: nothing is published.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Corporate SSO")
+    page.get_by_label("Description").fill("A change I drop")
+    page.get_by_role("button", name="Save draft").click()
+    expect(main.get_by_text(re.compile("^Draft saved"))).to_be_visible()
     page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Discard draft").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Corporate SSO")
     assert api("POST", "/artifacts/auths/drafts")["total_count"] == 0
+    got = api("POST", "/artifacts/auths/get", {"auth_id": corp})
+    assert got["version"] == 4 and got["descriptions"]["value"]["label"] == "Changed by a rival", got
 
     # --- History: each version with its diff; version 1 restored as a draft, published.
     page.get_by_role("link", name="History").click()
@@ -238,6 +251,22 @@ with sync_playwright() as p:
     page.get_by_role("button", name="Change the flag").click()
     expect(main.get_by_text(re.compile("^Version 3"))).to_be_visible()
     expect(page.get_by_label("Name", exact=True)).to_be_enabled()
+
+    # --- A conflict with nothing saved yet: Publish straight after editing, someone
+    # else publishes meanwhile; "Apply my changes" carries only my field onto theirs.
+    page.get_by_label("Description").fill("Edited without a draft")
+    api("POST", "/artifacts/auths/update", {"auths": [{"auth_id": branch, "name": "Branch LDAP renamed"}]},
+        key=rival_key)
+    page.get_by_role("button", name="Publish").click()
+    conflict = page.get_by_role("alert").filter(has_text="Someone else was first")
+    expect(conflict).to_contain_text("it changed Name")
+    conflict.get_by_role("button", name="Apply my changes to version 4").click()
+    expect(main.get_by_text(re.compile("started from version 4"))).to_be_visible()
+    page.get_by_role("button", name="Publish").click()
+    expect(main.get_by_text(re.compile("^Version 5"))).to_be_visible()
+    got = api("POST", "/artifacts/auths/get", {"auth_id": branch})
+    assert got["names"]["value"]["label"] == "Branch LDAP renamed", got
+    assert got["descriptions"]["value"]["label"] == "Edited without a draft", got
 
     # --- A new auth, from a blank form: the problems that stop publishing, then fixed.
     page.get_by_role("link", name="New auth").first.click()
@@ -303,7 +332,7 @@ with sync_playwright() as p:
 
     # --- A phone's width: tables scroll in their own box, the page never sideways.
     page.set_viewport_size({"width": 375, "height": 800})
-    for route in ["#/", f"#/auth/{corp}/history", f"#/auth/{corp}"]:
+    for route in ["#/", "#/?q=branch", f"#/auth/{corp}/history", f"#/auth/{corp}"]:
         page.goto(f"{URL}/{route}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")

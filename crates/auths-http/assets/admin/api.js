@@ -46,6 +46,7 @@ export function onRefused(fn) { refused.add(fn); }
 
 async function send(method, path, body, accept) {
   const sent = session.key || '';
+  const during = session.epoch;
   const headers = { 'X-Api-Key': sent, Accept: accept };
   const init = { method, headers, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' };
   if (body !== undefined) {
@@ -59,7 +60,7 @@ async function send(method, path, body, accept) {
     const err = new ApiError(res.status, data);
     // Only a refusal of the key still in use signs out (not a late answer to the
     // key of a session since ended).
-    if (res.status === 401 && sent === session.key) refused.forEach((fn) => fn(err));
+    if (res.status === 401 && during === session.epoch) refused.forEach((fn) => fn(err));
     throw err;
   }
   return res;

@@ -52,10 +52,10 @@ async function route() {
   // Unsaved edits are not dropped without asking.
   if (current && current.dirty && current.dirty() && location.hash !== shownHash
       && !window.confirm('Leave this form? Your unsaved changes will be lost.')) {
-    history.pushState(null, '', `${location.pathname}${location.search}${shownHash}`);
+    // The address goes back to the form's, in place: no new history entry.
+    history.replaceState(null, '', `${location.pathname}${location.search}${shownHash}`);
     return;
   }
-  const mine = ++navigation;
   if (!session.key) { signIn(); return; }
   const { parts, params } = parseHash();
   const [head, id, sub] = parts;
@@ -64,18 +64,20 @@ async function route() {
   else if (head === 'new') view = { name: 'form', key: 'new', target: {} };
   else if (head === 'draft' && id) view = { name: 'form', key: `draft/${id}`, target: { draft_id: id } };
   else if (head === 'drafts') view = { name: 'drafts', key: 'drafts' };
-  else if (head === 'auth' && id && sub === 'history') view = { name: 'history', key: `history/${id}` };
-  else if (head === 'auth' && id && sub === 'audit') view = { name: 'audit', key: `audit/${id}` };
-  else if (head === 'auth' && id && sub === 'version' && /^[1-9][0-9]{0,14}$/.test(parts[3] || '')) {
+  else if (head === 'auth' && id && sub === 'history' && parts.length === 3) view = { name: 'history', key: `history/${id}` };
+  else if (head === 'auth' && id && sub === 'audit' && parts.length === 3) view = { name: 'audit', key: `audit/${id}` };
+  else if (head === 'auth' && id && sub === 'version' && parts.length === 4 && /^[1-9][0-9]{0,14}$/.test(parts[3])) {
     view = { name: 'form', key: `v/${id}/${parts[3]}`, target: { auth_id: id, version: Number(parts[3]) } };
   } else if (head === 'auth' && id && !sub) view = { name: 'form', key: `auth/${id}`, target: { auth_id: id } };
   else view = { name: 'missing', key: 'missing' };
 
   if (current && current.key === view.key && current.update) {
+    // The same view, new parameters: updated in place, still the view shown.
     shownHash = location.hash;
     current.update(params);
     return;
   }
+  const mine = ++navigation;
   current = null;
   fill(main, h('p', { class: 'loading' }, 'Loading…'));
   // Each view renders into its own element, shown once it has loaded, and only if

@@ -98,7 +98,7 @@ export async function renderForm(ctx, target) {
   // submit button, so pressing Enter submits nothing).
   const publishBtn = h('button', { type: 'button', class: 'primary', onclick: () => run(publish) }, 'Publish');
   const changesBtn = authId ? h('button', { type: 'button', hidden: !draftId, onclick: () => run(showChanges) }, 'Show changes') : null;
-  const discardBtn = h('button', { type: 'button', class: 'danger', hidden: !draftId, onclick: () => run(discard) }, 'Discard draft');
+  const discardBtn = h('button', { type: 'button', class: 'danger', hidden: !draftId, onclick: () => run(discard, 'Not discarded') }, 'Discard draft');
   const fields = h('fieldset', { class: 'plain', disabled: !editable, 'aria-describedby': why ? 'why' : null },
     h('legend', { class: 'visually-hidden' }, 'Auth'),
     h('div', { class: 'field' }, h('label', { for: 'f-name' }, 'Name'), name),
@@ -121,16 +121,16 @@ export async function renderForm(ctx, target) {
   if (view.form_state) showProblems(view.form_state.problems, false);
 
   /** Run an action with the buttons disabled, its failure shown. */
-  async function run(action) {
+  async function run(action, lead = 'Not saved') {
     saveBtn.disabled = true;
     publishBtn.disabled = true;
     fill(outcome);
     try {
       await action();
     } catch (err) {
-      if (err.code === 'conflict') await showConflict(err.error, 'Not saved', err.staleDraft);
+      if (err.code === 'conflict') await showConflict(err.error, lead, err.staleDraft);
       else {
-        const box = errorBox(err, 'Not saved');
+        const box = errorBox(err, lead);
         fill(outcome, box);
         markFields(err.details || []);
         focus(box);
@@ -140,6 +140,10 @@ export async function renderForm(ctx, target) {
       publishBtn.disabled = false;
     }
   }
+
+  /** The values as the API takes them, as they were when the form opened (what "my
+   *  changes" are measured against when no draft holds them yet). */
+  let initial = null;
 
   /** The values as the API takes them: every field, so the draft holds this form. */
   function body() {
@@ -255,14 +259,30 @@ export async function renderForm(ctx, target) {
    *  version it started at (the draft's own diff): the other person's changes to
    *  other fields stay. */
   async function rebase(current) {
-    if (dirty) await saveDraft(true);
-    const mine = await api('POST', '/artifacts/auths/diff', { draft_id: draftId });
     const all = body();
     const changed = {};
-    for (const c of mine.changes) {
-      for (const f of SECTION_FIELDS[c.field] || []) changed[f] = all[f];
+    const old = draftId;
+    if (old) {
+      // A saved draft: its own diff against the version it started from says what is
+      // mine (saving the draft first: a draft's version does not move with the auth).
+      if (dirty) await saveDraft(true);
+      const mine = await api('POST', '/artifacts/auths/diff', { draft_id: old });
+      for (const c of mine.changes) {
+        for (const f of SECTION_FIELDS[c.field] || []) changed[f] = all[f];
+      }
+    } else {
+      // Nothing saved yet: what differs from the form as it opened.
+      for (const [f, value] of Object.entries(all)) {
+        if (same(value, initial[f])) continue;
+        changed[f] = value;
+      }
     }
     const r = await api('PATCH', '/artifacts/auths/draft', { auth_id: authId, expected_version: current, ...changed });
+    if (old) {
+      // The old draft can never be published now: the new one replaces it.
+      try { await api('DELETE', `/artifacts/auths/draft/${encodeURIComponent(old)}`); } catch { /* kept, listed */ }
+    }
+    dirty = false;
     ctx.say(`New draft started from version ${current} with your values: review it, then publish.`);
     ctx.go(`#/draft/${encodeURIComponent(r.draft_id)}`);
   }
@@ -338,7 +358,14 @@ export async function renderForm(ctx, target) {
     }
   }
 
+  initial = body();
   return { dirty: dirtyNow };
+}
+
+/** Two field values alike (lists whatever their order). */
+function same(a, b) {
+  const norm = (x) => (Array.isArray(x) ? [...x].sort() : x);
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
 
 /** The API fields of each section a diff names. */

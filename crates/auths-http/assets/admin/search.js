@@ -124,7 +124,7 @@ export async function renderSearch(ctx) {
     const hidden = state.deps.filter((d) => !shown.includes(d));
     fill(facetList,
       items.length ? items : h('p', { class: 'hint' }, 'No department matches.'),
-      hidden.length ? h('button', { type: 'button', class: 'link', onclick: () => navigate({ ...state, deps: [], offset: 0 }) },
+      hidden.length ? h('button', { type: 'button', class: 'link', onclick: () => { navigate({ ...state, deps: [], offset: 0 }); depBox.focus(); } },
         hidden.length === 1 ? 'Clear 1 hidden filter' : `Clear ${hidden.length} hidden filters`) : null);
     if (had) {
       const again = facetList.querySelector(`#${CSS.escape(had)}`);
