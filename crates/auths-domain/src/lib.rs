@@ -177,7 +177,7 @@ pub use principal::{
     client_name,
 };
 pub use raw::{Fields, RawFields};
-pub use search::index::{SearchDoc, SearchIndex};
+pub use search::index::SearchIndex;
 pub use search::{AuthHits, AuthQuery, search_terms};
 pub use section::Section;
 pub use upload::Upload;

@@ -138,7 +138,7 @@ impl AuthRepository for MemoryTx {
         let mut index = auths_domain::SearchIndex::new(0);
         for stored in &self.auths {
             let a = self.resolve(stored)?;
-            index.upsert(&auths_domain::SearchDoc::from(&a));
+            index.upsert(std::sync::Arc::new(a));
         }
         Ok(index.search(query))
     }

@@ -421,6 +421,11 @@ impl StoreTx {
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
         self.conn.deref_mut()
     }
+
+    /// Whether this is a read-only transaction (one snapshot, no writes of its own).
+    pub(crate) const fn read_only(&self) -> bool {
+        self.read_only
+    }
 }
 
 impl Drop for StoreTx {

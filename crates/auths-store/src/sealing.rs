@@ -192,7 +192,9 @@ impl Db {
             return Ok(Resealed::default());
         };
         let prefix = format!("{}:", current.id());
-        let done = auths_domain::Store::write_untracked(self, |tx| {
+        // A tracked write: fingerprints the auths show change, so every reader's view of
+        // them (the search index's) must catch up.
+        let done = auths_domain::Store::write(self, |tx| {
             let rows: Vec<(String, Option<String>, Option<String>)> = ce::table
                 .filter(ce::secret.eq(true))
                 .filter(
@@ -207,6 +209,7 @@ impl Db {
             // The current key becomes the registered one with the values it seals.
             tx.set_registered(current.id())?;
             let mut done = Resealed::default();
+            let mut touched = false;
             for (id, plain, sealed) in rows {
                 let value = match (plain, sealed) {
                     (Some(p), _) => {
@@ -233,6 +236,10 @@ impl Db {
                     ))
                     .execute(tx.conn())
                     .map_err(repo_error)?;
+                touched = true;
+            }
+            if touched {
+                tx.reindex(crate::repo::search::Reindex::All)?;
             }
             Ok::<_, RepoError>(done)
         })?;

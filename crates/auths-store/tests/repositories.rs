@@ -1121,3 +1121,108 @@ fn two_handles_on_one_database_search_alike(t: &auths_store::testing::TestDb) {
     assert_eq!(found(&b, "floor"), [number]);
     assert_eq!(b.read(|tx| tx.generation()).unwrap(), g + 1);
 }
+
+#[test]
+fn the_view_of_an_auth_is_the_tables_on_every_sqlite_handle() {
+    the_view_of_an_auth_is_the_tables_on_every_handle(&auths_store::testing::TestDb::sqlite());
+}
+
+#[test]
+fn the_view_of_an_auth_is_the_tables_on_every_postgresql_handle() {
+    if let Some(t) = auths_store::testing::TestDb::postgres() {
+        the_view_of_an_auth_is_the_tables_on_every_handle(&t);
+    }
+}
+
+/// `auth_view` (the form view's read, answered from the search index) equals
+/// `auth_by_id` (the tables) on both of two handles after every kind of write one of
+/// them makes to what an auth shows: the auth itself, an item's value, a location's
+/// label, a flag's label, a delete.
+fn the_view_of_an_auth_is_the_tables_on_every_handle(t: &auths_store::testing::TestDb) {
+    use std::sync::Arc;
+    let a = &t.db;
+    let b = Db::open(&t.url, &auths_store::PoolOptions::default()).unwrap();
+    let item = |value: &str| auths_domain::ItemData {
+        key: auths_domain::Label::parse("host").unwrap(),
+        value: value.into(),
+        secret: false,
+    };
+    let host = a
+        .write(|tx| {
+            tx.insert_entry(
+                &NewCatalogEntry {
+                    id: id("i-host"),
+                    kind: CatalogKind::Items,
+                    label: "host".into(),
+                    item: Some(item("ldap1.example.org")),
+                },
+                now(),
+            )
+        })
+        .unwrap()
+        .id;
+    let place = entry(a, CatalogKind::Locations, "l-hq", "Headquarters");
+    let flag = entry(a, CatalogKind::Flags, "f-pilot", "pilot");
+    let name = entry(a, CatalogKind::Names, "n-view", "Viewed Auth");
+    let mut c = content(&name);
+    c.item_ids = vec![host.clone()];
+    c.location_ids = vec![place.clone()];
+    c.flag_id = flag.clone();
+    let auth_id = AuthId::parse("view-1").unwrap();
+    let number = a
+        .write(|tx| tx.insert_auth(&new_auth("view-1", c.clone())))
+        .unwrap();
+    let agree = |step: &str| {
+        for db in [a, &b] {
+            let (view, table) = db
+                .read(|tx| {
+                    Ok::<_, auths_domain::RepoError>((
+                        tx.auth_view(&auth_id)?,
+                        tx.auth_by_id(&auth_id)?,
+                    ))
+                })
+                .unwrap();
+            assert_eq!(view, table.map(Arc::new), "{step}");
+        }
+    };
+    agree("created");
+    let shown = |db: &Db| db.read(|tx| tx.auth_view(&auth_id)).unwrap().unwrap();
+    assert_eq!(
+        shown(&b).items[0].value.as_deref(),
+        Some("ldap1.example.org")
+    );
+    a.write(|tx| {
+        tx.update_entry(
+            CatalogKind::Items,
+            &host,
+            "host",
+            Some(&item("ldap2.example.org")),
+            now(),
+        )
+    })
+    .unwrap()
+    .unwrap();
+    agree("an item's value changed");
+    assert_eq!(
+        shown(&b).items[0].value.as_deref(),
+        Some("ldap2.example.org")
+    );
+    a.write(|tx| tx.update_entry(CatalogKind::Locations, &place, "Head Office", None, now()))
+        .unwrap()
+        .unwrap();
+    agree("a location renamed");
+    assert_eq!(shown(&b).locations[0].label, "Head Office");
+    a.write(|tx| tx.update_entry(CatalogKind::Flags, &flag, "staged", None, now()))
+        .unwrap()
+        .unwrap();
+    agree("a flag renamed");
+    assert_eq!(shown(&b).flag.label, "staged");
+    c.location_ids = vec![];
+    a.write(|tx| tx.update_auth(number, 1, &c, now(), "tester"))
+        .unwrap();
+    agree("the auth updated");
+    assert_eq!((shown(&b).version, shown(&b).locations.len()), (2, 0));
+    assert!(a.write(|tx| tx.delete_auth(number, 2)).unwrap());
+    agree("the auth deleted");
+    assert!(b.read(|tx| tx.auth_view(&auth_id)).unwrap().is_none());
+}

@@ -106,8 +106,15 @@ impl<S: Store> AuthService<S> {
     pub fn form(&self, caller: &Caller, auth_id: Option<&AuthId>) -> Result<FormView, AppError> {
         caller.may(Operation::Get)?;
         self.store.read(|tx| {
+            // Read from the store's view of auths (the server's index, at this
+            // snapshot's generation or later): no statement but the generation's.
             let auth = match auth_id {
-                Some(id) => Some(AuthView::new(visible_auth(tx, caller, id)?, caller)),
+                Some(id) => match tx.auth_view(id)? {
+                    Some(a) if caller.can_see(&a.department_ids()) => {
+                        Some(AuthView::new(Auth::clone(&a), caller))
+                    }
+                    _ => return Err(AppError::auth_not_found(id.as_str())),
+                },
                 None => None,
             };
             let draft_version = match auth_id {

@@ -8,7 +8,7 @@ use auths_domain::{
 
 use std::sync::Arc;
 
-use auths_domain::SearchDoc;
+use auths_domain::Auth;
 
 use crate::answers::Tag;
 use crate::{AppError, AuthService};
@@ -43,8 +43,8 @@ pub struct FacetOption {
 /// One auth of a page of results, as the index holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchHit {
-    /// What a result shows of the auth.
-    pub auth: Arc<SearchDoc>,
+    /// The auth (a result shows part of it).
+    pub auth: Arc<Auth>,
     /// Whether the caller may edit it.
     pub can_edit: bool,
 }

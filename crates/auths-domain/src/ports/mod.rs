@@ -279,6 +279,18 @@ pub trait AuthRepository {
     /// Storage failures.
     fn auth_by_id(&mut self, auth_id: &AuthId) -> Result<Option<Auth>, RepoError>;
 
+    /// The auth with this id as a reader sees it, for answers that only show it (the
+    /// form view): the same auth as [`Self::auth_by_id`] at this transaction's
+    /// snapshot or later, shared. A store may answer it from a derived view kept in
+    /// step with every write (the server's search index) rather than the tables; writes
+    /// read with `auth_by_id`. The default asks `auth_by_id`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn auth_view(&mut self, auth_id: &AuthId) -> Result<Option<std::sync::Arc<Auth>>, RepoError> {
+        Ok(self.auth_by_id(auth_id)?.map(std::sync::Arc::new))
+    }
+
     /// The auth with this numeric id, resolved.
     ///
     /// # Errors

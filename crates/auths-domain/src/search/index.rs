@@ -1,8 +1,10 @@
 //! An inverted index of auths, held in memory: what answers `/search` without visiting
 //! the database for every match of a common word.
 //!
-//! Each auth is a [`SearchDoc`]: the labels of its name, description, slugs, protocols
-//! and departments, its department ids, and what a result row shows of it. The index maps every word (a run of letters
+//! Each auth is held whole (an [`Auth`], shared): the labels of its name, description,
+//! slugs, protocols and departments are its words, its department ids scope, filter
+//! and count it, and the rest is what a result row and the form view show, so that
+//! neither needs a read beyond the data generation. The index maps every word (a run of letters
 //! and digits, lower-cased: the words of [`super::search_terms`]) to the auths holding
 //! it, with the columns it appears in. A search ([`SearchIndex::search`]) answers what
 //! the store's `search_auths` port promises ([`AuthHits`]):
@@ -27,83 +29,36 @@ use std::collections::{BTreeMap, HashMap};
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use super::{AuthHits, AuthQuery};
 use crate::auth::Auth;
 use crate::catalog::EntryRef;
 use crate::ids::{AuthId, EntryId};
 use crate::values::fold_case;
 
-/// The weight of a match in each column, in [`SearchDoc`]'s order: name, description,
-/// slugs, protocols, departments.
+/// The weight of a match in each column: name, description, slugs, protocols,
+/// departments.
 pub const WEIGHTS: [u32; 5] = [10, 4, 3, 2, 2];
 
-/// An auth as the index holds it and a search answers it: the labels it is searched
-/// by, the department ids it is scoped, filtered and counted by, and what a result row
-/// shows, so that a page of results needs no read beyond the data generation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchDoc {
-    /// The auth's number.
-    pub number: i64,
-    /// Its id.
-    pub auth_id: AuthId,
-    /// Its name.
-    pub name: EntryRef,
-    /// Its description, if any.
-    pub description: Option<EntryRef>,
-    /// Its flag (shown, not searched).
-    pub flag: EntryRef,
-    /// Its slugs.
-    pub slugs: Vec<EntryRef>,
-    /// Its protocols.
-    pub protocols: Vec<EntryRef>,
-    /// Its departments: ids (scope, filter, facet) and labels (searched).
-    pub departments: Vec<EntryRef>,
-    /// Its version.
-    pub version: i64,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&Auth> for SearchDoc {
-    fn from(a: &Auth) -> Self {
-        Self {
-            number: a.number,
-            auth_id: a.auth_id.clone(),
-            name: a.name.clone(),
-            description: a.description.clone(),
-            flag: a.flag.clone(),
-            slugs: a.slugs.clone(),
-            protocols: a.protocols.clone(),
-            departments: a.departments.clone(),
-            version: a.version,
-            updated_at: a.updated_at,
+/// Each word of an auth's searched labels with the columns it is in (bit `i`: column
+/// `i`, in [`WEIGHTS`]' order).
+fn words(auth: &Auth) -> BTreeMap<String, u8> {
+    let mut out: BTreeMap<String, u8> = BTreeMap::new();
+    let mut add = |column: u8, text: &str| {
+        for w in text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            *out.entry(w.to_lowercase()).or_default() |= 1 << column;
         }
+    };
+    add(0, &auth.name.label);
+    if let Some(d) = &auth.description {
+        add(1, &d.label);
     }
-}
-
-impl SearchDoc {
-    /// Each word of the document with the columns it is in (bit `i`: column `i`).
-    fn words(&self) -> BTreeMap<String, u8> {
-        let mut out: BTreeMap<String, u8> = BTreeMap::new();
-        let mut add = |column: u8, text: &str| {
-            for w in text
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-            {
-                *out.entry(w.to_lowercase()).or_default() |= 1 << column;
-            }
-        };
-        add(0, &self.name.label);
-        if let Some(d) = &self.description {
-            add(1, &d.label);
-        }
-        self.slugs.iter().for_each(|s| add(2, &s.label));
-        self.protocols.iter().for_each(|s| add(3, &s.label));
-        self.departments.iter().for_each(|s| add(4, &s.label));
-        out
-    }
+    auth.slugs.iter().for_each(|s| add(2, &s.label));
+    auth.protocols.iter().for_each(|s| add(3, &s.label));
+    auth.departments.iter().for_each(|s| add(4, &s.label));
+    out
 }
 
 /// The auths holding one word: numbers ascending, and the columns of each.
@@ -134,8 +89,8 @@ impl Postings {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    /// What a result shows of it.
-    doc: Arc<SearchDoc>,
+    /// The auth, as a result and the form view show it.
+    auth: Arc<Auth>,
     name_key: Box<str>,
     departments: Box<[u32]>,
     /// Its words, with their columns.
@@ -152,6 +107,8 @@ pub struct SearchIndex {
     /// re-indexes every auth of the department).
     departments: Vec<EntryRef>,
     department_ix: HashMap<EntryId, u32>,
+    /// Each auth's number, by id.
+    by_id: HashMap<AuthId, i64>,
 }
 
 /// A term's matches: numbers ascending, with the score each earns.
@@ -196,26 +153,31 @@ impl SearchIndex {
     }
 
     /// Adds an auth, or replaces what it held of it.
-    pub fn upsert(&mut self, doc: &SearchDoc) {
-        self.remove(doc.number);
-        let words = doc.words();
+    pub fn upsert(&mut self, auth: Arc<Auth>) {
+        let number = auth.number;
+        self.remove(number);
+        let words = words(&auth);
         for (w, columns) in &words {
             self.words
                 .entry(w.as_str().into())
                 .or_default()
-                .insert(doc.number, *columns);
+                .insert(number, *columns);
         }
-        let mut departments: Vec<u32> =
-            doc.departments.iter().map(|d| self.department(d)).collect();
+        let mut departments: Vec<u32> = auth
+            .departments
+            .iter()
+            .map(|d| self.department(d))
+            .collect();
         departments.sort_unstable();
         departments.dedup();
+        self.by_id.insert(auth.auth_id.clone(), number);
         self.docs.insert(
-            doc.number,
+            number,
             Entry {
-                doc: Arc::new(doc.clone()),
-                name_key: fold_case(&doc.name.label).into(),
+                name_key: fold_case(&auth.name.label).into(),
                 departments: departments.into(),
                 words: words.into_iter().map(|(w, c)| (w.into(), c)).collect(),
+                auth,
             },
         );
     }
@@ -225,6 +187,9 @@ impl SearchIndex {
         let Some(old) = self.docs.remove(&number) else {
             return;
         };
+        if self.by_id.get(&old.auth.auth_id) == Some(&number) {
+            self.by_id.remove(&old.auth.auth_id);
+        }
         for (w, _) in old.words.iter() {
             if let Some(p) = self.words.get_mut(w) {
                 p.remove(number);
@@ -233,6 +198,14 @@ impl SearchIndex {
                 }
             }
         }
+    }
+
+    /// The auth `id`, as the index holds it (`None`: no such auth at its generation).
+    pub fn get(&self, id: &AuthId) -> Option<Arc<Auth>> {
+        self.by_id
+            .get(id)
+            .and_then(|n| self.docs.get(n))
+            .map(|e| Arc::clone(&e.auth))
     }
 
     fn department(&mut self, d: &EntryRef) -> u32 {
@@ -406,7 +379,7 @@ impl SearchIndex {
         };
         let rows = numbers
             .iter()
-            .filter_map(|n| self.docs.get(n).map(|e| Arc::clone(&e.doc)))
+            .filter_map(|n| self.docs.get(n).map(|e| Arc::clone(&e.auth)))
             .collect();
         let mut departments: Vec<(EntryRef, u64)> = facet
             .into_iter()

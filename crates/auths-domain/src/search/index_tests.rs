@@ -1,5 +1,7 @@
 use proptest::prelude::*;
 
+use std::sync::Arc;
+
 use super::*;
 use crate::ports::PageRequest;
 use crate::search::search_terms;
@@ -11,20 +13,26 @@ fn dep(id: &str, label: &str) -> EntryRef {
     }
 }
 
-fn doc(number: i64, name: &str, description: &str, departments: &[EntryRef]) -> SearchDoc {
+fn doc(number: i64, name: &str, description: &str, departments: &[EntryRef]) -> Arc<Auth> {
     let text = |label: &str| dep(&format!("e-{}", label.len()), label);
-    SearchDoc {
+    Arc::new(Auth {
         number,
         auth_id: AuthId::parse(&format!("a-{number}")).unwrap(),
+        group_id: crate::ids::GroupId::parse(&format!("g-{number}")).unwrap(),
         name: text(name),
         description: (!description.is_empty()).then(|| text(description)),
         flag: dep("flag-active", "active"),
-        slugs: vec![],
         protocols: vec![dep("protocol-ldap", "ldap")],
+        slugs: vec![],
+        items: vec![],
         departments: departments.to_vec(),
+        locations: vec![],
         version: 1,
+        created_at: chrono::DateTime::UNIX_EPOCH,
         updated_at: chrono::DateTime::UNIX_EPOCH,
-    }
+        created_by: "test".into(),
+        updated_by: "test".into(),
+    })
 }
 
 fn query(text: &str) -> AuthQuery {
@@ -44,20 +52,20 @@ fn prefixes_of_every_term_in_any_column_best_match_first() {
     let fin = dep("d-fin", "Finance");
     let hr = dep("d-hr", "HR");
     let mut ix = SearchIndex::new(1);
-    ix.upsert(&doc(
+    ix.upsert(doc(
         1,
         "Zeta Portal",
         "for staff",
         std::slice::from_ref(&fin),
     ));
-    ix.upsert(&doc(
+    ix.upsert(doc(
         2,
         "Alpha",
         "the portal of finance",
         std::slice::from_ref(&hr),
     ));
-    ix.upsert(&doc(3, "Beta Portals", "", &[fin.clone(), hr.clone()]));
-    ix.upsert(&doc(4, "Gamma", "nothing", &[]));
+    ix.upsert(doc(3, "Beta Portals", "", &[fin.clone(), hr.clone()]));
+    ix.upsert(doc(4, "Gamma", "nothing", &[]));
     // A name match before a description match; a whole word before a prefix; then name.
     assert_eq!(ix.search(&query("portal")).numbers, [1, 3, 2]);
     assert_eq!(ix.search(&query("port")).numbers, [3, 1, 2]);
@@ -108,11 +116,18 @@ fn prefixes_of_every_term_in_any_column_best_match_first() {
 #[test]
 fn changes_replace_what_was_indexed() {
     let mut ix = SearchIndex::new(0);
-    ix.upsert(&doc(7, "Old Name", "", &[]));
-    ix.upsert(&doc(7, "New Name", "", &[]));
+    ix.upsert(doc(7, "Old Name", "", &[]));
+    ix.upsert(doc(7, "New Name", "", &[]));
     assert!(ix.search(&query("old")).numbers.is_empty());
     assert_eq!(ix.search(&query("new")).numbers, [7]);
+    // An auth is found by id, as last upserted, until removed.
+    let id = AuthId::parse("a-7").unwrap();
+    assert_eq!(
+        ix.get(&id).map(|a| a.name.label.clone()),
+        Some("New Name".into())
+    );
     ix.remove(7);
+    assert!(ix.get(&id).is_none());
     ix.remove(7);
     assert!(ix.is_empty());
     assert!(ix.search(&query("name")).numbers.is_empty());
@@ -121,13 +136,12 @@ fn changes_replace_what_was_indexed() {
 }
 
 /// The index's answer, computed the slow and obvious way.
-fn naive(docs: &BTreeMap<i64, SearchDoc>, q: &AuthQuery) -> AuthHits {
-    let words = |d: &SearchDoc| d.words();
-    let in_any = |d: &SearchDoc, ids: &Option<Vec<EntryId>>| {
+fn naive(docs: &BTreeMap<i64, Arc<Auth>>, q: &AuthQuery) -> AuthHits {
+    let in_any = |d: &Auth, ids: &Option<Vec<EntryId>>| {
         ids.as_ref()
             .is_none_or(|ids| d.departments.iter().any(|x| ids.contains(&x.id)))
     };
-    let mut matched: Vec<(u32, String, i64, &SearchDoc)> = Vec::new();
+    let mut matched: Vec<(u32, String, i64, &Arc<Auth>)> = Vec::new();
     for d in docs.values() {
         let w = words(d);
         let mut score = 0;
@@ -165,7 +179,7 @@ fn naive(docs: &BTreeMap<i64, SearchDoc>, q: &AuthQuery) -> AuthHits {
             .then_with(|| a.1.cmp(&b.1))
             .then(a.2.cmp(&b.2))
     });
-    let page: Vec<&SearchDoc> = matched
+    let page: Vec<&Arc<Auth>> = matched
         .iter()
         .skip(q.page.offset as usize)
         .take(q.page.limit as usize)
@@ -174,10 +188,7 @@ fn naive(docs: &BTreeMap<i64, SearchDoc>, q: &AuthQuery) -> AuthHits {
     AuthHits {
         total: matched.len() as u64,
         numbers: page.iter().map(|d| d.number).collect(),
-        rows: page
-            .into_iter()
-            .map(|d| std::sync::Arc::new(d.clone()))
-            .collect(),
+        rows: page.into_iter().map(Arc::clone).collect(),
         departments: facet.into_values().collect(),
     }
 }
@@ -193,7 +204,7 @@ const VOCAB: [&str; 8] = [
     "x1",
 ];
 
-fn any_doc(number: i64) -> impl Strategy<Value = SearchDoc> {
+fn any_doc(number: i64) -> impl Strategy<Value = Arc<Auth>> {
     let text = proptest::collection::vec(proptest::sample::select(&VOCAB[..]), 0..4)
         .prop_map(|w| w.join(" "));
     (
@@ -206,9 +217,9 @@ fn any_doc(number: i64) -> impl Strategy<Value = SearchDoc> {
                 .iter()
                 .map(|d| dep(&format!("d{d}"), &format!("dept{d}")))
                 .collect();
-            let mut d = doc(number, &name, &description, &deps);
+            let mut d = (*doc(number, &name, &description, &deps)).clone();
             d.protocols = vec![];
-            d
+            Arc::new(d)
         })
 }
 
@@ -226,8 +237,8 @@ proptest! {
         let mut ix = SearchIndex::new(0);
         let mut model = BTreeMap::new();
         for d in &docs {
-            ix.upsert(d);
-            model.insert(d.number, d.clone());
+            ix.upsert(Arc::clone(d));
+            model.insert(d.number, Arc::clone(d));
         }
         for n in &removed {
             ix.remove(*n);

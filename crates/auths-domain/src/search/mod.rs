@@ -42,8 +42,8 @@ pub struct AuthQuery {
 pub struct AuthHits {
     /// The numbers of this page's auths, best match first, then by name.
     pub numbers: Vec<i64>,
-    /// This page's auths as a result shows them, in the same order.
-    pub rows: Vec<std::sync::Arc<index::SearchDoc>>,
+    /// This page's auths, in the same order.
+    pub rows: Vec<std::sync::Arc<crate::auth::Auth>>,
     /// How many auths match in all.
     pub total: u64,
     /// For each department (by id), how many auths match the terms and scope, ignoring

@@ -7,6 +7,7 @@ use auths_domain::{
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use auths_domain::external::{ExternalHits, ExternalQuery};
 use auths_domain::{AuthHits, AuthQuery};
@@ -394,6 +395,10 @@ impl AuthRepository for StoreTx {
         }
         self.unindex(number);
         Ok(true)
+    }
+
+    fn auth_view(&mut self, auth_id: &AuthId) -> Result<Option<Arc<Auth>>, RepoError> {
+        self.indexed_auth(auth_id)
     }
 
     fn search_auths(&mut self, query: &AuthQuery) -> Result<AuthHits, RepoError> {

@@ -443,19 +443,9 @@ impl CatalogRepository for StoreTx {
         let Some(row) = rows.into_iter().next() else {
             return Ok(None);
         };
-        if matches!(
-            kind,
-            CatalogKind::Names
-                | CatalogKind::Descriptions
-                | CatalogKind::Flags
-                | CatalogKind::Slugs
-                | CatalogKind::Protocols
-                | CatalogKind::Departments
-        ) {
-            // The auths that show this label must be found by it, and shown with it
-            // (a search's rows come from the index, flag included), at once.
-            self.reindex(crate::repo::search::Reindex::Using(id))?;
-        }
+        // The auths that show this entry must be found by it and shown with it (search
+        // rows and the form view come from the index) at once.
+        self.reindex(crate::repo::search::Reindex::Using(id))?;
         row.into_entry().map(Some)
     }
 

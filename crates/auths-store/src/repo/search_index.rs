@@ -12,16 +12,13 @@
 //!   [`KEEP_GENERATIONS`]), or none yet, is built whole, [`PAGE`] auths a query.
 //! - Searches share a read lock; catching up takes the write lock, once.
 
-use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use auths_domain::{
-    AuthHits, AuthId, AuthQuery, EntryId, EntryRef, RepoError, SearchDoc, SearchIndex, Transaction,
+    Auth, AuthHits, AuthId, AuthQuery, AuthRepository, RepoError, SearchIndex, Transaction,
 };
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
-use super::search::{Bind, Sql, run_sql};
 use crate::db::StoreTx;
 use crate::error::repo_error;
 use crate::schema::{search_log, search_log_floor};
@@ -37,7 +34,7 @@ pub(crate) const KEEP_GENERATIONS: i64 = 10_000;
 /// Log rows are pruned once every so many generations.
 const PRUNE_EVERY: i64 = 256;
 /// Auths loaded a query when building the index whole.
-pub(crate) const PAGE: i64 = 5_000;
+const PAGE: u32 = 5_000;
 /// Changed auths reloaded a query when catching up.
 const CHANGED_CHUNK: usize = 500;
 /// A write that re-indexes more auths than this logs "every auth" instead (a rename of
@@ -45,48 +42,6 @@ const CHANGED_CHUNK: usize = 500;
 /// instance rebuilds (loading in number order appends to the postings) rather than
 /// replacing most of its index one auth at a time.
 const LOG_EACH_UP_TO: usize = 5_000;
-
-#[derive(QueryableByName)]
-struct DocRow {
-    #[diesel(sql_type = BigInt)]
-    number: i64,
-    #[diesel(sql_type = Text)]
-    auth_id: String,
-    #[diesel(sql_type = Text)]
-    name_id: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    description_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    description: Option<String>,
-    #[diesel(sql_type = Text)]
-    flag_id: String,
-    #[diesel(sql_type = Text)]
-    flag: String,
-    #[diesel(sql_type = BigInt)]
-    version: i64,
-    #[diesel(sql_type = Timestamp)]
-    updated_at: chrono::NaiveDateTime,
-}
-
-#[derive(QueryableByName)]
-struct LinkRow {
-    #[diesel(sql_type = BigInt)]
-    auth_number: i64,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    entry_id: String,
-    #[diesel(sql_type = Text)]
-    label: String,
-}
-
-/// Which auths to load: a set of numbers, or the page after a number.
-enum Which<'a> {
-    Numbers(&'a [i64]),
-    After(i64),
-}
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read()
@@ -159,6 +114,22 @@ impl StoreTx {
     /// Answers a search from the shared index, brought up to this transaction's
     /// generation first.
     pub(crate) fn search(&mut self, q: &AuthQuery) -> Result<AuthHits, RepoError> {
+        self.with_index(|ix| ix.search(q))
+    }
+
+    /// The auth `id` from the shared index, brought up to this transaction's generation
+    /// first (the form view's read: no statement but the generation's). A write
+    /// transaction reads the tables: the index does not hold its own changes yet.
+    pub(crate) fn indexed_auth(&mut self, id: &AuthId) -> Result<Option<Arc<Auth>>, RepoError> {
+        if !self.read_only() {
+            return Ok(self.auth_by_id(id)?.map(Arc::new));
+        }
+        self.with_index(|ix| ix.get(id))
+    }
+
+    /// Runs `f` on the shared index once it reflects this transaction's generation (or
+    /// a later one).
+    fn with_index<T>(&mut self, f: impl Fn(&SearchIndex) -> T) -> Result<T, RepoError> {
         let shared = Arc::clone(&self.search_index);
         let now = self.generation()?;
         {
@@ -166,13 +137,13 @@ impl StoreTx {
             if let Some(ix) = held.as_ref()
                 && ix.generation() >= now
             {
-                return Ok(ix.search(q));
+                return Ok(f(ix));
             }
         }
         let mut held = write(&shared);
         match held.as_mut() {
             // Caught up in place: upserts and removals are idempotent and the
-            // generation moves last, so a failure leaves an index the next search
+            // generation moves last, so a failure leaves an index the next reader
             // catches up again, not a lost one.
             Some(ix) if ix.generation() < now => {
                 if !self.catch_up(ix, now)? {
@@ -182,10 +153,7 @@ impl StoreTx {
             Some(_) => {}
             None => *held = Some(self.build(now)?),
         }
-        Ok(held
-            .as_ref()
-            .map(|ix| ix.search(q))
-            .unwrap_or_else(|| SearchIndex::new(now).search(q)))
+        Ok(held.as_ref().map_or_else(|| f(&SearchIndex::new(now)), &f))
     }
 
     /// Brings `ix` from its generation to `now`; `false` when it must be built whole
@@ -212,12 +180,12 @@ impl StoreTx {
         }
         changed.sort_unstable();
         for chunk in changed.chunks(CHANGED_CHUNK) {
-            let docs = self.docs(&Which::Numbers(chunk))?;
-            let found: std::collections::HashSet<i64> = docs.iter().map(|d| d.number).collect();
+            let auths = self.auths_by_numbers(chunk)?;
+            let found: std::collections::HashSet<i64> = auths.iter().map(|a| a.number).collect();
             for n in chunk.iter().filter(|n| !found.contains(n)) {
                 ix.remove(*n);
             }
-            docs.iter().for_each(|d| ix.upsert(d));
+            auths.into_iter().for_each(|a| ix.upsert(Arc::new(a)));
         }
         ix.set_generation(now);
         Ok(true)
@@ -230,122 +198,22 @@ impl StoreTx {
         *write(&self.search_index) = None;
     }
 
-    /// The index of every auth, at generation `now`.
+    /// The index of every auth, at generation `now`: [`PAGE`] auths a read, resolved as
+    /// every reader of an auth resolves it.
     fn build(&mut self, now: i64) -> Result<SearchIndex, RepoError> {
         let mut ix = SearchIndex::new(now);
         let mut after = 0;
         loop {
-            let docs = self.docs(&Which::After(after))?;
-            let Some(last) = docs.last().map(|d| d.number) else {
+            let numbers = self.auth_numbers_after(after, PAGE, None)?;
+            let Some(last) = numbers.last().copied() else {
                 break;
             };
-            docs.iter().for_each(|d| ix.upsert(d));
+            self.auths_by_numbers(&numbers)?
+                .into_iter()
+                .for_each(|a| ix.upsert(Arc::new(a)));
             after = last;
         }
         tracing::debug!(auths = ix.len(), generation = now, "search index built");
         Ok(ix)
-    }
-
-    /// The documents of the auths `which` names (those that exist), by number.
-    fn docs(&mut self, which: &Which<'_>) -> Result<Vec<SearchDoc>, RepoError> {
-        let pg = self.is_pg();
-        let mut sql = Sql::new(pg);
-        sql.push(
-            "SELECT a.number AS number, a.auth_id AS auth_id, a.name_id AS name_id, \
-             (SELECT e.label FROM catalog_entries e WHERE e.id = a.name_id) AS name, \
-             a.description_id AS description_id, \
-             (SELECT e.label FROM catalog_entries e WHERE e.id = a.description_id) AS description, \
-             a.flag_id AS flag_id, \
-             (SELECT e.label FROM catalog_entries e WHERE e.id = a.flag_id) AS flag, \
-             a.version AS version, a.updated_at AS updated_at \
-             FROM auths a WHERE ",
-        );
-        let mut links = Sql::new(pg);
-        links.push(
-            "SELECT l.auth_number AS auth_number, l.kind AS kind, l.entry_id AS entry_id, \
-             (SELECT e.label FROM catalog_entries e WHERE e.id = l.entry_id) AS label \
-             FROM auth_links l WHERE l.kind IN ('slugs', 'protocols', 'departments') AND ",
-        );
-        match which {
-            Which::Numbers(numbers) => {
-                for (s, column) in [(&mut sql, "a.number"), (&mut links, "l.auth_number")] {
-                    s.push(column).push(" IN (");
-                    for (i, n) in numbers.iter().enumerate() {
-                        if i > 0 {
-                            s.push(", ");
-                        }
-                        s.bind(Bind::Int(*n));
-                    }
-                    s.push(")");
-                }
-                sql.push(" ORDER BY a.number");
-            }
-            Which::After(after) => {
-                sql.push("a.number > ")
-                    .bind(Bind::Int(*after))
-                    .push(" ORDER BY a.number LIMIT ")
-                    .bind(Bind::Int(PAGE));
-            }
-        }
-        let rows: Vec<DocRow> = run_sql!(self.conn(), &sql, load::<DocRow>)?;
-        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
-            return Ok(Vec::new());
-        };
-        if let Which::After(_) = which {
-            links
-                .push("l.auth_number >= ")
-                .bind(Bind::Int(first.number))
-                .push(" AND l.auth_number <= ")
-                .bind(Bind::Int(last.number));
-        }
-        let mut by_auth: HashMap<i64, Vec<LinkRow>> = HashMap::new();
-        for l in run_sql!(self.conn(), &links, load::<LinkRow>)? {
-            by_auth.entry(l.auth_number).or_default().push(l);
-        }
-        let id = |raw: &str| {
-            EntryId::parse(raw).map_err(|_| RepoError::Internal("corrupt catalog id".into()))
-        };
-        rows.into_iter()
-            .map(|r| {
-                let mut doc = SearchDoc {
-                    number: r.number,
-                    auth_id: AuthId::parse(&r.auth_id)
-                        .map_err(|_| RepoError::Internal("corrupt auth id".into()))?,
-                    name: EntryRef {
-                        id: id(&r.name_id)?,
-                        label: r.name,
-                    },
-                    description: match (r.description_id, r.description) {
-                        (Some(i), Some(label)) => Some(EntryRef { id: id(&i)?, label }),
-                        _ => None,
-                    },
-                    flag: EntryRef {
-                        id: id(&r.flag_id)?,
-                        label: r.flag,
-                    },
-                    slugs: Vec::new(),
-                    protocols: Vec::new(),
-                    departments: Vec::new(),
-                    version: r.version,
-                    updated_at: r.updated_at.and_utc(),
-                };
-                for l in by_auth.remove(&r.number).unwrap_or_default() {
-                    let entry = EntryRef {
-                        id: id(&l.entry_id)?,
-                        label: l.label,
-                    };
-                    match l.kind.as_str() {
-                        "slugs" => doc.slugs.push(entry),
-                        "protocols" => doc.protocols.push(entry),
-                        _ => doc.departments.push(entry),
-                    }
-                }
-                // In the order every answer shows a section in.
-                for refs in [&mut doc.slugs, &mut doc.protocols, &mut doc.departments] {
-                    auths_domain::catalog::order_refs(refs);
-                }
-                Ok(doc)
-            })
-            .collect()
     }
 }
