@@ -168,8 +168,8 @@ pub use draft::{
 pub use error::{Constraint, EntryKey, FieldProblem, Invalid, RepoError, Required, Rule};
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
-    AuditRepository, AuthRepository, CatalogRepository, DraftRepository, ItemRepository, Page,
-    PageRequest, PrincipalRepository, Repositories, SecretRepository, Store, Transaction,
+    AuditRepository, AuthRepository, CatalogRepository, DraftRepository, FormRead, ItemRepository,
+    Page, PageRequest, PrincipalRepository, Repositories, SecretRepository, Store, Transaction,
     UploadRepository, VersionRepository,
 };
 pub use principal::{

@@ -485,6 +485,39 @@ impl Store for Db {
         let mut conn = self.connection()?;
         read_generation(&mut conn)
     }
+
+    fn form_read(
+        &self,
+        auth_id: &auths_domain::AuthId,
+        owner: &auths_domain::PrincipalId,
+    ) -> Result<auths_domain::FormRead, RepoError> {
+        // One statement, outside a transaction (one round trip on PostgreSQL): the
+        // generation and the owner's newest draft; the auth from the index when it
+        // reflects that generation already. Otherwise, a read-only snapshot catches
+        // the index up (its catch-up needs one) and answers all three.
+        let (generation, draft_version) = {
+            let mut conn = self.connection()?;
+            crate::repo::search_index::generation_and_draft(&mut conn, auth_id, owner)?
+        };
+        if let Some(auth) =
+            crate::repo::search_index::indexed_at(&self.search_index, generation, auth_id)
+        {
+            return Ok(auths_domain::FormRead {
+                auth,
+                draft_version,
+                generation,
+            });
+        }
+        self.read(|tx| {
+            Ok(auths_domain::FormRead {
+                auth: auths_domain::AuthRepository::auth_view(tx, auth_id)?,
+                draft_version: auths_domain::DraftRepository::drafts_of(tx, owner, Some(auth_id))?
+                    .first()
+                    .map(|d| d.version),
+                generation: auths_domain::Transaction::generation(tx)?,
+            })
+        })
+    }
 }
 
 fn read_generation(conn: &mut AnyConnection) -> Result<i64, RepoError> {

@@ -1182,7 +1182,12 @@ fn the_view_of_an_auth_is_the_tables_on_every_handle(t: &auths_store::testing::T
                     ))
                 })
                 .unwrap();
-            assert_eq!(view, table.map(Arc::new), "{step}");
+            assert_eq!(view, table.clone().map(Arc::new), "{step}");
+            // The form's read, outside a transaction, answers the same auth.
+            let owner = auths_domain::PrincipalId::parse("p-reader").unwrap();
+            let form = db.form_read(&auth_id, &owner).unwrap();
+            assert_eq!(form.auth, table.map(Arc::new), "{step}: form_read");
+            assert_eq!(form.draft_version, None, "{step}");
         }
     };
     agree("created");

@@ -1,6 +1,5 @@
 //! Get one auth.
 
-use auths_domain::prelude::*;
 use auths_domain::{
     Auth, AuthId, Caller, CatalogKind, Denial, EntryRef, Operation, PageRequest, Repositories,
     Store, Transaction,
@@ -105,52 +104,46 @@ impl<S: Store> AuthService<S> {
     /// As [`AuthService::get_one`].
     pub fn form(&self, caller: &Caller, auth_id: Option<&AuthId>) -> Result<FormView, AppError> {
         caller.may(Operation::Get)?;
-        self.store.read(|tx| {
-            // Read from the store's view of auths (the server's index, at this
-            // snapshot's generation or later): no statement but the generation's.
-            let auth = match auth_id {
-                Some(id) => match tx.auth_view(id)? {
+        // The auth as readers see it (the server's index), the caller's newest draft of
+        // it and the generation they reflect: one statement on the server's store.
+        let (auth, draft_version, generation) = match auth_id {
+            Some(id) => {
+                let read = self.store.form_read(id, &caller.principal.id)?;
+                let auth = match read.auth {
                     Some(a) if caller.can_see(&a.department_ids()) => {
-                        Some(AuthView::new(Auth::clone(&a), caller))
+                        AuthView::new(Auth::clone(&a), caller)
                     }
                     _ => return Err(AppError::auth_not_found(id.as_str())),
-                },
-                None => None,
-            };
-            let draft_version = match auth_id {
-                Some(id) => tx
-                    .drafts_of(&caller.principal.id, Some(id))?
-                    .first()
-                    .map(|d| d.version),
-                None => None,
-            };
-            // The options change only with the catalogs: kept per data generation.
-            let generation = tx.generation()?;
-            let options = match self.answers.get::<Options>(generation, Tag::Options, "") {
-                Some(hit) => hit,
-                None => {
-                    let fresh = Arc::new((
-                        options(tx, CatalogKind::Flags)?,
-                        options(tx, CatalogKind::Protocols)?,
-                    ));
-                    let bytes = 128 * (fresh.0.len() + fresh.1.len());
-                    self.answers.put(
-                        generation,
-                        Tag::Options,
-                        String::new(),
-                        Arc::clone(&fresh),
-                        bytes,
-                    );
-                    fresh
-                }
-            };
-            Ok::<_, AppError>(FormView {
-                auth,
-                can_create: caller.may(Operation::Create),
-                flag_options: options.0.clone(),
-                protocol_options: options.1.clone(),
-                draft_version,
-            })
+                };
+                (Some(auth), read.draft_version, read.generation)
+            }
+            None => (None, None, self.store.generation()?),
+        };
+        // The options change only with the catalogs: kept per data generation.
+        let options = match self.answers.get::<Options>(generation, Tag::Options, "") {
+            Some(hit) => hit,
+            None => self.store.read(|tx| {
+                let fresh = Arc::new((
+                    options(tx, CatalogKind::Flags)?,
+                    options(tx, CatalogKind::Protocols)?,
+                ));
+                let bytes = 128 * (fresh.0.len() + fresh.1.len());
+                self.answers.put(
+                    tx.generation()?,
+                    Tag::Options,
+                    String::new(),
+                    Arc::clone(&fresh),
+                    bytes,
+                );
+                Ok::<_, AppError>(fresh)
+            })?,
+        };
+        Ok(FormView {
+            auth,
+            can_create: caller.may(Operation::Create),
+            flag_options: options.0.clone(),
+            protocol_options: options.1.clone(),
+            draft_version,
         })
     }
 }

@@ -42,6 +42,17 @@ pub struct PageRequest {
     pub offset: u64,
 }
 
+/// What [`Store::form_read`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormRead {
+    /// The auth, if it exists (visibility is the caller's to check).
+    pub auth: Option<std::sync::Arc<Auth>>,
+    /// The version of the reader's newest draft of it, if any.
+    pub draft_version: Option<i64>,
+    /// A data generation the answer reflects at least.
+    pub generation: i64,
+}
+
 /// Catalog entries.
 pub trait CatalogRepository {
     /// The entries of `kind` among `ids`, in no particular order; ids that do not exist
@@ -555,6 +566,28 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     /// [`RepoError::Unavailable`] when the database does not answer.
     fn generation(&self) -> Result<i64, RepoError>;
+
+    /// What the form view of an auth reads: the auth as a reader sees it
+    /// ([`AuthRepository::auth_view`]), the version of `owner`'s newest draft of it, and
+    /// a data generation they reflect at least. A store may answer it in fewer round
+    /// trips than a transaction takes (the server reads the generation and the draft in
+    /// one statement and the auth from its index); the default reads the three in one
+    /// read-only snapshot.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn form_read(&self, auth_id: &AuthId, owner: &PrincipalId) -> Result<FormRead, RepoError> {
+        self.read(|tx| {
+            Ok(FormRead {
+                auth: tx.auth_view(auth_id)?,
+                draft_version: tx
+                    .drafts_of(owner, Some(auth_id))?
+                    .first()
+                    .map(|d| d.version),
+                generation: tx.generation()?,
+            })
+        })
+    }
 
     /// Runs `f` in a read-only snapshot (it may not write).
     ///

@@ -217,3 +217,50 @@ impl StoreTx {
         Ok(ix)
     }
 }
+
+#[derive(diesel::QueryableByName)]
+struct GenerationAndDraft {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    generation: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    draft_version: Option<i64>,
+}
+
+/// The data generation and the version of `owner`'s newest draft of `auth_id`, in one
+/// statement (the form view's only read when the index is up to date).
+pub(crate) fn generation_and_draft(
+    conn: &mut crate::pool::AnyConnection,
+    auth_id: &AuthId,
+    owner: &auths_domain::PrincipalId,
+) -> Result<(i64, Option<i64>), RepoError> {
+    use super::search::{Bind, Sql, run_sql};
+    let pg = matches!(conn, crate::pool::AnyConnection::Postgresql(_));
+    let mut sql = Sql::new(pg);
+    sql.push(
+        "SELECT (SELECT value FROM data_generation WHERE id = 1) AS generation, \
+         (SELECT version FROM drafts WHERE owner_id = ",
+    )
+    .bind(Bind::Text(owner.as_str().to_owned()))
+    .push(" AND auth_id = ")
+    .bind(Bind::Text(auth_id.as_str().to_owned()))
+    .push(" ORDER BY updated_at DESC, draft_id DESC LIMIT 1) AS draft_version");
+    let rows: Vec<GenerationAndDraft> = run_sql!(conn, &sql, load::<GenerationAndDraft>)?;
+    rows.into_iter()
+        .next()
+        .map(|r| (r.generation, r.draft_version))
+        .ok_or_else(|| RepoError::Internal("no data generation".into()))
+}
+
+/// The auth `auth_id` from the shared index, if the index reflects `generation` (or
+/// later): `Some(found)`, or `None` when it is behind (or not built) and a snapshot must
+/// catch it up.
+pub(crate) fn indexed_at(
+    shared: &Shared,
+    generation: i64,
+    auth_id: &AuthId,
+) -> Option<Option<Arc<Auth>>> {
+    let held = read(shared);
+    held.as_ref()
+        .filter(|ix| ix.generation() >= generation)
+        .map(|ix| ix.get(auth_id))
+}
