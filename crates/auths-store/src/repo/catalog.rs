@@ -223,8 +223,11 @@ impl CatalogRepository for StoreTx {
             // On PostgreSQL (a round trip a statement), the insert says what it made;
             // only a label that was there already is read back.
             sql.push(" RETURNING number");
-            let made: Vec<super::search::Number> =
-                super::search::run_sql!(self.conn(), &sql, load::<super::search::Number>)?;
+            let made: Vec<super::search::Number> = match self.conn() {
+                AnyConnection::Postgresql(c) => super::search::Fixed(&sql).load(c),
+                AnyConnection::Sqlite(c) => super::search::Fixed(&sql).load(c),
+            }
+            .map_err(repo_error)?;
             if let Some(made) = made.first() {
                 // As stored: timestamps to the microsecond.
                 let at = DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at);

@@ -137,6 +137,11 @@ where
 
 impl<Conn> diesel::RunQueryDsl<Conn> for Fixed<'_> {}
 
+/// Rows of a [`Fixed`] statement load by name (`QueryableByName`), like `sql_query`'s.
+impl diesel::query_builder::Query for Fixed<'_> {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
 /// Where the next placeholder of `text` is: `?` (SQLite) or `$n` (PostgreSQL).
 fn placeholder(text: &str, pg: bool) -> Option<(usize, usize)> {
     if pg {

@@ -233,7 +233,7 @@ pub(crate) fn generation_and_draft(
     auth_id: &AuthId,
     owner: &auths_domain::PrincipalId,
 ) -> Result<(i64, Option<i64>), RepoError> {
-    use super::search::{Bind, Sql, run_sql};
+    use super::search::{Bind, Fixed, Sql};
     let pg = matches!(conn, crate::pool::AnyConnection::Postgresql(_));
     let mut sql = Sql::new(pg);
     sql.push(
@@ -244,7 +244,13 @@ pub(crate) fn generation_and_draft(
     .push(" AND auth_id = ")
     .bind(Bind::Text(auth_id.as_str().to_owned()))
     .push(" ORDER BY updated_at DESC, draft_id DESC LIMIT 1) AS draft_version");
-    let rows: Vec<GenerationAndDraft> = run_sql!(conn, &sql, load::<GenerationAndDraft>)?;
+    // Prepared once per connection (a fixed shape): on SQLite, preparing it on every
+    // `/get` cost more than running it.
+    let rows: Vec<GenerationAndDraft> = match conn {
+        crate::pool::AnyConnection::Sqlite(c) => Fixed(&sql).load(c),
+        crate::pool::AnyConnection::Postgresql(c) => Fixed(&sql).load(c),
+    }
+    .map_err(crate::error::repo_error)?;
     rows.into_iter()
         .next()
         .map(|r| (r.generation, r.draft_version))
