@@ -229,12 +229,13 @@ fn draft_json(d: &Draft) -> Result<String, AppError> {
     .map_err(|e| AppError::Internal(e.to_string()))
 }
 
+/// The audit record of a draft's start, edit (`after` set) or discard (`after` empty).
 fn record_draft<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
     op: &str,
     before: Option<&Draft>,
-    after: &Draft,
+    after: Option<&Draft>,
 ) -> Result<(), AppError> {
     tx.append_audit(&auths_domain::NewAuditRecord {
         at: clock::now(),
@@ -243,10 +244,10 @@ fn record_draft<T: Repositories>(
         channel: caller.channel,
         client: caller.client.clone(),
         operation: op.to_owned(),
-        auth_id: after.auth_id.clone(),
+        auth_id: after.or(before).and_then(|d| d.auth_id.clone()),
         department_ids: Vec::new(),
         before: before.map(draft_json).transpose()?,
-        after: Some(draft_json(after)?),
+        after: after.map(draft_json).transpose()?,
     })?;
     Ok(())
 }
@@ -291,19 +292,7 @@ impl<S: Store> AuthService<S> {
             if !tx.delete_draft(&id)? {
                 return Err(AppError::draft_not_found(id.as_str()));
             }
-            tx.append_audit(&auths_domain::NewAuditRecord {
-                at: clock::now(),
-                actor_id: caller.principal.id.clone(),
-                actor_name: caller.principal.name.clone(),
-                channel: caller.channel,
-                client: caller.client.clone(),
-                operation: "draft.delete".to_owned(),
-                auth_id: draft.auth_id.clone(),
-                department_ids: Vec::new(),
-                before: Some(draft_json(&draft)?),
-                after: None,
-            })?;
-            Ok(())
+            record_draft(tx, caller, "draft.delete", Some(&draft), None)
         })
     }
 
@@ -348,7 +337,7 @@ impl<S: Store> AuthService<S> {
                             }
                             .into());
                         }
-                        record_draft(tx, caller, "draft.update", Some(&before), &draft)?;
+                        record_draft(tx, caller, "draft.update", Some(&before), Some(&draft))?;
                         (draft, None)
                     }
                 }
@@ -413,7 +402,7 @@ impl<S: Store> AuthService<S> {
                     draft.values.apply(edit.patch.clone());
                     auths_domain::draft::check_draft_size(&draft.values)?;
                     tx.insert_draft(&draft)?;
-                    record_draft(tx, caller, "draft.create", None, &draft)?;
+                    record_draft(tx, caller, "draft.create", None, Some(&draft))?;
                     (draft, auth)
                 }
             };

@@ -17,8 +17,10 @@ use crate::pool::AnyConnection;
 use crate::repo::One;
 use crate::schema::catalog_entries as ce;
 
-/// Up to this many ids are looked up one by one (see `entries_by_ids`).
-const FEW: usize = 4;
+/// On SQLite, up to this many ids are looked up one by one with a statement of one shape
+/// (prepared once per connection: an auth's few dozen entries cost microseconds each);
+/// more go as `IN` lists of [`super::CHUNK`].
+const FEW: usize = 64;
 
 fn ids_text(ids: &[EntryId]) -> Vec<&str> {
     ids.iter().map(EntryId::as_str).collect()
@@ -54,49 +56,19 @@ impl CatalogRepository for StoreTx {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        // On PostgreSQL `= ANY($1)` binds the whole list as one array: one shape, one
-        // round trip. SQLite spells a list as `IN (?, ?, ...)`, a shape per length.
-        if ids.len() <= FEW && !self.is_pg() {
-            // A statement of one shape, prepared once per connection, beats an `IN`
-            // list prepared anew for the few ids a write checks.
-            let mut out = Vec::with_capacity(ids.len());
-            for (i, id) in ids.iter().enumerate() {
-                if ids[..i].contains(id) {
-                    continue;
-                }
-                if let Some(row) = ce::table
-                    .filter(ce::id.eq(id.as_str()))
-                    .filter(ce::kind.eq(kind.as_str()))
-                    .select(EntryRow::as_select())
-                    .load(self.conn())
-                    .one()
-                    .map_err(repo_error)?
-                {
-                    out.push(row.into_entry()?);
-                }
-            }
-            return Ok(out);
-        }
-        let mut out = Vec::new();
-        for chunk in ids.chunks(super::CHUNK) {
-            let rows = ce::table
-                .filter(ce::kind.eq(kind.as_str()))
-                .filter(ce::id.eq_any(ids_text(chunk)))
-                .select(EntryRow::as_select())
-                .load(self.conn())
-                .map_err(repo_error)?;
-            for row in rows {
-                out.push(row.into_entry()?);
-            }
-        }
-        Ok(out)
+        // Ids are unique across catalogs: those of another kind are dropped here.
+        let mut found = self.entries_by_any_ids(ids)?;
+        found.retain(|e| e.kind == kind);
+        Ok(found)
     }
 
     fn entries_by_any_ids(&mut self, ids: &[EntryId]) -> Result<Vec<CatalogEntry>, RepoError> {
-        if !self.is_pg() {
-            // In process, a lookup by key costs no round trip: one statement, prepared
-            // once, an id (an `IN` list would be prepared anew for every length).
-            let mut out = Vec::with_capacity(ids.len());
+        let mut out = Vec::with_capacity(ids.len());
+        // On PostgreSQL `= ANY($1)` binds the whole list as one array: one shape, one
+        // round trip. SQLite spells a list as `IN (?, ?, ...)`, a shape per length: for
+        // the few ids a write checks, a statement of one shape a key, prepared once per
+        // connection, costs less (in process, a lookup costs no round trip).
+        if ids.len() <= FEW && !self.is_pg() {
             for (i, id) in ids.iter().enumerate() {
                 if ids[..i].contains(id) {
                     continue;
@@ -113,7 +85,6 @@ impl CatalogRepository for StoreTx {
             }
             return Ok(out);
         }
-        let mut out = Vec::new();
         for chunk in ids.chunks(super::CHUNK) {
             let rows = ce::table
                 .filter(ce::id.eq_any(ids_text(chunk)))
