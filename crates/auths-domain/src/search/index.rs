@@ -18,8 +18,8 @@
 //!
 //! Cost: a term costs the postings of the words it prefixes; ranking a page is a
 //! selection (linear in the matches, no full sort), and the facet one pass over them.
-//! Memory: about 10 bytes a (word, auth) pair, plus each auth's name key, words and
-//! row.
+//! Memory: about 10 bytes a (word, auth) pair, plus each auth's name key, its words and
+//! the auth itself (shared with the answers that show it).
 //!
 //! The index knows nothing of storage: a store keeps it up to date by
 //! [`SearchIndex::upsert`] and [`SearchIndex::remove`] as auths change, and records the
