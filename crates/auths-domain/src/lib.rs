@@ -168,9 +168,9 @@ pub use draft::{
 pub use error::{Constraint, EntryKey, FieldProblem, Invalid, RepoError, Required, Rule};
 pub use ids::{AuthId, DraftId, EntryId, GroupId, PrincipalId};
 pub use ports::{
-    AuditRepository, AuthRepository, CatalogRepository, DraftRepository, FormRead, ItemRepository,
-    Page, PageRequest, PrincipalRepository, Repositories, SecretRepository, Store, Transaction,
-    UploadRepository, VersionRepository,
+    AuditRepository, AuthRepository, BatchPlan, CatalogRepository, DraftRepository, FormRead,
+    ItemRepository, Page, PageRequest, PrincipalRepository, Repositories, SecretRepository, Store,
+    Transaction, UploadRepository, VersionRepository,
 };
 pub use principal::{
     Caller, Channel, Denial, KeyRecord, MAX_CLIENT_CHARS, NewPrincipal, Operation, Principal, Role,

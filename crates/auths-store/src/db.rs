@@ -321,8 +321,12 @@ impl Db {
             search_changed_all: false,
             read_only,
             snapshot_generation: None,
+            batch: None,
+            settled: 0,
         };
         let value = f(&mut tx)?; // on error, StoreTx's Drop rolls back
+        // What a batch still queues is written before the generation is raised.
+        tx.end_batch_pg()?;
         if tx.poisoned {
             return Err(RepoError::Internal(
                 "a savepoint could not be rolled back: the transaction was rolled back whole"
@@ -367,6 +371,11 @@ fn tx_begin(conn: &mut AnyConnection, sql: &str) -> QueryResult<()> {
     }
 }
 
+/// Begins a savepoint (a nested transaction of diesel's manager).
+pub(crate) fn savepoint_begin(conn: &mut AnyConnection) -> QueryResult<()> {
+    tx_begin_nested(conn)
+}
+
 fn tx_begin_nested(conn: &mut AnyConnection) -> QueryResult<()> {
     match conn {
         AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction(c),
@@ -408,6 +417,11 @@ pub struct StoreTx {
     read_only: bool,
     /// That snapshot's generation, once read.
     snapshot_generation: Option<i64>,
+    /// A bulk create's batch ([`crate::repo::batch`]).
+    pub(crate) batch: Option<Box<crate::repo::batch::Batch>>,
+    /// Savepoints that began in a batch and were made real when it settled, not yet
+    /// ended.
+    settled: usize,
 }
 
 impl std::fmt::Debug for StoreTx {
@@ -417,9 +431,24 @@ impl std::fmt::Debug for StoreTx {
 }
 
 impl StoreTx {
-    /// The connection, for the repositories.
+    /// The connection, for the repositories. A statement through it first settles a
+    /// bulk create's batch, if one is open, so that it sees what the batch queued.
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        if self.batch.is_some() {
+            self.settled += self.settle_batch();
+        }
         self.conn.deref_mut()
+    }
+
+    /// The connection, without settling a batch: for the batch's own statements, and
+    /// for reads of what a batch never queues.
+    pub(crate) fn raw_conn(&mut self) -> &mut AnyConnection {
+        self.conn.deref_mut()
+    }
+
+    /// Marks the transaction as one that may not commit.
+    pub(crate) fn poison(&mut self) {
+        self.poisoned = true;
     }
 
     /// Whether this is a read-only transaction (one snapshot, no writes of its own).
@@ -535,10 +564,57 @@ impl auths_domain::Transaction for StoreTx {
         E: From<RepoError>,
         F: FnOnce(&mut Self) -> Result<T, E>,
     {
+        if let Some(batch) = self.batch.as_mut() {
+            // In a batch, a savepoint is a mark in its queue: a failure drops what
+            // the item queued. Should the batch settle inside `f`, the savepoint was
+            // made real then, and ends as one.
+            let mark = batch.queued_len();
+            batch.marks.push(mark);
+            let out = f(self);
+            if let Some(batch) = self.batch.as_mut() {
+                batch.marks.pop();
+                if out.is_err() {
+                    self.unqueue(mark);
+                }
+                return out;
+            }
+            if self.settled == 0 {
+                return out;
+            }
+            self.settled -= 1;
+            return self.end_savepoint(out);
+        }
         // Inside a transaction, diesel's manager makes these a SAVEPOINT, RELEASE
         // SAVEPOINT and ROLLBACK TO SAVEPOINT.
         tx_begin_nested(self.conn()).map_err(repo_error)?;
         let out = f(self);
+        self.end_savepoint(out)
+    }
+
+    fn generation(&mut self) -> Result<i64, RepoError> {
+        if let Some(g) = self.snapshot_generation {
+            return Ok(g);
+        }
+        let g = read_generation(self.conn())?;
+        if self.read_only {
+            self.snapshot_generation = Some(g);
+        }
+        Ok(g)
+    }
+
+    fn begin_batch(&mut self, plan: &auths_domain::BatchPlan) -> Result<(), RepoError> {
+        self.begin_batch_pg(plan)
+    }
+
+    fn end_batch(&mut self) -> Result<(), RepoError> {
+        self.end_batch_pg()
+    }
+}
+
+impl StoreTx {
+    /// Releases the savepoint begun last when `out` is `Ok`, rolls back to it
+    /// otherwise.
+    fn end_savepoint<T, E: From<RepoError>>(&mut self, out: Result<T, E>) -> Result<T, E> {
         match out {
             Ok(value) => {
                 tx_commit(self.conn()).map_err(repo_error)?;
@@ -553,17 +629,6 @@ impl auths_domain::Transaction for StoreTx {
                 Err(e)
             }
         }
-    }
-
-    fn generation(&mut self) -> Result<i64, RepoError> {
-        if let Some(g) = self.snapshot_generation {
-            return Ok(g);
-        }
-        let g = read_generation(self.conn())?;
-        if self.read_only {
-            self.snapshot_generation = Some(g);
-        }
-        Ok(g)
     }
 }
 

@@ -27,6 +27,7 @@ auths_store::on_both_backends!(
     lookups_of_forty_thousand_keys_bind_no_more_variables_than_allowed,
     taxonomy_searches_agree_with_the_rules,
     auths_published_before_versions_get_a_baseline,
+    a_batch_settles_before_a_statement_it_does_not_know,
 );
 
 #[test]
@@ -1230,4 +1231,60 @@ fn the_view_of_an_auth_is_the_tables_on_every_handle(t: &auths_store::testing::T
     assert!(a.write(|tx| tx.delete_auth(number, 2)).unwrap());
     agree("the auth deleted");
     assert!(b.read(|tx| tx.auth_view(&auth_id)).unwrap().is_none());
+}
+
+/// A bulk create's batch (PostgreSQL; a no-op on SQLite, where the same steps must give
+/// the same result) writes what it queued before any statement it does not know, so
+/// that the statement sees it; a savepoint open then is made real and still undoes its
+/// item; what follows goes statement by statement.
+fn a_batch_settles_before_a_statement_it_does_not_know(db: &Db) {
+    use auths_domain::{BatchPlan, Transaction};
+    let names: Vec<EntryId> = (1..=3)
+        .map(|n| {
+            entry(
+                db,
+                CatalogKind::Names,
+                &format!("n-batch-{n}"),
+                &format!("Batch {n}"),
+            )
+        })
+        .collect();
+    let auth_id = |n: usize| AuthId::parse(&format!("a-batch-{n}")).unwrap();
+    let plan = BatchPlan {
+        items: 3,
+        entry_ids: names
+            .iter()
+            .cloned()
+            .chain([id(FLAG_ACTIVE), id("protocol-ldap")])
+            .collect(),
+        ..BatchPlan::default()
+    };
+    db.write(|tx| {
+        tx.begin_batch(&plan)?;
+        tx.savepoint(|tx| tx.insert_auth(&new_auth("a-batch-1", content(&names[0]))))?;
+        let failed: Result<(), RepoError> = tx.savepoint(|tx| {
+            tx.insert_auth(&new_auth("a-batch-2", content(&names[1])))?;
+            // Not a question the batch answers: it settles first.
+            assert!(
+                tx.auth_by_id(&auth_id(1))?.is_some(),
+                "the first item is written"
+            );
+            assert!(tx.auth_by_id(&auth_id(2))?.is_some(), "and this item's own");
+            Err(RepoError::Stale)
+        });
+        assert_eq!(failed, Err(RepoError::Stale));
+        assert!(
+            tx.auth_by_id(&auth_id(2))?.is_none(),
+            "the failed item is undone"
+        );
+        tx.savepoint(|tx| tx.insert_auth(&new_auth("a-batch-3", content(&names[2]))))?;
+        tx.end_batch()
+    })
+    .unwrap();
+    let stored: Vec<bool> = (1..=3)
+        .map(|n| db.read(|tx| tx.auth_by_id(&auth_id(n))).unwrap().is_some())
+        .collect();
+    assert_eq!(stored, [true, false, true]);
+    let third = db.read(|tx| tx.auth_by_id(&auth_id(3))).unwrap().unwrap();
+    assert_eq!(third.protocols[0].id.as_str(), "protocol-ldap");
 }

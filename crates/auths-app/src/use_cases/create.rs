@@ -1,8 +1,8 @@
 //! Create auths.
 
 use auths_domain::{
-    AuthFields, AuthId, Caller, DraftId, GroupId, NewAuth, Operation, RawFields, Repositories,
-    Rule, Store, Transaction,
+    AuthFields, AuthId, BatchPlan, Caller, CatalogKind, DescriptionChoice, DraftId, GroupId,
+    NameChoice, NewAuth, Operation, RawFields, Repositories, Rule, Store, Transaction,
 };
 
 use super::bulk::check_size;
@@ -107,6 +107,38 @@ impl NewAuthSource {
     }
 }
 
+/// What the items of one transaction will name ([`Transaction::begin_batch`]), when
+/// they can be batched: new auths from fields, by a global caller. A draft's publish
+/// and a scoped caller's scope rule read more than a plan can say; their items run
+/// statement by statement (which the store also falls back to by itself).
+fn batch_plan(caller: &Caller, items: &[Result<NewAuthSource, AppError>]) -> Option<BatchPlan> {
+    if !caller.is_global() {
+        return None;
+    }
+    let mut plan = BatchPlan::default();
+    for item in items {
+        let fields = match item {
+            Ok(NewAuthSource::Fields(fields)) => fields,
+            Ok(NewAuthSource::Draft(_)) => return None,
+            Err(_) => continue,
+        };
+        plan.items += 1;
+        plan.entry_ids.extend(super::resolve::named_ids(fields));
+        plan.slug_ids
+            .extend(fields.slug_ids.iter().flatten().cloned());
+        if let Some(NameChoice::Text(n)) = &fields.name {
+            plan.texts
+                .push(super::resolve::text_entry(CatalogKind::Names, n.as_str()).ok()?);
+        }
+        if let Some(Some(DescriptionChoice::Text(d))) = &fields.description {
+            let entry = super::resolve::text_entry(CatalogKind::Descriptions, d.as_str()).ok()?;
+            plan.texts.push(entry);
+        }
+    }
+    plan.at = clock::now();
+    (!plan.is_empty()).then_some(plan)
+}
+
 fn create_from<T: Repositories>(
     tx: &mut T,
     caller: &Caller,
@@ -155,16 +187,20 @@ impl<S: Store> AuthService<S> {
         caller: &Caller,
         items: &[Result<NewAuthSource, AppError>],
     ) -> Result<Vec<Result<CreateOutcome, AppError>>, AppError> {
+        let plan = batch_plan(caller, items);
         let batch = self.store.write(|tx| {
-            Ok::<_, AppError>(
-                items
-                    .iter()
-                    .map(|item| match item {
-                        Err(e) => Err(e.clone()),
-                        Ok(source) => tx.savepoint(|tx| create_from(tx, caller, source)),
-                    })
-                    .collect::<Vec<_>>(),
-            )
+            if let Some(plan) = &plan {
+                tx.begin_batch(plan)?;
+            }
+            let results = items
+                .iter()
+                .map(|item| match item {
+                    Err(e) => Err(e.clone()),
+                    Ok(source) => tx.savepoint(|tx| create_from(tx, caller, source)),
+                })
+                .collect::<Vec<_>>();
+            tx.end_batch()?;
+            Ok::<_, AppError>(results)
         });
         match batch {
             Ok(results) => Ok(results),

@@ -42,7 +42,7 @@ impl<'a, T: Repositories> AsSeen<'a, T> {
 }
 
 /// Every catalog id `fields` names, in any section.
-fn named_ids(fields: &AuthFields) -> Vec<EntryId> {
+pub(crate) fn named_ids(fields: &AuthFields) -> Vec<EntryId> {
     let mut ids = Vec::new();
     if let Some(NameChoice::Id(i)) = &fields.name {
         ids.push(i.clone());
@@ -114,13 +114,17 @@ fn entry_for_text<T: Repositories>(
     kind: CatalogKind,
     text: &str,
 ) -> Result<EntryId, AppError> {
-    let entry = NewCatalogEntry {
+    Ok(tx.ensure_entry(&text_entry(kind, text)?, clock::now())?.id)
+}
+
+/// A new entry of `kind` (names or descriptions) with this text, under a new id.
+pub(crate) fn text_entry(kind: CatalogKind, text: &str) -> Result<NewCatalogEntry, AppError> {
+    Ok(NewCatalogEntry {
         id: EntryId::parse(&clock::new_id())?,
         kind,
         label: text.to_owned(),
         item: None,
-    };
-    Ok(tx.ensure_entry(&entry, clock::now())?.id)
+    })
 }
 
 /// The content of a new or changed auth, checked against the store and the caller's

@@ -21,7 +21,9 @@ use crate::search::{AuthHits, AuthQuery};
 use crate::upload::Upload;
 use crate::values::ItemData;
 
+mod batch;
 mod kept;
+pub use batch::BatchPlan;
 pub use kept::{ItemRepository, SecretRepository, VersionRepository};
 
 /// A page of results and the total count of matches.
@@ -552,6 +554,34 @@ pub trait Transaction {
     /// # Errors
     /// Storage failures.
     fn generation(&mut self) -> Result<i64, RepoError>;
+
+    /// Announces the creates that follow (a bulk create's items, each in its
+    /// [`Transaction::savepoint`]): a store may read at once what they will ask (the
+    /// entries they name, share-locked; their texts' entries, added when missing; who
+    /// holds their names and slugs) and queue what they write (auths, links, versions,
+    /// audit records) to write it in a few multi-row statements at
+    /// [`Transaction::end_batch`] or the commit, whichever comes first. Every answer
+    /// stays what the statements would have said: an item sees the auths the items
+    /// before it queued, and a savepoint that fails drops what its item queued. The
+    /// default does nothing.
+    ///
+    /// # Errors
+    /// Storage failures.
+    fn begin_batch(&mut self, plan: &BatchPlan) -> Result<(), RepoError> {
+        let _ = plan;
+        Ok(())
+    }
+
+    /// Writes what the batch begun by [`Transaction::begin_batch`] queued, and ends it;
+    /// a text's entry that it added and no written auth uses is removed again. Nothing
+    /// to do without a batch.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] when a concurrent writer took a name or slug since the
+    /// batch began (the transaction can then only roll back); storage failures.
+    fn end_batch(&mut self) -> Result<(), RepoError> {
+        Ok(())
+    }
 }
 
 /// A storage backend: runs closures in transactions.

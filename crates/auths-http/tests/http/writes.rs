@@ -461,7 +461,134 @@ mod races {
         thirty_two_writers_on_one_draft,
         thirty_two_writers_on_one_auth_through_update,
         overlapping_bulk_creates_never_store_a_name_twice,
+        a_bulk_creates_items_succeed_and_fail_alone,
     );
+
+    /// One bulk create whose items fail in every way an item can (on PostgreSQL the
+    /// items of a chunk are batched: read at once, written at once): each succeeds or
+    /// fails alone, an item sees the names and slugs of the items before it, and what a
+    /// failed item added to the catalogs goes with it.
+    async fn a_bulk_creates_items_succeed_and_fail_alone(t: TestDb) {
+        use auths_domain::prelude::*;
+        let (data, keys) = crate::support::service(&t);
+        let svc = data.into_inner();
+        let caller = admin(&svc, &keys.admin);
+        let now = chrono::Utc::now();
+        for (kind, id, label) in [
+            (
+                auths_domain::CatalogKind::Departments,
+                "dept-batch",
+                "Batch dept",
+            ),
+            (auths_domain::CatalogKind::Slugs, "slug-batch", "batch-slug"),
+        ] {
+            let e = auths_domain::NewCatalogEntry {
+                id: auths_domain::EntryId::parse(id).unwrap(),
+                kind,
+                label: label.into(),
+                item: None,
+            };
+            t.db.write(|tx| tx.insert_entry(&e, now)).unwrap();
+        }
+        let item = |name: &str, description: &str, extra: &[(&str, &str)]| {
+            let mut fields = auths_domain::RawFields {
+                name: Some(name.into()),
+                description: Some(description.into()),
+                protocol_ids: Some(vec!["protocol-ldap".into()]),
+                department_ids: Some(vec!["dept-batch".into()]),
+                ..auths_domain::RawFields::default()
+            };
+            for (k, v) in extra {
+                match *k {
+                    "protocol" => fields.protocol_ids = Some(vec![(*v).into()]),
+                    "slug" => fields.slug_ids = Some(vec![(*v).into()]),
+                    _ => unreachable!(),
+                }
+            }
+            auths_app::CreateItem {
+                draft_id: None,
+                fields,
+            }
+        };
+        let items = [
+            item("Alpha", "batch words new", &[("slug", "slug-batch")]),
+            item(
+                "Orphan name",
+                "orphan words",
+                &[("protocol", "protocol-none")],
+            ),
+            item("ALPHA", "batch words new", &[]),
+            item("Gamma", "batch words new", &[("slug", "slug-batch")]),
+            item("Beta", "batch words new", &[("protocol", "protocol-none")]),
+            item("Beta", "batch words new", &[]),
+        ];
+        let results = svc.create_many(&caller, &items).unwrap();
+        let kinds: Vec<String> = results
+            .iter()
+            .map(|r| match r {
+                Ok(_) => "created".to_owned(),
+                Err(AppError::Invalid(_)) => "invalid".to_owned(),
+                Err(AppError::Conflict(c)) => format!("{c:?}"),
+                Err(e) => format!("{e:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "created",
+                "invalid",
+                "NameTaken",
+                "SlugTaken { slug: EntryId(\"slug-batch\") }",
+                "invalid",
+                "created"
+            ]
+        );
+        // The failed items' texts are gone, the used ones stored once.
+        assert_eq!(
+            t.texts(
+                "SELECT label AS t FROM catalog_entries WHERE kind IN ('names', 'descriptions') ORDER BY label"
+            ),
+            ["Alpha", "Beta", "batch words new"]
+        );
+        for (r, name) in [(&results[0], "Alpha"), (&results[5], "Beta")] {
+            let created = r.as_ref().unwrap();
+            let view = svc.get_one(&caller, &created.auth_id).unwrap();
+            let auth = &view.auth;
+            assert_eq!(auth.number, created.number);
+            assert_eq!(auth.name.label, name);
+            assert_eq!(auth.departments[0].id.as_str(), "dept-batch");
+            assert_eq!(auth.slugs.len(), usize::from(name == "Alpha"));
+            let id = created.auth_id.as_str();
+            // One version, one audit record, filed under the auth's department.
+            let q = |sql: &str| t.texts(&sql.replace("{id}", id));
+            assert_eq!(
+                q("SELECT CAST(version AS TEXT) AS t FROM auth_versions WHERE auth_id = '{id}'"),
+                ["1"]
+            );
+            assert_eq!(
+                q(
+                    "SELECT d.entry_id AS t FROM audit_log l JOIN audit_departments d ON d.audit_number = l.number WHERE l.auth_id = '{id}' AND l.operation = 'auth.create'"
+                ),
+                ["dept-batch"]
+            );
+        }
+        assert_eq!(
+            t.texts(
+                "SELECT CAST(COUNT(*) AS TEXT) AS t FROM audit_log WHERE operation = 'auth.create'"
+            ),
+            ["2"]
+        );
+        let search = auths_app::SearchRequest {
+            text: Some("batch".into()),
+            departments: None,
+            department_search: None,
+            page: auths_domain::PageRequest {
+                limit: 10,
+                offset: 0,
+            },
+        };
+        assert_eq!(svc.search(&caller, &search).unwrap().total, 2);
+    }
 
     async fn thirty_two_writers_on_one_draft(t: TestDb) {
         let (data, keys) = crate::support::service(&t);

@@ -42,6 +42,9 @@ impl AuditRow {
 
 impl AuditRepository for StoreTx {
     fn append_audit(&mut self, record: &NewAuditRecord) -> Result<(), RepoError> {
+        if self.queue_audit(record)? {
+            return Ok(());
+        }
         let insert = diesel::insert_into(al::table).values(AuditInsert {
             at: record.at.naive_utc(),
             actor_id: record.actor_id.as_str(),

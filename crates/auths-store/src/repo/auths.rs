@@ -314,6 +314,10 @@ fn assemble(
 
 impl AuthRepository for StoreTx {
     fn insert_auth(&mut self, auth: &NewAuth) -> Result<i64, RepoError> {
+        if let Some(number) = self.queue_auth(auth)? {
+            self.reindex(Reindex::New(number))?;
+            return Ok(number);
+        }
         let at = auth.at.naive_utc();
         let c = &auth.content;
         let name_key = self.lock_entries(c)?;
@@ -481,6 +485,11 @@ impl AuthRepository for StoreTx {
     }
 
     fn auth_named(&mut self, name_id: &EntryId) -> Result<Option<AuthId>, RepoError> {
+        if let Some(holder) = self.batched_name_holder(name_id) {
+            return holder
+                .map(|s| AuthId::parse(&s).map_err(|_| corrupt("auth_id")))
+                .transpose();
+        }
         a::table
             .filter(a::name_id.eq(name_id.as_str()))
             .select(a::auth_id)
@@ -511,6 +520,17 @@ impl AuthRepository for StoreTx {
     fn slug_owners(&mut self, slug_ids: &[EntryId]) -> Result<Vec<(EntryId, AuthId)>, RepoError> {
         if slug_ids.is_empty() {
             return Ok(Vec::new());
+        }
+        if let Some(owners) = self.batched_slug_owners(slug_ids) {
+            return owners
+                .into_iter()
+                .map(|(s, x)| {
+                    Ok((
+                        EntryId::parse(&s).map_err(|_| corrupt("slug id"))?,
+                        AuthId::parse(&x).map_err(|_| corrupt("auth_id"))?,
+                    ))
+                })
+                .collect();
         }
         let ids: Vec<&str> = slug_ids.iter().map(EntryId::as_str).collect();
         al::table

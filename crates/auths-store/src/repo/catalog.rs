@@ -63,6 +63,12 @@ impl CatalogRepository for StoreTx {
     }
 
     fn entries_by_any_ids(&mut self, ids: &[EntryId]) -> Result<Vec<CatalogEntry>, RepoError> {
+        if self.batch.is_some() {
+            return match self.batched_entries(ids) {
+                Some(found) => Ok(found),
+                None => self.unbatched(|tx| tx.entries_by_any_ids(ids)),
+            };
+        }
         let mut out = Vec::with_capacity(ids.len());
         // On PostgreSQL `= ANY($1)` binds the whole list as one array: one shape, one
         // round trip. SQLite spells a list as `IN (?, ?, ...)`, a shape per length: for
@@ -103,6 +109,9 @@ impl CatalogRepository for StoreTx {
         kind: CatalogKind,
         label: &str,
     ) -> Result<Option<CatalogEntry>, RepoError> {
+        if self.batch.is_some() {
+            return self.unbatched(|tx| tx.entry_by_label(kind, label));
+        }
         ce::table
             .filter(ce::kind.eq(kind.as_str()))
             .filter(ce::label_key.eq(fold_case(label.trim())))
@@ -155,6 +164,14 @@ impl CatalogRepository for StoreTx {
         at: DateTime<Utc>,
     ) -> Result<CatalogEntry, RepoError> {
         use super::search::{Bind, Sql, execute_fixed};
+        if self.batch.is_some() {
+            if let Some(known) = self.batched_text(entry) {
+                return Ok(known);
+            }
+            let found = self.unbatched(|tx| tx.ensure_entry(entry, at))?;
+            self.remember_text(&found);
+            return Ok(found);
+        }
         if !entry.kind.unique_labels() || entry.item.is_some() {
             return self.insert_entry(entry, at);
         }

@@ -2,6 +2,7 @@
 
 mod audit;
 mod auths;
+pub(crate) mod batch;
 mod catalog;
 mod drafts;
 pub(crate) mod foreman;

@@ -223,7 +223,7 @@ pub(crate) enum Reindex<'a> {
 
 impl StoreTx {
     pub(crate) fn is_pg(&mut self) -> bool {
-        matches!(self.conn(), AnyConnection::Postgresql(_))
+        matches!(self.raw_conn(), AnyConnection::Postgresql(_))
     }
 
     /// Marks the auths `which` names as changed for every instance's search index

@@ -48,6 +48,10 @@ impl VersionRepository for StoreTx {
     fn append_version(&mut self, v: &AuthVersion) -> Result<(), RepoError> {
         let content = serde_json::to_string(&v.content)
             .map_err(|e| RepoError::Internal(format!("version content: {e}")))?;
+        if self.batch.is_some() {
+            self.queue_version(v, content);
+            return Ok(());
+        }
         diesel::insert_into(av::table)
             .values((
                 av::auth_id.eq(v.auth_id.as_str()),
