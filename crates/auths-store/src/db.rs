@@ -44,6 +44,9 @@ pub struct Db {
     /// The search index in memory, shared by every clone
     /// ([`crate::repo::search_index`]).
     search_index: crate::repo::search_index::Shared,
+    /// PostgreSQL: the generation and form-view reads that concurrent requests share
+    /// ([`crate::coalesce`]).
+    fresh: Arc<crate::coalesce::Coalescer<crate::repo::fresh::Key, crate::repo::fresh::Fresh>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -111,6 +114,7 @@ impl Db {
             busy_wait: options.busy_wait,
             secrets: Arc::new(RwLock::new(Arc::new(Secrets::missing(NO_SECRETS_KEY)))),
             search_index: Arc::default(),
+            fresh: Arc::default(),
         })
     }
 
@@ -511,6 +515,9 @@ impl Store for Db {
     }
 
     fn generation(&self) -> Result<i64, RepoError> {
+        if self.backend == Backend::Postgres {
+            return self.fresh_read(None).map(|f| f.generation);
+        }
         let mut conn = self.connection()?;
         read_generation(&mut conn)
     }
@@ -524,7 +531,15 @@ impl Store for Db {
         // generation and the owner's newest draft; the auth from the index when it
         // reflects that generation already. Otherwise, a read-only snapshot catches
         // the index up (its catch-up needs one) and answers all three.
-        let (generation, draft_version) = {
+        let (generation, draft_version) = if self.backend == Backend::Postgres {
+            // A round trip a statement: concurrent requests share one.
+            let key = (auth_id.as_str().to_owned(), owner.as_str().to_owned());
+            let fresh = self.fresh_read(Some(key))?;
+            (
+                fresh.generation,
+                fresh.draft_version(auth_id.as_str(), owner.as_str()),
+            )
+        } else {
             let mut conn = self.connection()?;
             crate::repo::search_index::generation_and_draft(&mut conn, auth_id, owner)?
         };
@@ -545,6 +560,24 @@ impl Store for Db {
                     .map(|d| d.version),
                 generation: auths_domain::Transaction::generation(tx)?,
             })
+        })
+    }
+}
+
+impl Db {
+    /// PostgreSQL's generation (and a form view's draft) read by a statement that
+    /// began after this call did, shared with the concurrent requests
+    /// ([`crate::coalesce`]).
+    fn fresh_read(
+        &self,
+        key: crate::repo::fresh::Key,
+    ) -> Result<Arc<crate::repo::fresh::Fresh>, RepoError> {
+        self.fresh.read(key, |keys| {
+            let mut conn = self.connection()?;
+            match conn.deref_mut() {
+                AnyConnection::Postgresql(c) => crate::repo::fresh::read(c, keys),
+                AnyConnection::Sqlite(_) => Err(RepoError::Internal("not PostgreSQL".into())),
+            }
         })
     }
 }

@@ -12,6 +12,7 @@
 //! # Ok::<(), auths_store::StoreError>(())
 //! ```
 
+mod coalesce;
 mod db;
 mod error;
 mod models;

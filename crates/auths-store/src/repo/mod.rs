@@ -6,6 +6,7 @@ pub(crate) mod batch;
 mod catalog;
 mod drafts;
 pub(crate) mod foreman;
+pub(crate) mod fresh;
 mod items;
 mod principals;
 pub(crate) mod search;
