@@ -509,6 +509,11 @@ impl Store for Db {
         }
     }
 
+    fn batch_chunk(&self) -> usize {
+        // A whole request (at most 1,000 items): one batch, one commit.
+        usize::MAX
+    }
+
     fn ping(&self) -> Result<(), RepoError> {
         let mut conn = self.connection()?;
         conn.batch_execute("SELECT 1").map_err(repo_error)

@@ -175,7 +175,17 @@ impl<S: Store> AuthService<S> {
             .map(|i| NewAuthSource::of(i.draft_id.as_deref(), &i.fields))
             .collect();
         let mut results = Vec::with_capacity(items.len());
-        for chunk in items.chunks(self.store.bulk_chunk().max(1)) {
+        // Batched items share a transaction without subtransactions (see batch_plan).
+        let batched = caller.is_global()
+            && !items
+                .iter()
+                .any(|i| matches!(i, Ok(NewAuthSource::Draft(_))));
+        let chunk = if batched {
+            self.store.batch_chunk()
+        } else {
+            self.store.bulk_chunk()
+        };
+        for chunk in items.chunks(chunk.max(1)) {
             results.extend(self.create_chunk(caller, chunk)?);
         }
         Ok(results)

@@ -662,6 +662,14 @@ pub trait Store: Send + Sync + 'static {
         usize::MAX
     }
 
+    /// How many items of a bulk create may share one transaction when they are batched
+    /// ([`Transaction::begin_batch`]): their savepoints are marks in the batch's queue,
+    /// not subtransactions, so the bound of [`Store::bulk_chunk`] does not apply. The
+    /// default is that bound.
+    fn batch_chunk(&self) -> usize {
+        self.bulk_chunk()
+    }
+
     /// Checks that the database answers.
     ///
     /// # Errors

@@ -148,7 +148,10 @@ impl StoreTx {
         if !missing.is_empty() {
             let keys: Vec<String> = missing.iter().map(|t| fold_case(&t.label)).collect();
             let found: Vec<(String, String, String)> = ce::table
-                .filter(ce::kind.ne(CatalogKind::Items.as_str()))
+                .filter(ce::kind.eq_any([
+                    CatalogKind::Names.as_str(),
+                    CatalogKind::Descriptions.as_str(),
+                ]))
                 .filter(ce::label_key.eq_any(&keys))
                 .select((ce::id, ce::kind, ce::label_key))
                 .load(pg(self)?)

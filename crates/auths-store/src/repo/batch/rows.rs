@@ -98,10 +98,15 @@ pub(super) fn insert_texts(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Made>, RepoError> {
     let mut seen = HashSet::new();
-    let texts: Vec<&NewCatalogEntry> = texts
+    let mut texts: Vec<(String, &NewCatalogEntry)> = texts
         .iter()
         .filter(|t| t.kind.unique_labels() && seen.insert((t.kind, fold_case(&t.label))))
+        .map(|t| (fold_case(&t.label), t))
         .collect();
+    // In one order for every writer (kind, then key): two batches adding the same
+    // texts wait for each other instead of deadlocking.
+    texts.sort_by(|a, b| (a.1.kind.as_str(), &a.0).cmp(&(b.1.kind.as_str(), &b.0)));
+    let texts: Vec<&NewCatalogEntry> = texts.into_iter().map(|(_, t)| t).collect();
     let mut made = Vec::new();
     let stamp = at.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string();
     for chunk in texts.chunks(ROWS) {
