@@ -514,6 +514,31 @@ impl Store for Db {
         usize::MAX
     }
 
+    fn form_read_now(
+        &self,
+        auth_id: &auths_domain::AuthId,
+        owner: &auths_domain::PrincipalId,
+    ) -> Option<Result<auths_domain::FormRead, RepoError>> {
+        // SQLite only: its statement runs in this process, and a reader of a WAL
+        // database takes no lock a writer holds. PostgreSQL's is a round trip.
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let mut conn = self.pool.try_get()?;
+        let (generation, draft_version) =
+            match crate::repo::search_index::generation_and_draft(&mut conn, auth_id, owner) {
+                Ok(read) => read,
+                Err(e) => return Some(Err(e)),
+            };
+        drop(conn);
+        let auth = crate::repo::search_index::indexed_now(&self.search_index, generation, auth_id)?;
+        Some(Ok(auths_domain::FormRead {
+            auth,
+            draft_version,
+            generation,
+        }))
+    }
+
     fn ping(&self) -> Result<(), RepoError> {
         let mut conn = self.connection()?;
         conn.batch_execute("SELECT 1").map_err(repo_error)

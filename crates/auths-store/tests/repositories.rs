@@ -1187,6 +1187,13 @@ fn the_view_of_an_auth_is_the_tables_on_every_handle(t: &auths_store::testing::T
             // The form's read, outside a transaction, answers the same auth.
             let owner = auths_domain::PrincipalId::parse("p-reader").unwrap();
             let form = db.form_read(&auth_id, &owner).unwrap();
+            // And, when it can answer without waiting (SQLite, the index current),
+            // the read at once: the same, at the same generation.
+            if let Some(now) = db.form_read_now(&auth_id, &owner) {
+                assert_eq!(now.unwrap(), form, "{step}: form_read_now");
+            } else {
+                assert_eq!(db.backend(), auths_store::Backend::Postgres, "{step}");
+            }
             assert_eq!(form.auth, table.map(Arc::new), "{step}: form_read");
             assert_eq!(form.draft_version, None, "{step}");
         }

@@ -109,13 +109,8 @@ impl<S: Store> AuthService<S> {
         let (auth, draft_version, generation) = match auth_id {
             Some(id) => {
                 let read = self.store.form_read(id, &caller.principal.id)?;
-                let auth = match read.auth {
-                    Some(a) if caller.can_see(&a.department_ids()) => {
-                        AuthView::new(Auth::clone(&a), caller)
-                    }
-                    _ => return Err(AppError::auth_not_found(id.as_str())),
-                };
-                (Some(auth), read.draft_version, read.generation)
+                let (auth, draft_version) = seen_form(caller, id, &read)?;
+                (Some(auth), draft_version, read.generation)
             }
             None => (None, None, self.store.generation()?),
         };
@@ -138,12 +133,60 @@ impl<S: Store> AuthService<S> {
                 Ok::<_, AppError>(fresh)
             })?,
         };
-        Ok(FormView {
-            auth,
-            can_create: caller.may(Operation::Create),
-            flag_options: options.0.clone(),
-            protocol_options: options.1.clone(),
-            draft_version,
-        })
+        Ok(form_view(caller, auth, draft_version, &options))
+    }
+
+    /// [`AuthService::form`] of an auth, when it can be answered at once: the store
+    /// answers without waiting ([`Store::form_read_now`]) and the options are kept for
+    /// its generation. For a caller on an event loop; `None` means: call
+    /// [`AuthService::form`] from a thread that may wait.
+    pub fn form_now(
+        &self,
+        caller: &Caller,
+        auth_id: &AuthId,
+    ) -> Option<Result<FormView, AppError>> {
+        if let Err(denial) = caller.may(Operation::Get) {
+            return Some(Err(denial.into()));
+        }
+        let read = match self.store.form_read_now(auth_id, &caller.principal.id)? {
+            Ok(read) => read,
+            Err(e) => return Some(Err(e.into())),
+        };
+        let options = self
+            .answers
+            .get::<Options>(read.generation, Tag::Options, "")?;
+        Some(
+            seen_form(caller, auth_id, &read)
+                .map(|(auth, draft)| form_view(caller, Some(auth), draft, &options)),
+        )
+    }
+}
+
+/// The auth of a form read, if the caller sees it, and the caller's draft version.
+fn seen_form(
+    caller: &Caller,
+    auth_id: &AuthId,
+    read: &auths_domain::FormRead,
+) -> Result<(AuthView, Option<i64>), AppError> {
+    match &read.auth {
+        Some(a) if caller.can_see(&a.department_ids()) => {
+            Ok((AuthView::new(Auth::clone(a), caller), read.draft_version))
+        }
+        _ => Err(AppError::auth_not_found(auth_id.as_str())),
+    }
+}
+
+fn form_view(
+    caller: &Caller,
+    auth: Option<AuthView>,
+    draft_version: Option<i64>,
+    options: &Options,
+) -> FormView {
+    FormView {
+        auth,
+        can_create: caller.may(Operation::Create),
+        flag_options: options.0.clone(),
+        protocol_options: options.1.clone(),
+        draft_version,
     }
 }

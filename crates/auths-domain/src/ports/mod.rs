@@ -619,6 +619,20 @@ pub trait Store: Send + Sync + 'static {
         })
     }
 
+    /// [`Store::form_read`], when it can be answered at once: without waiting for a
+    /// connection, a lock held by another thread or another machine. For a caller on
+    /// an event loop, which must not wait. `None` when it cannot (ask
+    /// [`Store::form_read`] from a thread that may wait); the default always says
+    /// `None`.
+    fn form_read_now(
+        &self,
+        auth_id: &AuthId,
+        owner: &PrincipalId,
+    ) -> Option<Result<FormRead, RepoError>> {
+        let _ = (auth_id, owner);
+        None
+    }
+
     /// Runs `f` in a read-only snapshot (it may not write).
     ///
     /// # Errors

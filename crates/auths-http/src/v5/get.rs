@@ -241,12 +241,24 @@ pub async fn get<S: Store>(
             None,
         )));
     }
-    let (form, draft) = blocking(move || {
-        let form = svc.form(&caller, auth_id.as_ref())?;
-        let draft = draft_id.map(|d| svc.draft(&caller, &d)).transpose()?;
-        Ok((form, draft))
-    })
-    .await?;
+    // An auth's form is answered here when the store can answer without waiting
+    // (SQLite: one statement in process and the index); otherwise, and for drafts, on
+    // the blocking pool.
+    let now = match (&auth_id, &draft_id) {
+        (Some(id), None) => svc.form_now(&caller, id),
+        _ => None,
+    };
+    let (form, draft) = match now {
+        Some(form) => (form?, None),
+        None => {
+            blocking(move || {
+                let form = svc.form(&caller, auth_id.as_ref())?;
+                let draft = draft_id.map(|d| svc.draft(&caller, &d)).transpose()?;
+                Ok((form, draft))
+            })
+            .await?
+        }
+    };
     let shared = Shared {
         actor_name,
         show_ai,

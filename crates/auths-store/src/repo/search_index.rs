@@ -257,6 +257,19 @@ pub(crate) fn generation_and_draft(
         .ok_or_else(|| RepoError::Internal("no data generation".into()))
 }
 
+/// As [`indexed_at`], and `None` also when a writer holds the index (catching it up):
+/// for a reader that must not wait.
+pub(crate) fn indexed_now(
+    shared: &Shared,
+    generation: i64,
+    auth_id: &AuthId,
+) -> Option<Option<Arc<Auth>>> {
+    let held = shared.try_read().ok()?;
+    held.as_ref()
+        .filter(|ix| ix.generation() >= generation)
+        .map(|ix| ix.get(auth_id))
+}
+
 /// The auth `auth_id` from the shared index, if the index reflects `generation` (or
 /// later): `Some(found)`, or `None` when it is behind (or not built) and a snapshot must
 /// catch it up.
