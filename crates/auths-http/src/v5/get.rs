@@ -115,13 +115,22 @@ impl FormResponse {
     }
 }
 
-/// The sections of a published auth.
+/// The sections of a published auth (its values moved, not copied: this is the path
+/// of every `/get`).
 fn auth_sections(a: Auth) -> Sections {
-    let values = Section::ALL
-        .into_iter()
-        .filter(|s| *s != Section::Items)
-        .map(|s| (s, a.section(s).into_iter().map(ValueRef::from).collect()))
-        .collect();
+    let many = |refs: Vec<EntryRef>| refs.into_iter().map(ValueRef::from).collect();
+    let values = BTreeMap::from([
+        (Section::Name, vec![ValueRef::from(a.name)]),
+        (
+            Section::Description,
+            a.description.into_iter().map(ValueRef::from).collect(),
+        ),
+        (Section::Flag, vec![ValueRef::from(a.flag)]),
+        (Section::Protocols, many(a.protocols)),
+        (Section::Slugs, many(a.slugs)),
+        (Section::Departments, many(a.departments)),
+        (Section::Locations, many(a.locations)),
+    ]);
     Sections {
         values,
         items: a.items,
