@@ -251,7 +251,7 @@ def main():
                                      os.path.join(work, "baseline.db"), str(WORKERS)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_ready(f"http://127.0.0.1:{BASE_PORT}/row/1")
         try:
-            memory = []
+            memory, per_run = [], []
             # The first search run without warm-up: what a cold cache costs (reported,
             # not a target).
             s_lua = lua(os.path.join(work, "search.lua"), "words = {" + ",".join(f'"{w}"' for w in WORDS) + "}\n"
@@ -279,10 +279,18 @@ def main():
                 b16 = wrk(f"http://127.0.0.1:{BASE_PORT}/row/1", 16)
                 s = wrk(URL + "/api/v5/artifacts/auths/search", 16, s_lua)
                 memory.append(rss_kib(server.pid))
-                if run == 0:
-                    fig["get_32c"] = {"value": round(g["rps"] / b32["rps"], 3), "rps": g["rps"], "baseline_rps": b32["rps"], "p99_ms": g["p99_ms"], "non_2xx": g["non_2xx"], "target": TARGETS["get_32c"]}
-                    fig["foreman_index_search_32c"] = {"value": round(f["rps"] / b32["rps"], 3), "rps": f["rps"], "baseline_rps": b32["rps"], "p99_ms": f["p99_ms"], "non_2xx": f["non_2xx"], "target": ">= 0.4 x baseline"}
-                    fig["search_16c_p99_ms"] = {"value": s["p99_ms"], "rps": s["rps"], "baseline_rps": b16["rps"], "ratio": round(s["rps"] / b16["rps"], 3), "non_2xx": s["non_2xx"], "target": "<= 20"}
+                # Each run measures the baseline right before the figures it divides;
+                # the report gives the median run (its ratio) and every run's ratio, since
+                # the baseline alone moves by 20% from one run to the next on 2 cores.
+                per_run.append({
+                    "get_32c": {"value": round(g["rps"] / b32["rps"], 3), "rps": g["rps"], "baseline_rps": b32["rps"], "p99_ms": g["p99_ms"], "non_2xx": g["non_2xx"], "target": TARGETS["get_32c"]},
+                    "foreman_index_search_32c": {"value": round(f["rps"] / b32["rps"], 3), "rps": f["rps"], "baseline_rps": b32["rps"], "p99_ms": f["p99_ms"], "non_2xx": f["non_2xx"], "target": ">= 0.4 x baseline"},
+                    "search_16c_p99_ms": {"value": s["p99_ms"], "rps": s["rps"], "baseline_rps": b16["rps"], "ratio": round(s["rps"] / b16["rps"], 3), "non_2xx": s["non_2xx"], "target": "<= 20"},
+                })
+            for name in ("get_32c", "foreman_index_search_32c", "search_16c_p99_ms"):
+                runs = sorted((r[name] for r in per_run), key=lambda x: x["value"])
+                fig[name] = dict(runs[len(runs) // 2], runs=[r["value"] for r in per_run],
+                                 note=f"median of {len(runs)} runs (RUNS; odd for a true median)")
             fig["rss_after_runs_kib"] = {"value": memory, "target": "no growth across runs"}
             # Mixed questions under a steady writer: what no answer cache can carry.
             qs = questions(random.Random(5), deps, QUESTIONS)

@@ -137,7 +137,7 @@ impl r2d2::ManageConnection for Manager {
 /// connection), `secure_delete` (freed content is zeroed, so that a re-sealed or
 /// deleted secret value does not linger in free pages) and `synchronous = NORMAL`
 /// (safe with WAL: a crash loses no committed
-/// transaction, a power cut at most the last ones), and a page cache of 16 MiB a
+/// transaction, a power cut at most the last ones), and a page cache of 8 MiB a
 /// connection (`cache_size`; SQLite's default is 2 MiB, which at 100,000 auths no
 /// longer held the indexes a write updates). `journal_mode = WAL` is a property
 /// of the file and is set once at start-up by [`crate::Db::open`].
@@ -165,7 +165,7 @@ impl r2d2::CustomizeConnection<AnyConnection, ConnectionError> for ConnectionSet
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), ConnectionError> {
         let sql = match conn {
             AnyConnection::Sqlite(_) => format!(
-                "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON; PRAGMA cache_size = -16384;",
+                "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON; PRAGMA cache_size = -8192;",
                 self.busy_timeout.as_millis()
             ),
             // Custom plans for every execution: a generic plan is made once per
