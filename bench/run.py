@@ -289,7 +289,7 @@ def main():
                 })
             for name in ("get_32c", "foreman_index_search_32c", "search_16c_p99_ms"):
                 runs = sorted((r[name] for r in per_run), key=lambda x: x["value"])
-                fig[name] = dict(runs[len(runs) // 2], runs=[r["value"] for r in per_run],
+                fig[name] = dict(runs[len(runs) // 2], runs=[r[name]["value"] for r in per_run],
                                  note=f"median of {len(runs)} runs (RUNS; odd for a true median)")
             fig["rss_after_runs_kib"] = {"value": memory, "target": "no growth across runs"}
             # Mixed questions under a steady writer: what no answer cache can carry.
