@@ -1,5 +1,7 @@
 //! Running blocking work (every use case: they talk to the database through diesel)
-//! off the async threads.
+//! off the async threads. One exception: `/get` of an auth on SQLite is answered on the
+//! event loop when the store can answer without waiting (`Store::form_read_now`,
+//! docs/decisions.md §39).
 
 use auths_app::AppError;
 

@@ -8,8 +8,18 @@
 //! arrived, so it sees every commit that preceded each of them, exactly as a read of
 //! its own would. At most one round runs at a time; its answer is handed to all of its
 //! requests. Under no load a round holds one request and costs what the read cost.
+//!
+//! A round that has run longer than [`PATIENCE`] (a database that does not answer, or
+//! answers slowly) is not waited for: the requests waiting for it read by themselves,
+//! as they would without a coalescer, so that no request waits for two reads.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How long the requests waiting for a round let the running one go on before they
+/// read by themselves (a round takes well under a millisecond when the database
+/// answers).
+pub(crate) const PATIENCE: Duration = Duration::from_millis(200);
 
 use auths_domain::RepoError;
 
@@ -31,8 +41,8 @@ struct State<K, V> {
     open: Arc<Round<V>>,
     /// Its requests' keys.
     keys: Vec<K>,
-    /// Whether a round's statement is under way.
-    running: bool,
+    /// When the round under way began, if one is.
+    running: Option<Instant>,
 }
 
 /// Shares reads among concurrent requests (see the module's documentation).
@@ -47,7 +57,7 @@ impl<K, V> Default for Coalescer<K, V> {
             state: Mutex::new(State {
                 open: Arc::new(Round::default()),
                 keys: Vec::new(),
-                running: false,
+                running: None,
             }),
             done: Condvar::new(),
         }
@@ -66,7 +76,7 @@ impl<K, V> Drop for Ending<'_, K, V> {
         let _ = self.round.answer.set(Err(RepoError::Internal(
             "a shared read ended without an answer".into(),
         )));
-        self.coalescer.lock().running = false;
+        self.coalescer.lock().running = None;
         self.coalescer.done.notify_all();
     }
 }
@@ -75,7 +85,9 @@ impl<K, V> Coalescer<K, V> {
     fn lock(&self) -> MutexGuard<'_, State<K, V>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
 
+impl<K: Clone, V> Coalescer<K, V> {
     /// The answer of a read that began after this call did, for `key` among the keys of
     /// the requests it serves. `read` runs with those keys (this request's among them)
     /// on the thread of whichever request leads the round.
@@ -89,14 +101,32 @@ impl<K, V> Coalescer<K, V> {
     ) -> Result<Arc<V>, RepoError> {
         let mut state = self.lock();
         let round = Arc::clone(&state.open);
-        state.keys.push(key);
+        state.keys.push(key.clone());
         loop {
             if let Some(answer) = round.answer.get() {
                 return answer.clone();
             }
-            if !state.running && Arc::ptr_eq(&state.open, &round) {
+            match state.running {
+                Some(since) if since.elapsed() >= PATIENCE => {
+                    // The round under way is stuck: read alone, now (a read that
+                    // begins after this request arrived, as a round's would).
+                    drop(state);
+                    return read(vec![key]).map(Arc::new);
+                }
+                Some(since) => {
+                    let left = PATIENCE.saturating_sub(since.elapsed());
+                    state = self
+                        .done
+                        .wait_timeout(state, left.max(Duration::from_millis(1)))
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                    continue;
+                }
+                None => {}
+            }
+            if Arc::ptr_eq(&state.open, &round) {
                 // This request leads its round: it closes it and runs its read.
-                state.running = true;
+                state.running = Some(Instant::now());
                 let keys = std::mem::take(&mut state.keys);
                 state.open = Arc::new(Round::default());
                 drop(state);
@@ -168,6 +198,31 @@ mod tests {
         }
         let reads = reads.load(Ordering::SeqCst);
         assert!(reads < threads * 200, "no read was shared ({reads})");
+    }
+
+    /// A request does not wait for a round stuck longer than the patience: it reads
+    /// alone and answers within about the patience plus its own read.
+    #[test]
+    fn a_stuck_round_is_not_waited_for() {
+        let coalescer = Arc::new(Coalescer::<u8, u8>::default());
+        let stuck = {
+            let coalescer = Arc::clone(&coalescer);
+            std::thread::spawn(move || {
+                coalescer.read(0, |_| {
+                    std::thread::sleep(super::PATIENCE * 5);
+                    Ok(0)
+                })
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let started = std::time::Instant::now();
+        assert_eq!(*coalescer.read(1, |keys| Ok(keys[0])).unwrap(), 1);
+        assert!(
+            started.elapsed() < super::PATIENCE * 3,
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(*stuck.join().unwrap().unwrap(), 0);
     }
 
     /// A read's error is every request's of its round, and the next round reads again;

@@ -47,6 +47,9 @@ pub struct Db {
     /// PostgreSQL: the generation and form-view reads that concurrent requests share
     /// ([`crate::coalesce`]).
     fresh: Arc<crate::coalesce::Coalescer<crate::repo::fresh::Key, crate::repo::fresh::Fresh>>,
+    /// SQLite: connections for reads on the event loop ([`Store::form_read_now`]),
+    /// whose busy timeout is zero: a lock they would wait for is an answer of `None`.
+    now_pool: Option<Pool<Manager>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -108,9 +111,25 @@ impl Db {
             // SQLite more than a `/get`'s own statement. PostgreSQL's are tested.
             .test_on_check_out(backend == Backend::Postgres)
             .connection_customizer(Box::new(options.settings))
-            .build(Manager::new(target))
+            .build(Manager::new(target.clone()))
             .map_err(|e| StoreError::Open(e.to_string()))?;
         let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let now_pool = match &target {
+            Target::Sqlite(_) => Some(
+                Pool::builder()
+                    .max_size(4)
+                    .min_idle(Some(1))
+                    .test_on_check_out(false)
+                    .connection_timeout(options.connection_timeout)
+                    .connection_customizer(Box::new(crate::pool::ConnectionSettings {
+                        busy_timeout: std::time::Duration::ZERO,
+                        ..options.settings
+                    }))
+                    .build(Manager::new(target.clone()))
+                    .map_err(|e| StoreError::Open(e.to_string()))?,
+            ),
+            Target::Postgres(_) => None,
+        };
         Ok(Self {
             pool,
             backend,
@@ -119,6 +138,7 @@ impl Db {
             secrets: Arc::new(RwLock::new(Arc::new(Secrets::missing(NO_SECRETS_KEY)))),
             search_index: Arc::default(),
             fresh: Arc::default(),
+            now_pool,
         })
     }
 
@@ -322,7 +342,7 @@ impl Db {
         let mut tx = StoreTx {
             conn,
             open: true,
-            poisoned: false,
+            poisoned: None,
             secrets: self.secrets(),
             search_index: Arc::clone(&self.search_index),
             search_changed: Vec::new(),
@@ -331,17 +351,18 @@ impl Db {
             snapshot_generation: None,
             batch: None,
             settled: 0,
+            settled_texts: Vec::new(),
         };
         let value = f(&mut tx)?; // on error, StoreTx's Drop rolls back
         // What a batch still queues is written before the generation is raised.
         tx.end_batch_pg()?;
-        if tx.poisoned {
-            return Err(RepoError::Internal(
-                "a savepoint could not be rolled back: the transaction was rolled back whole"
-                    .into(),
-            )
+        if let Some(why) = tx.poisoned {
+            return Err(RepoError::Internal(format!(
+                "{why}: the transaction was rolled back whole"
+            ))
             .into());
         }
+        tx.remove_settled_texts()?;
         if bump {
             // RETURNING on the concrete backend (MultiBackend has none): the value
             // this transaction commits, read with no second statement.
@@ -411,8 +432,9 @@ fn tx_rollback(conn: &mut AnyConnection) -> QueryResult<()> {
 pub struct StoreTx {
     conn: PooledConnection<Manager>,
     open: bool,
-    /// A savepoint failed to roll back: the transaction may not commit.
-    poisoned: bool,
+    /// Why the transaction may not commit, if it may not (a savepoint that failed to
+    /// roll back, a batch's writes that failed).
+    poisoned: Option<&'static str>,
     /// The keys of secret values.
     pub(crate) secrets: Arc<Secrets>,
     /// The search index this transaction's searches answer from.
@@ -430,6 +452,8 @@ pub struct StoreTx {
     /// Savepoints that began in a batch and were made real when it settled, not yet
     /// ended.
     settled: usize,
+    /// Text entries added by a batch that settled, removed at the commit if unused.
+    pub(crate) settled_texts: Vec<String>,
 }
 
 impl std::fmt::Debug for StoreTx {
@@ -454,9 +478,9 @@ impl StoreTx {
         self.conn.deref_mut()
     }
 
-    /// Marks the transaction as one that may not commit.
-    pub(crate) fn poison(&mut self) {
-        self.poisoned = true;
+    /// Marks the transaction as one that may not commit, and why.
+    pub(crate) fn poison(&mut self, why: &'static str) {
+        self.poisoned = Some(why);
     }
 
     /// Whether this is a read-only transaction (one snapshot, no writes of its own).
@@ -525,15 +549,11 @@ impl Store for Db {
     ) -> Option<Result<auths_domain::FormRead, RepoError>> {
         // SQLite only: its statement runs in this process, and a reader of a WAL
         // database takes no lock a writer holds. PostgreSQL's is a round trip.
-        if self.backend != Backend::Sqlite {
-            return None;
-        }
-        let mut conn = self.pool.try_get()?;
+        let mut conn = self.now_pool.as_ref()?.try_get()?;
+        // Busy (a lock it would wait for) or failed: the blocking path reads again,
+        // and waits or tells the error.
         let (generation, draft_version) =
-            match crate::repo::search_index::generation_and_draft(&mut conn, auth_id, owner) {
-                Ok(read) => read,
-                Err(e) => return Some(Err(e)),
-            };
+            crate::repo::search_index::generation_and_draft(&mut conn, auth_id, owner).ok()?;
         drop(conn);
         let auth = crate::repo::search_index::indexed_now(&self.search_index, generation, auth_id)?;
         Some(Ok(auths_domain::FormRead {
@@ -690,7 +710,7 @@ impl StoreTx {
             Err(e) => {
                 if let Err(rollback) = tx_rollback(self.conn()) {
                     // The transaction now holds part of `f`'s writes: it must not commit.
-                    self.poisoned = true;
+                    self.poisoned = Some("a savepoint could not be rolled back");
                     tracing::error!(error = %rollback, "rolling back to a savepoint failed");
                 }
                 Err(e)

@@ -1264,6 +1264,15 @@ fn a_batch_settles_before_a_statement_it_does_not_know(db: &Db) {
             .cloned()
             .chain([id(FLAG_ACTIVE), id("protocol-ldap")])
             .collect(),
+        // A text no item will use (as if its item failed): added by the batch, gone
+        // at the commit although the batch settled.
+        texts: vec![NewCatalogEntry {
+            id: id("n-batch-orphan"),
+            kind: CatalogKind::Names,
+            label: "Batch orphan".into(),
+            item: None,
+        }],
+        at: now(),
         ..BatchPlan::default()
     };
     db.write(|tx| {
@@ -1292,6 +1301,10 @@ fn a_batch_settles_before_a_statement_it_does_not_know(db: &Db) {
         .map(|n| db.read(|tx| tx.auth_by_id(&auth_id(n))).unwrap().is_some())
         .collect();
     assert_eq!(stored, [true, false, true]);
+    let orphan = db
+        .read(|tx| tx.entry_by_label(CatalogKind::Names, "Batch orphan"))
+        .unwrap();
+    assert_eq!(orphan, None, "a text no auth uses is removed");
     let third = db.read(|tx| tx.auth_by_id(&auth_id(3))).unwrap().unwrap();
     assert_eq!(third.protocols[0].id.as_str(), "protocol-ldap");
 }

@@ -198,20 +198,30 @@ impl<S: Store> AuthService<S> {
         items: &[Result<NewAuthSource, AppError>],
     ) -> Result<Vec<Result<CreateOutcome, AppError>>, AppError> {
         let plan = batch_plan(caller, items);
-        let batch = self.store.write(|tx| {
-            if let Some(plan) = &plan {
-                tx.begin_batch(plan)?;
-            }
-            let results = items
-                .iter()
-                .map(|item| match item {
-                    Err(e) => Err(e.clone()),
-                    Ok(source) => tx.savepoint(|tx| create_from(tx, caller, source)),
-                })
-                .collect::<Vec<_>>();
-            tx.end_batch()?;
-            Ok::<_, AppError>(results)
-        });
+        let attempt = || {
+            self.store.write(|tx| {
+                if let Some(plan) = &plan {
+                    tx.begin_batch(plan)?;
+                }
+                let results = items
+                    .iter()
+                    .map(|item| match item {
+                        Err(e) => Err(e.clone()),
+                        Ok(source) => tx.savepoint(|tx| create_from(tx, caller, source)),
+                    })
+                    .collect::<Vec<_>>();
+                tx.end_batch()?;
+                Ok::<_, AppError>(results)
+            })
+        };
+        let mut batch = attempt();
+        if plan.is_some() && matches!(batch, Err(AppError::Conflict(_))) {
+            // A batch's writes failed on a name or slug a concurrent writer took since
+            // it read them (or a deadlock): once more, a new batch reads the holders
+            // again and tells the items that lost `conflict` (a thousand transactions
+            // of one item each would cost seconds).
+            batch = attempt();
+        }
         match batch {
             Ok(results) => Ok(results),
             Err(e @ AppError::Unavailable(_)) => Err(e),

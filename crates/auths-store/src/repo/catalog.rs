@@ -164,13 +164,11 @@ impl CatalogRepository for StoreTx {
         at: DateTime<Utc>,
     ) -> Result<CatalogEntry, RepoError> {
         use super::search::{Bind, Sql, execute_fixed};
-        if self.batch.is_some() {
-            if let Some(known) = self.batched_text(entry) {
-                return Ok(known);
-            }
-            let found = self.unbatched(|tx| tx.ensure_entry(entry, at))?;
-            self.remember_text(&found);
-            return Ok(found);
+        // A text a batch knows is answered from it; any other is a statement the
+        // batch does not know, which settles it (`StoreTx::conn`), so that the insert
+        // is inside the item's real savepoint.
+        if let Some(known) = self.batched_text(entry) {
+            return Ok(known);
         }
         if !entry.kind.unique_labels() || entry.item.is_some() {
             return self.insert_entry(entry, at);

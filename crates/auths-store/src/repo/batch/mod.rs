@@ -269,25 +269,6 @@ impl StoreTx {
         batch.cached(id).map(|c| c.entry.clone())
     }
 
-    /// Remembers a text's entry found or added outside the batch's first read (not
-    /// locked by it: an auth naming it is written statement by statement).
-    pub(crate) fn remember_text(&mut self, entry: &CatalogEntry) {
-        if let Some(batch) = self.batch.as_mut() {
-            let key = fold_case(&entry.label);
-            batch
-                .labels
-                .insert((entry.kind, key.clone()), entry.id.as_str().to_owned());
-            batch.entries.insert(
-                entry.id.as_str().to_owned(),
-                Some(Cached {
-                    entry: entry.clone(),
-                    key,
-                    locked: false,
-                }),
-            );
-        }
-    }
-
     /// The entries among `ids`, if the batch knows every one of them.
     pub(crate) fn batched_entries(&self, ids: &[EntryId]) -> Option<Vec<CatalogEntry>> {
         let batch = self.batch.as_ref()?;
@@ -440,6 +421,28 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Removes the text entries added by a batch that settled which no auth uses (their
+    /// items failed after the settle), before the commit.
+    pub(crate) fn remove_settled_texts(&mut self) -> Result<(), RepoError> {
+        if self.settled_texts.is_empty() {
+            return Ok(());
+        }
+        let ids = std::mem::take(&mut self.settled_texts);
+        let used = a::table.filter(
+            a::name_id
+                .eq(ce::id)
+                .or(a::description_id.eq(ce::id.nullable())),
+        );
+        diesel::delete(
+            ce::table
+                .filter(ce::id.eq_any(&ids))
+                .filter(diesel::dsl::not(diesel::dsl::exists(used))),
+        )
+        .execute(pg(self)?)
+        .map_err(repo_error)?;
+        Ok(())
+    }
+
     /// Drops what was queued since the queue held `mark` items (a failed savepoint).
     pub(crate) fn unqueue(&mut self, mark: usize) {
         if let Some(batch) = self.batch.as_mut() {
@@ -489,6 +492,8 @@ impl StoreTx {
             return 0;
         };
         tracing::debug!(queued = batch.queued.len(), "a bulk create's batch settles");
+        // Its texts that no written auth will use are removed at the commit.
+        self.settled_texts.extend(batch.made.iter().cloned());
         let mut made_real = 0;
         let mut from = 0;
         let outcome = (|| -> Result<(), RepoError> {
@@ -501,8 +506,10 @@ impl StoreTx {
             write_queued(pg(self)?, &batch.queued[from..])
         })();
         if let Err(e) = outcome {
-            tracing::error!(error = %e, "writing a bulk create's queue failed");
-            self.poison();
+            // A concurrent writer took a name or slug since the batch read it, say: the
+            // transaction can only roll back (and the use case tries again).
+            tracing::warn!(error = %e, "writing a bulk create's queue failed");
+            self.poison("a bulk create's queued writes failed");
         }
         made_real
     }

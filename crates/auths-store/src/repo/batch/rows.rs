@@ -103,9 +103,11 @@ pub(super) fn insert_texts(
         .filter(|t| t.kind.unique_labels() && seen.insert((t.kind, fold_case(&t.label))))
         .map(|t| (fold_case(&t.label), t))
         .collect();
-    // In one order for every writer (kind, then key): two batches adding the same
-    // texts wait for each other instead of deadlocking.
-    texts.sort_by(|a, b| (a.1.kind.as_str(), &a.0).cmp(&(b.1.kind.as_str(), &b.0)));
+    // In the order of every other writer of texts (names before descriptions, as an
+    // item adds them; then by key): two writers adding the same texts wait for each
+    // other instead of deadlocking.
+    let rank = |t: &NewCatalogEntry| u8::from(t.kind != auths_domain::CatalogKind::Names);
+    texts.sort_by(|a, b| (rank(a.1), &a.0).cmp(&(rank(b.1), &b.0)));
     let texts: Vec<&NewCatalogEntry> = texts.into_iter().map(|(_, t)| t).collect();
     let mut made = Vec::new();
     let stamp = at.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string();
@@ -177,22 +179,32 @@ pub(super) fn write_queued(
             Queued::Audit(x) => audits.push(x),
         }
     }
+    // Rows with unique keys in one order for every batch (names, slugs), so that two
+    // batches naming the same free names wait for each other, not deadlock.
+    auths.sort_by(|x, y| x.name_id.cmp(&y.name_id));
     for chunk in auths.chunks(ROWS) {
         diesel::insert_into(a::table)
             .values(chunk.to_vec())
             .execute(c)
             .map_err(repo_error)?;
     }
-    let links: Vec<_> = auths
+    let mut keys: Vec<(&str, &str, i64)> = auths
         .iter()
         .flat_map(|x| {
-            x.links.iter().map(|(kind, id)| {
-                (
-                    al::auth_number.eq(x.number),
-                    al::kind.eq(*kind),
-                    al::entry_id.eq(id.as_str()),
-                )
-            })
+            x.links
+                .iter()
+                .map(|(kind, id)| (id.as_str(), *kind, x.number))
+        })
+        .collect();
+    keys.sort_unstable();
+    let links: Vec<_> = keys
+        .into_iter()
+        .map(|(id, kind, number)| {
+            (
+                al::auth_number.eq(number),
+                al::kind.eq(kind),
+                al::entry_id.eq(id),
+            )
         })
         .collect();
     for chunk in links.chunks(ROWS) {
