@@ -45,13 +45,11 @@ use crate::models::EntryRow;
 use crate::pool::AnyConnection;
 use crate::schema::{auth_links as al, auths as a, catalog_entries as ce};
 
-/// A catalog entry the batch read.
+/// A catalog entry the batch read (and share-locked) or added: an auth may link it.
 struct Cached {
     entry: CatalogEntry,
     /// Its label key (the order and uniqueness of labels).
     key: String,
-    /// Share-locked by the batch (or added by it): an auth may link it.
-    locked: bool,
 }
 
 /// What a batch knows and holds.
@@ -179,14 +177,9 @@ impl StoreTx {
         }
         for (row, key) in rows {
             let entry = row.into_entry()?;
-            batch.entries.insert(
-                entry.id.as_str().to_owned(),
-                Some(Cached {
-                    entry,
-                    key,
-                    locked: true,
-                }),
-            );
+            batch
+                .entries
+                .insert(entry.id.as_str().to_owned(), Some(Cached { entry, key }));
         }
         for (t, m) in plan
             .texts
@@ -213,7 +206,6 @@ impl StoreTx {
                         description: None,
                     },
                     key,
-                    locked: true,
                 }),
             );
         }
@@ -315,7 +307,7 @@ impl StoreTx {
         let c = &auth.content;
         if !c
             .entries()
-            .all(|(_, id)| batch.cached(id.as_str()).is_some_and(|x| x.locked))
+            .all(|(_, id)| batch.cached(id.as_str()).is_some())
         {
             return Ok(None);
         }
