@@ -75,6 +75,19 @@ pub(crate) struct Batch {
     pub(crate) marks: Vec<usize>,
 }
 
+/// Who holds each of `keys` (a name or slug id): the auth id read for it, or `None`.
+fn holders(
+    keys: &[&str],
+    held: diesel::QueryResult<Vec<(String, String)>>,
+) -> Result<HashMap<String, Option<String>>, RepoError> {
+    let mut out: HashMap<String, Option<String>> =
+        keys.iter().map(|k| ((*k).to_owned(), None)).collect();
+    for (key, holder) in held.map_err(repo_error)? {
+        out.insert(key, Some(holder));
+    }
+    Ok(out)
+}
+
 fn pg(tx: &mut StoreTx) -> Result<&mut diesel::PgConnection, RepoError> {
     match tx.raw_conn() {
         AnyConnection::Postgresql(c) => Ok(c),
@@ -130,7 +143,7 @@ impl StoreTx {
             return Ok(());
         }
         let mut batch = Batch::default();
-        let made = insert_texts(pg(self)?, &plan.texts, plan.at)?;
+        let made = insert_texts(self.raw_conn(), &plan.texts, plan.at)?;
         let made_ids: HashSet<&str> = made.iter().map(|m| m.id.as_str()).collect();
         // The texts that were there already: their ids by kind and key.
         let missing: Vec<&NewCatalogEntry> = plan
@@ -217,28 +230,20 @@ impl StoreTx {
             .filter(|c| c.entry.kind == CatalogKind::Names)
             .map(|c| c.entry.id.as_str())
             .collect();
-        let held: Vec<(String, String)> = a::table
+        let held = a::table
             .filter(a::name_id.eq_any(&names))
             .select((a::name_id, a::auth_id))
-            .load(pg(self)?)
-            .map_err(repo_error)?;
-        batch.names = names.iter().map(|n| ((*n).to_owned(), None)).collect();
-        for (name, holder) in held {
-            batch.names.insert(name, Some(holder));
-        }
+            .load(pg(self)?);
+        batch.names = holders(&names, held)?;
         if !plan.slug_ids.is_empty() {
             let slugs: Vec<&str> = plan.slug_ids.iter().map(EntryId::as_str).collect();
-            let held: Vec<(String, String)> = al::table
+            let held = al::table
                 .inner_join(a::table)
                 .filter(al::kind.eq(CatalogKind::Slugs.as_str()))
                 .filter(al::entry_id.eq_any(&slugs))
                 .select((al::entry_id, a::auth_id))
-                .load(pg(self)?)
-                .map_err(repo_error)?;
-            batch.slugs = slugs.iter().map(|s| ((*s).to_owned(), None)).collect();
-            for (slug, holder) in held {
-                batch.slugs.insert(slug, Some(holder));
-            }
+                .load(pg(self)?);
+            batch.slugs = holders(&slugs, held)?;
         }
         draw_numbers(pg(self)?, &mut batch, plan.items)?;
         self.batch = Some(Box::new(batch));

@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::Batch;
 use crate::error::repo_error;
-use crate::repo::search::{Bind, Sql};
+use crate::repo::search::{Bind, Sql, run_sql};
 use crate::schema::{
     audit_departments as ad, audit_log as au, auth_links as al, auth_versions as av, auths as a,
 };
@@ -93,7 +93,7 @@ pub(super) struct Drawn {
 /// Adds the texts' entries that are missing, in one statement; answers those it added
 /// (a text that is there already, or added concurrently, is not in the answer).
 pub(super) fn insert_texts(
-    c: &mut diesel::PgConnection,
+    c: &mut crate::pool::AnyConnection,
     texts: &[NewCatalogEntry],
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Made>, RepoError> {
@@ -132,14 +132,7 @@ pub(super) fn insert_texts(
         sql.push(
             " ON CONFLICT (kind, label_key) WHERE kind <> 'items' DO NOTHING RETURNING number, id",
         );
-        let mut q = diesel::sql_query(sql.text.as_str()).into_boxed::<diesel::pg::Pg>();
-        for b in &sql.binds {
-            q = match b {
-                Bind::Text(s) => q.bind::<Text, _>(s.clone()),
-                Bind::Int(n) => q.bind::<BigInt, _>(*n),
-            };
-        }
-        made.extend(q.load::<Made>(c).map_err(repo_error)?);
+        made.extend(run_sql!(&mut *c, &sql, load::<Made>)?);
     }
     Ok(made)
 }
